@@ -1,0 +1,42 @@
+#pragma once
+
+#include <string>
+
+namespace deals::commands {
+
+/// One input value from a request body, reduced to what validation needs, so that the domain
+/// does not see the JSON library. Strings are trimmed; an empty string counts as null (as
+/// Laravel's ConvertEmptyStringsToNull does).
+struct FieldValue {
+    enum class Kind { kAbsent, kNull, kBool, kNumber, kString, kArray, kObject };
+    Kind kind = Kind::kAbsent;
+    std::string text;  ///< the string, the number as written, or "true"/"false"
+
+    [[nodiscard]] bool present() const { return kind != Kind::kAbsent; }
+    [[nodiscard]] bool is_null() const { return kind == Kind::kNull; }
+    /// Absent or null.
+    [[nodiscard]] bool missing() const { return kind == Kind::kAbsent || kind == Kind::kNull; }
+    [[nodiscard]] bool is_string() const { return kind == Kind::kString; }
+    [[nodiscard]] bool is_number() const { return kind == Kind::kNumber; }
+
+    static FieldValue absent() { return {}; }
+    static FieldValue null() { return {Kind::kNull, {}}; }
+    static FieldValue number(std::string t) { return {Kind::kNumber, std::move(t)}; }
+    static FieldValue string(std::string t);  ///< trims; empty becomes null
+    static FieldValue boolean(bool b) { return {Kind::kBool, b ? "true" : "false"}; }
+};
+
+/// The deal fields a create or update body may carry (contract §5.1), before validation.
+struct DealInput {
+    FieldValue name;
+    FieldValue pipeline_id;
+    FieldValue stage_id;
+    FieldValue amount;
+    FieldValue expected_close_date;
+    FieldValue status;
+    FieldValue lost_reason;
+    FieldValue user_id;
+    FieldValue swatch_color;
+};
+
+}  // namespace deals::commands

@@ -1,0 +1,78 @@
+#include "events/event.hpp"
+
+namespace deals::events {
+
+std::string_view to_string(DealStatus status) {
+    switch (status) {
+        case DealStatus::kOpen:
+            return "open";
+        case DealStatus::kWon:
+            return "won";
+        case DealStatus::kLost:
+            return "lost";
+    }
+    return "open";
+}
+
+std::optional<DealStatus> parse_deal_status(std::string_view text) {
+    if (text == "open") {
+        return DealStatus::kOpen;
+    }
+    if (text == "won") {
+        return DealStatus::kWon;
+    }
+    if (text == "lost") {
+        return DealStatus::kLost;
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(DealsScope scope) {
+    return scope == DealsScope::kAll ? "all" : "own";
+}
+
+std::optional<DealsScope> parse_deals_scope(std::string_view text) {
+    if (text == "all") {
+        return DealsScope::kAll;
+    }
+    if (text == "own") {
+        return DealsScope::kOwn;
+    }
+    return std::nullopt;
+}
+
+std::string_view type_name(const Event& event) {
+    return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kType; }, event);
+}
+
+int schema_version(const Event& event) {
+    return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kSchemaVersion; },
+                      event);
+}
+
+std::string deal_stream(DealId id) { return "deal-" + id.str(); }
+
+namespace {
+
+struct StreamOf {
+    std::string operator()(const PipelineCreated& e) const {
+        return "pipeline-" + e.pipeline_id.str();
+    }
+    // Stages belong to their pipeline's stream: the pipeline is the aggregate.
+    std::string operator()(const StageCreated& e) const {
+        return "pipeline-" + e.pipeline_id.str();
+    }
+    std::string operator()(const UserCreated& e) const { return "user-" + e.user_id.str(); }
+    std::string operator()(const TokenIssued& e) const { return "token-" + e.token_id.str(); }
+    std::string operator()(const TokenRevoked& e) const { return "token-" + e.token_id.str(); }
+    template <class DealEvent>
+    std::string operator()(const DealEvent& e) const {
+        return deal_stream(e.deal_id);
+    }
+};
+
+}  // namespace
+
+std::string stream_of(const Event& event) { return std::visit(StreamOf{}, event); }
+
+}  // namespace deals::events

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "events/deal_events.hpp"
+#include "events/directory_events.hpp"
+
+namespace deals::events {
+
+/// Every event the service records. Append new types at the end; never reorder or remove.
+using Event = std::variant<DealCreated, DealUpdated, StageChanged, OwnerAssigned, StatusChanged,
+                           DealTrashed, DealRestored, DealPurged, PipelineCreated, StageCreated,
+                           UserCreated, TokenIssued, TokenRevoked>;
+
+/// The wire name of an event (`DealCreated`).
+std::string_view type_name(const Event& event);
+/// The schema version of an event's `data`.
+int schema_version(const Event& event);
+
+/// Who caused an event: the user and token of the request, or nobody (the system itself).
+struct Actor {
+    std::optional<UserId> user_id;
+    std::optional<TokenId> token_id;
+    friend bool operator==(const Actor&, const Actor&) = default;
+};
+
+/// Request context copied into every event of one append.
+struct EventMeta {
+    Actor actor;
+    std::string request_id;
+    std::string correlation_id;
+};
+
+/// An event as it stands in the log: the envelope of contract §16 around `data`.
+/// Immutable once recorded; `hash` = SHA-256 over `prev_hash` and the event (store/README.md).
+struct RecordedEvent {
+    std::string id;  ///< a UUID
+    Sequence sequence = 0;
+    std::string stream;  ///< `deal-42`
+    StreamVersion stream_version = 0;
+    Timestamp occurred_at;
+    EventMeta meta;
+    Event data;
+    std::string prev_hash;  ///< hex
+    std::string hash;       ///< hex
+};
+
+/// Stream names: `deal-42`, `pipeline-1` (with its stages), `user-1`, `token-7`.
+std::string stream_of(const Event& event);
+std::string deal_stream(DealId id);
+
+}  // namespace deals::events

@@ -1,0 +1,170 @@
+#include "events/time.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+
+namespace deals::events {
+
+namespace {
+
+using std::chrono::day;
+using std::chrono::month;
+using std::chrono::sys_days;
+using std::chrono::year;
+using std::chrono::year_month_day;
+
+/// Reads exactly `n` digits at `pos`, advancing it.
+std::optional<int> digits(std::string_view s, std::size_t& pos, std::size_t n) {
+    if (pos + n > s.size()) {
+        return std::nullopt;
+    }
+    int v = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = s[pos + i];
+        if (std::isdigit(static_cast<unsigned char>(c)) == 0) {
+            return std::nullopt;
+        }
+        v = v * 10 + (c - '0');
+    }
+    pos += n;
+    return v;
+}
+
+bool expect(std::string_view s, std::size_t& pos, char c) {
+    if (pos < s.size() && s[pos] == c) {
+        ++pos;
+        return true;
+    }
+    return false;
+}
+
+std::optional<sys_days> parse_date_part(std::string_view s, std::size_t& pos) {
+    auto y = digits(s, pos, 4);
+    if (!y || !expect(s, pos, '-')) {
+        return std::nullopt;
+    }
+    auto m = digits(s, pos, 2);
+    if (!m || !expect(s, pos, '-')) {
+        return std::nullopt;
+    }
+    auto d = digits(s, pos, 2);
+    if (!d) {
+        return std::nullopt;
+    }
+    const year_month_day ymd{year{*y}, month{static_cast<unsigned>(*m)},
+                             day{static_cast<unsigned>(*d)}};
+    if (!ymd.ok()) {
+        return std::nullopt;
+    }
+    return sys_days{ymd};
+}
+
+}  // namespace
+
+std::string Timestamp::str() const {
+    using namespace std::chrono;
+    const auto tp = sys_time<microseconds>{microseconds{micros}};
+    const auto dp = floor<days>(tp);
+    const year_month_day ymd{dp};
+    const hh_mm_ss<microseconds> hms{tp - dp};
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ",
+                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
+                  static_cast<long>(hms.minutes().count()),
+                  static_cast<long>(hms.seconds().count()),
+                  static_cast<long>(hms.subseconds().count()));
+    return buf;
+}
+
+std::optional<Timestamp> Timestamp::parse(std::string_view s) {
+    std::size_t pos = 0;
+    auto date = parse_date_part(s, pos);
+    if (!date) {
+        return std::nullopt;
+    }
+    std::int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                              date->time_since_epoch())
+                              .count();
+    if (pos == s.size()) {
+        return Timestamp{micros};
+    }
+    if (!expect(s, pos, 'T') && !expect(s, pos, ' ')) {
+        return std::nullopt;
+    }
+    auto h = digits(s, pos, 2);
+    if (!h || *h > 23 || !expect(s, pos, ':')) {
+        return std::nullopt;
+    }
+    auto mi = digits(s, pos, 2);
+    if (!mi || *mi > 59) {
+        return std::nullopt;
+    }
+    int sec = 0;
+    std::int64_t frac = 0;
+    if (expect(s, pos, ':')) {
+        auto se = digits(s, pos, 2);
+        if (!se || *se > 60) {
+            return std::nullopt;
+        }
+        sec = *se;
+        if (expect(s, pos, '.')) {
+            int n = 0;
+            while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos])) != 0) {
+                if (n < 6) {
+                    frac = frac * 10 + (s[pos] - '0');
+                }
+                ++n;
+                ++pos;
+            }
+            if (n == 0) {
+                return std::nullopt;
+            }
+            for (; n < 6; ++n) {
+                frac *= 10;
+            }
+        }
+    }
+    std::int64_t offset_minutes = 0;
+    if (expect(s, pos, 'Z') || expect(s, pos, 'z')) {
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+        const int sign = s[pos] == '-' ? -1 : 1;
+        ++pos;
+        auto oh = digits(s, pos, 2);
+        if (!oh) {
+            return std::nullopt;
+        }
+        expect(s, pos, ':');
+        auto om = digits(s, pos, 2);
+        if (!om) {
+            return std::nullopt;
+        }
+        offset_minutes = sign * (*oh * 60 + *om);
+    }
+    if (pos != s.size()) {
+        return std::nullopt;
+    }
+    micros += ((*h * 60LL + *mi - offset_minutes) * 60 + sec) * 1'000'000LL + frac;
+    return Timestamp{micros};
+}
+
+std::string Date::str() const {
+    const year_month_day ymd{sys_days{std::chrono::days{days}}};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return buf;
+}
+
+std::optional<Date> Date::parse(std::string_view text) {
+    std::size_t pos = 0;
+    auto date = parse_date_part(text, pos);
+    // The rest must still be a valid date-time; the calendar date is taken as written.
+    if (!date || !Timestamp::parse(text)) {
+        return std::nullopt;
+    }
+    return Date{static_cast<std::int32_t>(date->time_since_epoch().count())};
+}
+
+}  // namespace deals::events

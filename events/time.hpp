@@ -1,0 +1,39 @@
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace deals::events {
+
+/// A UTC instant with microsecond precision (microseconds since the Unix epoch).
+struct Timestamp {
+    std::int64_t micros = 0;
+
+    friend auto operator<=>(const Timestamp&, const Timestamp&) = default;
+
+    /// `2026-11-24T18:38:16.000000Z`, the API's and the log's timestamp form.
+    [[nodiscard]] std::string str() const;
+    /// Accepts `YYYY-MM-DD` (midnight UTC) and ISO-8601 date-times with an optional fraction and
+    /// `Z` or a `±HH:MM` offset. Returns nullopt for anything else, including invalid dates.
+    static std::optional<Timestamp> parse(std::string_view text);
+};
+
+/// A calendar date (days since 1970-01-01), as `expected_close_date` is stored.
+struct Date {
+    std::int32_t days = 0;
+
+    friend auto operator<=>(const Date&, const Date&) = default;
+
+    [[nodiscard]] Timestamp midnight() const {
+        return Timestamp{static_cast<std::int64_t>(days) * 86'400'000'000LL};
+    }
+    /// `2025-02-28`.
+    [[nodiscard]] std::string str() const;
+    /// The calendar date written in the input (no time-zone shift), as Concord stores it.
+    static std::optional<Date> parse(std::string_view text);
+};
+
+}  // namespace deals::events

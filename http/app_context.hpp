@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "commands/deal_validation.hpp"
+#include "events/time.hpp"
+#include "store/store.hpp"
+
+namespace deals::http {
+
+/// Settings of the HTTP front (flags of dealsd).
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;
+    int threads = 0;                          ///< 0: one per core
+    std::size_t body_limit = 1024 * 1024;     ///< bytes; larger bodies get 413
+    std::size_t header_limit = 16 * 1024;     ///< bytes of request line and headers
+    std::chrono::seconds read_timeout{30};    ///< to receive a whole request once it started
+    std::chrono::seconds idle_timeout{60};    ///< keep-alive connections with no request
+    std::chrono::seconds shutdown_grace{10};  ///< in-flight requests get this long on SIGTERM
+    bool log_requests = false;
+};
+
+/// What handlers share: the store (log and views), settings and the clock. Outlives the server.
+struct AppContext {
+    store::Store& store;
+    commands::ValidationSettings validation;
+    std::function<events::Timestamp()> clock;
+    std::string kafka_mode = "off";
+    std::string version = DEALS_VERSION;
+};
+
+}  // namespace deals::http

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/app_context.hpp"
+#include "http/request.hpp"
+
+namespace deals::http {
+
+/// Every endpoint is a free function of this one shape; router.cpp lists them in one table.
+using Handler = boost::asio::awaitable<Response> (*)(AppContext&, const Call&);
+
+namespace handlers {
+
+boost::asio::awaitable<Response> list_deals(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> show_deal(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> create_deal(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> update_deal(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> delete_deal(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> change_status(AppContext& app, const Call& call);
+
+boost::asio::awaitable<Response> list_trashed(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> show_trashed(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> restore_deal(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> purge_deal(AppContext& app, const Call& call);
+
+boost::asio::awaitable<Response> list_pipelines(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> show_pipeline(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> pipeline_stages(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> list_stages(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> show_stage(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> list_users(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> show_user(AppContext& app, const Call& call);
+
+boost::asio::awaitable<Response> healthz(AppContext& app, const Call& call);
+
+}  // namespace handlers
+}  // namespace deals::http

@@ -1,0 +1,51 @@
+#pragma once
+
+// Shared steps of the deal handlers: finding a deal the caller may see, and deciding and
+// appending a change to it with optimistic concurrency.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <optional>
+
+#include "commands/deal_commands.hpp"
+#include "http/app_context.hpp"
+#include "http/request.hpp"
+#include "projections/views.hpp"
+
+namespace deals::http::handlers {
+
+/// A positive integer id from a path segment, or nullopt.
+std::optional<std::int64_t> parse_id(std::string_view text);
+
+/// The deal with id `text` in `place` that the caller may view, or the 404 of contract §1.1.
+commands::Result<const projections::Deal*> visible_deal(const projections::Views& views,
+                                                        const Call& call, std::string_view text,
+                                                        projections::Trash place);
+
+/// The event metadata of a request: actor, request id, correlation id.
+events::EventMeta meta_of(const Call& call);
+
+using DealDecision =
+    std::function<commands::Result<commands::Events>(const projections::Views&,
+                                                     const projections::Deal&)>;
+
+/// Finds the deal (in `place`), checks `If-Match`, decides and appends with the deal's
+/// version as the expected one, retrying when another request changed the deal meanwhile.
+/// Returns the deal's id once the change is durable (or there was nothing to change).
+boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext& app,
+                                                                     const Call& call,
+                                                                     projections::Trash place,
+                                                                     const DealDecision& decide);
+
+/// The response for a stored deal, read from the views after a change.
+Response deal_after_change(AppContext& app, const Call& call, events::DealId id, int status,
+                           bool created);
+
+/// One page of the deals in `which` that the caller may view, in name order.
+std::string deal_page(AppContext& app, const Call& call, projections::Trash which);
+
+/// Turns an append that did not succeed into the error to answer with.
+commands::Error append_error(const events::AppendOutcome& outcome);
+
+}  // namespace deals::http::handlers

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "commands/error.hpp"
+#include "commands/input.hpp"
+
+namespace deals::http {
+
+/// A parsed JSON request body that keeps numbers as written (money stays exact) and object keys
+/// in order. Duplicate keys: the last one wins, as PHP's json_decode does.
+struct JsonValue {
+    enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+    Kind kind = Kind::kNull;
+    std::string text;              ///< string value, number as written, "true"/"false"
+    std::vector<JsonValue> items;  ///< array items
+    std::vector<std::pair<std::string, JsonValue>> members;  ///< object members
+
+    /// The member named `key`, or nullptr.
+    [[nodiscard]] const JsonValue* find(std::string_view key) const;
+};
+
+/// Parses a request body that must be a JSON object (an empty body counts as `{}`). Errors are
+/// 400 "Malformed JSON: <reason>". Nesting deeper than 64 levels is refused.
+commands::Result<JsonValue> parse_json_object(std::string_view body);
+
+/// The member `key` of `object` as a validation input (absent when missing).
+commands::FieldValue field(const JsonValue& object, std::string_view key);
+
+}  // namespace deals::http

@@ -1,0 +1,296 @@
+#include "http/render.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "projections/policy.hpp"
+
+namespace deals::http {
+
+namespace {
+
+using projections::Views;
+
+void write_string(json::Writer& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_time(json::Writer& w, const std::optional<events::Timestamp>& t) {
+    if (t) {
+        write_string(w, t->str());
+    } else {
+        w.Null();
+    }
+}
+
+void write_opt(json::Writer& w, const std::optional<std::string>& s) {
+    if (s) {
+        write_string(w, *s);
+    } else {
+        w.Null();
+    }
+}
+
+void write_number(json::Writer& w, const std::string& text) {
+    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+}
+
+/// Seconds with at most millisecond digits, no trailing zeros (`86400`, `12.5`).
+std::string seconds_text(double seconds) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3f", std::round(seconds * 1000.0) / 1000.0);
+    std::string s = buf;
+    while (s.back() == '0') {
+        s.pop_back();
+    }
+    if (s.back() == '.') {
+        s.pop_back();
+    }
+    return s == "-0" ? "0" : s;
+}
+
+void write_authorizations(json::Writer& w, const projections::DealPermissions& p) {
+    w.Key("authorizations");
+    w.StartObject();
+    w.Key("viewAny");
+    w.Bool(p.view_any);
+    w.Key("view");
+    w.Bool(p.view);
+    w.Key("create");
+    w.Bool(p.create);
+    w.Key("update");
+    w.Bool(p.update);
+    w.Key("delete");
+    w.Bool(p.remove);
+    w.Key("bulkDelete");
+    w.Bool(p.bulk_delete);
+    w.Key("export");
+    w.Bool(p.export_deals);
+    w.EndObject();
+}
+
+void write_time_in_stages(json::Writer& w, const projections::Deal& deal, events::Timestamp now) {
+    const auto stages = projections::time_in_stages(deal, now);
+    if (stages.empty()) {
+        w.StartArray();
+        w.EndArray();
+        return;
+    }
+    w.StartObject();
+    for (const auto& [stage, seconds] : stages) {
+        const std::string key = stage.str();
+        w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
+        write_number(w, seconds_text(seconds));
+    }
+    w.EndObject();
+}
+
+void write_associations(json::Writer& w) {
+    for (const char* key : {"contacts", "companies", "activities"}) {
+        w.Key(key);
+        w.StartArray();
+        w.EndArray();
+    }
+    w.Key("associations_count");
+    w.Int(0);
+}
+
+}  // namespace
+
+void write_stage(json::Writer& w, const projections::Stage& s) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(s.id.value);
+    w.Key("name");
+    write_string(w, s.name);
+    w.Key("win_probability");
+    w.Int64(s.win_probability);
+    w.Key("display_order");
+    w.Int64(s.display_order);
+    w.Key("pipeline_id");
+    w.Int64(s.pipeline_id.value);
+    w.Key("display_name");
+    write_string(w, s.id.str());
+    w.Key("created_at");
+    write_string(w, s.created_at.str());
+    w.Key("updated_at");
+    write_string(w, s.updated_at.str());
+    w.Key("was_recently_created");
+    w.Bool(false);
+    w.EndObject();
+}
+
+void write_pipeline(json::Writer& w, const projections::Pipeline& p, const Views& views,
+                    const projections::User& caller, bool with_stages) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(p.id.value);
+    w.Key("name");
+    write_string(w, p.name);
+    w.Key("flag");
+    write_opt(w, p.flag);
+    w.Key("is_primary");
+    w.Bool(p.is_primary);
+    if (with_stages) {
+        w.Key("stages");
+        w.StartArray();
+        for (const auto* s : views.stages_of(p.id)) {
+            write_stage(w, *s);
+        }
+        w.EndArray();
+    }
+    w.Key("display_name");
+    write_string(w, p.id.str());
+    w.Key("created_at");
+    write_string(w, p.created_at.str());
+    w.Key("updated_at");
+    write_string(w, p.updated_at.str());
+    w.Key("authorizations");
+    w.StartObject();
+    for (const char* key : {"viewAny", "view"}) {
+        w.Key(key);
+        w.Bool(true);
+    }
+    for (const char* key : {"create", "update", "delete"}) {
+        w.Key(key);
+        w.Bool(caller.super_admin);
+    }
+    w.EndObject();
+    w.Key("was_recently_created");
+    w.Bool(false);
+    w.EndObject();
+}
+
+void write_user(json::Writer& w, const projections::User& u) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(u.id.value);
+    w.Key("name");
+    write_string(w, u.name);
+    w.Key("email");
+    write_string(w, u.email);
+    w.Key("super_admin");
+    w.Bool(u.super_admin);
+    w.Key("access_api");
+    w.Bool(u.access_api);
+    w.Key("deals_scope");
+    write_string(w, events::to_string(u.deals_scope));
+    w.Key("display_name");
+    write_string(w, u.id.str());
+    w.Key("created_at");
+    write_string(w, u.created_at.str());
+    w.Key("updated_at");
+    write_string(w, u.updated_at.str());
+    w.EndObject();
+}
+
+void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
+                const projections::User& caller, events::Timestamp now, DealShape shape) {
+    const bool single = shape != DealShape::kListItem;
+    w.StartObject();
+    w.Key("id");
+    w.Int64(d.id.value);
+    w.Key("name");
+    write_string(w, d.name);
+    w.Key("display_name");
+    write_string(w, d.name);
+    w.Key("path");
+    write_string(w, "/deals/" + d.id.str());
+    w.Key("pipeline_id");
+    w.Int64(d.pipeline_id.value);
+    w.Key("pipeline");
+    if (const auto* p = views.pipeline(d.pipeline_id)) {
+        write_pipeline(w, *p, views, caller, single);
+    } else {
+        w.Null();
+    }
+    w.Key("stage_id");
+    w.Int64(d.stage_id.value);
+    w.Key("stage");
+    if (const auto* s = views.stage(d.stage_id)) {
+        write_stage(w, *s);
+    } else {
+        w.Null();
+    }
+    w.Key("amount");
+    write_number(w, d.amount.value_or(events::Money{}).str());
+    w.Key("expected_close_date");
+    write_time(
+        w, d.expected_close_date ? std::optional(d.expected_close_date->midnight()) : std::nullopt);
+    w.Key("status");
+    write_string(w, events::to_string(d.status));
+    w.Key("lost_reason");
+    write_opt(w, d.lost_reason);
+    if (d.status == events::DealStatus::kWon) {
+        w.Key("won_date");
+        write_time(w, d.won_date);
+    }
+    if (d.status == events::DealStatus::kLost) {
+        w.Key("lost_date");
+        write_time(w, d.lost_date);
+    }
+    w.Key("stage_changed_date");
+    write_time(w, d.stage_changed_date);
+    if (d.expected_close_date) {
+        w.Key("falls_behind_expected_close_date");
+        w.Bool(projections::falls_behind_expected_close_date(d, now));
+    }
+    w.Key("time_in_stages");
+    write_time_in_stages(w, d, now);
+    w.Key("board_order");
+    w.Int64(d.board_order);
+    w.Key("user_id");
+    if (d.user_id) {
+        w.Int64(d.user_id->value);
+    } else {
+        w.Null();
+    }
+    w.Key("user");
+    const auto* owner = d.user_id ? views.user(*d.user_id) : nullptr;
+    if (owner != nullptr) {
+        write_user(w, *owner);
+    } else {
+        w.Null();
+    }
+    w.Key("owner_assigned_date");
+    write_time(w, d.owner_assigned_date);
+    w.Key("swatch_color");
+    write_opt(w, d.swatch_color);
+    w.Key("products_count");
+    w.Int64(d.products_count);
+    for (const char* key : {"contacts_count", "companies_count", "activities_count"}) {
+        w.Key(key);
+        w.Int(0);
+    }
+    if (single) {
+        write_associations(w);
+    }
+    w.Key("created_at");
+    write_string(w, d.created_at.str());
+    w.Key("updated_at");
+    write_string(w, d.updated_at.str());
+    w.Key("timeline_subject_key");
+    w.String("deal");
+    write_authorizations(w, projections::deal_permissions(caller, d));
+    w.Key("was_recently_created");
+    w.Bool(shape == DealShape::kCreated);
+    w.Key("version");
+    w.Uint64(d.version);
+    w.EndObject();
+}
+
+Response json_response(int status, std::string body) {
+    return Response{status, std::move(body), {}};
+}
+
+Response deal_response(int status, const projections::Deal& deal, const Views& views,
+                       const projections::User& caller, events::Timestamp now, DealShape shape) {
+    json::Buffer buffer;
+    json::Writer w(buffer);
+    write_deal(w, deal, views, caller, now, shape);
+    Response r{status, std::string(buffer.GetString(), buffer.GetSize()), {}};
+    r.headers.emplace_back("ETag", "\"" + std::to_string(deal.version) + "\"");
+    return r;
+}
+
+}  // namespace deals::http

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "events/ids.hpp"
+#include "projections/directory.hpp"
+
+namespace deals::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+/// An HTTP request reduced to what handlers use, free of Beast types so that handlers can be
+/// called as plain functions in tests.
+struct Request {
+    std::string method;        ///< "GET", "POST", …
+    std::string target;        ///< as received: path and query
+    std::string path;          ///< percent-decoded path, without the query
+    std::string query_string;  ///< after '?', undecoded
+    std::vector<std::pair<std::string, std::string>> query;  ///< decoded parameters, in order
+    Headers headers;                                         ///< names lower-cased
+    std::string body;
+    std::string request_id;  ///< the client's X-Request-Id or a generated one
+
+    [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
+    [[nodiscard]] std::optional<std::string> param(std::string_view name) const;
+};
+
+/// The response a handler produces; the session turns it into HTTP.
+struct Response {
+    int status = 200;
+    std::string body;  ///< JSON, or empty (204)
+    Headers headers;   ///< besides Content-Type, X-Request-Id and X-App-Version
+};
+
+/// The authenticated caller of a request.
+struct Caller {
+    projections::User user;
+    events::TokenId token_id;
+};
+
+/// Everything a handler is given: the request, its caller (absent on public routes) and the
+/// values of the `{…}` segments of the matched route, in order.
+struct Call {
+    const Request& request;
+    std::optional<Caller> caller;
+    std::vector<std::string> params;
+};
+
+/// Splits a target into path and query, percent-decoding both. Returns false when the path
+/// does not decode to valid text.
+bool parse_target(Request& request);
+
+}  // namespace deals::http

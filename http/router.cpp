@@ -1,0 +1,164 @@
+#include "http/router.hpp"
+
+#include <iostream>
+
+#include "http/error_table.hpp"
+#include "store/sha256.hpp"
+
+namespace deals::http {
+
+namespace h = handlers;
+
+const std::vector<Route>& routes() {
+    static const std::vector<Route> kRoutes = {
+        {"GET", "/healthz", h::healthz, Access::kPublic},
+        {"GET", "/api/deals", h::list_deals, Access::kAuthenticated},
+        {"POST", "/api/deals", h::create_deal, Access::kAuthenticated},
+        {"GET", "/api/deals/{id}", h::show_deal, Access::kAuthenticated},
+        {"PUT", "/api/deals/{id}", h::update_deal, Access::kAuthenticated},
+        {"DELETE", "/api/deals/{id}", h::delete_deal, Access::kAuthenticated},
+        {"PUT", "/api/deals/{id}/status/{status}", h::change_status, Access::kAuthenticated},
+        {"GET", "/api/trashed/deals", h::list_trashed, Access::kAuthenticated},
+        {"GET", "/api/trashed/deals/{id}", h::show_trashed, Access::kAuthenticated},
+        {"POST", "/api/trashed/deals/{id}", h::restore_deal, Access::kAuthenticated},
+        {"DELETE", "/api/trashed/deals/{id}", h::purge_deal, Access::kAuthenticated},
+        {"GET", "/api/pipelines", h::list_pipelines, Access::kAuthenticated},
+        {"GET", "/api/pipelines/{id}", h::show_pipeline, Access::kAuthenticated},
+        {"GET", "/api/pipelines/{id}/stages", h::pipeline_stages, Access::kAuthenticated},
+        {"GET", "/api/pipeline-stages", h::list_stages, Access::kAuthenticated},
+        {"GET", "/api/pipeline-stages/{id}", h::show_stage, Access::kAuthenticated},
+        {"GET", "/api/users", h::list_users, Access::kAuthenticated},
+        {"GET", "/api/users/{id}", h::show_user, Access::kAuthenticated},
+    };
+    return kRoutes;
+}
+
+namespace {
+
+std::vector<std::string_view> segments(std::string_view path) {
+    std::vector<std::string_view> out;
+    while (!path.empty()) {
+        const auto slash = path.find('/');
+        if (slash != 0) {
+            out.push_back(path.substr(0, slash));
+        }
+        if (slash == std::string_view::npos) {
+            break;
+        }
+        path.remove_prefix(slash + 1);
+    }
+    return out;
+}
+
+/// The `{…}` values when `path` matches `pattern`, else nullopt.
+std::optional<std::vector<std::string>> match(std::string_view pattern, std::string_view path) {
+    const auto want = segments(pattern);
+    const auto have = segments(path);
+    if (want.size() != have.size()) {
+        return std::nullopt;
+    }
+    std::vector<std::string> params;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        if (want[i].starts_with('{')) {
+            params.emplace_back(have[i]);
+        } else if (want[i] != have[i]) {
+            return std::nullopt;
+        }
+    }
+    return params;
+}
+
+Response method_not_allowed(const Request& request, const std::vector<std::string_view>& allowed) {
+    std::string list;
+    for (const auto m : allowed) {
+        list += (list.empty() ? "" : ", ") + std::string(m);
+        if (m == "GET") {
+            list += ", HEAD";
+        }
+    }
+    const std::string route = request.path.substr(request.path.find_first_not_of('/'));
+    Response r = error_response({commands::ErrorCode::kMethodNotAllowed,
+                                 "The " + request.method + " method is not supported for route " +
+                                     route + ". Supported methods: " + list + ".",
+                                 {}});
+    r.headers.emplace_back("Allow", list);
+    return r;
+}
+
+}  // namespace
+
+commands::Result<Caller> authenticate(const AppContext& app, const Request& request) {
+    const commands::Error unauthenticated{commands::ErrorCode::kUnauthenticated, "", {}};
+    const auto header = request.header("authorization");
+    if (!header || header->size() < 7 ||
+        !std::equal(header->begin(), header->begin() + 7, "bearer ",
+                    [](char a, char b) { return std::tolower(a) == b; })) {
+        return unauthenticated;
+    }
+    std::string_view token = std::string_view(*header).substr(7);
+    std::optional<std::string_view> id_part;
+    if (const auto bar = token.find('|'); bar != std::string_view::npos) {
+        id_part = token.substr(0, bar);
+        token.remove_prefix(bar + 1);
+    }
+    if (token.empty()) {
+        return unauthenticated;
+    }
+    const std::string hash = store::sha256_hex(token);
+    return app.store.read([&](const projections::Views& views) -> commands::Result<Caller> {
+        const projections::Token* t = views.token_by_secret_hash(hash);
+        if (t == nullptr || t->revoked || (id_part && *id_part != t->id.str())) {
+            return unauthenticated;
+        }
+        const projections::User* user = views.user(t->user_id);
+        if (user == nullptr) {
+            return unauthenticated;
+        }
+        if (!user->access_api && !user->super_admin) {
+            return commands::Error{commands::ErrorCode::kNoApiAccess, "", {}};
+        }
+        return Caller{*user, t->id};
+    });
+}
+
+boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
+    try {
+        std::string_view method = request.method;
+        if (method == "HEAD") {
+            method = "GET";  // HEAD is answered wherever GET is
+        }
+        std::vector<std::string_view> allowed;
+        for (const Route& route : routes()) {
+            auto params = match(route.pattern, request.path);
+            if (!params) {
+                continue;
+            }
+            if (route.method != method) {
+                allowed.push_back(route.method);
+                continue;
+            }
+            Call call{request, std::nullopt, std::move(*params)};
+            if (route.access == Access::kAuthenticated) {
+                auto caller = authenticate(app_, request);
+                if (!caller) {
+                    co_return error_response(caller.error());
+                }
+                call.caller = std::move(*caller);
+            }
+            co_return co_await route.handler(app_, call);
+        }
+        if (!allowed.empty()) {
+            co_return method_not_allowed(request, allowed);
+        }
+        const std::string route = request.path.size() > 1 ? request.path.substr(1) : "";
+        co_return error_response({commands::ErrorCode::kRouteNotFound,
+                                  "The route " + route + " could not be found.",
+                                  {}});
+    } catch (const std::exception& e) {
+        std::cerr << "error: request " << request.request_id << " " << request.method << " "
+                  << request.path << " failed: " << e.what() << std::endl;
+    }
+    co_return error_response(commands::internal("unhandled exception"));
+}
+
+}  // namespace deals::http

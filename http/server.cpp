@@ -1,0 +1,319 @@
+#include "http/server.hpp"
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "http/error_table.hpp"
+#include "http/router.hpp"
+
+namespace deals::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using tuple_awaitable = asio::as_tuple_t<asio::use_awaitable_t<>>;
+constexpr tuple_awaitable kUseTuple{};
+
+namespace {
+
+/// A session as the server sees it, to close it when idle at shutdown. Touched on its strand.
+struct SessionState {
+    beast::tcp_stream* stream = nullptr;
+    bool busy = false;
+};
+
+std::string new_request_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id(32, '0');
+    for (int i = 0; i < 32; i += 16) {
+        std::uint64_t v = rng();
+        for (int j = 0; j < 16; ++j, v >>= 4) {
+            id[i + j] = kHex[v & 0xF];
+        }
+    }
+    return id;
+}
+
+bool acceptable_request_id(std::string_view id) {
+    return !id.empty() && id.size() <= 200 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+Request to_request(bhttp::request<bhttp::string_body>&& in) {
+    Request r;
+    r.method = std::string(in.method_string());
+    r.target = std::string(in.target());
+    for (const auto& field : in) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        r.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    r.body = std::move(in.body());
+    const auto client_id = r.header("x-request-id");
+    r.request_id = client_id && acceptable_request_id(*client_id) ? *client_id : new_request_id();
+    return r;
+}
+
+bhttp::response<bhttp::string_body> to_response(Response&& out, const Request& request,
+                                                const AppContext& app, bool keep_alive) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), 11};
+    if (out.status != 204) {
+        res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+    }
+    res.set("X-Request-Id", request.request_id);
+    res.set("X-App-Version", app.version);
+    for (auto& [name, value] : out.headers) {
+        res.set(name, value);
+    }
+    res.keep_alive(keep_alive);
+    const std::size_t length = out.body.size();
+    if (request.method == "HEAD") {
+        res.content_length(length);
+    } else {
+        res.body() = std::move(out.body);
+        res.prepare_payload();
+    }
+    return res;
+}
+
+}  // namespace
+
+struct Server::Impl {
+    AppContext& app;
+    ServerConfig config;
+    Router router;
+    asio::io_context io;
+    tcp::acceptor acceptor;
+    asio::signal_set signals;
+    asio::steady_timer grace;
+    std::atomic<bool> stopping{false};
+    std::atomic<int> sessions{0};
+    std::mutex registry_mutex;
+    std::list<std::pair<std::weak_ptr<SessionState>, asio::any_io_executor>> registry;
+
+    Impl(AppContext& a, ServerConfig c)
+        : app(a),
+          config(std::move(c)),
+          router(a),
+          io(config.threads),
+          acceptor(asio::make_strand(io)),
+          signals(io),
+          grace(io) {}
+
+    asio::awaitable<void> accept_loop();
+    asio::awaitable<void> session(beast::tcp_stream stream);
+    asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                    SessionState& state);
+    void stop();
+    void session_ended();
+};
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kUseTuple);
+        if (ec) {
+            if (stopping || ec == asio::error::operation_aborted) {
+                co_return;
+            }
+            continue;  // e.g. too many open files: keep serving the connections we have
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        ++sessions;
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, session(beast::tcp_stream(std::move(socket))), asio::detached);
+    }
+}
+
+asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream) {
+    auto state = std::make_shared<SessionState>();
+    state->stream = &stream;
+    std::list<std::pair<std::weak_ptr<SessionState>, asio::any_io_executor>>::iterator entry;
+    {
+        std::lock_guard lock(registry_mutex);
+        entry = registry.emplace(registry.end(), state, stream.get_executor());
+    }
+    beast::flat_buffer buffer;
+    try {
+        while (!stopping && co_await serve_one(stream, buffer, *state)) {
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "error: session: " << e.what() << std::endl;
+    }
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    {
+        std::lock_guard lock(registry_mutex);
+        registry.erase(entry);
+    }
+    session_ended();
+}
+
+/// Reads one request, answers it; returns whether the connection stays open.
+asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                              SessionState& state) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
+    parser.body_limit(config.body_limit);
+    state.busy = false;
+    stream.expires_after(config.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+    if (ec) {
+        co_return false;  // closed, idle timeout, shutdown, or garbage before a header
+    }
+    state.busy = true;
+    stream.expires_after(config.read_timeout);
+    std::optional<commands::Error> early;
+    if (parser.content_length() && *parser.content_length() > config.body_limit) {
+        early = commands::Error{commands::ErrorCode::kPayloadTooLarge, "", {}};
+    } else if (!parser.is_done()) {
+        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+        if (ec == bhttp::error::body_limit) {
+            early = commands::Error{commands::ErrorCode::kPayloadTooLarge, "", {}};
+        } else if (ec) {
+            co_return false;  // cut off mid-body or timed out
+        }
+    }
+    const bool keep_alive = !early && parser.get().keep_alive();
+    Request request = to_request(parser.release());
+    Response response;
+    if (early) {
+        response = error_response(*early);
+    } else if (!parse_target(request)) {
+        response = error_response(commands::bad_request("Malformed request target."));
+    } else {
+        response = co_await router.dispatch(request);
+    }
+    if (config.log_requests || response.status >= 500) {
+        std::clog << request.method << " " << request.target << " " << response.status << " "
+                  << request.request_id << std::endl;
+    }
+    auto res = to_response(std::move(response), request, app, keep_alive && !stopping);
+    const bool again = res.keep_alive();
+    std::tie(ec, n) = co_await bhttp::async_write(stream, res, kUseTuple);
+    co_return !ec && again;
+}
+
+void Server::Impl::stop() {
+    if (stopping.exchange(true)) {
+        return;
+    }
+    asio::post(acceptor.get_executor(), [this] {
+        beast::error_code ec;
+        acceptor.close(ec);
+    });
+    signals.cancel();
+    // Idle connections close now; busy ones after their response (see serve_one).
+    std::lock_guard lock(registry_mutex);
+    for (auto& [weak, executor] : registry) {
+        asio::post(executor, [weak = weak] {
+            if (auto s = weak.lock(); s && !s->busy) {
+                s->stream->cancel();
+            }
+        });
+    }
+    grace.expires_after(config.shutdown_grace);
+    grace.async_wait([this](beast::error_code ec) {
+        if (!ec) {
+            std::cerr << "warning: requests still in flight after the shutdown grace; "
+                         "closing them"
+                      << std::endl;
+            io.stop();
+        }
+    });
+    if (sessions == 0) {
+        grace.cancel();
+    }
+}
+
+void Server::Impl::session_ended() {
+    if (--sessions == 0 && stopping) {
+        asio::post(io, [this] { grace.cancel(); });
+    }
+}
+
+Server::Server(AppContext& app, ServerConfig config)
+    : impl_(std::make_unique<Impl>(app, std::move(config))) {}
+
+Server::~Server() = default;
+
+unsigned short Server::start() {
+    auto& i = *impl_;
+    beast::error_code ec;
+    auto address = asio::ip::make_address(i.config.host, ec);
+    tcp::endpoint endpoint;
+    if (ec) {
+        tcp::resolver resolver(i.io);
+        auto results = resolver.resolve(i.config.host, std::to_string(i.config.port), ec);
+        if (ec || results.empty()) {
+            throw std::runtime_error("cannot resolve " + i.config.host + ": " + ec.message());
+        }
+        endpoint = *results.begin();
+    } else {
+        endpoint = tcp::endpoint(address, i.config.port);
+    }
+    i.acceptor.open(endpoint.protocol(), ec);
+    if (!ec) {
+        i.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+        i.acceptor.bind(endpoint, ec);
+    }
+    if (!ec) {
+        i.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        throw std::runtime_error("cannot listen on " + i.config.host + ":" +
+                                 std::to_string(i.config.port) + ": " + ec.message());
+    }
+    asio::co_spawn(i.acceptor.get_executor(), i.accept_loop(), asio::detached);
+    return i.acceptor.local_endpoint().port();
+}
+
+void Server::stop_on_signals() {
+    auto& i = *impl_;
+    i.signals.add(SIGINT);
+    i.signals.add(SIGTERM);
+    i.signals.async_wait([this](beast::error_code ec, int) {
+        if (!ec) {
+            impl_->stop();
+        }
+    });
+}
+
+void Server::run() {
+    auto& i = *impl_;
+    const int n =
+        std::max(1, i.config.threads > 0 ? i.config.threads
+                                         : static_cast<int>(std::thread::hardware_concurrency()));
+    std::vector<std::thread> threads;
+    for (int t = 1; t < n; ++t) {
+        threads.emplace_back([&i] { i.io.run(); });
+    }
+    i.io.run();
+    for (auto& t : threads) {
+        t.join();
+    }
+}
+
+void Server::stop() { impl_->stop(); }
+
+}  // namespace deals::http

@@ -1,0 +1,77 @@
+#include "projections/collation.hpp"
+
+#include <unicode/coll.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace deals::projections {
+
+namespace {
+
+/// ICU collators are not safe to share for all operations; one per thread is cheap.
+icu::Collator& thread_collator() {
+    thread_local std::unique_ptr<icu::Collator> collator = [] {
+        UErrorCode status = U_ZERO_ERROR;
+        std::unique_ptr<icu::Collator> c(icu::Collator::createInstance(icu::Locale::getRoot(),
+                                                                       status));
+        if (U_FAILURE(status)) {
+            throw std::runtime_error("ICU root collator unavailable");
+        }
+        c->setStrength(icu::Collator::PRIMARY);
+        return c;
+    }();
+    return *collator;
+}
+
+}  // namespace
+
+std::string collation_key(std::string_view text) {
+    const auto ustr =
+        icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int>(text.size())));
+    auto& collator = thread_collator();
+    std::string key(64, '\0');
+    int32_t n = collator.getSortKey(ustr, reinterpret_cast<uint8_t*>(key.data()),
+                                    static_cast<int32_t>(key.size()));
+    if (n > static_cast<int32_t>(key.size())) {
+        key.resize(n);
+        n = collator.getSortKey(ustr, reinterpret_cast<uint8_t*>(key.data()), n);
+    }
+    key.resize(n > 0 ? n - 1 : 0);  // drop the terminating zero byte
+    return key;
+}
+
+std::string fold(std::string_view text) {
+    // Decompose, drop combining marks, case-fold: the primary-strength notion of "same letter".
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+    auto ustr =
+        icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int>(text.size())));
+    icu::UnicodeString decomposed = nfd->normalize(ustr, status);
+    icu::UnicodeString out;
+    for (int32_t i = 0; i < decomposed.length();) {
+        const UChar32 c = decomposed.char32At(i);
+        if (u_getCombiningClass(c) == 0 && u_charType(c) != U_NON_SPACING_MARK) {
+            out.append(c);
+        }
+        i += U16_LENGTH(c);
+    }
+    out.foldCase();
+    std::string result;
+    out.toUTF8String(result);
+    return result;
+}
+
+std::size_t utf8_length(std::string_view text) {
+    std::size_t n = 0;
+    for (const char c : text) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+            ++n;
+        }
+    }
+    return n;
+}
+
+}  // namespace deals::projections

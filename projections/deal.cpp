@@ -1,0 +1,137 @@
+#include "projections/deal.hpp"
+
+#include <algorithm>
+
+namespace deals::projections {
+
+namespace {
+
+void close_visit(Deal& deal, Timestamp at) {
+    if (!deal.stage_history.empty() && !deal.stage_history.back().left_at) {
+        deal.stage_history.back().left_at = at;
+    }
+}
+
+void open_visit(Deal& deal, Timestamp at) {
+    close_visit(deal, at);
+    deal.stage_history.push_back(StageVisit{deal.stage_id, at, std::nullopt});
+}
+
+struct DealApplier {
+    Deal& deal;
+    Timestamp at;
+
+    void operator()(const DealCreated& e) const {
+        deal = Deal{};
+        deal.id = e.deal_id;
+        deal.name = e.name;
+        deal.pipeline_id = e.pipeline_id;
+        deal.stage_id = e.stage_id;
+        deal.amount = e.amount;
+        deal.expected_close_date = e.expected_close_date;
+        deal.status = e.status;
+        deal.lost_reason = e.status == DealStatus::kLost ? e.lost_reason : std::nullopt;
+        deal.user_id = e.user_id;
+        deal.swatch_color = e.swatch_color;
+        deal.created_at = at;
+        if (e.user_id) {
+            deal.owner_assigned_date = at;
+        }
+        if (e.status == DealStatus::kWon) {
+            deal.won_date = at;
+        } else if (e.status == DealStatus::kLost) {
+            deal.lost_date = at;
+        } else {
+            open_visit(deal, at);
+        }
+    }
+    void operator()(const DealUpdated& e) const {
+        if (e.name) {
+            deal.name = e.name->new_value;
+        }
+        if (e.amount) {
+            deal.amount = e.amount->new_value;
+        }
+        if (e.expected_close_date) {
+            deal.expected_close_date = e.expected_close_date->new_value;
+        }
+        if (e.lost_reason) {
+            deal.lost_reason = e.lost_reason->new_value;
+        }
+        if (e.swatch_color) {
+            deal.swatch_color = e.swatch_color->new_value;
+        }
+    }
+    void operator()(const StageChanged& e) const {
+        deal.stage_id = e.to_stage_id;
+        deal.pipeline_id = e.to_pipeline_id;
+        deal.stage_changed_date = at;
+        if (deal.status == DealStatus::kOpen) {
+            open_visit(deal, at);
+        }
+    }
+    void operator()(const OwnerAssigned& e) const {
+        deal.user_id = e.to_user_id;
+        deal.owner_assigned_date = e.to_user_id ? std::optional<Timestamp>(at) : std::nullopt;
+    }
+    void operator()(const StatusChanged& e) const {
+        deal.status = e.to;
+        switch (e.to) {
+            case DealStatus::kOpen:
+                deal.won_date.reset();
+                deal.lost_date.reset();
+                deal.lost_reason.reset();
+                open_visit(deal, at);
+                break;
+            case DealStatus::kWon:
+                deal.won_date = at;
+                deal.lost_date.reset();
+                deal.lost_reason.reset();
+                close_visit(deal, at);
+                break;
+            case DealStatus::kLost:
+                deal.lost_date = at;
+                deal.won_date.reset();
+                deal.lost_reason = e.lost_reason;
+                close_visit(deal, at);
+                break;
+        }
+    }
+    void operator()(const DealTrashed&) const { deal.deleted_at = at; }
+    void operator()(const DealRestored&) const { deal.deleted_at.reset(); }
+    void operator()(const DealPurged&) const {}
+    template <class Other>
+    void operator()(const Other&) const {}
+};
+
+}  // namespace
+
+void apply(Deal& deal, const Event& event, Timestamp at, StreamVersion version) {
+    std::visit(DealApplier{deal, at}, event);
+    deal.updated_at = at;
+    deal.version = version;
+}
+
+std::vector<std::pair<StageId, double>> time_in_stages(const Deal& deal, Timestamp now) {
+    std::vector<std::pair<StageId, double>> out;
+    // Walk newest visit first so that the most recently entered stage leads.
+    for (auto it = deal.stage_history.rbegin(); it != deal.stage_history.rend(); ++it) {
+        const Timestamp end = it->left_at.value_or(now);
+        const double seconds = static_cast<double>(end.micros - it->entered_at.micros) / 1e6;
+        auto found = std::find_if(out.begin(), out.end(),
+                                  [&](const auto& p) { return p.first == it->stage_id; });
+        if (found == out.end()) {
+            out.emplace_back(it->stage_id, seconds);
+        } else {
+            found->second += seconds;
+        }
+    }
+    return out;
+}
+
+bool falls_behind_expected_close_date(const Deal& deal, Timestamp now) {
+    return deal.status == DealStatus::kOpen && deal.expected_close_date &&
+           deal.expected_close_date->midnight() < now;
+}
+
+}  // namespace deals::projections

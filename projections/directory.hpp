@@ -1,0 +1,82 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "events/event.hpp"
+
+namespace deals::projections {
+
+using namespace deals::events;  // NOLINT
+
+/// A pipeline as served by `/api/pipelines`.
+struct Pipeline {
+    PipelineId id;
+    std::string name;
+    std::optional<std::string> flag;
+    bool is_primary = false;
+    Timestamp created_at;
+    Timestamp updated_at;
+    friend bool operator==(const Pipeline&, const Pipeline&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("id", s.id), f("name", s.name), f("flag", s.flag), f("is_primary", s.is_primary);
+        f("created_at", s.created_at), f("updated_at", s.updated_at);
+    }
+};
+
+/// A stage of a pipeline.
+struct Stage {
+    StageId id;
+    PipelineId pipeline_id;
+    std::string name;
+    std::int64_t win_probability = 0;
+    std::int64_t display_order = 0;
+    Timestamp created_at;
+    Timestamp updated_at;
+    friend bool operator==(const Stage&, const Stage&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("id", s.id), f("pipeline_id", s.pipeline_id), f("name", s.name);
+        f("win_probability", s.win_probability), f("display_order", s.display_order);
+        f("created_at", s.created_at), f("updated_at", s.updated_at);
+    }
+};
+
+/// A user of the API.
+struct User {
+    UserId id;
+    std::string name;
+    std::string email;
+    bool super_admin = false;
+    bool access_api = true;
+    DealsScope deals_scope = DealsScope::kOwn;
+    Timestamp created_at;
+    Timestamp updated_at;
+    friend bool operator==(const User&, const User&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("id", s.id), f("name", s.name), f("email", s.email), f("super_admin", s.super_admin);
+        f("access_api", s.access_api), f("deals_scope", s.deals_scope);
+        f("created_at", s.created_at), f("updated_at", s.updated_at);
+    }
+};
+
+/// A personal access token; only the SHA-256 (hex) of its secret is kept.
+struct Token {
+    TokenId id;
+    UserId user_id;
+    std::string name;
+    std::string secret_sha256;
+    bool revoked = false;
+    Timestamp created_at;
+    friend bool operator==(const Token&, const Token&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("id", s.id), f("user_id", s.user_id), f("name", s.name);
+        f("secret_sha256", s.secret_sha256), f("revoked", s.revoked);
+        f("created_at", s.created_at);
+    }
+};
+
+}  // namespace deals::projections

@@ -1,0 +1,248 @@
+#include "projections/views.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "projections/collation.hpp"
+
+namespace deals::projections {
+
+namespace {
+
+template <class Map, class Key>
+auto* find_in(Map& map, Key key) {
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+}
+
+template <class Map>
+auto values_of(const Map& map) {
+    std::vector<const typename Map::mapped_type*> out;
+    out.reserve(map.size());
+    for (const auto& [_, v] : map) {
+        out.push_back(&v);
+    }
+    return out;
+}
+
+bool is_deal_event(const Event& e) {
+    return std::visit([](const auto& ev) { return requires { ev.deal_id; }; }, e);
+}
+
+}  // namespace
+
+void Views::apply(const RecordedEvent& event) {
+    if (is_deal_event(event.data)) {
+        const DealId id = std::visit(
+            [](const auto& ev) {
+                if constexpr (requires { ev.deal_id; }) {
+                    return ev.deal_id;
+                } else {
+                    return DealId{};
+                }
+            },
+            event.data);
+        watermarks_.deal = std::max(watermarks_.deal, id.value);
+        if (std::holds_alternative<DealPurged>(event.data)) {
+            if (const Deal* existing = deal(id)) {
+                unindex_deal(*existing);
+                deals_.erase(id);
+            }
+        } else {
+            Deal& deal = deals_[id];
+            if (deal.version != 0) {
+                unindex_deal(deal);
+            }
+            projections::apply(deal, event.data, event.occurred_at, event.stream_version);
+            index_deal(deal);
+        }
+        dirty_.deals.insert(id);
+    } else {
+        apply_directory(event);
+    }
+    applied_sequence_ = event.sequence;
+}
+
+void Views::apply_directory(const RecordedEvent& event) {
+    const Timestamp at = event.occurred_at;
+    if (const auto* e = std::get_if<PipelineCreated>(&event.data)) {
+        pipelines_[e->pipeline_id] = Pipeline{e->pipeline_id, e->name, e->flag, e->is_primary, at,
+                                              at};
+        watermarks_.pipeline = std::max(watermarks_.pipeline, e->pipeline_id.value);
+        dirty_.pipelines.insert(e->pipeline_id);
+    } else if (const auto* e = std::get_if<StageCreated>(&event.data)) {
+        stages_[e->stage_id] = Stage{e->stage_id,      e->pipeline_id, e->name, e->win_probability,
+                                     e->display_order, at,             at};
+        watermarks_.stage = std::max(watermarks_.stage, e->stage_id.value);
+        dirty_.stages.insert(e->stage_id);
+    } else if (const auto* e = std::get_if<UserCreated>(&event.data)) {
+        users_[e->user_id] = User{e->user_id,    e->name,        e->email, e->super_admin,
+                                  e->access_api, e->deals_scope, at,       at};
+        watermarks_.user = std::max(watermarks_.user, e->user_id.value);
+        dirty_.users.insert(e->user_id);
+    } else if (const auto* e = std::get_if<TokenIssued>(&event.data)) {
+        tokens_[e->token_id] = Token{e->token_id, e->user_id, e->name, e->secret_sha256, false, at};
+        token_by_hash_[e->secret_sha256] = e->token_id;
+        watermarks_.token = std::max(watermarks_.token, e->token_id.value);
+        dirty_.tokens.insert(e->token_id);
+    } else if (const auto* e = std::get_if<TokenRevoked>(&event.data)) {
+        if (Token* token = find_in(tokens_, e->token_id)) {
+            token->revoked = true;
+            token_by_hash_.erase(token->secret_sha256);
+        }
+        dirty_.tokens.insert(e->token_id);
+    }
+}
+
+void Views::index_deal(const Deal& deal) {
+    auto& index = deal.trashed() ? trashed_by_name_ : live_by_name_;
+    index.emplace(collation_key(deal.name), deal.id.value);
+}
+
+void Views::unindex_deal(const Deal& deal) {
+    auto& index = deal.trashed() ? trashed_by_name_ : live_by_name_;
+    index.erase({collation_key(deal.name), deal.id.value});
+}
+
+const Deal* Views::deal(DealId id) const { return find_in(deals_, id); }
+
+std::vector<const Deal*> Views::deals_by_name(Trash which) const {
+    const auto& index = which == Trash::kLive ? live_by_name_ : trashed_by_name_;
+    std::vector<const Deal*> out;
+    out.reserve(index.size());
+    for (const auto& [_, id] : index) {
+        out.push_back(&deals_.at(DealId{id}));
+    }
+    return out;
+}
+
+std::size_t Views::deal_count(Trash which) const {
+    return which == Trash::kLive ? live_by_name_.size() : trashed_by_name_.size();
+}
+
+const Pipeline* Views::pipeline(PipelineId id) const { return find_in(pipelines_, id); }
+
+const Pipeline* Views::pipeline_by_name(std::string_view name) const {
+    const std::string key = fold(name);
+    for (const auto& [_, p] : pipelines_) {
+        if (fold(p.name) == key) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<const Pipeline*> Views::pipelines() const { return values_of(pipelines_); }
+
+const Stage* Views::stage(StageId id) const { return find_in(stages_, id); }
+
+const Stage* Views::stage_by_name(std::string_view name) const {
+    const std::string key = fold(name);
+    const Stage* best = nullptr;
+    for (const auto& [_, s] : stages_) {
+        if (fold(s.name) == key &&
+            (best == nullptr || s.display_order < best->display_order)) {
+            best = &s;
+        }
+    }
+    return best;
+}
+
+std::vector<const Stage*> Views::stages_of(PipelineId id) const {
+    std::vector<const Stage*> out;
+    for (const auto& [_, s] : stages_) {
+        if (s.pipeline_id == id) {
+            out.push_back(&s);
+        }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Stage* a, const Stage* b) {
+        return a->display_order < b->display_order;
+    });
+    return out;
+}
+
+std::vector<const Stage*> Views::stages_by_name() const {
+    auto out = values_of(stages_);
+    std::stable_sort(out.begin(), out.end(), [](const Stage* a, const Stage* b) {
+        return collation_key(a->name) < collation_key(b->name);
+    });
+    return out;
+}
+
+const User* Views::user(UserId id) const { return find_in(users_, id); }
+
+const User* Views::user_by_name(std::string_view name) const {
+    const std::string key = fold(name);
+    for (const auto& [_, u] : users_) {
+        if (fold(u.name) == key) {
+            return &u;
+        }
+    }
+    return nullptr;
+}
+
+const User* Views::user_by_email(std::string_view email) const {
+    const std::string key = fold(email);
+    for (const auto& [_, u] : users_) {
+        if (fold(u.email) == key) {
+            return &u;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<const User*> Views::users() const { return values_of(users_); }
+
+const Token* Views::token(TokenId id) const { return find_in(tokens_, id); }
+
+const Token* Views::token_by_secret_hash(const std::string& sha256_hex) const {
+    auto it = token_by_hash_.find(sha256_hex);
+    return it == token_by_hash_.end() ? nullptr : token(it->second);
+}
+
+DirtySet Views::take_dirty() { return std::exchange(dirty_, DirtySet{}); }
+
+void Views::mark_dirty(const DirtySet& dirty) {
+    dirty_.deals.insert(dirty.deals.begin(), dirty.deals.end());
+    dirty_.pipelines.insert(dirty.pipelines.begin(), dirty.pipelines.end());
+    dirty_.stages.insert(dirty.stages.begin(), dirty.stages.end());
+    dirty_.users.insert(dirty.users.begin(), dirty.users.end());
+    dirty_.tokens.insert(dirty.tokens.begin(), dirty.tokens.end());
+}
+
+void Views::load(Deal deal) {
+    watermarks_.deal = std::max(watermarks_.deal, deal.id.value);
+    index_deal(deal);
+    const DealId id = deal.id;
+    deals_[id] = std::move(deal);
+}
+
+void Views::load(Pipeline pipeline) {
+    const PipelineId id = pipeline.id;
+    pipelines_[id] = std::move(pipeline);
+}
+
+void Views::load(Stage stage) {
+    const StageId id = stage.id;
+    stages_[id] = std::move(stage);
+}
+
+void Views::load(User user) {
+    const UserId id = user.id;
+    users_[id] = std::move(user);
+}
+
+void Views::load(Token token) {
+    if (!token.revoked) {
+        token_by_hash_[token.secret_sha256] = token.id;
+    }
+    const TokenId id = token.id;
+    tokens_[id] = std::move(token);
+}
+
+void Views::load_position(Sequence applied, const IdWatermarks& watermarks) {
+    applied_sequence_ = applied;
+    watermarks_ = watermarks;
+}
+
+}  // namespace deals::projections

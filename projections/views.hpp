@@ -1,0 +1,109 @@
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "projections/deal.hpp"
+#include "projections/directory.hpp"
+
+namespace deals::projections {
+
+/// Which deals a listing wants: the live ones or the ones in the trash.
+enum class Trash { kLive, kTrashed };
+
+/// Keys of the views changed since the last `take_dirty()`, for persistence. An id whose view
+/// no longer exists (a purged deal) means "delete it".
+struct DirtySet {
+    std::unordered_set<DealId> deals;
+    std::unordered_set<PipelineId> pipelines;
+    std::unordered_set<StageId> stages;
+    std::unordered_set<UserId> users;
+    std::unordered_set<TokenId> tokens;
+    [[nodiscard]] bool empty() const {
+        return deals.empty() && pipelines.empty() && stages.empty() && users.empty() &&
+               tokens.empty();
+    }
+};
+
+/// The highest id ever used per resource, so that ids are never reused (purged deals too).
+struct IdWatermarks {
+    std::int64_t deal = 0;
+    std::int64_t pipeline = 0;
+    std::int64_t stage = 0;
+    std::int64_t user = 0;
+    std::int64_t token = 0;
+    friend bool operator==(const IdWatermarks&, const IdWatermarks&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("deal", s.deal), f("pipeline", s.pipeline), f("stage", s.stage), f("user", s.user);
+        f("token", s.token);
+    }
+};
+
+/// Every view the API serves, folded from the log by one `apply` path (live and replay alike).
+/// Not thread-safe: the owner (store::Store) guards it with a reader/writer lock; the log's
+/// writer thread is the only one that applies.
+class Views {
+public:
+    /// Applies one committed event; events must come in sequence order.
+    void apply(const RecordedEvent& event);
+
+    [[nodiscard]] Sequence applied_sequence() const { return applied_sequence_; }
+    [[nodiscard]] const IdWatermarks& watermarks() const { return watermarks_; }
+
+    [[nodiscard]] const Deal* deal(DealId id) const;
+    /// Deals in name order (collation, ties by id).
+    [[nodiscard]] std::vector<const Deal*> deals_by_name(Trash which) const;
+    [[nodiscard]] std::size_t deal_count(Trash which) const;
+
+    [[nodiscard]] const Pipeline* pipeline(PipelineId id) const;
+    [[nodiscard]] const Pipeline* pipeline_by_name(std::string_view name) const;
+    [[nodiscard]] std::vector<const Pipeline*> pipelines() const;  ///< by id
+    [[nodiscard]] const Stage* stage(StageId id) const;
+    /// First stage (by display order, then id) whose name equals `name` ignoring case.
+    [[nodiscard]] const Stage* stage_by_name(std::string_view name) const;
+    [[nodiscard]] std::vector<const Stage*> stages_of(PipelineId id) const;  ///< display order
+    [[nodiscard]] std::vector<const Stage*> stages_by_name() const;
+    [[nodiscard]] const User* user(UserId id) const;
+    [[nodiscard]] const User* user_by_name(std::string_view name) const;
+    [[nodiscard]] const User* user_by_email(std::string_view email) const;
+    [[nodiscard]] std::vector<const User*> users() const;  ///< by id
+    [[nodiscard]] const Token* token(TokenId id) const;
+    [[nodiscard]] const Token* token_by_secret_hash(const std::string& sha256_hex) const;
+
+    /// Collects and clears what changed since the last call.
+    DirtySet take_dirty();
+    /// Puts back what a failed persistence took.
+    void mark_dirty(const DirtySet& dirty);
+
+    /// Loading persisted views at start-up (before replaying the tail of the log).
+    void load(Deal deal);
+    void load(Pipeline pipeline);
+    void load(Stage stage);
+    void load(User user);
+    void load(Token token);
+    void load_position(Sequence applied, const IdWatermarks& watermarks);
+
+private:
+    void index_deal(const Deal& deal);
+    void unindex_deal(const Deal& deal);
+    void apply_directory(const RecordedEvent& event);
+
+    std::unordered_map<DealId, Deal> deals_;
+    std::set<std::pair<std::string, std::int64_t>> live_by_name_;
+    std::set<std::pair<std::string, std::int64_t>> trashed_by_name_;
+    std::map<PipelineId, Pipeline> pipelines_;
+    std::map<StageId, Stage> stages_;
+    std::map<UserId, User> users_;
+    std::map<TokenId, Token> tokens_;
+    std::unordered_map<std::string, TokenId> token_by_hash_;
+    Sequence applied_sequence_ = 0;
+    IdWatermarks watermarks_;
+    DirtySet dirty_;
+};
+
+}  // namespace deals::projections

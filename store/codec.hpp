@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "events/event.hpp"
+#include "projections/views.hpp"
+
+namespace deals::store {
+
+/// The JSON of an event's `data`.
+std::string encode_data(const events::Event& event);
+
+/// The envelope without `prev_hash` and `hash`, in a fixed key order: the exact bytes that are
+/// hashed and stored. `data_json` is `encode_data(event.data)`.
+std::string encode_body(const events::RecordedEvent& event, std::string_view data_json);
+
+/// A stored record: `<body>\n<prev_hash>\n<hash>` (store/README.md).
+std::string make_record(std::string_view body, std::string_view prev_hash, std::string_view hash);
+
+/// A stored record taken apart without decoding the body (used to verify the chain).
+struct RecordParts {
+    std::string_view body;
+    std::string_view prev_hash;
+    std::string_view hash;
+};
+/// Throws std::runtime_error when the record is not of that form.
+RecordParts split_record(std::string_view record);
+
+/// Decodes a stored record into an event; throws std::runtime_error on corruption or an unknown
+/// event type.
+events::RecordedEvent decode_record(std::string_view record);
+
+/// The full envelope of contract §16 (body plus `prev_hash` and `hash`), from a stored record.
+std::string envelope_json(std::string_view record);
+
+/// Views as stored JSON, and back (throwing std::runtime_error on corruption).
+std::string encode_view(const projections::Deal& v);
+std::string encode_view(const projections::Pipeline& v);
+std::string encode_view(const projections::Stage& v);
+std::string encode_view(const projections::User& v);
+std::string encode_view(const projections::Token& v);
+std::string encode_view(const projections::IdWatermarks& v);
+void decode_view(std::string_view json, projections::Deal& out);
+void decode_view(std::string_view json, projections::Pipeline& out);
+void decode_view(std::string_view json, projections::Stage& out);
+void decode_view(std::string_view json, projections::User& out);
+void decode_view(std::string_view json, projections::Token& out);
+void decode_view(std::string_view json, projections::IdWatermarks& out);
+
+}  // namespace deals::store

@@ -1,0 +1,58 @@
+#pragma once
+
+// The RocksDB key layout (store/README.md). Private to store/.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace deals::store::keys {
+
+constexpr char kEvent = 'e';        ///< e<seq:be64>                 -> record
+constexpr char kStreamIndex = 'x';  ///< x<stream>\0<version:be64>   -> <seq:be64>
+constexpr char kView = 'v';         ///< v<kind><id:be64>            -> view JSON
+constexpr char kMeta = 'm';         ///< m<name>                     -> JSON
+
+inline void put_be64(std::string& out, std::uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<char>((v >> shift) & 0xFF));
+    }
+}
+
+inline std::uint64_t get_be64(std::string_view s) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8 && i < s.size(); ++i) {
+        v = (v << 8) | static_cast<unsigned char>(s[i]);
+    }
+    return v;
+}
+
+inline std::string event(std::uint64_t sequence) {
+    std::string k(1, kEvent);
+    put_be64(k, sequence);
+    return k;
+}
+
+inline std::string stream_prefix(std::string_view stream) {
+    std::string k(1, kStreamIndex);
+    k.append(stream).push_back('\0');
+    return k;
+}
+
+inline std::string stream_entry(std::string_view stream, std::uint64_t version) {
+    std::string k = stream_prefix(stream);
+    put_be64(k, version);
+    return k;
+}
+
+inline std::string view(char kind, std::int64_t id) {
+    std::string k{kView, kind};
+    put_be64(k, static_cast<std::uint64_t>(id));
+    return k;
+}
+
+inline std::string view_prefix(char kind) { return std::string{kView, kind}; }
+
+inline const std::string kCheckpoint = "mcheckpoint";
+
+}  // namespace deals::store::keys

@@ -1,0 +1,230 @@
+#pragma once
+
+// Generic JSON for the structs that list their fields with `describe` (events, views). Private to
+// store/: included by .cpp files only.
+
+#include <charconv>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "events/event.hpp"
+#include "store/json.hpp"
+
+namespace deals::store::reflect {
+
+using namespace deals::events;  // NOLINT
+
+template <class T>
+concept Described = requires(T& t) { T::describe(t, [](const char*, auto&) {}); };
+
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <class T>
+struct IsChange : std::false_type {};
+template <class T>
+struct IsChange<Change<T>> : std::true_type {};
+template <class T>
+struct IsOptionalChange : std::false_type {};
+template <class T>
+struct IsOptionalChange<std::optional<Change<T>>> : std::true_type {};
+
+struct DecodeError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// ---- writing ----
+
+template <class T>
+void write(json::Writer& w, const T& v);
+
+inline void write_one(json::Writer& w, const std::string& v) {
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+inline void write_one(json::Writer& w, bool v) { w.Bool(v); }
+inline void write_one(json::Writer& w, std::int64_t v) { w.Int64(v); }
+inline void write_one(json::Writer& w, std::uint64_t v) { w.Uint64(v); }
+inline void write_one(json::Writer& w, const Money& v) {
+    const std::string s = v.str();
+    w.RawValue(s.data(), s.size(), rapidjson::kNumberType);
+}
+inline void write_one(json::Writer& w, const Timestamp& v) { write_one(w, v.str()); }
+inline void write_one(json::Writer& w, const Date& v) { write_one(w, v.str()); }
+inline void write_one(json::Writer& w, DealStatus v) { write_one(w, std::string(to_string(v))); }
+inline void write_one(json::Writer& w, DealsScope v) { write_one(w, std::string(to_string(v))); }
+template <class Tag>
+void write_one(json::Writer& w, const Id<Tag>& v) {
+    w.Int64(v.value);
+}
+
+template <class T>
+void write(json::Writer& w, const T& v) {
+    if constexpr (IsOptional<T>::value) {
+        if (v) {
+            write(w, *v);
+        } else {
+            w.Null();
+        }
+    } else if constexpr (IsChange<T>::value) {
+        w.StartObject();
+        w.Key("old");
+        write(w, v.old_value);
+        w.Key("new");
+        write(w, v.new_value);
+        w.EndObject();
+    } else if constexpr (Described<T>) {
+        w.StartObject();
+        T::describe(v, [&w](const char* name, const auto& field) {
+            using F = std::decay_t<decltype(field)>;
+            // An absent change is left out rather than written as null.
+            if constexpr (IsOptionalChange<F>::value) {
+                if (!field) {
+                    return;
+                }
+            }
+            w.Key(name);
+            write(w, field);
+        });
+        w.EndObject();
+    } else if constexpr (requires { v.begin(); typename T::value_type; } &&
+                         !std::is_same_v<T, std::string>) {
+        w.StartArray();
+        for (const auto& item : v) {
+            write(w, item);
+        }
+        w.EndArray();
+    } else {
+        write_one(w, v);
+    }
+}
+
+// ---- reading (numbers may arrive as text: parsed with json::kExactNumbers) ----
+
+template <class T>
+void read(const json::Value& j, T& out);
+
+inline std::string_view text_of(const json::Value& j) {
+    if (!j.IsString()) {
+        throw DecodeError("expected a string or number");
+    }
+    return {j.GetString(), j.GetStringLength()};
+}
+
+inline void read_one(const json::Value& j, std::string& v) { v = std::string(text_of(j)); }
+inline void read_one(const json::Value& j, bool& v) {
+    if (!j.IsBool()) {
+        throw DecodeError("expected a boolean");
+    }
+    v = j.GetBool();
+}
+inline void read_one(const json::Value& j, std::int64_t& v) {
+    if (j.IsInt64()) {
+        v = j.GetInt64();
+        return;
+    }
+    const auto t = text_of(j);
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc{} || p != t.data() + t.size()) {
+        throw DecodeError("expected an integer");
+    }
+}
+inline void read_one(const json::Value& j, std::uint64_t& v) {
+    std::int64_t signed_value = 0;
+    read_one(j, signed_value);
+    if (signed_value < 0) {
+        throw DecodeError("expected a non-negative integer");
+    }
+    v = static_cast<std::uint64_t>(signed_value);
+}
+inline void read_one(const json::Value& j, Money& v) {
+    auto m = Money::parse(text_of(j));
+    if (!m) {
+        throw DecodeError("expected an amount");
+    }
+    v = *m;
+}
+inline void read_one(const json::Value& j, Timestamp& v) {
+    auto t = Timestamp::parse(text_of(j));
+    if (!t) {
+        throw DecodeError("expected a timestamp");
+    }
+    v = *t;
+}
+inline void read_one(const json::Value& j, Date& v) {
+    auto d = Date::parse(text_of(j));
+    if (!d) {
+        throw DecodeError("expected a date");
+    }
+    v = *d;
+}
+inline void read_one(const json::Value& j, DealStatus& v) {
+    auto s = parse_deal_status(text_of(j));
+    if (!s) {
+        throw DecodeError("expected a deal status");
+    }
+    v = *s;
+}
+inline void read_one(const json::Value& j, DealsScope& v) {
+    auto s = parse_deals_scope(text_of(j));
+    if (!s) {
+        throw DecodeError("expected a deals scope");
+    }
+    v = *s;
+}
+template <class Tag>
+void read_one(const json::Value& j, Id<Tag>& v) {
+    read_one(j, v.value);
+}
+
+template <class T>
+void read(const json::Value& j, T& out) {
+    if constexpr (IsOptional<T>::value) {
+        if (j.IsNull()) {
+            out.reset();
+        } else {
+            out.emplace();
+            read(j, *out);
+        }
+    } else if constexpr (IsChange<T>::value) {
+        if (!j.IsObject() || !j.HasMember("old") || !j.HasMember("new")) {
+            throw DecodeError("expected a change");
+        }
+        read(j["old"], out.old_value);
+        read(j["new"], out.new_value);
+    } else if constexpr (Described<T>) {
+        if (!j.IsObject()) {
+            throw DecodeError("expected an object");
+        }
+        T::describe(out, [&j](const char* name, auto& field) {
+            using F = std::decay_t<decltype(field)>;
+            auto it = j.FindMember(name);
+            if (it == j.MemberEnd()) {
+                if constexpr (IsOptional<F>::value) {
+                    field.reset();
+                    return;
+                } else {
+                    throw DecodeError(std::string("missing field ") + name);
+                }
+            }
+            read(it->value, field);
+        });
+    } else if constexpr (requires { out.push_back(typename T::value_type{}); } &&
+                         !std::is_same_v<T, std::string>) {
+        if (!j.IsArray()) {
+            throw DecodeError("expected an array");
+        }
+        out.clear();
+        for (const auto& item : j.GetArray()) {
+            out.emplace_back();
+            read(item, out.back());
+        }
+    } else {
+        read_one(j, out);
+    }
+}
+
+}  // namespace deals::store::reflect

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "events/event_log.hpp"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace deals::store {
+
+/// Counters of the writer, for /metrics, the benchmark and the closing report.
+struct LogStats {
+    std::uint64_t batches = 0;       ///< durable writes (one fsync each)
+    std::uint64_t appends = 0;       ///< appends committed
+    std::uint64_t events = 0;        ///< events committed
+    std::uint64_t conflicts = 0;     ///< appends refused for a stale expected version
+    std::uint64_t failures = 0;      ///< appends failed by storage
+    std::uint64_t max_batch_appends = 0;
+    std::uint64_t sync_micros = 0;   ///< time spent in synced writes
+};
+
+/// The event log on RocksDB. Appends are queued to one writer thread, which checks expected
+/// versions, assigns gapless sequence numbers and the hash chain, and writes every append it
+/// has gathered as one WriteBatch with sync=true: group commit. After the batch is durable it
+/// calls `on_commit` with the new events (in sequence order), then each append's callback.
+/// Reads are thread-safe and see committed events only. Does not own the DB.
+class RocksEventLog final : public events::EventLog {
+public:
+    using CommitListener = std::function<void(const std::vector<events::RecordedEvent>&)>;
+    using Clock = std::function<events::Timestamp()>;
+
+    RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
+                  std::size_t max_batch_appends);
+    ~RocksEventLog() override;
+
+    void append(events::AppendRequest request, events::AppendCallback done) override;
+    std::vector<events::RecordedEvent> read_stream(const std::string& stream,
+                                                   events::StreamVersion from_version,
+                                                   std::size_t limit) const override;
+    std::vector<events::RecordedEvent> read_range(events::Sequence from, events::Sequence to,
+                                                  std::size_t limit) const override;
+    events::Sequence head_sequence() const override;
+    std::string head_hash() const override;
+
+    /// Current version of a stream (0 when it does not exist).
+    events::StreamVersion stream_version(const std::string& stream) const;
+    /// The raw stored record at `sequence`, or empty when there is none.
+    std::string read_record(events::Sequence sequence) const;
+
+    /// Finishes every queued append, then stops the writer; later appends fail (kUnavailable).
+    void stop();
+    LogStats stats() const;
+
+private:
+    struct Pending;
+    void run();
+    void write_batch(std::vector<Pending>& batch);
+    events::StreamVersion cached_version(const std::string& stream);
+
+    rocksdb::DB* db_;
+    CommitListener on_commit_;
+    Clock clock_;
+    std::size_t max_batch_;
+
+    mutable std::mutex queue_mutex_;
+    std::condition_variable queue_cv_;
+    std::deque<Pending> queue_;
+    bool stopping_ = false;
+
+    // Owned by the writer thread; head_* are also read by others under head_mutex_.
+    std::unordered_map<std::string, events::StreamVersion> versions_;
+    mutable std::mutex head_mutex_;
+    events::Sequence head_sequence_ = 0;
+    std::string head_hash_;
+    events::Timestamp last_time_;
+    LogStats stats_;
+    std::thread writer_;
+};
+
+/// 64 zeros: the `prev_hash` of the first event.
+extern const std::string kGenesisHash;
+
+}  // namespace deals::store

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace deals::store {
+
+/// SHA-256 of `data`, as 64 lowercase hex digits.
+std::string sha256_hex(std::string_view data);
+/// SHA-256 of `a` followed by `b`, as 64 lowercase hex digits.
+std::string sha256_hex(std::string_view a, std::string_view b);
+
+}  // namespace deals::store

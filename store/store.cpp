@@ -1,0 +1,264 @@
+#include "store/store.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "commands/directory_commands.hpp"
+#include "store/codec.hpp"
+#include "store/json.hpp"
+#include "store/keys.hpp"
+
+namespace deals::store {
+
+struct Store::Impl {
+    StoreOptions options;
+    std::unique_ptr<rocksdb::DB> db;
+    std::unique_ptr<RocksEventLog> log;
+    OpenReport report;
+    std::mutex checkpoint_mutex;  // one checkpoint at a time
+    std::mutex timer_mutex;
+    std::condition_variable timer_cv;
+    bool closing = false;
+    std::thread checkpointer;
+};
+
+namespace {
+
+events::Timestamp system_now() {
+    using namespace std::chrono;
+    return events::Timestamp{
+        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
+}
+
+commands::Error open_error(const std::string& dir, const rocksdb::Status& s) {
+    const std::string text = s.ToString();
+    if (s.IsIOError() && text.find("lock") != std::string::npos) {
+        return commands::unavailable("the data directory " + dir +
+                                     " is in use by another process (is dealsd running?)");
+    }
+    return commands::unavailable("cannot open the data directory " + dir + ": " + text);
+}
+
+/// Loads every stored view of one kind into `views`.
+template <class View>
+std::size_t load_views(rocksdb::DB& db, char kind, projections::Views& views) {
+    const std::string prefix = keys::view_prefix(kind);
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions{}));
+    std::size_t n = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        View v;
+        decode_view(it->value().ToStringView(), v);
+        views.load(std::move(v));
+        ++n;
+    }
+    return n;
+}
+
+template <class View, class Id>
+void put_view(rocksdb::WriteBatch& wb, char kind, Id id, const View* view) {
+    if (view != nullptr) {
+        wb.Put(keys::view(kind, id.value), encode_view(*view));
+    } else {
+        wb.Delete(keys::view(kind, id.value));
+    }
+}
+
+}  // namespace
+
+Store::Store() : impl_(std::make_unique<Impl>()) {}
+
+Store::~Store() { close(); }
+
+commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
+    if (!options.clock) {
+        options.clock = system_now;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+        return commands::unavailable("cannot create the data directory " + options.data_dir +
+                                     ": " + ec.message());
+    }
+    rocksdb::Options db_options;
+    db_options.create_if_missing = true;
+    db_options.IncreaseParallelism(2);
+    db_options.max_background_jobs = 2;
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    rocksdb::DB* raw = nullptr;
+    const auto status = rocksdb::DB::Open(db_options, options.data_dir, &raw);
+    if (!status.ok()) {
+        return open_error(options.data_dir, status);
+    }
+    std::unique_ptr<Store> store(new Store());
+    Impl& impl = *store->impl_;
+    impl.db.reset(raw);
+    impl.options = options;
+    try {
+        // The last checkpoint of the views, then the events after it.
+        auto& views = store->views_;
+        std::string checkpoint;
+        if (impl.db->Get(rocksdb::ReadOptions{}, keys::kCheckpoint, &checkpoint).ok()) {
+            json::Document doc;
+            doc.Parse(checkpoint.data(), checkpoint.size());
+            if (doc.HasParseError() || !doc.IsObject() || !doc["sequence"].IsUint64()) {
+                throw std::runtime_error("corrupt checkpoint");
+            }
+            projections::IdWatermarks marks;
+            json::Buffer buf;
+            json::Writer w(buf);
+            doc["watermarks"].Accept(w);
+            decode_view(std::string_view(buf.GetString(), buf.GetSize()), marks);
+            views.load_position(doc["sequence"].GetUint64(), marks);
+            impl.report.checkpoint = doc["sequence"].GetUint64();
+        }
+        auto& db = *impl.db;
+        impl.report.views_loaded = load_views<projections::Deal>(db, 'd', views) +
+                                   load_views<projections::Pipeline>(db, 'p', views) +
+                                   load_views<projections::Stage>(db, 's', views) +
+                                   load_views<projections::User>(db, 'u', views) +
+                                   load_views<projections::Token>(db, 't', views);
+        impl.log = std::make_unique<RocksEventLog>(
+            impl.db.get(), [s = store.get()](const auto& events) { s->on_commit(events); },
+            options.clock, options.max_batch_appends);
+        const events::Sequence head = impl.log->head_sequence();
+        for (events::Sequence from = views.applied_sequence() + 1; from <= head;) {
+            auto batch = impl.log->read_range(from, head, 4096);
+            if (batch.empty()) {
+                throw std::runtime_error("the log has a gap after sequence " +
+                                         std::to_string(from - 1));
+            }
+            for (const auto& e : batch) {
+                views.apply(e);
+            }
+            impl.report.events_replayed += batch.size();
+            from = batch.back().sequence + 1;
+        }
+    } catch (const std::exception& e) {
+        return commands::unavailable("cannot load " + options.data_dir + ": " + e.what());
+    }
+    const auto& marks = store->views_.watermarks();
+    store->next_deal_ = marks.deal;
+    store->next_user_ = marks.user;
+    store->next_token_ = marks.token;
+    if (options.seed_defaults && store->views_.pipelines().empty()) {
+        const events::PipelineId pipeline{marks.pipeline + 1};
+        auto outcome = store->append_and_wait(
+            {"pipeline-" + pipeline.str(), events::ExpectedVersion::no_stream(),
+             commands::default_pipeline(pipeline, events::StageId{marks.stage + 1}), {}});
+        if (outcome.status != events::AppendStatus::kOk) {
+            return commands::unavailable("cannot create the default pipeline: " + outcome.detail);
+        }
+    }
+    store->checkpoint(true);
+    impl.checkpointer = std::thread([s = store.get()] {
+        Impl& i = *s->impl_;
+        std::unique_lock lock(i.timer_mutex);
+        while (!i.closing) {
+            i.timer_cv.wait_for(lock, i.options.checkpoint_interval);
+            if (!i.closing) {
+                lock.unlock();
+                s->checkpoint(false);
+                lock.lock();
+            }
+        }
+    });
+    impl.report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return store;
+}
+
+RocksEventLog& Store::log() { return *impl_->log; }
+
+const OpenReport& Store::open_report() const { return impl_->report; }
+
+void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
+    std::unique_lock lock(views_mutex_);
+    for (const auto& e : events) {
+        views_.apply(e);
+    }
+}
+
+events::AppendOutcome Store::append_and_wait(events::AppendRequest request) {
+    std::promise<events::AppendOutcome> promise;
+    auto future = promise.get_future();
+    log().append(std::move(request),
+                 [&promise](events::AppendOutcome outcome) { promise.set_value(std::move(outcome)); });
+    return future.get();
+}
+
+void Store::checkpoint(bool sync) {
+    std::lock_guard guard(impl_->checkpoint_mutex);
+    if (!impl_->db) {
+        return;
+    }
+    rocksdb::WriteBatch wb;
+    projections::DirtySet dirty;
+    {
+        // Taking the dirty set and serializing it must see one consistent state of the views.
+        std::unique_lock lock(views_mutex_);
+        dirty = views_.take_dirty();
+        for (auto id : dirty.deals) {
+            put_view(wb, 'd', id, views_.deal(id));
+        }
+        for (auto id : dirty.pipelines) {
+            put_view(wb, 'p', id, views_.pipeline(id));
+        }
+        for (auto id : dirty.stages) {
+            put_view(wb, 's', id, views_.stage(id));
+        }
+        for (auto id : dirty.users) {
+            put_view(wb, 'u', id, views_.user(id));
+        }
+        for (auto id : dirty.tokens) {
+            put_view(wb, 't', id, views_.token(id));
+        }
+        if (wb.Count() == 0 && !sync) {
+            return;
+        }
+        const std::string marks = encode_view(views_.watermarks());
+        wb.Put(keys::kCheckpoint, "{\"sequence\":" + std::to_string(views_.applied_sequence()) +
+                                      ",\"watermarks\":" + marks + "}");
+    }
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    if (!impl_->db->Write(options, &wb).ok()) {
+        // Keep them dirty so that a later checkpoint never skips them.
+        std::unique_lock lock(views_mutex_);
+        views_.mark_dirty(dirty);
+    }
+}
+
+void Store::close() {
+    if (!impl_ || !impl_->db) {
+        return;
+    }
+    {
+        std::lock_guard lock(impl_->timer_mutex);
+        impl_->closing = true;
+    }
+    impl_->timer_cv.notify_all();
+    if (impl_->checkpointer.joinable()) {
+        impl_->checkpointer.join();
+    }
+    if (impl_->log) {
+        impl_->log->stop();
+    }
+    checkpoint(true);
+    std::lock_guard guard(impl_->checkpoint_mutex);
+    impl_->log.reset();
+    (void)impl_->db->Close();
+    impl_->db.reset();
+}
+
+}  // namespace deals::store

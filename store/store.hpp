@@ -1,0 +1,85 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include "commands/error.hpp"
+#include "events/event_log.hpp"
+#include "projections/views.hpp"
+#include "store/rocks_event_log.hpp"
+
+namespace deals::store {
+
+/// How to open a data directory.
+struct StoreOptions {
+    std::string data_dir;
+    std::size_t max_batch_appends = 1024;
+    /// How often changed views are written back (a checkpoint); a crash replays at most the
+    /// events since the last one.
+    std::chrono::milliseconds checkpoint_interval{1000};
+    bool seed_defaults = true;  ///< create the default pipeline on first start
+    std::function<events::Timestamp()> clock;  ///< defaults to the system clock
+};
+
+/// What opening found, for the start-up log line.
+struct OpenReport {
+    std::size_t views_loaded = 0;
+    events::Sequence checkpoint = 0;
+    std::size_t events_replayed = 0;
+    double seconds = 0;
+};
+
+/// A data directory: the RocksDB event log (the source of truth) and the views folded from it,
+/// kept in memory and checkpointed to the same database. Opening loads the last checkpoint and
+/// replays only the events after it, so start-up does not grow with the log.
+///
+/// Thread-safety: `read` may be called from any thread; the views are changed only by the log's
+/// writer thread (through the one `Views::apply` path) under the exclusive lock. One process at
+/// a time holds a data directory (RocksDB's LOCK file).
+class Store {
+public:
+    static commands::Result<std::unique_ptr<Store>> open(StoreOptions options);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    RocksEventLog& log();
+    const OpenReport& open_report() const;
+
+    /// Runs `f(const Views&)` under the shared lock and returns what it returns.
+    template <class F>
+    decltype(auto) read(F&& f) const {
+        std::shared_lock lock(views_mutex_);
+        return f(static_cast<const projections::Views&>(views_));
+    }
+
+    /// Appends and waits until the batch is durable. For tools and tests, never socket threads.
+    events::AppendOutcome append_and_wait(events::AppendRequest request);
+
+    events::DealId allocate_deal_id() { return events::DealId{++next_deal_}; }
+    events::UserId allocate_user_id() { return events::UserId{++next_user_}; }
+    events::TokenId allocate_token_id() { return events::TokenId{++next_token_}; }
+
+    /// Writes the views changed since the last checkpoint (synced when `sync`).
+    void checkpoint(bool sync);
+    /// Finishes queued appends, writes a final checkpoint and closes the database. Idempotent.
+    void close();
+
+private:
+    struct Impl;
+    Store();
+    void on_commit(const std::vector<events::RecordedEvent>& events);
+
+    mutable std::shared_mutex views_mutex_;
+    projections::Views views_;
+    std::atomic<std::int64_t> next_deal_{0};
+    std::atomic<std::int64_t> next_user_{0};
+    std::atomic<std::int64_t> next_token_{0};
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace deals::store
