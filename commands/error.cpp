@@ -1,11 +1,22 @@
 #include "commands/error.hpp"
 
 #include <algorithm>
+#include <ostream>
 
 namespace deals::commands {
 
 void throw_exception_from_error(const Error& e, const boost::source_location&) {
     throw ErrorException(e);
+}
+
+std::ostream& operator<<(std::ostream& os, const Error& error) {
+    os << "Error{" << static_cast<int>(error.code) << ", \"" << error.message << "\"";
+    for (const auto& [field, messages] : error.fields) {
+        for (const auto& m : messages) {
+            os << ", " << field << ": " << m;
+        }
+    }
+    return os << "}";
 }
 
 Error bad_request(std::string message) { return {ErrorCode::kBadRequest, std::move(message), {}}; }

@@ -2,6 +2,7 @@
 
 #include <boost/system/result.hpp>
 
+#include <iosfwd>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,9 @@ struct Error {
     std::string message;
     FieldErrors fields;
 };
+
+/// For logs and test failure messages: the code number and the message.
+std::ostream& operator<<(std::ostream& os, const Error& error);
 
 template <class T>
 using Result = boost::system::result<T, Error>;

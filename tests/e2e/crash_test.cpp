@@ -1,0 +1,169 @@
+#include <catch2/catch.hpp>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "store/codec.hpp"
+#include "store/sha256.hpp"
+#include "store/store.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace deals;
+using deals::testing::HttpClient;
+using deals::testing::Process;
+using deals::testing::TempDir;
+
+namespace {
+
+std::string run_dealsctl(const std::string& dir, std::vector<std::string> args, int& status) {
+    std::vector<std::string> argv{DEALS_DEALSCTL, "--data-dir", dir};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process p(argv);
+    std::string line = p.wait_for_line("");
+    status = p.wait();
+    return line;
+}
+
+std::string admin_token(const std::string& dir) {
+    int status = 0;
+    run_dealsctl(dir, {"user", "add", "--name", "Admin", "--email", "admin@example.com",
+                       "--super-admin"},
+                 status);
+    REQUIRE(status == 0);
+    const std::string token =
+        run_dealsctl(dir, {"token", "issue", "--user", "admin@example.com"}, status);
+    REQUIRE(status == 0);
+    REQUIRE(token.find('|') != std::string::npos);
+    return token;
+}
+
+struct Server {
+    std::unique_ptr<Process> process;
+    unsigned short port = 0;
+};
+
+Server start_server(const std::string& dir) {
+    Server s;
+    s.process = std::make_unique<Process>(std::vector<std::string>{
+        DEALS_DEALSD, "--data-dir", dir, "--listen", "127.0.0.1:0", "--threads", "2"});
+    const std::string line = s.process->wait_for_line("listening on http://");
+    REQUIRE_FALSE(line.empty());
+    s.port = deals::testing::port_of(line);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("every create acknowledged before a SIGKILL is there after a restart", "[e2e]") {
+    TempDir dir;
+    const std::string token = admin_token(dir.path());
+    auto server = start_server(dir.path());
+
+    constexpr int kClients = 16;
+    constexpr std::size_t kAcksBeforeKill = 1500;
+    std::mutex mutex;
+    std::condition_variable enough;
+    std::vector<std::pair<std::int64_t, std::string>> acked;  // id, name
+    std::atomic<bool> killed{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] {
+            HttpClient client(server.port, token);
+            for (int i = 0; !killed; ++i) {
+                const std::string name = "Deal " + std::to_string(c) + "-" + std::to_string(i);
+                try {
+                    auto res = client.post("/api/deals",
+                                           R"({"name":")" + name + R"(","stage_id":1})");
+                    if (res.status != 201) {
+                        continue;
+                    }
+                    const auto pos = res.body.find("\"id\":");
+                    const auto id = std::stoll(res.body.substr(pos + 5));
+                    std::lock_guard lock(mutex);
+                    acked.emplace_back(id, name);
+                    if (acked.size() >= kAcksBeforeKill) {
+                        enough.notify_one();
+                    }
+                } catch (const std::exception&) {
+                    return;  // the server is gone
+                }
+            }
+        });
+    }
+    {
+        std::unique_lock lock(mutex);
+        REQUIRE(enough.wait_for(lock, std::chrono::seconds(60),
+                                [&] { return acked.size() >= kAcksBeforeKill; }));
+    }
+    // Requests are still in flight: kill the server in the middle of them.
+    server.process->kill(SIGKILL);
+    CHECK(server.process->wait() == 128 + SIGKILL);
+    killed = true;
+    for (auto& t : clients) {
+        t.join();
+    }
+    INFO("acknowledged creates: " << acked.size());
+
+    auto restarted = start_server(dir.path());
+    HttpClient client(restarted.port, token);
+    std::size_t missing = 0;
+    for (const auto& [id, name] : acked) {
+        auto res = client.get("/api/deals/" + std::to_string(id));
+        if (res.status != 200 || res.body.find("\"name\":\"" + name + "\"") == std::string::npos) {
+            ++missing;
+        }
+    }
+    CHECK(missing == 0);
+    restarted.process->kill(SIGTERM);
+    CHECK(restarted.process->wait() == 0);
+
+    // The log itself: gapless sequences from 1 and an unbroken hash chain.
+    auto store = store::Store::open({.data_dir = dir.path()});
+    REQUIRE(store);
+    auto& log = (*store)->log();
+    const auto head = log.head_sequence();
+    CHECK(head >= acked.size());
+    std::string prev(64, '0');
+    events::Sequence expected = 1;
+    for (events::Sequence seq = 1; seq <= head; ++seq) {
+        const std::string record = log.read_record(seq);
+        REQUIRE_FALSE(record.empty());
+        const auto parts = store::split_record(record);
+        REQUIRE(parts.prev_hash == prev);
+        REQUIRE(parts.hash == store::sha256_hex(parts.prev_hash, parts.body));
+        REQUIRE(store::decode_record(record).sequence == expected++);
+        prev = std::string(parts.hash);
+    }
+}
+
+TEST_CASE("SIGTERM stops the server cleanly and dealsctl refuses a held data directory", "[e2e]") {
+    TempDir dir;
+    const std::string token = admin_token(dir.path());
+    auto server = start_server(dir.path());
+    HttpClient client(server.port, token);
+    REQUIRE(client.post("/api/deals", R"({"name":"Kept","stage_id":1})").status == 201);
+
+    int status = 0;
+    run_dealsctl(dir.path(), {"user", "list"}, status);
+    CHECK(status != 0);
+
+    server.process->kill(SIGTERM);
+    CHECK(!server.process->wait_for_line("stopped:").empty());
+    CHECK(server.process->wait() == 0);
+
+    const std::string users = run_dealsctl(dir.path(), {"user", "list"}, status);
+    CHECK(status == 0);
+    CHECK_THAT(users, Catch::Contains("admin@example.com"));
+
+    auto again = start_server(dir.path());
+    HttpClient after(again.port, token);
+    auto list = after.get("/api/deals");
+    CHECK(list.status == 200);
+    CHECK_THAT(list.body, Catch::Contains("\"name\":\"Kept\""));
+}

@@ -1,0 +1,233 @@
+#include <catch2/catch.hpp>
+#include <rocksdb/db.h>
+
+#include <set>
+#include <thread>
+
+#include "store/codec.hpp"
+#include "store/sha256.hpp"
+#include "store/store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace deals;
+using deals::testing::TempDir;
+using events::AppendStatus;
+using events::ExpectedVersion;
+
+namespace {
+
+std::unique_ptr<store::Store> open_store(const std::string& dir, bool seed = false) {
+    std::int64_t t = 1'772'359'200'000'000;
+    auto s = store::Store::open({.data_dir = dir,
+                                 .seed_defaults = seed,
+                                 .clock = [t]() mutable { return events::Timestamp{t += 1000}; }});
+    REQUIRE(s);
+    return std::move(*s);
+}
+
+events::AppendRequest create_user(std::int64_t id, ExpectedVersion expected) {
+    return {"user-" + std::to_string(id),
+            expected,
+            {events::UserCreated{events::UserId{id}, "User " + std::to_string(id),
+                                 "u" + std::to_string(id) + "@example.com", false, true,
+                                 events::DealsScope::kOwn}},
+            {{events::UserId{1}, events::TokenId{2}}, "req-1", "corr-1"}};
+}
+
+}  // namespace
+
+TEST_CASE("appends get gapless sequence numbers and per-stream versions", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.path());
+    auto first = store->append_and_wait(create_user(1, ExpectedVersion::no_stream()));
+    REQUIRE(first.status == AppendStatus::kOk);
+    REQUIRE(first.recorded.size() == 1);
+    CHECK(first.recorded[0].sequence == 1);
+    CHECK(first.recorded[0].stream_version == 1);
+    CHECK(first.recorded[0].stream == "user-1");
+    CHECK(first.recorded[0].meta.request_id == "req-1");
+
+    auto second = store->append_and_wait(create_user(2, ExpectedVersion::no_stream()));
+    REQUIRE(second.status == AppendStatus::kOk);
+    CHECK(second.recorded[0].sequence == 2);
+    CHECK(second.recorded[0].stream_version == 1);
+    CHECK(store->log().head_sequence() == 2);
+}
+
+TEST_CASE("an append with a stale expected version is refused and writes nothing", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.path());
+    REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).status ==
+            AppendStatus::kOk);
+    const auto head_hash = store->log().head_hash();
+
+    auto again = store->append_and_wait(create_user(1, ExpectedVersion::no_stream()));
+    CHECK(again.status == AppendStatus::kWrongExpectedVersion);
+    CHECK(again.current_version == 1);
+    auto stale = store->append_and_wait(create_user(1, ExpectedVersion::exactly(0)));
+    CHECK(stale.status == AppendStatus::kWrongExpectedVersion);
+
+    CHECK(store->log().head_sequence() == 1);
+    CHECK(store->log().head_hash() == head_hash);
+    CHECK(store->log().read_stream("user-1", 1, 100).size() == 1);
+
+    auto right = store->append_and_wait(
+        {"user-1", ExpectedVersion::exactly(1), {events::TokenRevoked{}}, {}});
+    CHECK(right.status == AppendStatus::kOk);
+    CHECK(right.recorded[0].stream_version == 2);
+}
+
+TEST_CASE("reads by stream and by sequence range return committed events in order", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.path());
+    for (int i = 1; i <= 5; ++i) {
+        REQUIRE(store->append_and_wait(create_user(i % 2 + 1, ExpectedVersion::any())).status ==
+                AppendStatus::kOk);
+    }
+    const auto stream = store->log().read_stream("user-1", 1, 100);
+    REQUIRE(stream.size() == 2);
+    CHECK(stream[0].stream_version == 1);
+    CHECK(stream[1].stream_version == 2);
+    CHECK(stream[0].sequence < stream[1].sequence);
+    CHECK(store->log().read_stream("user-1", 2, 100).size() == 1);
+    CHECK(store->log().read_stream("user-2", 1, 1).size() == 1);
+    CHECK(store->log().read_stream("user-9", 1, 100).empty());
+
+    const auto range = store->log().read_range(2, 4, 100);
+    REQUIRE(range.size() == 3);
+    CHECK(range[0].sequence == 2);
+    CHECK(range[2].sequence == 4);
+    CHECK(store->log().read_range(1, 100, 2).size() == 2);
+}
+
+TEST_CASE("every event is chained to the previous one by SHA-256", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.path());
+    for (int i = 1; i <= 4; ++i) {
+        REQUIRE(store->append_and_wait(create_user(i, ExpectedVersion::no_stream())).status ==
+                AppendStatus::kOk);
+    }
+    std::string prev(64, '0');
+    for (events::Sequence seq = 1; seq <= 4; ++seq) {
+        const std::string record = store->log().read_record(seq);
+        const auto parts = store::split_record(record);
+        CHECK(parts.prev_hash == prev);
+        CHECK(parts.hash == store::sha256_hex(parts.prev_hash, parts.body));
+        prev = std::string(parts.hash);
+    }
+    CHECK(store->log().head_hash() == prev);
+}
+
+TEST_CASE("reopening keeps the log, the chain and the views", "[store]") {
+    TempDir dir;
+    std::string head_hash;
+    std::vector<std::string> users_before;
+    {
+        auto store = open_store(dir.path(), true);
+        REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).status ==
+                AppendStatus::kOk);
+        head_hash = store->log().head_hash();
+        store->read([&](const auto& views) {
+            for (const auto* u : views.users()) {
+                users_before.push_back(store::encode_view(*u));
+            }
+        });
+        store->close();
+    }
+    auto store = open_store(dir.path(), true);
+    CHECK(store->log().head_sequence() == 7);  // the default pipeline (6) and one user
+    CHECK(store->log().head_hash() == head_hash);
+    std::vector<std::string> users_after;
+    store->read([&](const auto& views) {
+        CHECK(views.pipelines().size() == 1);  // not seeded twice
+        for (const auto* u : views.users()) {
+            users_after.push_back(store::encode_view(*u));
+        }
+    });
+    CHECK(users_after == users_before);
+    auto next = store->append_and_wait(create_user(2, ExpectedVersion::no_stream()));
+    REQUIRE(next.status == AppendStatus::kOk);
+    CHECK(next.recorded[0].sequence == 8);
+    CHECK(next.recorded[0].prev_hash == head_hash);
+}
+
+TEST_CASE("views lost from disk are rebuilt from the log alone", "[store]") {
+    TempDir dir;
+    std::vector<std::string> before;
+    {
+        auto store = open_store(dir.path(), true);
+        for (int i = 1; i <= 3; ++i) {
+            REQUIRE(store->append_and_wait(create_user(i, ExpectedVersion::no_stream())).status ==
+                    AppendStatus::kOk);
+        }
+        store->read([&](const auto& views) {
+            for (const auto* u : views.users()) {
+                before.push_back(store::encode_view(*u));
+            }
+            for (const auto* s : views.stages_by_name()) {
+                before.push_back(store::encode_view(*s));
+            }
+        });
+        store->close();
+    }
+    {
+        // Drop every stored view and the checkpoint, as if the views had never been written.
+        rocksdb::DB* raw = nullptr;
+        REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir.path(), &raw).ok());
+        std::unique_ptr<rocksdb::DB> db(raw);
+        REQUIRE(db->DeleteRange(rocksdb::WriteOptions{}, db->DefaultColumnFamily(), "v", "w").ok());
+        REQUIRE(db->Delete(rocksdb::WriteOptions{}, "mcheckpoint").ok());
+    }
+    auto store = open_store(dir.path(), true);
+    CHECK(store->open_report().events_replayed == 9);
+    std::vector<std::string> after;
+    store->read([&](const auto& views) {
+        for (const auto* u : views.users()) {
+            after.push_back(store::encode_view(*u));
+        }
+        for (const auto* s : views.stages_by_name()) {
+            after.push_back(store::encode_view(*s));
+        }
+    });
+    CHECK(after == before);
+}
+
+TEST_CASE("concurrent appends share durable batches (group commit)", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.path());
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 50;
+    std::vector<std::thread> threads;
+    std::mutex mutex;
+    std::set<events::Sequence> sequences;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                auto outcome = store->append_and_wait(
+                    create_user(1 + t * kPerThread + i, ExpectedVersion::no_stream()));
+                std::lock_guard lock(mutex);
+                REQUIRE(outcome.status == AppendStatus::kOk);
+                sequences.insert(outcome.recorded[0].sequence);
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    const auto stats = store->log().stats();
+    CHECK(stats.appends == kThreads * kPerThread);
+    CHECK(stats.events == kThreads * kPerThread);
+    CHECK(stats.batches < stats.appends);  // some fsyncs were shared
+    CHECK(stats.max_batch_appends > 1);
+    REQUIRE(sequences.size() == kThreads * kPerThread);
+    CHECK(*sequences.begin() == 1);
+    CHECK(*sequences.rbegin() == kThreads * kPerThread);  // no gaps
+}
+
+TEST_CASE("a data directory is held by one process at a time", "[store]") {
+    TempDir dir;
+    auto first = open_store(dir.path());
+    auto second = store::Store::open({.data_dir = dir.path()});
+    REQUIRE_FALSE(second);
+    CHECK_THAT(second.error().message, Catch::Contains("in use by another process"));
+}
