@@ -33,6 +33,7 @@ boost::asio::awaitable<Response> list_users(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> show_user(AppContext& app, const Call& call);
 
 boost::asio::awaitable<Response> healthz(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> metrics(AppContext& app, const Call& call);
 
 }  // namespace handlers
 }  // namespace deals::http

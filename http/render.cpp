@@ -289,7 +289,9 @@ Response deal_response(int status, const projections::Deal& deal, const Views& v
     json::Writer w(buffer);
     write_deal(w, deal, views, caller, now, shape);
     Response r{status, std::string(buffer.GetString(), buffer.GetSize()), {}};
-    r.headers.emplace_back("ETag", "\"" + std::to_string(deal.version) + "\"");
+    std::string etag = "\"";
+    etag.append(std::to_string(deal.version)).push_back('"');
+    r.headers.emplace_back("ETag", std::move(etag));
     return r;
 }
 

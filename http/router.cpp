@@ -12,6 +12,7 @@ namespace h = handlers;
 const std::vector<Route>& routes() {
     static const std::vector<Route> kRoutes = {
         {"GET", "/healthz", h::healthz, Access::kPublic},
+        {"GET", "/metrics", h::metrics, Access::kPublic},
         {"GET", "/api/deals", h::list_deals, Access::kAuthenticated},
         {"POST", "/api/deals", h::create_deal, Access::kAuthenticated},
         {"GET", "/api/deals/{id}", h::show_deal, Access::kAuthenticated},
