@@ -15,8 +15,7 @@ void note_change(std::optional<Change<T>>& slot, const T& old_value,
 }
 
 bool locked(DealStatus current, DealStatus requested) {
-    return current != DealStatus::kOpen && requested != DealStatus::kOpen &&
-           requested != current;
+    return current != DealStatus::kOpen && requested != DealStatus::kOpen && requested != current;
 }
 
 std::optional<StatusChanged> status_change(const Deal& state, DealStatus to,
@@ -64,8 +63,8 @@ Result<Events> decide(const Deal& state, const UpdateDeal& c) {
     note_change(updated.expected_close_date, state.expected_close_date, c.expected_close_date);
     note_change(updated.swatch_color, state.swatch_color, c.swatch_color);
     // The reason of a lost deal is editable while it stays lost; otherwise it follows status.
-    const bool stays_lost = state.status == DealStatus::kLost &&
-                            (!c.status || *c.status == DealStatus::kLost);
+    const bool stays_lost =
+        state.status == DealStatus::kLost && (!c.status || *c.status == DealStatus::kLost);
     if (stays_lost) {
         note_change(updated.lost_reason, state.lost_reason, c.lost_reason);
     }
@@ -80,7 +79,8 @@ Result<Events> decide(const Deal& state, const UpdateDeal& c) {
         events.emplace_back(OwnerAssigned{state.id, state.user_id, *c.user_id});
     }
     if (c.status) {
-        if (auto e = status_change(state, *c.status, c.lost_reason ? *c.lost_reason : std::nullopt)) {
+        if (auto e =
+                status_change(state, *c.status, c.lost_reason ? *c.lost_reason : std::nullopt)) {
             events.emplace_back(std::move(*e));
         }
     }

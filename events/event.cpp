@@ -27,9 +27,7 @@ std::optional<DealStatus> parse_deal_status(std::string_view text) {
     return std::nullopt;
 }
 
-std::string_view to_string(DealsScope scope) {
-    return scope == DealsScope::kAll ? "all" : "own";
-}
+std::string_view to_string(DealsScope scope) { return scope == DealsScope::kAll ? "all" : "own"; }
 
 std::optional<DealsScope> parse_deals_scope(std::string_view text) {
     if (text == "all") {

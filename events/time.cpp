@@ -69,12 +69,11 @@ std::string Timestamp::str() const {
     const year_month_day ymd{dp};
     const hh_mm_ss<microseconds> hms{tp - dp};
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ",
-                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
-                  static_cast<long>(hms.minutes().count()),
-                  static_cast<long>(hms.seconds().count()),
-                  static_cast<long>(hms.subseconds().count()));
+    std::snprintf(
+        buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+        static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+        static_cast<long>(hms.seconds().count()), static_cast<long>(hms.subseconds().count()));
     return buf;
 }
 
@@ -84,9 +83,8 @@ std::optional<Timestamp> Timestamp::parse(std::string_view s) {
     if (!date) {
         return std::nullopt;
     }
-    std::int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                              date->time_since_epoch())
-                              .count();
+    std::int64_t micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(date->time_since_epoch()).count();
     if (pos == s.size()) {
         return Timestamp{micros};
     }

@@ -15,8 +15,8 @@ namespace {
 icu::Collator& thread_collator() {
     thread_local std::unique_ptr<icu::Collator> collator = [] {
         UErrorCode status = U_ZERO_ERROR;
-        std::unique_ptr<icu::Collator> c(icu::Collator::createInstance(icu::Locale::getRoot(),
-                                                                       status));
+        std::unique_ptr<icu::Collator> c(
+            icu::Collator::createInstance(icu::Locale::getRoot(), status));
         if (U_FAILURE(status)) {
             throw std::runtime_error("ICU root collator unavailable");
         }

@@ -26,7 +26,11 @@ auto values_of(const Map& map) {
 }
 
 bool is_deal_event(const Event& e) {
-    return std::visit([](const auto& ev) { return requires { ev.deal_id; }; }, e);
+    return std::visit(
+        [](const auto& ev) {
+            return requires { ev.deal_id; };
+        },
+        e);
 }
 
 }  // namespace
@@ -66,13 +70,13 @@ void Views::apply(const RecordedEvent& event) {
 void Views::apply_directory(const RecordedEvent& event) {
     const Timestamp at = event.occurred_at;
     if (const auto* e = std::get_if<PipelineCreated>(&event.data)) {
-        pipelines_[e->pipeline_id] = Pipeline{e->pipeline_id, e->name, e->flag, e->is_primary, at,
-                                              at};
+        pipelines_[e->pipeline_id] =
+            Pipeline{e->pipeline_id, e->name, e->flag, e->is_primary, at, at};
         watermarks_.pipeline = std::max(watermarks_.pipeline, e->pipeline_id.value);
         dirty_.pipelines.insert(e->pipeline_id);
     } else if (const auto* e = std::get_if<StageCreated>(&event.data)) {
-        stages_[e->stage_id] = Stage{e->stage_id,      e->pipeline_id, e->name, e->win_probability,
-                                     e->display_order, at,             at};
+        stages_[e->stage_id] = Stage{
+            e->stage_id, e->pipeline_id, e->name, e->win_probability, e->display_order, at, at};
         watermarks_.stage = std::max(watermarks_.stage, e->stage_id.value);
         dirty_.stages.insert(e->stage_id);
     } else if (const auto* e = std::get_if<UserCreated>(&event.data)) {
@@ -140,8 +144,7 @@ const Stage* Views::stage_by_name(std::string_view name) const {
     const std::string key = fold(name);
     const Stage* best = nullptr;
     for (const auto& [_, s] : stages_) {
-        if (fold(s.name) == key &&
-            (best == nullptr || s.display_order < best->display_order)) {
+        if (fold(s.name) == key && (best == nullptr || s.display_order < best->display_order)) {
             best = &s;
         }
     }

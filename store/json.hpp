@@ -9,9 +9,9 @@
 #define RAPIDJSON_HAS_STDSTRING 1
 #endif
 #ifndef RAPIDJSON_ASSERT
-#define RAPIDJSON_ASSERT(x)                                     \
-    do {                                                        \
-        if (!(x)) throw std::logic_error("rapidjson: " #x);     \
+#define RAPIDJSON_ASSERT(x)                                 \
+    do {                                                    \
+        if (!(x)) throw std::logic_error("rapidjson: " #x); \
     } while (false)
 #endif
 #define RAPIDJSON_NOEXCEPT_ASSERT(x)

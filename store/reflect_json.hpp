@@ -18,7 +18,9 @@ namespace deals::store::reflect {
 using namespace deals::events;  // NOLINT
 
 template <class T>
-concept Described = requires(T& t) { T::describe(t, [](const char*, auto&) {}); };
+concept Described = requires(T& t) {
+    T::describe(t, [](const char*, auto&) {});
+};
 
 template <class T>
 struct IsOptional : std::false_type {};
@@ -90,7 +92,10 @@ void write(json::Writer& w, const T& v) {
             write(w, field);
         });
         w.EndObject();
-    } else if constexpr (requires { v.begin(); typename T::value_type; } &&
+    } else if constexpr (requires {
+                             v.begin();
+                             typename T::value_type;
+                         } &&
                          !std::is_same_v<T, std::string>) {
         w.StartArray();
         for (const auto& item : v) {

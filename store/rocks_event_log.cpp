@@ -236,8 +236,8 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         stats_.failures += failures;
         stats_.conflicts += conflicts;
         stats_.appends += committed_appends;
-        stats_.max_batch_appends = std::max<std::uint64_t>(stats_.max_batch_appends,
-                                                           committed_appends);
+        stats_.max_batch_appends =
+            std::max<std::uint64_t>(stats_.max_batch_appends, committed_appends);
     }
     for (Pending& p : batch) {
         p.done(std::move(p.outcome));

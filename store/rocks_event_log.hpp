@@ -20,13 +20,13 @@ namespace deals::store {
 
 /// Counters of the writer, for /metrics, the benchmark and the closing report.
 struct LogStats {
-    std::uint64_t batches = 0;       ///< durable writes (one fsync each)
-    std::uint64_t appends = 0;       ///< appends committed
-    std::uint64_t events = 0;        ///< events committed
-    std::uint64_t conflicts = 0;     ///< appends refused for a stale expected version
-    std::uint64_t failures = 0;      ///< appends failed by storage
+    std::uint64_t batches = 0;    ///< durable writes (one fsync each)
+    std::uint64_t appends = 0;    ///< appends committed
+    std::uint64_t events = 0;     ///< events committed
+    std::uint64_t conflicts = 0;  ///< appends refused for a stale expected version
+    std::uint64_t failures = 0;   ///< appends failed by storage
     std::uint64_t max_batch_appends = 0;
-    std::uint64_t sync_micros = 0;   ///< time spent in synced writes
+    std::uint64_t sync_micros = 0;  ///< time spent in synced writes
 };
 
 /// The event log on RocksDB. Appends are queued to one writer thread, which checks expected

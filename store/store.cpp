@@ -85,8 +85,8 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     std::error_code ec;
     std::filesystem::create_directories(options.data_dir, ec);
     if (ec) {
-        return commands::unavailable("cannot create the data directory " + options.data_dir +
-                                     ": " + ec.message());
+        return commands::unavailable("cannot create the data directory " + options.data_dir + ": " +
+                                     ec.message());
     }
     rocksdb::Options db_options;
     db_options.create_if_missing = true;
@@ -154,8 +154,10 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     if (options.seed_defaults && store->views_.pipelines().empty()) {
         const events::PipelineId pipeline{marks.pipeline + 1};
         auto outcome = store->append_and_wait(
-            {"pipeline-" + pipeline.str(), events::ExpectedVersion::no_stream(),
-             commands::default_pipeline(pipeline, events::StageId{marks.stage + 1}), {}});
+            {"pipeline-" + pipeline.str(),
+             events::ExpectedVersion::no_stream(),
+             commands::default_pipeline(pipeline, events::StageId{marks.stage + 1}),
+             {}});
         if (outcome.status != events::AppendStatus::kOk) {
             return commands::unavailable("cannot create the default pipeline: " + outcome.detail);
         }
@@ -192,8 +194,9 @@ void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
 events::AppendOutcome Store::append_and_wait(events::AppendRequest request) {
     std::promise<events::AppendOutcome> promise;
     auto future = promise.get_future();
-    log().append(std::move(request),
-                 [&promise](events::AppendOutcome outcome) { promise.set_value(std::move(outcome)); });
+    log().append(std::move(request), [&promise](events::AppendOutcome outcome) {
+        promise.set_value(std::move(outcome));
+    });
     return future.get();
 }
 

@@ -21,7 +21,7 @@ struct StoreOptions {
     /// How often changed views are written back (a checkpoint); a crash replays at most the
     /// events since the last one.
     std::chrono::milliseconds checkpoint_interval{1000};
-    bool seed_defaults = true;  ///< create the default pipeline on first start
+    bool seed_defaults = true;                 ///< create the default pipeline on first start
     std::function<events::Timestamp()> clock;  ///< defaults to the system clock
 };
 

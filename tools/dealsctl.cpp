@@ -1,7 +1,6 @@
 // dealsctl: the command-line tool for operators (users, tokens) working on a data directory.
 
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <iostream>
 

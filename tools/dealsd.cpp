@@ -1,7 +1,6 @@
 // dealsd: the Relate Deals server. Wires the store and the HTTP front together.
 
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <iostream>
 
@@ -44,7 +43,8 @@ bool split_listen(const std::string& listen, http::ServerConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App cli{"dealsd: the Relate Deals server (a Concord-compatible deals API over an event log)"};
+    CLI::App cli{
+        "dealsd: the Relate Deals server (a Concord-compatible deals API over an event log)"};
     std::string data_dir = "./var/data";
     std::string listen = "127.0.0.1:8080";
     std::string kafka = "off";
@@ -100,12 +100,12 @@ int main(int argc, char** argv) {
     }
     const auto& report = (*store)->open_report();
     std::cout << "data: " << data_dir << " (" << report.views_loaded << " views loaded, "
-              << report.events_replayed << " events replayed after checkpoint "
-              << report.checkpoint << ", " << report.seconds << " s)" << std::endl;
+              << report.events_replayed << " events replayed after checkpoint " << report.checkpoint
+              << ", " << report.seconds << " s)" << std::endl;
     std::cout << "kafka: off" << std::endl;
 
-    http::AppContext app{**store, {.lost_reason_required = !lost_reason_optional}, system_now,
-                         kafka};
+    http::AppContext app{
+        **store, {.lost_reason_required = !lost_reason_optional}, system_now, kafka};
     try {
         http::Server server(app, config);
         const unsigned short port = server.start();

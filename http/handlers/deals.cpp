@@ -64,14 +64,15 @@ awaitable<Response> create_deal(AppContext& app, const Call& call) {
         co_return error_response(body.error());
     }
     const auto input = deal_input(*body);
-    const events::DealId id = app.store.allocate_deal_id();
-    auto events = app.store.read([&](const Views& views) -> commands::Result<commands::Events> {
-        auto command = commands::validate_create(input, views, id, app.validation);
-        if (!command) {
-            return command.error();
-        }
-        return commands::decide(nullptr, *command);
+    auto command = app.store.read([&](const Views& views) {
+        return commands::validate_create(input, views, events::DealId{}, app.validation);
     });
+    if (!command) {
+        co_return error_response(command.error());
+    }
+    // The id is taken only once the request is valid, so rejected creates use up no ids.
+    const events::DealId id = command->id = app.store.allocate_deal_id();
+    auto events = commands::decide(nullptr, *command);
     if (!events) {
         co_return error_response(events.error());
     }

@@ -1,3 +1,5 @@
+#include <cstdio>
+
 #include "http/handlers.hpp"
 #include "http/render.hpp"
 
@@ -33,8 +35,10 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
     const auto stats = app.store.log().stats();
     std::string out;
     auto metric = [&out](const char* name, const char* type, const char* help, double value) {
+        char number[64];
+        std::snprintf(number, sizeof number, "%.17g", value);
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
-               "\n" + name + " " + std::to_string(value) + "\n";
+               "\n" + name + " " + number + "\n";
     };
     metric("deals_log_sequence", "gauge", "Last committed sequence number.",
            static_cast<double>(app.store.log().head_sequence()));

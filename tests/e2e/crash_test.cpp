@@ -1,7 +1,7 @@
-#include <catch2/catch.hpp>
 #include <signal.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -32,9 +32,9 @@ std::string run_dealsctl(const std::string& dir, std::vector<std::string> args, 
 
 std::string admin_token(const std::string& dir) {
     int status = 0;
-    run_dealsctl(dir, {"user", "add", "--name", "Admin", "--email", "admin@example.com",
-                       "--super-admin"},
-                 status);
+    run_dealsctl(
+        dir, {"user", "add", "--name", "Admin", "--email", "admin@example.com", "--super-admin"},
+        status);
     REQUIRE(status == 0);
     const std::string token =
         run_dealsctl(dir, {"token", "issue", "--user", "admin@example.com"}, status);
@@ -78,8 +78,8 @@ TEST_CASE("every create acknowledged before a SIGKILL is there after a restart",
             for (int i = 0; !killed; ++i) {
                 const std::string name = "Deal " + std::to_string(c) + "-" + std::to_string(i);
                 try {
-                    auto res = client.post("/api/deals",
-                                           R"({"name":")" + name + R"(","stage_id":1})");
+                    auto res =
+                        client.post("/api/deals", R"({"name":")" + name + R"(","stage_id":1})");
                     if (res.status != 201) {
                         continue;
                     }

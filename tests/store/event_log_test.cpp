@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <rocksdb/db.h>
 
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
@@ -18,9 +18,9 @@ namespace {
 
 std::unique_ptr<store::Store> open_store(const std::string& dir, bool seed = false) {
     std::int64_t t = 1'772'359'200'000'000;
-    auto s = store::Store::open({.data_dir = dir,
-                                 .seed_defaults = seed,
-                                 .clock = [t]() mutable { return events::Timestamp{t += 1000}; }});
+    auto s = store::Store::open({.data_dir = dir, .seed_defaults = seed, .clock = [t]() mutable {
+                                     return events::Timestamp{t += 1000};
+                                 }});
     REQUIRE(s);
     return std::move(*s);
 }

@@ -10,13 +10,14 @@ namespace deals::testing {
 std::string add_user_with_token(store::Store& store, const std::string& name,
                                 const std::string& email, bool super_admin,
                                 events::DealsScope scope, bool access_api) {
-    const commands::CreateUser create{store.allocate_user_id(), name, email, super_admin,
-                                      access_api, scope};
+    const commands::CreateUser create{
+        store.allocate_user_id(), name, email, super_admin, access_api, scope};
     auto events = store.read([&](const auto& views) { return commands::decide(views, create); });
-    if (!events ||
-        store.append_and_wait({"user-" + create.id.str(), events::ExpectedVersion::no_stream(),
-                               std::move(*events), {}})
-                .status != events::AppendStatus::kOk) {
+    if (!events || store.append_and_wait({"user-" + create.id.str(),
+                                          events::ExpectedVersion::no_stream(),
+                                          std::move(*events),
+                                          {}})
+                           .status != events::AppendStatus::kOk) {
         throw std::runtime_error("cannot create user " + email);
     }
     static std::atomic<int> counter{0};
@@ -25,24 +26,25 @@ std::string add_user_with_token(store::Store& store, const std::string& name,
                                      store::sha256_hex(secret)};
     auto token_events =
         store.read([&](const auto& views) { return commands::decide(views, issue); });
-    if (!token_events ||
-        store.append_and_wait({"token-" + issue.id.str(), events::ExpectedVersion::no_stream(),
-                               std::move(*token_events), {}})
-                .status != events::AppendStatus::kOk) {
+    if (!token_events || store.append_and_wait({"token-" + issue.id.str(),
+                                                events::ExpectedVersion::no_stream(),
+                                                std::move(*token_events),
+                                                {}})
+                                 .status != events::AppendStatus::kOk) {
         throw std::runtime_error("cannot issue a token for " + email);
     }
     return issue.id.str() + "|" + secret;
 }
 
 TestServer::TestServer(http::ServerConfig config) {
-    auto opened = store::Store::open(
-        {.data_dir = dir_.path(), .clock = [this] { return clock_.now(); }});
+    auto opened =
+        store::Store::open({.data_dir = dir_.path(), .clock = [this] { return clock_.now(); }});
     if (!opened) {
         throw std::runtime_error(opened.error().message);
     }
     store_ = std::move(*opened);
-    admin_token_ = add_user_with_token(*store_, "Admin", "admin@example.com", true,
-                                       events::DealsScope::kAll);
+    admin_token_ =
+        add_user_with_token(*store_, "Admin", "admin@example.com", true, events::DealsScope::kAll);
     app_ = std::make_unique<http::AppContext>(
         http::AppContext{*store_, {}, [this] { return clock_.now(); }, "off"});
     config.host = "127.0.0.1";
