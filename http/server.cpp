@@ -105,6 +105,7 @@ struct Server::Impl {
     Router router;
     asio::io_context io;
     tcp::acceptor acceptor;
+    asio::strand<asio::io_context::executor_type> control;  ///< stop, signals and the grace timer
     asio::signal_set signals;
     asio::steady_timer grace;
     std::atomic<bool> stopping{false};
@@ -118,14 +119,15 @@ struct Server::Impl {
           router(a),
           io(config.threads),
           acceptor(asio::make_strand(io)),
-          signals(io),
-          grace(io) {}
+          control(asio::make_strand(io)),
+          signals(control),
+          grace(control) {}
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(beast::tcp_stream stream);
     asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                     SessionState& state);
-    void stop();
+    void stop();  ///< runs on `control`
     void session_ended();
 };
 
@@ -248,7 +250,7 @@ void Server::Impl::stop() {
 
 void Server::Impl::session_ended() {
     if (--sessions == 0 && stopping) {
-        asio::post(io, [this] { grace.cancel(); });
+        asio::post(control, [this] { grace.cancel(); });
     }
 }
 
@@ -314,6 +316,8 @@ void Server::run() {
     }
 }
 
-void Server::stop() { impl_->stop(); }
+void Server::stop() {
+    asio::post(impl_->control, [this] { impl_->stop(); });
+}
 
 }  // namespace deals::http
