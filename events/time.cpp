@@ -77,6 +77,11 @@ std::string Timestamp::str() const {
     return buf;
 }
 
+Timestamp Timestamp::system_now() {
+    using namespace std::chrono;
+    return Timestamp{duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
+}
+
 std::optional<Timestamp> Timestamp::parse(std::string_view s) {
     std::size_t pos = 0;
     auto date = parse_date_part(s, pos);

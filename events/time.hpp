@@ -16,6 +16,8 @@ struct Timestamp {
 
     /// `2026-11-24T18:38:16.000000Z`, the API's and the log's timestamp form.
     [[nodiscard]] std::string str() const;
+    /// The system clock now. Only the mains call it; everything else is given the time.
+    static Timestamp system_now();
     /// Accepts `YYYY-MM-DD` (midnight UTC) and ISO-8601 date-times with an optional fraction and
     /// `Z` or a `±HH:MM` offset. Returns nullopt for anything else, including invalid dates.
     static std::optional<Timestamp> parse(std::string_view text);

@@ -32,12 +32,6 @@ struct Store::Impl {
 
 namespace {
 
-events::Timestamp system_now() {
-    using namespace std::chrono;
-    return events::Timestamp{
-        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
-}
-
 commands::Error open_error(const std::string& dir, const rocksdb::Status& s) {
     const std::string text = s.ToString();
     if (s.IsIOError() && text.find("lock") != std::string::npos) {
@@ -79,7 +73,7 @@ Store::~Store() { close(); }
 
 commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     if (!options.clock) {
-        options.clock = system_now;
+        options.clock = events::Timestamp::system_now;
     }
     const auto start = std::chrono::steady_clock::now();
     std::error_code ec;

@@ -13,12 +13,6 @@ namespace {
 
 using namespace deals;
 
-events::Timestamp system_now() {
-    using namespace std::chrono;
-    return events::Timestamp{
-        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
-}
-
 int fail(const std::string& message) {
     std::cerr << "error: " << message << std::endl;
     return 1;
@@ -127,7 +121,7 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(cli, argc, argv);
 
-    auto store = store::Store::open({.data_dir = data_dir, .clock = system_now});
+    auto store = store::Store::open({.data_dir = data_dir, .clock = events::Timestamp::system_now});
     if (!store) {
         return fail(store.error());
     }

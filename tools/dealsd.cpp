@@ -11,12 +11,6 @@ namespace {
 
 using namespace deals;
 
-events::Timestamp system_now() {
-    using namespace std::chrono;
-    return events::Timestamp{
-        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
-}
-
 /// Splits HOST:PORT (IPv6 as [::1]:8080).
 bool split_listen(const std::string& listen, http::ServerConfig& config) {
     const auto colon = listen.rfind(':');
@@ -93,7 +87,7 @@ int main(int argc, char** argv) {
     config.read_timeout = std::chrono::seconds(read_timeout);
     config.idle_timeout = std::chrono::seconds(idle_timeout);
 
-    auto store = store::Store::open({.data_dir = data_dir, .clock = system_now});
+    auto store = store::Store::open({.data_dir = data_dir, .clock = events::Timestamp::system_now});
     if (!store) {
         std::cerr << "error: " << store.error().message << std::endl;
         return 1;
@@ -104,8 +98,10 @@ int main(int argc, char** argv) {
               << ", " << report.seconds << " s)" << std::endl;
     std::cout << "kafka: off" << std::endl;
 
-    http::AppContext app{
-        **store, {.lost_reason_required = !lost_reason_optional}, system_now, kafka};
+    http::AppContext app{**store,
+                         {.lost_reason_required = !lost_reason_optional},
+                         events::Timestamp::system_now,
+                         kafka};
     try {
         http::Server server(app, config);
         const unsigned short port = server.start();

@@ -4,7 +4,6 @@
 // appending a change to it with optimistic concurrency.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <optional>
 
@@ -26,9 +25,8 @@ commands::Result<const projections::Deal*> visible_deal(const projections::Views
 /// The event metadata of a request: actor, request id, correlation id.
 events::EventMeta meta_of(const Call& call);
 
-using DealDecision =
-    std::function<commands::Result<commands::Events>(const projections::Views&,
-                                                     const projections::Deal&)>;
+using DealDecision = std::function<commands::Result<commands::Events>(const projections::Views&,
+                                                                      const projections::Deal&)>;
 
 /// Finds the deal (in `place`), checks `If-Match`, decides and appends with the deal's
 /// version as the expected one, retrying when another request changed the deal meanwhile.
@@ -41,6 +39,9 @@ boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext&
 /// The response for a stored deal, read from the views after a change.
 Response deal_after_change(AppContext& app, const Call& call, events::DealId id, int status,
                            bool created);
+
+/// The single-record response for the deal of the path in `place`, or its 404.
+Response deal_in(AppContext& app, const Call& call, projections::Trash place);
 
 /// One page of the deals in `which` that the caller may view, in name order.
 std::string deal_page(AppContext& app, const Call& call, projections::Trash which);

@@ -47,15 +47,19 @@ awaitable<Response> list_deals(AppContext& app, const Call& call) {
     co_return json_response(200, deal_page(app, call, Trash::kLive));
 }
 
-awaitable<Response> show_deal(AppContext& app, const Call& call) {
-    co_return app.store.read([&](const Views& views) {
-        auto deal = visible_deal(views, call, call.params.at(0), Trash::kLive);
+Response deal_in(AppContext& app, const Call& call, Trash place) {
+    return app.store.read([&](const Views& views) {
+        auto deal = visible_deal(views, call, call.params.at(0), place);
         if (!deal) {
             return error_response(deal.error());
         }
         return deal_response(200, **deal, views, call.caller->user, app.clock(),
                              DealShape::kSingle);
     });
+}
+
+awaitable<Response> show_deal(AppContext& app, const Call& call) {
+    co_return deal_in(app, call, Trash::kLive);
 }
 
 awaitable<Response> create_deal(AppContext& app, const Call& call) {

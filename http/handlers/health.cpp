@@ -37,8 +37,8 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
     auto metric = [&out](const char* name, const char* type, const char* help, double value) {
         char number[64];
         std::snprintf(number, sizeof number, "%.17g", value);
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
-               "\n" + name + " " + number + "\n";
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+               name + " " + number + "\n";
     };
     metric("deals_log_sequence", "gauge", "Last committed sequence number.",
            static_cast<double>(app.store.log().head_sequence()));

@@ -14,14 +14,7 @@ awaitable<Response> list_trashed(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> show_trashed(AppContext& app, const Call& call) {
-    co_return app.store.read([&](const Views& views) {
-        auto deal = visible_deal(views, call, call.params.at(0), Trash::kTrashed);
-        if (!deal) {
-            return error_response(deal.error());
-        }
-        return deal_response(200, **deal, views, call.caller->user, app.clock(),
-                             DealShape::kSingle);
-    });
+    co_return deal_in(app, call, Trash::kTrashed);
 }
 
 awaitable<Response> restore_deal(AppContext& app, const Call& call) {
