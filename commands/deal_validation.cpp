@@ -1,6 +1,8 @@
 #include "commands/deal_validation.hpp"
 
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <regex>
 
 #include "projections/collation.hpp"
@@ -80,6 +82,19 @@ std::optional<std::optional<UserId>> owner(const FieldValue& v, const projection
     return std::optional<UserId>{user->id};
 }
 
+/// Decimal number syntax (as PHP's is_numeric) with a magnitude above 10^12. Money::parse
+/// refuses such text when it is too large for Money (`1e15`); that is a bounds error, not
+/// "must be a number".
+bool too_large_for_money(const std::string& text) {
+    static const std::regex kNumeric(R"(^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$)");
+    if (!std::regex_match(text, kNumeric)) {
+        return false;
+    }
+    // Only the order of magnitude matters here; the value itself is never kept.
+    const long double magnitude = std::fabs(std::strtold(text.c_str(), nullptr));
+    return magnitude > 1e12L;
+}
+
 std::optional<std::optional<Money>> amount(const FieldValue& v, FieldErrorsBuilder& errors) {
     if (!v.present()) {
         return std::nullopt;
@@ -89,6 +104,13 @@ std::optional<std::optional<Money>> amount(const FieldValue& v, FieldErrorsBuild
     }
     std::optional<Money> m =
         v.is_number() || v.is_string() ? Money::parse(v.text) : std::optional<Money>{};
+    if (!m && (v.is_number() || v.is_string()) && too_large_for_money(v.text)) {
+        // Numeric, but beyond what Money holds (`1e15`): a bounds error, as Laravel's max/min.
+        errors.add("amount", v.text.starts_with('-')
+                                 ? "The Amount field must be at least -1000000000000."
+                                 : "The Amount field must not be greater than 1000000000000.");
+        return std::nullopt;
+    }
     if (!m) {
         errors.add("amount", "The Amount field must be a number.");
         return std::nullopt;
@@ -221,14 +243,16 @@ Result<UpdateDeal> validate_update(const DealInput& in, const Deal& current,
         }
     }
     const bool pipeline_given = !in.pipeline_id.missing();
+    // Pipeline and stage are separate rules: both errors may show, pipeline first (field order).
+    if (pipeline_given && resolve_pipeline(in.pipeline_id, views) == nullptr &&
+        !(is_integer_text(in.pipeline_id.text) &&
+          std::stoll(in.pipeline_id.text) == current.pipeline_id.value)) {
+        errors.add("pipeline_id", "This Pipeline value is forbidden.");
+    }
     if (pipeline_given && in.stage_id.missing()) {
         errors.add("stage_id", in.stage_id.is_null()
                                    ? "The Stage field must have a value."
                                    : "The Stage field is required when Pipeline is present.");
-    } else if (pipeline_given && resolve_pipeline(in.pipeline_id, views) == nullptr &&
-               !(is_integer_text(in.pipeline_id.text) &&
-                 std::stoll(in.pipeline_id.text) == current.pipeline_id.value)) {
-        errors.add("pipeline_id", "This Pipeline value is forbidden.");
     }
     if (in.stage_id.is_null() && !errors.has("stage_id")) {
         errors.add("stage_id", "The Stage field must have a value.");

@@ -176,7 +176,9 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
                                               SessionState& state) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
-    parser.body_limit(config.body_limit);
+    // No limit while the header is read: Beast fails the header read itself on a Content-Length
+    // over the limit, and the client would get a closed connection instead of the 413 below.
+    parser.body_limit(boost::none);
     state.busy = false;
     stream.expires_after(config.idle_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
@@ -189,6 +191,7 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
     if (parser.content_length() && *parser.content_length() > config.body_limit) {
         early = commands::Error{commands::ErrorCode::kPayloadTooLarge, "", {}};
     } else if (!parser.is_done()) {
+        parser.body_limit(config.body_limit);  // chunked bodies: counted as they arrive
         std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
         if (ec == bhttp::error::body_limit) {
             early = commands::Error{commands::ErrorCode::kPayloadTooLarge, "", {}};

@@ -1,0 +1,100 @@
+#include "events/time.hpp"
+
+#include <catch2/catch.hpp>
+
+using deals::events::Date;
+using deals::events::Timestamp;
+
+namespace {
+
+/// 2026-03-01T10:00:00Z.
+constexpr std::int64_t kT0 = 1'772'359'200'000'000;
+
+}  // namespace
+
+TEST_CASE("a timestamp prints as UTC with six fractional digits", "[events][time]") {
+    CHECK(Timestamp{0}.str() == "1970-01-01T00:00:00.000000Z");
+    CHECK(Timestamp{kT0}.str() == "2026-03-01T10:00:00.000000Z");
+    CHECK(Timestamp{kT0 + 123'456}.str() == "2026-03-01T10:00:00.123456Z");
+    CHECK(Timestamp{1'795'545'496'000'000}.str() == "2026-11-24T18:38:16.000000Z");
+    CHECK(Timestamp{-1}.str() == "1969-12-31T23:59:59.999999Z");
+}
+
+TEST_CASE("a timestamp reads back what it prints", "[events][time]") {
+    const std::int64_t micros = GENERATE(0LL, 1LL, -1LL, kT0, kT0 + 999'999, 951'782'400'000'000LL);
+
+    CHECK(Timestamp::parse(Timestamp{micros}.str()) == Timestamp{micros});
+}
+
+TEST_CASE("a date alone is read as midnight UTC", "[events][time]") {
+    CHECK(Timestamp::parse("2025-02-28") == Timestamp{1'740'700'800'000'000});
+}
+
+TEST_CASE("an ISO-8601 time may have a fraction, a Z or an offset", "[events][time]") {
+    using Case = std::pair<std::string, std::string>;
+    const auto [text, utc] =
+        GENERATE(Case{"2026-03-01T10:00:00Z", "2026-03-01T10:00:00.000000Z"},
+                 Case{"2026-03-01T10:00:00z", "2026-03-01T10:00:00.000000Z"},
+                 Case{"2026-03-01T10:00:00", "2026-03-01T10:00:00.000000Z"},
+                 Case{"2026-03-01 10:00:00", "2026-03-01T10:00:00.000000Z"},
+                 Case{"2026-03-01T10:00", "2026-03-01T10:00:00.000000Z"},
+                 Case{"2026-03-01T10:00:00.5Z", "2026-03-01T10:00:00.500000Z"},
+                 Case{"2026-03-01T10:00:00.1234567Z", "2026-03-01T10:00:00.123456Z"},
+                 Case{"2026-03-01T12:30:00+02:30", "2026-03-01T10:00:00.000000Z"},
+                 Case{"2026-03-01T05:00:00-0500", "2026-03-01T10:00:00.000000Z"},
+                 Case{"2026-02-28T23:00:00-11:00", "2026-03-01T10:00:00.000000Z"});
+
+    const auto t = Timestamp::parse(text);
+
+    REQUIRE(t);
+    CHECK(t->str() == utc);
+}
+
+TEST_CASE("anything else is not a timestamp", "[events][time]") {
+    const std::string text = GENERATE(
+        "", "2026", "2026-03", "2026-3-01", "2026-03-1", "2026/03/01", "2026-02-29", "2025-13-01",
+        "2025-00-10", "2025-04-31", "2026-03-01T", "2026-03-01T24:00:00Z", "2026-03-01T10:60:00Z",
+        "2026-03-01T10:00:61Z", "2026-03-01T10:00:00.Z", "2026-03-01T10:00:00Zjunk",
+        "2026-03-01T10:00:00+5", "2026-03-01X10:00:00", " 2026-03-01", "tomorrow");
+
+    CHECK_FALSE(Timestamp::parse(text));
+}
+
+TEST_CASE("leap days exist only in leap years", "[events][time]") {
+    CHECK(Timestamp::parse("2024-02-29"));
+    CHECK(Timestamp::parse("2000-02-29"));
+    CHECK_FALSE(Timestamp::parse("1900-02-29"));
+    CHECK_FALSE(Timestamp::parse("2026-02-29"));
+}
+
+TEST_CASE("a date prints as YYYY-MM-DD and its midnight is UTC", "[events][time]") {
+    const Date d{20147};
+
+    CHECK(d.str() == "2025-02-28");
+    CHECK(d.midnight() == Timestamp{1'740'700'800'000'000});
+    CHECK(d.midnight().str() == "2025-02-28T00:00:00.000000Z");
+    CHECK(Date{0}.str() == "1970-01-01");
+    CHECK(Date{-1}.str() == "1969-12-31");
+}
+
+TEST_CASE("a date is read as the calendar date written, without a time-zone shift",
+          "[events][time]") {
+    CHECK(Date::parse("2025-02-28") == Date{20147});
+    CHECK(Date::parse("2025-02-28T23:30:00-05:00") == Date{20147});
+    CHECK(Date::parse("2025-02-28T00:30:00+02:00") == Date{20147});
+    CHECK(Date::parse("2025-02-28T10:00:00.000000Z") == Date{20147});
+}
+
+TEST_CASE("a date with an invalid remainder is not a date", "[events][time]") {
+    const std::string text =
+        GENERATE("2025-02-30", "2025-02-28T25:00:00Z", "2025-02-28junk", "2025-02-28T", "");
+
+    CHECK_FALSE(Date::parse(text));
+}
+
+TEST_CASE("timestamps and dates compare by time", "[events][time]") {
+    CHECK(Timestamp{1} < Timestamp{2});
+    CHECK(Date{1} < Date{2});
+    CHECK(Date{1}.midnight() < Date{2}.midnight());
+    CHECK(Timestamp::parse("2026-03-01T10:00:00+01:00") < Timestamp::parse("2026-03-01T10:00:00Z"));
+}

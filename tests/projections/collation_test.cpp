@@ -1,0 +1,66 @@
+#include "projections/collation.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+using deals::projections::collation_key;
+using deals::projections::fold;
+using deals::projections::utf8_length;
+
+TEST_CASE("collation keys order Åsa between alpha and Bravo", "[projections][collation]") {
+    CHECK(collation_key("alpha") < collation_key("Åsa"));
+    CHECK(collation_key("Åsa") < collation_key("Bravo"));
+    CHECK(collation_key("alpha") < collation_key("Bravo"));
+}
+
+TEST_CASE("collation keys ignore case and accents", "[projections][collation]") {
+    CHECK(collation_key("José") == collation_key("jose"));
+    CHECK(collation_key("CAFÉ") == collation_key("cafe"));
+    CHECK_FALSE(collation_key("a") == collation_key("b"));
+}
+
+TEST_CASE("sorting by collation key gives dictionary order, not byte order",
+          "[projections][collation]") {
+    std::vector<std::string> names{"zebra", "Émile", "bravo", "Zoë", "apple", "éclair", "Eve"};
+
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        return collation_key(a) < collation_key(b);
+    });
+
+    CHECK(names ==
+          std::vector<std::string>{"apple", "bravo", "éclair", "Émile", "Eve", "zebra", "Zoë"});
+}
+
+TEST_CASE("the empty name sorts first", "[projections][collation]") {
+    CHECK(collation_key("").empty());
+    CHECK(collation_key("") < collation_key("a"));
+}
+
+TEST_CASE("a long name gets a full collation key", "[projections][collation]") {
+    // Longer than the key's initial buffer: the key must still tell the names apart at the end.
+    const std::string prefix(200, 'x');
+
+    CHECK(collation_key(prefix + "a") < collation_key(prefix + "b"));
+    CHECK(collation_key(prefix + "A") == collation_key(prefix + "a"));
+}
+
+TEST_CASE("folding removes case and accents for equality tests", "[projections][collation]") {
+    CHECK(fold("José") == fold("jose"));
+    CHECK(fold("CAFÉ") == "cafe");
+    CHECK(fold("Núñez") == "nunez");
+    CHECK(fold("Qualified To Buy") == "qualified to buy");
+    CHECK(fold("") == "");
+    CHECK(fold("jose") != fold("josé ramón"));
+}
+
+TEST_CASE("string length counts Unicode code points, as Laravel's max does",
+          "[projections][collation]") {
+    CHECK(utf8_length("") == 0);
+    CHECK(utf8_length("abc") == 3);
+    CHECK(utf8_length("é") == 1);
+    CHECK(utf8_length("日本語") == 3);
+    CHECK(utf8_length("😀") == 1);
+    CHECK(utf8_length("a😀é") == 3);
+}

@@ -1,0 +1,471 @@
+// Golden tests of the wire format (contract §16, events/README.md): the JSON of every event's
+// `data`, the envelope, and the stored views. A change that breaks one of these strings breaks
+// every consumer and every stored log: it needs a new schema version, not a new golden string.
+
+#include "store/codec.hpp"
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "events/event.hpp"
+#include "projections/deal.hpp"
+#include "projections/directory.hpp"
+#include "projections/views.hpp"
+
+using namespace deals::events;  // NOLINT
+using deals::store::decode_record;
+using deals::store::decode_view;
+using deals::store::encode_body;
+using deals::store::encode_data;
+using deals::store::encode_view;
+using deals::store::envelope_json;
+using deals::store::make_record;
+using deals::store::split_record;
+
+namespace {
+
+const DealId kDeal{42};
+const std::string kPrevHash(64, '0');
+const std::string kHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+/// 2026-03-01T10:00:00.000000Z.
+constexpr Timestamp kT0{1'772'359'200'000'000};
+
+Timestamp at(std::int64_t seconds) { return Timestamp{kT0.micros + seconds * 1'000'000}; }
+
+/// One golden case: an event and the exact JSON of its `data`.
+struct Golden {
+    const char* what;
+    Event event;
+    std::string json;
+};
+
+std::vector<Golden> golden_events() {
+    DealUpdated all_changes{kDeal};
+    all_changes.name = Change<std::string>{"Acme renewal", "Acme renewal 2027"};
+    all_changes.amount = Change<std::optional<Money>>{std::nullopt, Money::parse("1250.5")};
+    all_changes.expected_close_date =
+        Change<std::optional<Date>>{Date::parse("2026-04-30"), std::nullopt};
+    all_changes.lost_reason = Change<std::optional<std::string>>{"No budget", "Chose a competitor"};
+    all_changes.swatch_color = Change<std::optional<std::string>>{std::nullopt, "#fff"};
+
+    DealUpdated one_change{kDeal};
+    one_change.amount = Change<std::optional<Money>>{Money::units(1800), Money::parse("-0.5")};
+
+    return {
+        {"DealCreated, every field set",
+         DealCreated{kDeal, "Acme renewal", PipelineId{1}, StageId{3}, Money::parse("1250.5"),
+                     Date::parse("2026-04-30"), DealStatus::kLost, "No budget", UserId{2},
+                     "#a1b2c3"},
+         R"({"deal_id":42,"name":"Acme renewal","pipeline_id":1,"stage_id":3,"amount":1250.5,)"
+         R"("expected_close_date":"2026-04-30","status":"lost","lost_reason":"No budget",)"
+         R"("user_id":2,"swatch_color":"#a1b2c3"})"},
+        {"DealCreated, optional fields null",
+         DealCreated{kDeal, "Acme renewal", PipelineId{1}, StageId{1}, std::nullopt, std::nullopt,
+                     DealStatus::kOpen, std::nullopt, std::nullopt, std::nullopt},
+         R"({"deal_id":42,"name":"Acme renewal","pipeline_id":1,"stage_id":1,"amount":null,)"
+         R"("expected_close_date":null,"status":"open","lost_reason":null,"user_id":null,)"
+         R"("swatch_color":null})"},
+        {"DealCreated, integral amount and escaped, non-ASCII name",
+         DealCreated{kDeal, "Señor \"Big\" deal\n", PipelineId{1}, StageId{1}, Money::units(1800),
+                     std::nullopt, DealStatus::kWon, std::nullopt, std::nullopt, std::nullopt},
+         R"({"deal_id":42,"name":"Señor \"Big\" deal\n","pipeline_id":1,"stage_id":1,)"
+         R"("amount":1800,"expected_close_date":null,"status":"won","lost_reason":null,)"
+         R"("user_id":null,"swatch_color":null})"},
+        {"DealUpdated, every field changed", all_changes,
+         R"({"deal_id":42,"name":{"old":"Acme renewal","new":"Acme renewal 2027"},)"
+         R"("amount":{"old":null,"new":1250.5},"expected_close_date":{"old":"2026-04-30",)"
+         R"("new":null},"lost_reason":{"old":"No budget","new":"Chose a competitor"},)"
+         R"("swatch_color":{"old":null,"new":"#fff"}})"},
+        {"DealUpdated, unchanged fields left out", one_change,
+         R"({"deal_id":42,"amount":{"old":1800,"new":-0.5}})"},
+        {"StageChanged", StageChanged{kDeal, StageId{1}, StageId{6}, PipelineId{1}, PipelineId{2}},
+         R"({"deal_id":42,"from_stage_id":1,"to_stage_id":6,"from_pipeline_id":1,)"
+         R"("to_pipeline_id":2})"},
+        {"OwnerAssigned, from nobody", OwnerAssigned{kDeal, std::nullopt, UserId{2}},
+         R"({"deal_id":42,"from_user_id":null,"to_user_id":2})"},
+        {"OwnerAssigned, to nobody", OwnerAssigned{kDeal, UserId{2}, std::nullopt},
+         R"({"deal_id":42,"from_user_id":2,"to_user_id":null})"},
+        {"StatusChanged, to lost",
+         StatusChanged{kDeal, DealStatus::kOpen, DealStatus::kLost, "No budget"},
+         R"({"deal_id":42,"from":"open","to":"lost","lost_reason":"No budget"})"},
+        {"StatusChanged, to won",
+         StatusChanged{kDeal, DealStatus::kLost, DealStatus::kWon, std::nullopt},
+         R"({"deal_id":42,"from":"lost","to":"won","lost_reason":null})"},
+        {"DealTrashed", DealTrashed{kDeal}, R"({"deal_id":42})"},
+        {"DealRestored", DealRestored{kDeal}, R"({"deal_id":42})"},
+        {"DealPurged", DealPurged{kDeal}, R"({"deal_id":42})"},
+        {"PipelineCreated", PipelineCreated{PipelineId{1}, "Sales Pipeline", "default", true},
+         R"({"pipeline_id":1,"name":"Sales Pipeline","flag":"default","is_primary":true})"},
+        {"PipelineCreated, no flag",
+         PipelineCreated{PipelineId{2}, "Partners", std::nullopt, false},
+         R"({"pipeline_id":2,"name":"Partners","flag":null,"is_primary":false})"},
+        {"StageCreated", StageCreated{StageId{1}, PipelineId{1}, "Qualified To Buy", 100, 1},
+         R"({"stage_id":1,"pipeline_id":1,"name":"Qualified To Buy","win_probability":100,)"
+         R"("display_order":1})"},
+        {"UserCreated",
+         UserCreated{UserId{3}, "José Núñez", "jose@example.com", false, true, DealsScope::kOwn},
+         R"({"user_id":3,"name":"José Núñez","email":"jose@example.com","super_admin":false,)"
+         R"("access_api":true,"deals_scope":"own"})"},
+        {"UserCreated, super-admin seeing all",
+         UserCreated{UserId{1}, "Alice", "alice@example.com", true, false, DealsScope::kAll},
+         R"({"user_id":1,"name":"Alice","email":"alice@example.com","super_admin":true,)"
+         R"("access_api":false,"deals_scope":"all"})"},
+        {"TokenIssued", TokenIssued{TokenId{7}, UserId{1}, "ci", kHash},
+         R"({"token_id":7,"user_id":1,"name":"ci","secret_sha256":")" + kHash + R"("})"},
+        {"TokenRevoked", TokenRevoked{TokenId{7}, UserId{1}}, R"({"token_id":7,"user_id":1})"},
+    };
+}
+
+RecordedEvent recorded(Event data, Sequence sequence = 5, StreamVersion version = 2) {
+    RecordedEvent e;
+    e.id = "0b7e6f8a-3c1d-4e2f-9a5b-6c7d8e9f0a1b";
+    e.sequence = sequence;
+    e.stream = stream_of(data);
+    e.stream_version = version;
+    e.occurred_at = Timestamp{kT0.micros + 123'456};
+    e.meta = EventMeta{Actor{UserId{1}, TokenId{7}}, "req-1", "corr-1"};
+    e.data = std::move(data);
+    e.prev_hash = kPrevHash;
+    e.hash = kHash;
+    return e;
+}
+
+std::string record_of(const RecordedEvent& e) {
+    return make_record(encode_body(e, encode_data(e.data)), e.prev_hash, e.hash);
+}
+
+/// A stored record with `body` as its envelope.
+std::string raw_record(const std::string& body) { return body + "\n" + kPrevHash + "\n" + kHash; }
+
+}  // namespace
+
+// ---- event data ----
+
+TEST_CASE("every event type's data has a pinned JSON form", "[codec][golden]") {
+    const auto cases = golden_events();
+    // Every alternative of Event is covered by at least one golden case.
+    std::set<std::size_t> covered;
+    for (const auto& g : cases) {
+        covered.insert(g.event.index());
+    }
+    CHECK(covered.size() == std::variant_size_v<Event>);
+
+    for (const auto& g : cases) {
+        INFO(g.what);
+        CHECK(encode_data(g.event) == g.json);
+    }
+}
+
+TEST_CASE("every event type reads back from its pinned JSON form", "[codec][golden]") {
+    for (const auto& g : golden_events()) {
+        INFO(g.what);
+        const std::string type(type_name(g.event));
+        const RecordedEvent e = decode_record(raw_record(
+            R"({"id":"x","sequence":1,"stream":"s","stream_version":1,"type":")" + type +
+            R"(","schema_version":1,"occurred_at":"2026-03-01T10:00:00.000000Z",)"
+            R"("actor":{"user_id":null,"token_id":null},"request_id":"","correlation_id":"",)"
+            R"("data":)" +
+            g.json + "}"));
+        CHECK(e.data == g.event);
+    }
+}
+
+TEST_CASE("event wire names and schema versions are fixed", "[codec][golden]") {
+    const std::vector<std::string> expected{
+        "DealCreated", "DealUpdated",  "StageChanged", "OwnerAssigned",   "StatusChanged",
+        "DealTrashed", "DealRestored", "DealPurged",   "PipelineCreated", "StageCreated",
+        "UserCreated", "TokenIssued",  "TokenRevoked"};
+    std::vector<std::string> names;
+    for (const auto& g : golden_events()) {
+        const std::string name(type_name(g.event));
+        if (names.empty() || names.back() != name) {
+            names.push_back(name);
+        }
+        CHECK(schema_version(g.event) == 1);
+    }
+    CHECK(names == expected);
+}
+
+TEST_CASE("events live on the streams of their aggregates", "[codec][golden]") {
+    CHECK(stream_of(DealCreated{kDeal}) == "deal-42");
+    CHECK(stream_of(DealPurged{kDeal}) == "deal-42");
+    CHECK(stream_of(PipelineCreated{PipelineId{1}}) == "pipeline-1");
+    CHECK(stream_of(StageCreated{StageId{4}, PipelineId{1}}) == "pipeline-1");
+    CHECK(stream_of(UserCreated{UserId{3}}) == "user-3");
+    CHECK(stream_of(TokenIssued{TokenId{7}}) == "token-7");
+    CHECK(stream_of(TokenRevoked{TokenId{7}}) == "token-7");
+    CHECK(deal_stream(DealId{9}) == "deal-9");
+}
+
+// ---- the envelope ----
+
+TEST_CASE("the envelope body has the contract's keys in a fixed order", "[codec][golden]") {
+    const RecordedEvent e = recorded(DealTrashed{kDeal});
+
+    CHECK(encode_body(e, encode_data(e.data)) ==
+          R"({"id":"0b7e6f8a-3c1d-4e2f-9a5b-6c7d8e9f0a1b","sequence":5,"stream":"deal-42",)"
+          R"("stream_version":2,"type":"DealTrashed","schema_version":1,)"
+          R"("occurred_at":"2026-03-01T10:00:00.123456Z","actor":{"user_id":1,"token_id":7},)"
+          R"("request_id":"req-1","correlation_id":"corr-1","data":{"deal_id":42}})");
+}
+
+TEST_CASE("an event of the system itself has a null actor", "[codec][golden]") {
+    RecordedEvent e =
+        recorded(PipelineCreated{PipelineId{1}, "Sales Pipeline", "default", true}, 1, 1);
+    e.meta = EventMeta{};
+
+    CHECK(encode_body(e, encode_data(e.data)) ==
+          R"({"id":"0b7e6f8a-3c1d-4e2f-9a5b-6c7d8e9f0a1b","sequence":1,"stream":"pipeline-1",)"
+          R"("stream_version":1,"type":"PipelineCreated","schema_version":1,)"
+          R"("occurred_at":"2026-03-01T10:00:00.123456Z",)"
+          R"("actor":{"user_id":null,"token_id":null},"request_id":"","correlation_id":"",)"
+          R"("data":{"pipeline_id":1,"name":"Sales Pipeline","flag":"default",)"
+          R"("is_primary":true}})");
+}
+
+TEST_CASE("a stored record is the body, the previous hash and the hash on three lines",
+          "[codec][golden]") {
+    const std::string record = make_record(R"({"a":1})", "prev", "hash");
+    CHECK(record == "{\"a\":1}\nprev\nhash");
+
+    const auto parts = split_record(record);
+    CHECK(parts.body == R"({"a":1})");
+    CHECK(parts.prev_hash == "prev");
+    CHECK(parts.hash == "hash");
+}
+
+TEST_CASE("the full envelope adds prev_hash and hash after data", "[codec][golden]") {
+    const RecordedEvent e = recorded(TokenRevoked{TokenId{7}, UserId{1}}, 9, 2);
+
+    CHECK(envelope_json(record_of(e)) ==
+          R"({"id":"0b7e6f8a-3c1d-4e2f-9a5b-6c7d8e9f0a1b","sequence":9,"stream":"token-7",)"
+          R"("stream_version":2,"type":"TokenRevoked","schema_version":1,)"
+          R"("occurred_at":"2026-03-01T10:00:00.123456Z","actor":{"user_id":1,"token_id":7},)"
+          R"("request_id":"req-1","correlation_id":"corr-1","data":{"token_id":7,"user_id":1},)"
+          R"("prev_hash":")" +
+              kPrevHash + R"(","hash":")" + kHash + R"("})");
+}
+
+TEST_CASE("a stored record decodes to the recorded event, for every event type",
+          "[codec][roundtrip]") {
+    for (const auto& g : golden_events()) {
+        INFO(g.what);
+        const RecordedEvent original = recorded(g.event, 12, 3);
+
+        const RecordedEvent back = decode_record(record_of(original));
+
+        CHECK(back.id == original.id);
+        CHECK(back.sequence == 12);
+        CHECK(back.stream == original.stream);
+        CHECK(back.stream_version == 3);
+        CHECK(back.occurred_at == original.occurred_at);
+        CHECK(back.meta.actor == original.meta.actor);
+        CHECK(back.meta.request_id == "req-1");
+        CHECK(back.meta.correlation_id == "corr-1");
+        CHECK(back.data == original.data);
+        CHECK(back.prev_hash == kPrevHash);
+        CHECK(back.hash == kHash);
+    }
+}
+
+TEST_CASE("a record with a null actor decodes to no user and no token", "[codec][roundtrip]") {
+    RecordedEvent e = recorded(DealTrashed{kDeal});
+    e.meta.actor = Actor{};
+
+    CHECK(decode_record(record_of(e)).meta.actor == Actor{});
+}
+
+TEST_CASE("large and negative amounts survive a round trip exactly", "[codec][roundtrip]") {
+    const std::int64_t thousandths = GENERATE(1LL, -1LL, 1'000'000'000'000'000LL,
+                                              -1'000'000'000'000'000LL, 999'999'999'999'999'999LL);
+    DealCreated created{kDeal, "x", PipelineId{1}, StageId{1}, Money{thousandths}};
+
+    const RecordedEvent back = decode_record(record_of(recorded(created)));
+
+    CHECK(std::get<DealCreated>(back.data).amount == Money{thousandths});
+}
+
+TEST_CASE("a DealUpdated without a field's change decodes with that field absent",
+          "[codec][roundtrip]") {
+    const RecordedEvent e = decode_record(raw_record(
+        R"({"id":"x","sequence":1,"stream":"deal-42","stream_version":2,"type":"DealUpdated",)"
+        R"("schema_version":1,"occurred_at":"2026-03-01T10:00:00.000000Z",)"
+        R"("actor":{"user_id":null,"token_id":null},"request_id":"","correlation_id":"",)"
+        R"("data":{"deal_id":42,"swatch_color":{"old":"#fff","new":null}}})"));
+
+    DealUpdated expected{kDeal};
+    expected.swatch_color = Change<std::optional<std::string>>{"#fff", std::nullopt};
+    CHECK(std::get<DealUpdated>(e.data) == expected);
+}
+
+// ---- corruption ----
+
+TEST_CASE("a record that is not body, previous hash and hash is refused", "[codec][corruption]") {
+    const std::string record = GENERATE("", "{}", "{}\nhash", "\nhash");
+
+    CHECK_THROWS_AS(split_record(record), std::runtime_error);
+    CHECK_THROWS_AS(decode_record(record), std::runtime_error);
+}
+
+TEST_CASE("a corrupt or unknown envelope is refused", "[codec][corruption]") {
+    const std::string good_tail =
+        R"("schema_version":1,"occurred_at":"2026-03-01T10:00:00.000000Z",)"
+        R"("actor":{"user_id":null,"token_id":null},"request_id":"","correlation_id":"",)"
+        R"("data":{"deal_id":42}})";
+    const std::string head = R"({"id":"x","sequence":1,"stream":"deal-42","stream_version":1,)";
+
+    SECTION("the body is valid") {
+        CHECK_NOTHROW(decode_record(raw_record(head + R"("type":"DealTrashed",)" + good_tail)));
+    }
+    SECTION("not JSON") {
+        CHECK_THROWS_AS(decode_record(raw_record(R"({"id":)")), std::runtime_error);
+    }
+    SECTION("not an object") {
+        CHECK_THROWS_AS(decode_record(raw_record("[1,2]")), std::runtime_error);
+    }
+    SECTION("an unknown event type") {
+        CHECK_THROWS_WITH(decode_record(raw_record(head + R"("type":"DealExploded",)" + good_tail)),
+                          Catch::Contains("unknown event type DealExploded"));
+    }
+    SECTION("an unknown schema version") {
+        std::string tail = good_tail;
+        tail.replace(tail.find("\"schema_version\":1"), 18, "\"schema_version\":2");
+        CHECK_THROWS_WITH(decode_record(raw_record(head + R"("type":"DealTrashed",)" + tail)),
+                          Catch::Contains("unsupported schema version"));
+    }
+    SECTION("a missing envelope field") {
+        CHECK_THROWS_WITH(decode_record(raw_record(R"({"id":"x"})")),
+                          Catch::Contains("missing envelope field"));
+    }
+    SECTION("data without a required field") {
+        std::string tail = good_tail;
+        tail.replace(tail.find(R"({"deal_id":42})"), 14, "{}");
+        CHECK_THROWS_WITH(decode_record(raw_record(head + R"("type":"DealTrashed",)" + tail)),
+                          Catch::Contains("missing field deal_id"));
+    }
+    SECTION("a field of the wrong type") {
+        std::string tail = good_tail;
+        tail.replace(tail.find(R"({"deal_id":42})"), 14, R"({"deal_id":"forty-two"})");
+        CHECK_THROWS_AS(decode_record(raw_record(head + R"("type":"DealTrashed",)" + tail)),
+                        std::runtime_error);
+    }
+    SECTION("a bad timestamp") {
+        std::string tail = good_tail;
+        tail.replace(tail.find("2026-03-01T10:00:00.000000Z"), 27, "yesterday");
+        CHECK_THROWS_AS(decode_record(raw_record(head + R"("type":"DealTrashed",)" + tail)),
+                        std::runtime_error);
+    }
+}
+
+TEST_CASE("a corrupt view is refused", "[codec][corruption]") {
+    deals::projections::IdWatermarks w;
+    CHECK_THROWS_AS(decode_view("{", w), std::runtime_error);
+    CHECK_THROWS_AS(decode_view("[]", w), std::runtime_error);
+    CHECK_THROWS_AS(decode_view(R"({"deal":1})", w), std::runtime_error);
+
+    deals::projections::Deal d;
+    CHECK_THROWS_AS(decode_view(R"({"id":1,"name":"x"})", d), std::runtime_error);
+}
+
+// ---- views ----
+
+TEST_CASE("a deal view has a pinned stored form", "[codec][golden][views]") {
+    deals::projections::Deal d;
+    deals::projections::apply(
+        d,
+        DealCreated{kDeal, "Acme renewal", PipelineId{1}, StageId{1}, std::nullopt, std::nullopt,
+                    DealStatus::kOpen, std::nullopt, std::nullopt, std::nullopt},
+        kT0, 1);
+
+    CHECK(encode_view(d) ==
+          R"({"id":42,"name":"Acme renewal","pipeline_id":1,"stage_id":1,"amount":null,)"
+          R"("expected_close_date":null,"status":"open","lost_reason":null,"won_date":null,)"
+          R"("lost_date":null,"stage_changed_date":null,"user_id":null,)"
+          R"("owner_assigned_date":null,"swatch_color":null,"board_order":0,)"
+          R"("products_count":0,"stage_history":[{"stage_id":1,)"
+          R"("entered_at":"2026-03-01T10:00:00.000000Z","left_at":null}],)"
+          R"("created_at":"2026-03-01T10:00:00.000000Z",)"
+          R"("updated_at":"2026-03-01T10:00:00.000000Z","deleted_at":null,"version":1})");
+}
+
+TEST_CASE("a deal view with every field set survives a round trip", "[codec][roundtrip][views]") {
+    deals::projections::Deal d;
+    const std::vector<Event> events{
+        DealCreated{kDeal, "Señor deal", PipelineId{1}, StageId{1}, Money::parse("-35.663"),
+                    Date::parse("2026-04-30"), DealStatus::kOpen, std::nullopt, UserId{2}, "#abc"},
+        StageChanged{kDeal, StageId{1}, StageId{2}, PipelineId{1}, PipelineId{1}},
+        StatusChanged{kDeal, DealStatus::kOpen, DealStatus::kLost, "No budget"},
+        DealTrashed{kDeal},
+    };
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        deals::projections::apply(d, events[i], at(static_cast<std::int64_t>(i) * 10),
+                                  static_cast<StreamVersion>(i + 1));
+    }
+    d.board_order = 3;
+    d.products_count = 2;
+    REQUIRE(d.stage_history.size() == 2);
+    REQUIRE(d.deleted_at);
+
+    deals::projections::Deal back;
+    decode_view(encode_view(d), back);
+
+    CHECK(back == d);
+}
+
+TEST_CASE("directory views and watermarks survive a round trip", "[codec][roundtrip][views]") {
+    using namespace deals::projections;
+    const Pipeline pipeline{PipelineId{1}, "Sales Pipeline", "default", true, at(0), at(5)};
+    const Pipeline unflagged{PipelineId{2}, "Partners", std::nullopt, false, at(0), at(0)};
+    const Stage stage{StageId{3}, PipelineId{1}, "Presentation Scheduled", 100, 3, at(0), at(1)};
+    const User user{UserId{3}, "José Núñez", "jose@example.com", false, true, DealsScope::kAll,
+                    at(0),     at(2)};
+    const Token token{TokenId{7}, UserId{3}, "ci", kHash, true, at(4)};
+    const IdWatermarks marks{42, 2, 9, 3, 7};
+
+    Pipeline p;
+    decode_view(encode_view(pipeline), p);
+    CHECK(p == pipeline);
+    decode_view(encode_view(unflagged), p);
+    CHECK(p == unflagged);
+    Stage s;
+    decode_view(encode_view(stage), s);
+    CHECK(s == stage);
+    User u;
+    decode_view(encode_view(user), u);
+    CHECK(u == user);
+    Token t;
+    decode_view(encode_view(token), t);
+    CHECK(t == token);
+    IdWatermarks w;
+    decode_view(encode_view(marks), w);
+    CHECK(w == marks);
+}
+
+TEST_CASE("directory views have pinned stored forms", "[codec][golden][views]") {
+    using namespace deals::projections;
+
+    CHECK(encode_view(IdWatermarks{42, 2, 9, 3, 7}) ==
+          R"({"deal":42,"pipeline":2,"stage":9,"user":3,"token":7})");
+    CHECK(encode_view(
+              Stage{StageId{3}, PipelineId{1}, "Presentation Scheduled", 100, 3, at(0), at(1)}) ==
+          R"({"id":3,"pipeline_id":1,"name":"Presentation Scheduled","win_probability":100,)"
+          R"("display_order":3,"created_at":"2026-03-01T10:00:00.000000Z",)"
+          R"("updated_at":"2026-03-01T10:00:01.000000Z"})");
+    CHECK(encode_view(Token{TokenId{7}, UserId{3}, "ci", "abc", true, at(0)}) ==
+          R"({"id":7,"user_id":3,"name":"ci","secret_sha256":"abc","revoked":true,)"
+          R"("created_at":"2026-03-01T10:00:00.000000Z"})");
+    CHECK(encode_view(User{UserId{3}, "Bob", "bob@example.com", false, true, DealsScope::kOwn,
+                           at(0), at(0)}) ==
+          R"({"id":3,"name":"Bob","email":"bob@example.com","super_admin":false,)"
+          R"("access_api":true,"deals_scope":"own","created_at":"2026-03-01T10:00:00.000000Z",)"
+          R"("updated_at":"2026-03-01T10:00:00.000000Z"})");
+    CHECK(encode_view(Pipeline{PipelineId{1}, "Sales Pipeline", "default", true, at(0), at(0)}) ==
+          R"({"id":1,"name":"Sales Pipeline","flag":"default","is_primary":true,)"
+          R"("created_at":"2026-03-01T10:00:00.000000Z",)"
+          R"("updated_at":"2026-03-01T10:00:00.000000Z"})");
+}
