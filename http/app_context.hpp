@@ -7,6 +7,7 @@
 
 #include "commands/deal_validation.hpp"
 #include "events/time.hpp"
+#include "store/kafka_relay.hpp"
 #include "store/store.hpp"
 
 namespace deals::http {
@@ -29,7 +30,9 @@ struct AppContext {
     store::Store& store;
     commands::ValidationSettings validation;
     std::function<events::Timestamp()> clock;
-    std::string kafka_mode = "off";
+    std::string kafka_mode = "off";  ///< off | embedded | external
+    store::KafkaRelay* relay = nullptr;  ///< null when Kafka is off
+    std::string kafka_bootstrap;         ///< the brokers the relay publishes to
     std::string version = DEALS_VERSION;
 };
 

@@ -55,4 +55,13 @@ inline std::string view_prefix(char kind) { return std::string{kView, kind}; }
 
 inline const std::string kCheckpoint = "mcheckpoint";
 
+/// mkafka\0<cluster id>\0<topic> -> {"sequence":N}: what the relay has published there.
+inline std::string relay_position(std::string_view cluster_id, std::string_view topic) {
+    std::string k = "mkafka";
+    k.push_back('\0');
+    k.append(cluster_id).push_back('\0');
+    k.append(topic);
+    return k;
+}
+
 }  // namespace deals::store::keys

@@ -292,6 +292,23 @@ std::vector<events::RecordedEvent> RocksEventLog::read_range(events::Sequence fr
     return out;
 }
 
+std::vector<std::string> RocksEventLog::read_records(events::Sequence from,
+                                                    std::size_t limit) const {
+    std::vector<std::string> out;
+    out.reserve(std::min<std::size_t>(limit, 4096));
+    rocksdb::ReadOptions options;
+    options.fill_cache = false;  // a long replay must not push the views' blocks out
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+    for (it->Seek(keys::event(from)); it->Valid() && out.size() < limit; it->Next()) {
+        const auto key = it->key();
+        if (key.size() != 9 || key[0] != keys::kEvent) {
+            break;
+        }
+        out.emplace_back(it->value().ToStringView());
+    }
+    return out;
+}
+
 events::Sequence RocksEventLog::head_sequence() const {
     std::lock_guard lock(head_mutex_);
     return head_sequence_;

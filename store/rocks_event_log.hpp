@@ -56,6 +56,8 @@ public:
     events::StreamVersion stream_version(const std::string& stream) const;
     /// The raw stored record at `sequence`, or empty when there is none.
     std::string read_record(events::Sequence sequence) const;
+    /// Up to `limit` raw records from `from` on, in sequence order (one iterator scan).
+    std::vector<std::string> read_records(events::Sequence from, std::size_t limit) const;
 
     /// Finishes every queued append, then stops the writer; later appends fail (kUnavailable).
     void stop();

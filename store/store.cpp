@@ -28,6 +28,8 @@ struct Store::Impl {
     std::condition_variable timer_cv;
     bool closing = false;
     std::thread checkpointer;
+    std::mutex observer_mutex;
+    std::function<void(events::Sequence)> observer;
 };
 
 namespace {
@@ -179,10 +181,53 @@ RocksEventLog& Store::log() { return *impl_->log; }
 const OpenReport& Store::open_report() const { return impl_->report; }
 
 void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
-    std::unique_lock lock(views_mutex_);
-    for (const auto& e : events) {
-        views_.apply(e);
+    {
+        std::unique_lock lock(views_mutex_);
+        for (const auto& e : events) {
+            views_.apply(e);
+        }
     }
+    std::lock_guard guard(impl_->observer_mutex);
+    if (impl_->observer && !events.empty()) {
+        impl_->observer(events.back().sequence);
+    }
+}
+
+void Store::on_committed(std::function<void(events::Sequence)> observer) {
+    std::lock_guard guard(impl_->observer_mutex);
+    impl_->observer = std::move(observer);
+}
+
+events::Sequence Store::relay_position(std::string_view cluster_id, std::string_view topic) const {
+    std::string value;
+    if (!impl_->db ||
+        !impl_->db->Get(rocksdb::ReadOptions{}, keys::relay_position(cluster_id, topic), &value)
+             .ok()) {
+        return 0;
+    }
+    json::Document doc;
+    doc.Parse(value.data(), value.size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("sequence") ||
+        !doc["sequence"].IsUint64()) {
+        throw std::runtime_error("corrupt Kafka relay position for cluster " +
+                                 std::string(cluster_id));
+    }
+    return doc["sequence"].GetUint64();
+}
+
+commands::Result<void> Store::put_relay_position(std::string_view cluster_id,
+                                                 std::string_view topic,
+                                                 events::Sequence sequence) {
+    if (!impl_->db) {
+        return commands::unavailable("the data directory is closed");
+    }
+    const std::string value = "{\"sequence\":" + std::to_string(sequence) + "}";
+    const auto status =
+        impl_->db->Put(rocksdb::WriteOptions{}, keys::relay_position(cluster_id, topic), value);
+    if (!status.ok()) {
+        return commands::unavailable("cannot keep the Kafka relay position: " + status.ToString());
+    }
+    return {};
 }
 
 events::AppendOutcome Store::append_and_wait(events::AppendRequest request) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 
 #include "commands/error.hpp"
 #include "events/event_log.hpp"
@@ -63,6 +64,17 @@ public:
     events::DealId allocate_deal_id() { return events::DealId{++next_deal_}; }
     events::UserId allocate_user_id() { return events::UserId{++next_user_}; }
     events::TokenId allocate_token_id() { return events::TokenId{++next_token_}; }
+
+    /// Called on the writer thread after each durable batch is applied, with the new head
+    /// sequence. Must be quick and must not append. An empty function removes it; once this
+    /// returns, the previous one is no longer running.
+    void on_committed(std::function<void(events::Sequence head)> observer);
+
+    /// The position the Kafka relay reached on one cluster and topic (0 when none is kept).
+    events::Sequence relay_position(std::string_view cluster_id, std::string_view topic) const;
+    /// Keeps that position (not synced: losing it in a machine crash only repeats events).
+    commands::Result<void> put_relay_position(std::string_view cluster_id, std::string_view topic,
+                                              events::Sequence sequence);
 
     /// Writes the views changed since the last checkpoint (synced when `sync`).
     void checkpoint(bool sync);

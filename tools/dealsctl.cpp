@@ -1,10 +1,16 @@
-// dealsctl: the command-line tool for operators (users, tokens) working on a data directory.
+// dealsctl: the command-line tool for operators: users and tokens on a data directory, and a
+// development Kafka broker and topic tail.
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <iostream>
+#include <vector>
 
 #include "commands/directory_commands.hpp"
+#include "store/embedded_broker.hpp"
+#include "store/kafka_consumer.hpp"
 #include "store/sha256.hpp"
 #include "store/store.hpp"
 #include "tools/tokens.hpp"
@@ -88,6 +94,61 @@ int issue_token(store::Store& store, const std::string& user_ref, const std::str
     return 0;
 }
 
+/// Runs a development broker until SIGTERM or SIGINT.
+int run_broker(int partitions, const std::string& topic) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    // Blocked before librdkafka starts its threads, so that only sigwait below sees them.
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    auto broker = store::EmbeddedBroker::start({.topic = topic, .partitions = partitions});
+    if (!broker) {
+        return fail(broker.error());
+    }
+    std::cout << "bootstrap: " << (*broker)->bootstrap() << std::endl;
+    std::cout << "topic: " << topic << " (" << partitions << " partitions)" << std::endl;
+    int received = 0;
+    sigwait(&signals, &received);
+    std::cout << "stopped: signal " << received << std::endl;
+    return 0;
+}
+
+std::atomic<bool> g_stop{false};
+
+/// Prints each event's CloudEvents JSON on its own line until interrupted, `limit` events or
+/// `idle_seconds` without one.
+int run_tail(const store::KafkaConsumer::Options& options, long limit, double idle_seconds) {
+    std::signal(SIGINT, [](int) { g_stop = true; });
+    std::signal(SIGTERM, [](int) { g_stop = true; });
+    auto consumer = store::KafkaConsumer::open(options);
+    if (!consumer) {
+        return fail(consumer.error());
+    }
+    long printed = 0;
+    auto last = std::chrono::steady_clock::now();
+    while (!g_stop && (limit <= 0 || printed < limit)) {
+        auto message = (*consumer)->poll(std::chrono::milliseconds(200));
+        if (!message) {
+            std::cerr << "warning: " << message.error().message << std::endl;
+            continue;
+        }
+        if (!*message) {
+            const std::chrono::duration<double> idle = std::chrono::steady_clock::now() - last;
+            if (idle_seconds > 0 && idle.count() >= idle_seconds) {
+                break;
+            }
+            continue;
+        }
+        last = std::chrono::steady_clock::now();
+        std::cout << (*message)->value << "\n";
+        std::cout.flush();
+        ++printed;
+    }
+    std::cerr << "tail: " << printed << " events" << std::endl;
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,7 +180,44 @@ int main(int argc, char** argv) {
     token_issue->add_option("--user", token_user, "The user's e-mail or id")->required();
     token_issue->add_option("--name", token_name, "A name for the token")->capture_default_str();
 
+    int partitions = 4;
+    std::string topic = "deals.events";
+    auto* broker = cli.add_subcommand(
+        "broker", "Run a development Kafka broker (in memory) until SIGTERM; prints its address");
+    broker->add_option("--partitions", partitions, "Partitions of the topic")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    broker->add_option("--topic", topic, "Topic to create")->capture_default_str();
+
+    store::KafkaConsumer::Options tail_options;
+    std::vector<std::string> tail_config;
+    long tail_limit = 0;
+    double tail_idle = 0;
+    auto* tail = cli.add_subcommand(
+        "tail", "Print the events on the Kafka topic, one CloudEvents JSON per line");
+    tail->add_option("--kafka", tail_options.brokers, "HOST:PORT[,HOST:PORT…]")->required();
+    tail->add_option("--topic", tail_options.topic, "Topic")->capture_default_str();
+    tail->add_flag("--from-beginning", tail_options.from_beginning,
+                   "Start at the oldest message (default: only new ones)");
+    tail->add_option("--kafka-config", tail_config, "librdkafka setting key=value, repeatable");
+    tail->add_option("--limit", tail_limit, "Stop after this many events");
+    tail->add_option("--idle-exit", tail_idle, "Stop after this many seconds without an event");
+
     CLI11_PARSE(cli, argc, argv);
+
+    if (*broker) {
+        return run_broker(partitions, topic);
+    }
+    if (*tail) {
+        for (const auto& item : tail_config) {
+            const auto eq = item.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                return fail("--kafka-config expects key=value, got '" + item + "'");
+            }
+            tail_options.config.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+        }
+        return run_tail(tail_options, tail_limit, tail_idle);
+    }
 
     auto store = store::Store::open({.data_dir = data_dir, .clock = events::Timestamp::system_now});
     if (!store) {

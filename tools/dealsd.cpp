@@ -3,8 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
+#include <vector>
 
 #include "http/server.hpp"
+#include "store/embedded_broker.hpp"
+#include "store/kafka_relay.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -34,6 +37,20 @@ bool split_listen(const std::string& listen, http::ServerConfig& config) {
     return true;
 }
 
+/// `key=value` settings for librdkafka.
+bool parse_kafka_config(const std::vector<std::string>& items, store::KafkaConfig& out) {
+    for (const auto& item : items) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            std::cerr << "error: --kafka-config expects key=value, got '" << item << "'"
+                      << std::endl;
+            return false;
+        }
+        out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,7 +58,10 @@ int main(int argc, char** argv) {
         "dealsd: the Relate Deals server (a Concord-compatible deals API over an event log)"};
     std::string data_dir = "./var/data";
     std::string listen = "127.0.0.1:8080";
-    std::string kafka = "off";
+    std::string kafka = "embedded";
+    std::string kafka_topic = "deals.events";
+    std::vector<std::string> kafka_config_items;
+    int kafka_partitions = 4;
     http::ServerConfig config;
     int read_timeout = 30;
     int idle_timeout = 60;
@@ -55,8 +75,20 @@ int main(int argc, char** argv) {
     cli.add_option("--threads", config.threads, "I/O threads (0: one per core)")
         ->envname("DEALS_THREADS")
         ->check(CLI::NonNegativeNumber);
-    cli.add_option("--kafka", kafka, "off | embedded | HOST:PORT[,HOST:PORT…]")
+    cli.add_option("--kafka", kafka,
+                   "embedded (an in-process broker) | HOST:PORT[,HOST:PORT…] | off")
         ->envname("DEALS_KAFKA")
+        ->capture_default_str();
+    cli.add_option("--kafka-topic", kafka_topic, "Topic the events are published to")
+        ->envname("DEALS_KAFKA_TOPIC")
+        ->capture_default_str();
+    cli.add_option("--kafka-config", kafka_config_items,
+                   "librdkafka setting key=value, repeatable (e.g. security.protocol=SASL_SSL)")
+        ->envname("DEALS_KAFKA_CONFIG")
+        ->delimiter(' ');
+    cli.add_option("--kafka-partitions", kafka_partitions,
+                   "Partitions of the topic on the embedded broker")
+        ->check(CLI::Range(1, 1000))
         ->capture_default_str();
     cli.add_option("--body-limit", config.body_limit, "Largest request body in bytes")
         ->envname("DEALS_BODY_LIMIT")
@@ -78,10 +110,12 @@ int main(int argc, char** argv) {
         std::cerr << "error: --listen must be HOST:PORT, got '" << listen << "'" << std::endl;
         return 2;
     }
-    if (kafka != "off") {
-        std::cerr << "error: --kafka " << kafka
-                  << ": Kafka publishing is not available in this build yet; use --kafka off"
-                  << std::endl;
+    store::KafkaConfig kafka_config;
+    if (!parse_kafka_config(kafka_config_items, kafka_config)) {
+        return 2;
+    }
+    if (kafka.empty()) {
+        std::cerr << "error: --kafka must be embedded, off or HOST:PORT[,…]" << std::endl;
         return 2;
     }
     config.read_timeout = std::chrono::seconds(read_timeout);
@@ -96,12 +130,52 @@ int main(int argc, char** argv) {
     std::cout << "data: " << data_dir << " (" << report.views_loaded << " views loaded, "
               << report.events_replayed << " events replayed after checkpoint " << report.checkpoint
               << ", " << report.seconds << " s)" << std::endl;
-    std::cout << "kafka: off" << std::endl;
+
+    // Kafka: an embedded broker, an external cluster, or nothing.
+    std::unique_ptr<store::EmbeddedBroker> broker;
+    std::unique_ptr<store::KafkaRelay> relay;
+    std::string mode = "off";
+    std::string bootstrap;
+    if (kafka == "off") {
+        std::cout << "kafka: off (events stay in the log; publishing resumes when turned on)"
+                  << std::endl;
+    } else {
+        if (kafka == "embedded") {
+            auto started = store::EmbeddedBroker::start(
+                {.topic = kafka_topic, .partitions = kafka_partitions});
+            if (!started) {
+                std::cerr << "error: " << started.error().message << std::endl;
+                return 1;
+            }
+            broker = std::move(*started);
+            mode = "embedded";
+            bootstrap = broker->bootstrap();
+            std::cout << "kafka: embedded broker at " << bootstrap << ", topic " << kafka_topic
+                      << std::endl;
+        } else {
+            mode = "external";
+            bootstrap = kafka;
+            std::cout << "kafka: " << bootstrap << ", topic " << kafka_topic << std::endl;
+        }
+        auto started = store::KafkaRelay::start(
+            **store, {.brokers = bootstrap,
+                      .topic = kafka_topic,
+                      .config = kafka_config,
+                      .fresh_broker = broker != nullptr,
+                      .log = [](const std::string& line) { std::cout << line << std::endl; }});
+        if (!started) {
+            std::cerr << "error: " << started.error().message << std::endl;
+            return 2;
+        }
+        relay = std::move(*started);
+    }
 
     http::AppContext app{**store,
                          {.lost_reason_required = !lost_reason_optional},
                          events::Timestamp::system_now,
-                         kafka};
+                         mode,
+                         relay.get(),
+                         bootstrap};
     try {
         http::Server server(app, config);
         const unsigned short port = server.start();
@@ -113,6 +187,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     const auto stats = (*store)->log().stats();
+    if (relay) {
+        relay->stop();
+    }
     (*store)->close();
     std::cout << "stopped: " << stats.events << " events in " << stats.batches
               << " durable batches this run" << std::endl;

@@ -18,10 +18,35 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
     w.StartObject();
     w.Key("mode");
     w.String(app.kafka_mode);
-    w.Key("published_sequence");
-    w.Uint64(0);
-    w.Key("lag");
-    w.Uint64(sequence);  // nothing is published yet
+    if (app.relay) {
+        const auto k = app.relay->stats();
+        w.Key("bootstrap");
+        w.String(app.kafka_bootstrap);
+        w.Key("topic");
+        w.String(k.topic);
+        w.Key("cluster_id");
+        w.String(k.cluster_id);
+        w.Key("reachable");
+        w.Bool(k.reachable);
+        w.Key("published_sequence");
+        w.Uint64(k.published);
+        w.Key("lag");
+        w.Uint64(sequence > k.published ? sequence - k.published : 0);
+        w.Key("lag_seconds");
+        w.Double(k.lag_seconds);
+        w.Key("in_flight");
+        w.Uint64(k.in_flight);
+        w.Key("delivery_errors");
+        w.Uint64(k.delivery_errors);
+        w.Key("last_error");
+        w.String(k.last_error);
+    } else {
+        // Nothing is published while Kafka is off; the kept positions wait for it.
+        w.Key("published_sequence");
+        w.Uint64(0);
+        w.Key("lag");
+        w.Uint64(sequence);
+    }
     w.EndObject();
     w.EndObject();
     co_return json_response(200, std::string(buffer.GetString(), buffer.GetSize()));
@@ -56,6 +81,28 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
            static_cast<double>(stats.max_batch_appends));
     metric("deals_fsync_seconds_total", "counter", "Time spent in synced log writes.",
            static_cast<double>(stats.sync_micros) / 1e6);
+    if (app.relay) {
+        const auto k = app.relay->stats();
+        metric("deals_kafka_published_sequence", "gauge",
+               "Every event up to this sequence is acknowledged by Kafka.",
+               static_cast<double>(k.published));
+        metric("deals_kafka_lag_events", "gauge", "Committed events not yet acknowledged by Kafka.",
+               static_cast<double>(k.lag_events));
+        metric("deals_kafka_lag_seconds", "gauge", "Age of the oldest unpublished event.",
+               k.lag_seconds);
+        metric("deals_kafka_in_flight", "gauge", "Messages handed to the producer, not yet acked.",
+               static_cast<double>(k.in_flight));
+        metric("deals_kafka_delivered_total", "counter", "Messages acknowledged by Kafka.",
+               static_cast<double>(k.delivered));
+        metric("deals_kafka_delivery_errors_total", "counter",
+               "Failed deliveries (each is retried from the published position).",
+               static_cast<double>(k.delivery_errors));
+        metric("deals_kafka_republished_runs_total", "counter",
+               "Times the relay went back to the published position after a failure.",
+               static_cast<double>(k.republished_runs));
+        metric("deals_kafka_reachable", "gauge", "1 when the cluster answered last time.",
+               k.reachable ? 1 : 0);
+    }
     Response r{200, std::move(out), {}};
     r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     co_return r;

@@ -1,0 +1,106 @@
+#include "store/cloud_event.hpp"
+
+#include <stdexcept>
+
+#include "store/codec.hpp"
+#include "store/json.hpp"
+
+namespace deals::store {
+
+namespace {
+
+const json::Value& member(const json::Value& object, const char* name) {
+    const auto it = object.FindMember(name);
+    if (it == object.MemberEnd()) {
+        throw std::runtime_error(std::string("stored event without ") + name);
+    }
+    return it->value;
+}
+
+std::string_view text(const json::Value& v) {
+    if (!v.IsString()) {
+        throw std::runtime_error("stored event with a malformed field");
+    }
+    return {v.GetString(), v.GetStringLength()};
+}
+
+void put_string(json::Writer& w, const char* key, std::string_view value) {
+    w.Key(key);
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+/// Numbers are parsed as text (kExactNumbers), so they are written back exactly as stored.
+void put_number(json::Writer& w, const char* key, const json::Value& value) {
+    w.Key(key);
+    const auto t = text(value);
+    w.RawValue(t.data(), t.size(), rapidjson::kNumberType);
+}
+
+/// The stored body ends with `,"data":<data>}` (encode_body's fixed order). An unescaped quote
+/// cannot occur inside a JSON string, and the fields before `data` hold no nested `data` key,
+/// so the first `,"data":` is the envelope's own.
+std::string_view data_slice(std::string_view body) {
+    constexpr std::string_view kKey = ",\"data\":";
+    const auto at = body.find(kKey);
+    if (at == std::string_view::npos || body.back() != '}') {
+        throw std::runtime_error("stored event without data");
+    }
+    const auto start = at + kKey.size();
+    return body.substr(start, body.size() - 1 - start);
+}
+
+}  // namespace
+
+KafkaMessage to_kafka_message(std::string_view record) {
+    const RecordParts parts = split_record(record);
+    json::Document doc;
+    doc.Parse<json::kExactNumbers>(parts.body.data(), parts.body.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+        throw std::runtime_error("stored event is not a JSON object");
+    }
+    KafkaMessage m;
+    m.id = text(member(doc, "id"));
+    m.type = text(member(doc, "type"));
+    m.key = text(member(doc, "stream"));
+    m.sequence = std::stoull(std::string(text(member(doc, "sequence"))));
+    const auto time = text(member(doc, "occurred_at"));
+    const auto parsed = events::Timestamp::parse(time);
+    if (!parsed) {
+        throw std::runtime_error("stored event with a malformed occurred_at");
+    }
+    m.occurred_at = *parsed;
+
+    json::Buffer buffer;
+    json::Writer w(buffer);
+    w.StartObject();
+    put_string(w, "specversion", "1.0");
+    put_string(w, "id", m.id);
+    put_string(w, "source", kCloudEventsSource);
+    put_string(w, "type", m.type);
+    put_string(w, "subject", m.key);
+    put_string(w, "time", time);
+    put_string(w, "datacontenttype", "application/json");
+    put_number(w, "sequence", member(doc, "sequence"));
+    put_string(w, "stream", m.key);
+    put_number(w, "streamversion", member(doc, "stream_version"));
+    put_number(w, "schemaversion", member(doc, "schema_version"));
+    const auto& actor = member(doc, "actor");
+    if (const auto& user = member(actor, "user_id"); !user.IsNull()) {
+        put_number(w, "actoruserid", user);
+    }
+    if (const auto& token = member(actor, "token_id"); !token.IsNull()) {
+        put_number(w, "actortokenid", token);
+    }
+    put_string(w, "requestid", text(member(doc, "request_id")));
+    put_string(w, "correlationid", text(member(doc, "correlation_id")));
+    put_string(w, "prevhash", parts.prev_hash);
+    put_string(w, "hash", parts.hash);
+    w.Key("data");
+    const auto data = data_slice(parts.body);
+    w.RawValue(data.data(), data.size(), rapidjson::kObjectType);
+    w.EndObject();
+    m.value.assign(buffer.GetString(), buffer.GetSize());
+    return m;
+}
+
+}  // namespace deals::store

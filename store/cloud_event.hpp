@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "events/ids.hpp"
+#include "events/time.hpp"
+
+namespace deals::store {
+
+/// The `content-type` header of every message: CloudEvents structured mode, JSON.
+inline constexpr std::string_view kCloudEventsContentType =
+    "application/cloudevents+json; charset=UTF-8";
+
+/// The CloudEvents `source` of every event this service emits.
+inline constexpr std::string_view kCloudEventsSource = "/relate-deals";
+
+/// One stored event as a Kafka message (contract §16, docs/events.md): key = the stream, value =
+/// the envelope as CloudEvents 1.0 structured JSON, headers `ce_id`, `ce_type`, `content-type`.
+struct KafkaMessage {
+    events::Sequence sequence = 0;
+    events::Timestamp occurred_at;
+    std::string key;    ///< the stream, e.g. `deal-42`
+    std::string value;  ///< CloudEvents JSON
+    std::string id;     ///< `ce_id`: the event id
+    std::string type;   ///< `ce_type`: the event type, e.g. `DealCreated`
+};
+
+/// Builds the message from a stored record (store/README.md). The envelope fields become
+/// CloudEvents attributes: `id`, `type`, `subject` (the stream), `time` (occurred_at), and the
+/// extensions `sequence`, `stream`, `streamversion`, `schemaversion`, `actoruserid`,
+/// `actortokenid`, `requestid`, `correlationid`, `prevhash`, `hash` (CloudEvents names are
+/// lower-case letters and digits only); `data` is the event's data, byte for byte as stored.
+/// Throws std::runtime_error when the record is corrupt.
+KafkaMessage to_kafka_message(std::string_view record);
+
+}  // namespace deals::store

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "commands/error.hpp"
+#include "store/kafka_relay.hpp"
+
+namespace deals::store {
+
+/// One message as a consumer sees it.
+struct ConsumedMessage {
+    int partition = 0;
+    std::int64_t offset = 0;
+    std::string key;
+    std::string value;
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    /// The value of header `name`, or empty.
+    std::string header(std::string_view name) const;
+};
+
+/// A plain Kafka consumer of every partition of one topic, without a consumer group: what
+/// `dealsctl tail` and the tests use to see what downstream services see. Partitions are
+/// those the topic has when it opens. One thread at a time.
+class KafkaConsumer {
+public:
+    struct Options {
+        std::string brokers;
+        std::string topic = "deals.events";
+        bool from_beginning = false;
+        KafkaConfig config;
+        /// How long to wait for the topic to exist.
+        std::chrono::milliseconds topic_timeout{10'000};
+    };
+
+    static commands::Result<std::unique_ptr<KafkaConsumer>> open(Options options);
+    ~KafkaConsumer();
+    KafkaConsumer(const KafkaConsumer&) = delete;
+    KafkaConsumer& operator=(const KafkaConsumer&) = delete;
+
+    int partitions() const;
+    /// The next message, or nothing after `timeout`. Consumer errors other than reaching the
+    /// end of a partition are returned as an error.
+    commands::Result<std::optional<ConsumedMessage>> poll(std::chrono::milliseconds timeout);
+
+private:
+    struct Impl;
+    explicit KafkaConsumer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace deals::store

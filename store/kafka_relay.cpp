@@ -1,0 +1,517 @@
+#include "store/kafka_relay.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "store/cloud_event.hpp"
+#include "store/store.hpp"
+
+namespace deals::store {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kReadChunk = 1000;
+constexpr std::chrono::milliseconds kFirstBackoff{250};
+constexpr std::chrono::milliseconds kMaxBackoff{30'000};
+
+std::string format_seconds(double seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f", seconds);
+    return text;
+}
+
+}  // namespace
+
+struct KafkaRelay::Impl {
+    Store& store;
+    RelayOptions options;
+    rd_kafka_t* producer = nullptr;
+    rd_kafka_conf_t* conf_template = nullptr;  // to make a new producer after a fatal error
+    std::thread thread;
+    std::thread poller;  // serves librdkafka's callbacks: acknowledgements and errors
+    std::atomic<bool> polling{false};
+
+    mutable std::mutex mutex;
+    mutable std::condition_variable changed;
+    // Guarded by `mutex`.
+    bool stopping = false;
+    bool stopped = false;
+    events::Sequence head = 0;
+    events::Sequence published = 0;
+    std::set<events::Sequence> acknowledged_ahead;  // acknowledged past a gap
+    std::uint64_t in_flight = 0;
+    bool failed = false;  // a delivery failed: go back to `published` once in_flight drains
+    bool reachable = false;
+    bool said_unreachable = false;
+    Clock::time_point unreachable_since{};
+    std::string cluster_id;
+    std::uint64_t delivered = 0;
+    std::uint64_t delivery_errors = 0;
+    std::uint64_t republished_runs = 0;
+    std::string last_error;
+
+    // Owned by the relay thread.
+    events::Sequence next = 1;
+    events::Sequence kept = 0;  // the position last written to the store
+    Clock::time_point kept_at{};
+
+    Impl(Store& s, RelayOptions o) : store(s), options(std::move(o)) {}
+    ~Impl() {
+        stop_poller();
+        if (producer) {
+            rd_kafka_destroy(producer);
+        }
+        if (conf_template) {
+            rd_kafka_conf_destroy(conf_template);
+        }
+    }
+
+    /// A producer from the template; empty string on success, else why not.
+    std::string create_producer() {
+        char error[512];
+        rd_kafka_conf_t* conf = rd_kafka_conf_dup(conf_template);
+        producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+        if (!producer) {
+            rd_kafka_conf_destroy(conf);
+            return error;
+        }
+        return {};
+    }
+
+    /// An idempotent producer that hit a fatal error (e.g. the broker lost its producer state)
+    /// refuses every later message; only a new one can go on.
+    void replace_producer_if_fatal() {
+        char reason[512];
+        if (!rd_kafka_fatal_error(producer, reason, sizeof reason)) {
+            return;
+        }
+        say(std::string("kafka: producer failed (") + reason + "); starting a new one");
+        stop_poller();
+        rd_kafka_destroy(producer);
+        producer = nullptr;
+        if (const auto error = create_producer(); !error.empty()) {
+            throw std::runtime_error("cannot start a new Kafka producer: " + error);
+        }
+        start_poller();
+    }
+
+    void say(const std::string& line) const {
+        if (options.log) {
+            options.log(line);
+        } else {
+            std::cerr << line << std::endl;
+        }
+    }
+
+    // --- the acknowledgement thread (librdkafka callbacks, served by rd_kafka_poll) ----------
+
+    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+        static_cast<Impl*>(opaque)->acknowledge(m);
+    }
+
+    static void on_error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+        const bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
+        static_cast<Impl*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason,
+                                             fatal && rd_kafka_fatal_error(rk, nullptr, 0));
+    }
+
+    void acknowledge(const rd_kafka_message_t* m) {
+        std::unique_lock lock(mutex);
+        const auto sequence =
+            static_cast<events::Sequence>(reinterpret_cast<std::uintptr_t>(m->_private));
+        --in_flight;
+        if (m->err) {
+            ++delivery_errors;
+            last_error = std::string("delivery of sequence ") + std::to_string(sequence) +
+                         " failed: " + rd_kafka_err2str(m->err);
+            failed = true;
+            changed.notify_all();
+            return;
+        }
+        ++delivered;
+        if (sequence == published + 1) {
+            ++published;
+            while (!acknowledged_ahead.empty() && *acknowledged_ahead.begin() <= published + 1) {
+                published = std::max(published, *acknowledged_ahead.begin());
+                acknowledged_ahead.erase(acknowledged_ahead.begin());
+            }
+        } else if (sequence > published + 1) {
+            acknowledged_ahead.insert(sequence);
+        }  // else: a repeat after going back; already counted
+        if (!reachable) {
+            reachable = true;
+            announce_recovery(lock);
+        }
+        changed.notify_all();
+    }
+
+    void start_poller() {
+        polling = true;
+        poller = std::thread([this] {
+            while (polling) {
+                rd_kafka_poll(producer, 100);
+            }
+        });
+    }
+
+    void stop_poller() {
+        polling = false;
+        if (poller.joinable()) {
+            poller.join();
+        }
+    }
+
+    void on_error(rd_kafka_resp_err_t err, const char* reason, bool fatal) {
+        std::unique_lock lock(mutex);
+        last_error = std::string(rd_kafka_err2name(err)) + ": " + reason;
+        if (fatal) {
+            failed = true;
+            ++delivery_errors;
+        }
+        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+            err == RD_KAFKA_RESP_ERR__RESOLVE || fatal) {
+            mark_unreachable(lock, reason);
+        }
+        changed.notify_all();
+    }
+
+    void mark_unreachable(std::unique_lock<std::mutex>& lock, const std::string& reason) {
+        if (!reachable && said_unreachable) {
+            return;
+        }
+        reachable = false;
+        said_unreachable = true;
+        unreachable_since = Clock::now();
+        const auto waiting = head - published;
+        lock.unlock();
+        say("kafka: unreachable (" + reason + "); API writes continue, " +
+            std::to_string(waiting) + " events wait in the log");
+        lock.lock();
+    }
+
+    void announce_recovery(std::unique_lock<std::mutex>& lock) {
+        if (!said_unreachable) {
+            return;
+        }
+        said_unreachable = false;
+        const double down =
+            std::chrono::duration<double>(Clock::now() - unreachable_since).count();
+        const auto from = published + 1;
+        lock.unlock();
+        say("kafka: reachable again after " + format_seconds(down) +
+            " s; publishing from sequence " + std::to_string(from));
+        lock.lock();
+    }
+
+    // --- the relay thread ----------------------------------------------------------------------
+
+    /// Waits for the cluster id (the position is kept per cluster). False when stopping.
+    bool await_cluster() {
+        const auto started = Clock::now();
+        while (true) {
+            {
+                std::lock_guard lock(mutex);
+                if (stopping) {
+                    return false;
+                }
+            }
+            // Asking for the topic's metadata also readies the producer for it.
+            rd_kafka_topic_t* topic = rd_kafka_topic_new(producer, options.topic.c_str(), nullptr);
+            const rd_kafka_metadata_t* metadata = nullptr;
+            if (rd_kafka_metadata(producer, 0, topic, &metadata, 500) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR) {
+                rd_kafka_metadata_destroy(metadata);
+            }
+            rd_kafka_topic_destroy(topic);
+            if (char* id = rd_kafka_clusterid(producer, 0)) {
+                std::unique_lock lock(mutex);
+                cluster_id = id;
+                rd_kafka_mem_free(producer, id);
+                reachable = true;
+                announce_recovery(lock);
+                return true;
+            }
+            std::unique_lock lock(mutex);
+            if (!said_unreachable && Clock::now() - started > std::chrono::seconds(5)) {
+                mark_unreachable(lock, "no answer from " + options.brokers);
+            }
+        }
+    }
+
+    void keep_position(bool force) {
+        if (options.fresh_broker) {
+            return;
+        }
+        events::Sequence position;
+        {
+            std::lock_guard lock(mutex);
+            position = published;
+        }
+        const auto now = Clock::now();
+        if (position == kept || (!force && now - kept_at < options.position_interval)) {
+            return;
+        }
+        if (auto kept_ok = store.put_relay_position(cluster_id, options.topic, position)) {
+            kept = position;
+            kept_at = now;
+        } else {
+            std::lock_guard lock(mutex);
+            last_error = kept_ok.error().message;
+        }
+    }
+
+    /// Hands `message` to librdkafka. False when its queue is full (try again later).
+    bool produce(const KafkaMessage& message) {
+        rd_kafka_headers_t* headers = rd_kafka_headers_new(3);
+        rd_kafka_header_add(headers, "ce_id", -1, message.id.data(),
+                            static_cast<ssize_t>(message.id.size()));
+        rd_kafka_header_add(headers, "ce_type", -1, message.type.data(),
+                            static_cast<ssize_t>(message.type.size()));
+        rd_kafka_header_add(headers, "content-type", -1, kCloudEventsContentType.data(),
+                            static_cast<ssize_t>(kCloudEventsContentType.size()));
+        {
+            std::lock_guard lock(mutex);
+            ++in_flight;  // before producing: the acknowledgement may come first
+        }
+        const auto err = rd_kafka_producev(
+            producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(const_cast<char*>(message.key.data()), message.key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
+            RD_KAFKA_V_HEADERS(headers),
+            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(
+                static_cast<std::uintptr_t>(message.sequence))),
+            RD_KAFKA_V_END);
+        if (!err) {
+            return true;
+        }
+        rd_kafka_headers_destroy(headers);
+        std::lock_guard lock(mutex);
+        --in_flight;
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            return false;
+        }
+        ++delivery_errors;
+        last_error = std::string("cannot produce sequence ") + std::to_string(message.sequence) +
+                     ": " + rd_kafka_err2str(err);
+        failed = true;
+        return false;
+    }
+
+    /// Produces what the log holds after `next`, within the in-flight limit.
+    void produce_available(events::Sequence upto) {
+        while (next <= upto) {
+            std::size_t room;
+            {
+                std::lock_guard lock(mutex);
+                if (stopping || failed || in_flight >= options.max_in_flight) {
+                    return;
+                }
+                room = options.max_in_flight - in_flight;
+            }
+            const auto want = std::min<std::size_t>({kReadChunk, room, upto - next + 1});
+            const auto records = store.log().read_records(next, want);
+            if (records.empty()) {
+                return;
+            }
+            for (const auto& record : records) {
+                const KafkaMessage message = to_kafka_message(record);
+                if (!produce(message)) {
+                    return;  // full or failed: the loop comes back after acknowledgements
+                }
+                next = message.sequence + 1;
+            }
+        }
+    }
+
+    void run() {
+        try {
+            follow();
+        } catch (const std::exception& e) {
+            {
+                std::lock_guard lock(mutex);
+                last_error = e.what();
+            }
+            say(std::string("kafka: relay stopped: ") + e.what());
+        }
+    }
+
+    void follow() {
+        if (!await_cluster()) {
+            return;
+        }
+        const auto start_at =
+            options.fresh_broker ? 0 : store.relay_position(cluster_id, options.topic);
+        {
+            std::lock_guard lock(mutex);
+            published = start_at;
+            head = std::max(head, store.log().head_sequence());
+            kept = start_at;
+        }
+        next = start_at + 1;
+        say("kafka: cluster " + cluster_id + ", topic " + options.topic +
+            ", publishing from sequence " + std::to_string(next));
+        auto backoff = kFirstBackoff;
+        std::unique_lock lock(mutex);
+        while (!stopping) {
+            if (failed && in_flight == 0) {
+                // Back to the contiguous position: what follows it may be sent twice, never
+                // skipped. Wait first, so that a refusing cluster is not hammered.
+                ++republished_runs;
+                changed.wait_for(lock, backoff, [this] { return stopping; });
+                backoff = std::min(backoff * 2, kMaxBackoff);
+                lock.unlock();
+                replace_producer_if_fatal();
+                lock.lock();
+                failed = false;
+                acknowledged_ahead.clear();
+                next = published + 1;
+                continue;
+            }
+            const bool can_produce = !failed && next <= head && in_flight < options.max_in_flight;
+            if (can_produce) {
+                const auto upto = head;
+                lock.unlock();
+                produce_available(upto);
+                keep_position(false);
+                lock.lock();
+                continue;
+            }
+            if (!failed && in_flight == 0 && published == head) {
+                backoff = kFirstBackoff;
+            }
+            changed.wait_for(lock, options.position_interval);
+            lock.unlock();
+            keep_position(false);
+            lock.lock();
+        }
+    }
+};
+
+commands::Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store,
+                                                                RelayOptions options) {
+    if (!options.clock) {
+        options.clock = events::Timestamp::system_now;
+    }
+    auto impl = std::make_unique<Impl>(store, std::move(options));
+    const auto& o = impl->options;
+    char error[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    const KafkaConfig defaults = {
+        {"bootstrap.servers", o.brokers},
+        {"client.id", "relate-deals-relay"},
+        {"enable.idempotence", "true"},  // acks=all, no reordering or duplicates on retry
+        {"message.timeout.ms", "0"},     // never give up on a message: retry until Kafka is back
+        {"linger.ms", "2"},
+        {"partitioner", "murmur2_random"},  // the Java client's key -> partition mapping
+        {"reconnect.backoff.max.ms", "1000"},
+        {"log_level", "3"},
+    };
+    for (const KafkaConfig* settings : {&defaults, &o.config}) {
+        for (const auto& [key, value] : *settings) {
+            if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
+                RD_KAFKA_CONF_OK) {
+                rd_kafka_conf_destroy(conf);
+                return commands::bad_request("Kafka setting " + key + "=" + value + ": " + error);
+            }
+        }
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
+    rd_kafka_conf_set_error_cb(conf, &Impl::on_error_cb);
+    rd_kafka_conf_set_opaque(conf, impl.get());
+    impl->conf_template = conf;
+    if (const auto why = impl->create_producer(); !why.empty()) {
+        return commands::bad_request("Kafka producer: " + why);
+    }
+    impl->head = store.log().head_sequence();
+    impl->start_poller();
+    Impl* raw = impl.get();
+    store.on_committed([raw](events::Sequence head) {
+        std::lock_guard lock(raw->mutex);
+        raw->head = std::max(raw->head, head);
+        raw->changed.notify_all();
+    });
+    impl->thread = std::thread([raw] { raw->run(); });
+    return std::unique_ptr<KafkaRelay>(new KafkaRelay(std::move(impl)));
+}
+
+KafkaRelay::KafkaRelay(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+KafkaRelay::~KafkaRelay() { stop(); }
+
+void KafkaRelay::stop(std::chrono::milliseconds grace) {
+    Impl& i = *impl_;
+    {
+        std::lock_guard lock(i.mutex);
+        if (i.stopped) {
+            return;
+        }
+        i.stopped = true;
+        i.stopping = true;
+        i.changed.notify_all();
+    }
+    i.store.on_committed({});
+    if (i.thread.joinable()) {
+        i.thread.join();
+    }
+    if (i.producer) {
+        rd_kafka_flush(i.producer, static_cast<int>(grace.count()));
+        if (!i.cluster_id.empty()) {
+            i.keep_position(true);
+        }
+        rd_kafka_purge(i.producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_flush(i.producer, 1000);  // delivers the purge reports
+    }
+    i.stop_poller();
+    const auto s = stats();
+    i.say("kafka: stopped with sequence " + std::to_string(s.published) + " of " +
+          std::to_string(s.head) + " published");
+}
+
+RelayStats KafkaRelay::stats() const {
+    const Impl& i = *impl_;
+    RelayStats s;
+    {
+        std::lock_guard lock(i.mutex);
+        s.topic = i.options.topic;
+        s.cluster_id = i.cluster_id;
+        s.reachable = i.reachable;
+        s.published = i.published;
+        s.head = i.head;
+        s.in_flight = i.in_flight;
+        s.delivered = i.delivered;
+        s.delivery_errors = i.delivery_errors;
+        s.republished_runs = i.republished_runs;
+        s.last_error = i.last_error;
+    }
+    s.lag_events = s.head > s.published ? s.head - s.published : 0;
+    if (s.lag_events > 0) {
+        const auto record = i.store.log().read_record(s.published + 1);
+        if (!record.empty()) {
+            const auto oldest = to_kafka_message(record).occurred_at;
+            s.lag_seconds =
+                std::max(0.0, static_cast<double>(i.options.clock().micros - oldest.micros) / 1e6);
+        }
+    }
+    return s;
+}
+
+bool KafkaRelay::wait_published(events::Sequence sequence,
+                                std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(impl_->mutex);
+    return impl_->changed.wait_for(lock, timeout,
+                                   [&] { return impl_->published >= sequence; });
+}
+
+}  // namespace deals::store

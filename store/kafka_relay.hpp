@@ -1,0 +1,87 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "commands/error.hpp"
+#include "events/ids.hpp"
+#include "events/time.hpp"
+
+namespace deals::store {
+
+class Store;
+
+/// Key/value settings handed to librdkafka as they are (`--kafka-config key=value`).
+using KafkaConfig = std::vector<std::pair<std::string, std::string>>;
+
+/// Where and how the relay publishes.
+struct RelayOptions {
+    std::string brokers;                 ///< bootstrap.servers
+    std::string topic = "deals.events";  ///< `--kafka-topic`
+    KafkaConfig config;                  ///< applied after the relay's own settings
+    /// The broker is new (embedded): publish the whole log and keep no position for it.
+    bool fresh_broker = false;
+    /// Most messages handed to librdkafka and not yet acknowledged.
+    std::size_t max_in_flight = 100'000;
+    /// How often the published position is written back while it moves.
+    std::chrono::milliseconds position_interval{100};
+    /// Operator-facing lines ("kafka: …"); stderr when empty.
+    std::function<void(const std::string&)> log;
+    std::function<events::Timestamp()> clock;  ///< for lag in seconds; the system clock
+};
+
+/// What the relay has done, for /healthz, /metrics and tests.
+struct RelayStats {
+    std::string topic;
+    std::string cluster_id;              ///< empty until the cluster answered once
+    bool reachable = false;              ///< as far as the last attempt showed
+    events::Sequence published = 0;      ///< every event up to here is acknowledged by Kafka
+    events::Sequence head = 0;           ///< last committed sequence
+    std::uint64_t lag_events = 0;        ///< head - published
+    double lag_seconds = 0;              ///< age of the oldest unpublished event
+    std::uint64_t in_flight = 0;         ///< handed to librdkafka, not yet acknowledged
+    std::uint64_t delivered = 0;         ///< acknowledgements since start
+    std::uint64_t delivery_errors = 0;   ///< failed deliveries since start (each retried)
+    std::uint64_t republished_runs = 0;  ///< times it went back to the published position
+    std::string last_error;
+};
+
+/// The Kafka relay (store/README.md, docs/events.md): follows the event log from a persisted
+/// position and produces each event to the topic with an idempotent librdkafka producer
+/// (acks=all, no delivery timeout: librdkafka retries until Kafka takes the message). The
+/// published position advances only over a contiguous run of acknowledged events and is kept
+/// per cluster id and topic, so after a crash a consumer may see an event twice but never miss
+/// one. A failed delivery sends the relay back to the published position, after a backoff.
+///
+/// It never blocks the log: the writer only tells it the new head. One thread reads the log
+/// and produces; librdkafka's background thread handles acknowledgements. `stats` may be called
+/// from any thread.
+class KafkaRelay {
+public:
+    /// Checks the settings (bad `--kafka-config` keys fail here) and starts following the log.
+    static commands::Result<std::unique_ptr<KafkaRelay>> start(Store& store,
+                                                               RelayOptions options);
+    ~KafkaRelay();
+    KafkaRelay(const KafkaRelay&) = delete;
+    KafkaRelay& operator=(const KafkaRelay&) = delete;
+
+    /// Stops reading the log, gives in-flight messages up to `grace` to be acknowledged, keeps
+    /// the position and closes the producer. Idempotent.
+    void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+
+    RelayStats stats() const;
+    /// Waits until every event up to `sequence` is acknowledged; false after `timeout`.
+    bool wait_published(events::Sequence sequence, std::chrono::milliseconds timeout) const;
+
+private:
+    struct Impl;
+    explicit KafkaRelay(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace deals::store
