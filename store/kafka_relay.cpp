@@ -60,6 +60,9 @@ struct KafkaRelay::Impl {
     std::uint64_t delivery_errors = 0;
     std::uint64_t republished_runs = 0;
     std::string last_error;
+    rd_kafka_resp_err_t last_said_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    Clock::time_point last_said_at{};
+    bool verbose = false;  // `debug` is set: pass librdkafka's log through
 
     // Owned by the relay thread.
     events::Sequence next = 1;
@@ -180,10 +183,28 @@ struct KafkaRelay::Impl {
             ++delivery_errors;
         }
         if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
-            err == RD_KAFKA_RESP_ERR__RESOLVE || fatal) {
+            err == RD_KAFKA_RESP_ERR__RESOLVE) {
             mark_unreachable(lock, reason);
+        } else if (fatal || err != last_said_error ||
+                   Clock::now() - last_said_at > std::chrono::seconds(30)) {
+            // Anything else (authentication, TLS, authorization) once, then every 30 s.
+            last_said_error = err;
+            last_said_at = Clock::now();
+            const auto line = "kafka: " + last_error;
+            lock.unlock();
+            say(line);
+            lock.lock();
         }
         changed.notify_all();
+    }
+
+    /// librdkafka's own log lines: only critical ones, or all when `debug` is set; the relay
+    /// reports reachability and errors itself, once per change rather than per reconnect.
+    static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* line) {
+        const auto* self = static_cast<const Impl*>(rd_kafka_opaque(rk));
+        if (level <= 2 || self->verbose) {
+            self->say(std::string("kafka: librdkafka ") + facility + ": " + line);
+        }
     }
 
     void mark_unreachable(std::unique_lock<std::mutex>& lock, const std::string& reason) {
@@ -429,6 +450,10 @@ commands::Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store,
     }
     rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
     rd_kafka_conf_set_error_cb(conf, &Impl::on_error_cb);
+    rd_kafka_conf_set_log_cb(conf, &Impl::on_log);
+    for (const auto& [key, value] : o.config) {
+        impl->verbose = impl->verbose || key == "debug";
+    }
     rd_kafka_conf_set_opaque(conf, impl.get());
     impl->conf_template = conf;
     if (const auto why = impl->create_producer(); !why.empty()) {

@@ -1,50 +1,245 @@
 #include <catch2/catch.hpp>
 #include <map>
+#include <thread>
 
 #include "store/cloud_event.hpp"
-#include "store/embedded_broker.hpp"
-#include "store/kafka_consumer.hpp"
-#include "store/kafka_relay.hpp"
-#include "store/store.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "store/codec.hpp"
+#include "tests/kafka/kafka_fixture.hpp"
 
 using namespace deals;
-using namespace std::chrono_literals;
+using namespace deals::kafka_test;
 using deals::testing::TempDir;
-using events::ExpectedVersion;
 
 namespace {
 
-std::unique_ptr<store::Store> open_store(const std::string& dir) {
-    auto s = store::Store::open({.data_dir = dir, .seed_defaults = false});
-    REQUIRE(s);
-    return std::move(*s);
+/// Creates `deals` deals and renames each `renames` times, from `threads` writers at once.
+void write_deals(store::Store& s, int first_id, int deals, int renames, int threads = 4) {
+    std::vector<std::thread> writers;
+    for (int t = 0; t < threads; ++t) {
+        writers.emplace_back([&, t] {
+            for (int id = first_id + t; id < first_id + deals; id += threads) {
+                REQUIRE(create_deal(s, id).status == events::AppendStatus::kOk);
+                for (int v = 1; v <= renames; ++v) {
+                    REQUIRE(rename_deal(s, id, v).status == events::AppendStatus::kOk);
+                }
+            }
+        });
+    }
+    for (auto& w : writers) {
+        w.join();
+    }
 }
 
-events::AppendRequest create_user(std::int64_t id) {
-    return {"user-" + std::to_string(id),
-            ExpectedVersion::no_stream(),
-            {events::UserCreated{events::UserId{id}, "User " + std::to_string(id),
-                                 "u" + std::to_string(id) + "@example.com", false, true,
-                                 events::DealsScope::kOwn}},
-            {{events::UserId{1}, events::TokenId{2}}, "req-1", "corr-1"}};
+/// Per key: one partition, and the first time each stream version shows up, in offset order,
+/// is 1, 2, 3, … (repeats after a retry may follow, never precede).
+void check_per_stream_order(const std::vector<Received>& received) {
+    std::map<std::string, int> partition_of;
+    std::map<std::string, std::uint64_t> highest;
+    std::map<std::pair<int, std::int64_t>, const Received*> by_offset;
+    for (const auto& r : received) {
+        by_offset[{r.message.partition, r.message.offset}] = &r;
+    }
+    for (const auto& [position, r] : by_offset) {
+        const auto& key = r->message.key;
+        const auto [it, fresh] = partition_of.emplace(key, position.first);
+        INFO("stream " << key);
+        CHECK(it->second == position.first);
+        const auto version = r->stream_version();
+        auto& top = highest[key];
+        if (version > top) {
+            CHECK(version == top + 1);
+            top = version;
+        }
+    }
 }
 
 }  // namespace
 
-TEST_CASE("the relay publishes every committed event to the topic", "[kafka]") {
+TEST_CASE("every committed event reaches the topic with the contract's envelope and headers",
+          "[kafka]") {
     TempDir dir;
-    auto store = open_store(dir.path());
-    auto broker = store::EmbeddedBroker::start({});
-    REQUIRE(broker);
-    for (int i = 1; i <= 10; ++i) {
-        REQUIRE(store->append_and_wait(create_user(i)).status == events::AppendStatus::kOk);
+    auto s = open_store(dir.path());
+    auto broker = start_broker();
+    auto relay = start_relay(*s, broker->bootstrap(), true);
+    write_deals(*s, 1, 40, 3);
+    const auto head = s->log().head_sequence();
+    REQUIRE(head == 6 + 40 * 4);
+    REQUIRE(relay->wait_published(head, 20s));
+
+    const auto received = consume(broker->bootstrap(), head);
+    CHECK(received.size() == head);
+    CHECK(missing(received, head).empty());
+    for (const auto& r : received) {
+        INFO("value: " << r.message.value);
+        const auto& v = *r.value;
+        const auto stored = store::decode_record(s->log().read_record(r.sequence()));
+        CHECK(r.text("specversion") == "1.0");
+        CHECK(r.text("id") == stored.id);
+        CHECK(r.text("source") == store::kCloudEventsSource);
+        CHECK(r.text("type") == events::type_name(stored.data));
+        CHECK(r.text("subject") == stored.stream);
+        CHECK(r.text("stream") == stored.stream);
+        CHECK(r.text("time") == stored.occurred_at.str());
+        CHECK(r.text("datacontenttype") == "application/json");
+        CHECK(r.stream_version() == stored.stream_version);
+        CHECK(r.text("prevhash") == stored.prev_hash);
+        CHECK(r.text("hash") == stored.hash);
+        CHECK(v["data"].IsObject());
+        CHECK(r.message.key == stored.stream);
+        CHECK(r.message.header("ce_id") == stored.id);
+        CHECK(r.message.header("ce_type") == r.text("type"));
+        CHECK(r.message.header("content-type") == store::kCloudEventsContentType);
     }
-    auto relay = store::KafkaRelay::start(*store, {.brokers = (*broker)->bootstrap(),
-                                                    .fresh_broker = true});
-    REQUIRE(relay);
-    CHECK((*relay)->wait_published(10, 20s));
-    const auto stats = (*relay)->stats();
+    check_per_stream_order(received);
+}
+
+TEST_CASE("one deal's events stay in one partition and in order while deals spread over all",
+          "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    auto broker = start_broker(4);
+    auto relay = start_relay(*s, broker->bootstrap(), true);
+    write_deals(*s, 1, 60, 5, 6);
+    const auto head = s->log().head_sequence();
+    REQUIRE(relay->wait_published(head, 20s));
+    const auto received = consume(broker->bootstrap(), head);
+    REQUIRE(received.size() == head);
+    std::set<int> partitions;
+    for (const auto& r : received) {
+        partitions.insert(r.message.partition);
+    }
+    CHECK(partitions.size() == 4);
+    check_per_stream_order(received);
+}
+
+TEST_CASE("writes keep succeeding while Kafka is down, and the topic catches up without a gap",
+          "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    auto broker = start_broker();
+    RelayLog log;
+    auto relay = start_relay(*s, broker->bootstrap(), true, &log);
+    write_deals(*s, 1, 10, 1);
+    REQUIRE(relay->wait_published(s->log().head_sequence(), 20s));
+
+    broker->set_down(true);
+    write_deals(*s, 100, 50, 2);  // every append is acknowledged: REQUIRE inside
+    const auto head = s->log().head_sequence();
+    CHECK_FALSE(relay->wait_published(head, 300ms));
+    CHECK(eventually([&] { return !relay->stats().reachable; }));
+    CHECK(log.contains("kafka: unreachable"));
+    const auto down = relay->stats();
+    CHECK(down.lag_events > 0);
+    CHECK(down.lag_seconds >= 0);
+
+    broker->set_down(false);
+    REQUIRE(relay->wait_published(head, 30s));
+    CHECK(eventually([&] { return log.contains("kafka: reachable again"); }));
+    const auto received = consume(broker->bootstrap(), head);
+    INFO("missing: " << Catch::Detail::stringify(missing(received, head)));
+    CHECK(missing(received, head).empty());
+    check_per_stream_order(received);
+}
+
+TEST_CASE("produce requests the broker refuses are retried without loss or reordering",
+          "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    auto broker = start_broker();
+    auto relay = start_relay(*s, broker->bootstrap(), true);
+    REQUIRE(relay->wait_published(s->log().head_sequence(), 20s));
+    // NOT_LEADER_FOR_PARTITION and REQUEST_TIMED_OUT: retriable, as in a leader election.
+    broker->fail_next_produce_requests(5, 6);
+    broker->fail_next_produce_requests(5, 7);
+    write_deals(*s, 1, 30, 3);
+    const auto head = s->log().head_sequence();
+    REQUIRE(relay->wait_published(head, 30s));
+    const auto received = consume(broker->bootstrap(), head);
+    INFO("missing: " << Catch::Detail::stringify(missing(received, head)));
+    CHECK(missing(received, head).empty());
+    check_per_stream_order(received);
+}
+
+TEST_CASE("a delivery that fails for good sends the relay back to the published position",
+          "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    auto broker = start_broker();
+    auto relay = start_relay(*s, broker->bootstrap(), true);
+    REQUIRE(relay->wait_published(s->log().head_sequence(), 20s));
+    // TOPIC_AUTHORIZATION_FAILED is not retriable: librdkafka reports the messages as failed.
+    broker->fail_next_produce_requests(1, 29);
+    write_deals(*s, 1, 20, 1);
+    const auto head = s->log().head_sequence();
+    REQUIRE(relay->wait_published(head, 30s));
+    const auto stats = relay->stats();
     INFO("last error: " << stats.last_error);
-    CHECK(stats.published == 10);
+    CHECK(stats.delivery_errors >= 1);
+    CHECK(stats.republished_runs >= 1);
+    const auto received = consume(broker->bootstrap(), head);
+    INFO("missing: " << Catch::Detail::stringify(missing(received, head)));
+    CHECK(missing(received, head).empty());
+    check_per_stream_order(received);
+}
+
+TEST_CASE("a restarted relay resumes where it was on the same cluster and topic", "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    auto broker = start_broker();
+    RelayLog log;
+    {
+        auto relay = start_relay(*s, broker->bootstrap(), false);
+        write_deals(*s, 1, 10, 0);
+        REQUIRE(relay->wait_published(s->log().head_sequence(), 20s));
+    }  // stopped: like --kafka off, the position stays while writes go on
+    const auto published = s->log().head_sequence();
+    write_deals(*s, 100, 5, 0);
+    const auto head = s->log().head_sequence();
+    auto relay = start_relay(*s, broker->bootstrap(), false, &log);
+    REQUIRE(relay->wait_published(head, 20s));
+    CHECK(log.contains("publishing from sequence " + std::to_string(published + 1)));
+    CHECK(relay->stats().delivered == head - published);
+    const auto received = consume(broker->bootstrap(), head, 20s, 500ms);
+    CHECK(received.size() == head);  // nothing twice
+    CHECK(missing(received, head).empty());
+}
+
+TEST_CASE("a new cluster gets the whole log: positions are kept per cluster id", "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    write_deals(*s, 1, 5, 1);
+    const auto head = s->log().head_sequence();
+    auto first = start_broker();
+    {
+        auto relay = start_relay(*s, first->bootstrap(), false);
+        REQUIRE(relay->wait_published(head, 20s));
+    }
+    auto second = start_broker();
+    auto relay = start_relay(*s, second->bootstrap(), false);
+    REQUIRE(relay->wait_published(head, 20s));
+    CHECK(relay->stats().cluster_id != "");
+    const auto received = consume(second->bootstrap(), head, 20s, 500ms);
+    CHECK(received.size() == head);
+    CHECK(missing(received, head).empty());
+}
+
+TEST_CASE("a Kafka setting librdkafka does not know is refused at start", "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    auto relay = store::KafkaRelay::start(
+        *s, {.brokers = "127.0.0.1:1", .config = {{"no.such.setting", "1"}}});
+    REQUIRE_FALSE(relay.has_value());
+    CHECK_THAT(relay.error().message, Catch::Contains("no.such.setting"));
+}
+
+TEST_CASE("an unreachable cluster at start blocks nothing and is reported", "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    RelayLog log;
+    // Port 1 on loopback: nothing listens there.
+    auto relay = start_relay(*s, "127.0.0.1:1", false, &log);
+    write_deals(*s, 1, 5, 1);
+    CHECK(relay->stats().published == 0);
+    CHECK(relay->stats().lag_events == s->log().head_sequence());
+    CHECK(eventually([&] { return log.contains("kafka: unreachable"); }, 15s));
 }
