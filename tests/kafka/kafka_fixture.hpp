@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -59,6 +60,9 @@ struct RelayLog {
 inline std::unique_ptr<store::KafkaRelay> start_relay(store::Store& s, const std::string& brokers,
                                                       bool fresh, RelayLog* log = nullptr) {
     store::RelayOptions options{.brokers = brokers, .fresh_broker = fresh};
+    if (const char* debug = std::getenv("DEALS_TEST_KAFKA_DEBUG")) {
+        options.config.emplace_back("debug", debug);  // librdkafka's contexts, e.g. msg,eos
+    }
     if (log) {
         options.log = log->sink();
     }

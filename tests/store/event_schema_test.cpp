@@ -1,0 +1,565 @@
+// The published schema of the Kafka messages (docs/events.schema.json, docs/events.md) against
+// what the code actually produces: every event type is encoded exactly as the log stores it
+// (store/rocks_event_log.cpp: encode_data, encode_body, the hash chain, make_record), turned
+// into its Kafka value by to_kafka_message, and validated with RapidJSON's draft-04 validator.
+// The schema must also be strict: a missing, renamed or extra field, a wrong type name or a
+// malformed envelope attribute is refused. A change that breaks one of these tests changes what
+// consumers receive: update the schema and docs/events.md with it (or better, add a new schema
+// version rather than change an old one).
+
+#include "store/json.hpp"  // first: it sets RapidJSON's configuration macros
+
+#include <rapidjson/schema.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "events/event.hpp"
+#include "store/cloud_event.hpp"
+#include "store/codec.hpp"
+#include "store/sha256.hpp"
+
+using namespace deals::events;  // NOLINT
+using deals::store::encode_body;
+using deals::store::encode_data;
+using deals::store::make_record;
+using deals::store::sha256_hex;
+using deals::store::to_kafka_message;
+
+namespace {
+
+// ---- the schema ----
+
+/// docs/events.schema.json, found from this file's own path (tests/store/ -> ../../docs).
+std::filesystem::path schema_path() {
+    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" /
+           "events.schema.json";
+}
+
+/// The schema as a JSON document, parsed once.
+const rapidjson::Document& schema_json() {
+    static const rapidjson::Document doc = [] {
+        std::ifstream in(schema_path(), std::ios::binary);
+        if (!in) {
+            throw std::runtime_error("cannot read " + schema_path().string());
+        }
+        const std::string text{std::istreambuf_iterator<char>(in), {}};
+        rapidjson::Document d;
+        d.Parse(text.data(), text.size());
+        if (d.HasParseError()) {
+            throw std::runtime_error(schema_path().string() + " is not JSON: " +
+                                     rapidjson::GetParseError_En(d.GetParseError()) +
+                                     " at offset " + std::to_string(d.GetErrorOffset()));
+        }
+        return d;
+    }();
+    return doc;
+}
+
+const rapidjson::SchemaDocument& schema() {
+    static const rapidjson::SchemaDocument compiled(schema_json());
+    return compiled;
+}
+
+/// A schema that is just one of the data definitions, to explain a refusal more precisely than
+/// the top-level `oneOf` can.
+std::unique_ptr<rapidjson::SchemaDocument> definition_schema(const std::string& name,
+                                                              rapidjson::Document& holder) {
+    holder.SetObject();
+    auto& a = holder.GetAllocator();
+    rapidjson::Value definitions(schema_json()["definitions"], a);
+    holder.AddMember("definitions", definitions, a);
+    rapidjson::Value ref(("#/definitions/" + name).c_str(), a);
+    holder.AddMember("$ref", ref, a);
+    return std::make_unique<rapidjson::SchemaDocument>(holder);
+}
+
+std::string pointer_text(const rapidjson::Pointer& pointer) {
+    rapidjson::StringBuffer buffer;
+    pointer.StringifyUriFragment(buffer);
+    return buffer.GetString();
+}
+
+/// Empty when `value` is valid against `s`, else the refused keyword and where.
+std::string refusal(const rapidjson::SchemaDocument& s, const rapidjson::Value& value) {
+    rapidjson::SchemaValidator validator(s);
+    if (value.Accept(validator)) {
+        return {};
+    }
+    return std::string("keyword '") + validator.GetInvalidSchemaKeyword() + "' at document " +
+           pointer_text(validator.GetInvalidDocumentPointer()) + " (schema " +
+           pointer_text(validator.GetInvalidSchemaPointer()) + ")";
+}
+
+struct Verdict {
+    bool valid = false;
+    std::string why;  ///< the validator's error, when invalid
+};
+
+/// Validates a Kafka value against the schema. When it is refused and names a known type, also
+/// says what that type's data definition refuses (the top level only reports `oneOf`).
+Verdict validate(const rapidjson::Document& value) {
+    Verdict v;
+    v.why = refusal(schema(), value);
+    v.valid = v.why.empty();
+    if (!v.valid && value.IsObject() && value.HasMember("type") && value["type"].IsString() &&
+        value.HasMember("data") && schema_json()["definitions"].HasMember(value["type"])) {
+        rapidjson::Document holder;
+        const auto only = definition_schema(value["type"].GetString(), holder);
+        const auto data_why = refusal(*only, value["data"]);
+        v.why += "; data against #/definitions/" + std::string(value["type"].GetString()) +
+                 ": " + (data_why.empty() ? "valid" : data_why);
+    }
+    return v;
+}
+
+rapidjson::Document parse(const std::string& json) {
+    rapidjson::Document d;
+    d.Parse(json.data(), json.size());  // plain numbers: as a consumer reads them
+    REQUIRE_FALSE(d.HasParseError());
+    return d;
+}
+
+std::string to_text(const rapidjson::Value& value) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    value.Accept(writer);
+    return buffer.GetString();
+}
+
+// ---- events, recorded as the log records them ----
+
+const DealId kDeal{42};
+const std::string kGenesis(64, '0');
+/// 2026-03-01T10:00:00.123456Z.
+constexpr Timestamp kT0{1'772'359'200'123'456};
+
+const EventMeta kUserRequest{Actor{UserId{1}, TokenId{7}}, "req-0001", "corr-0001"};
+const EventMeta kSystem{};  // dealsctl and the seeded pipeline: no actor, empty ids
+
+/// One recorded event, as RocksEventLog::write_batch builds it.
+struct Case {
+    std::string what;
+    Event event;
+    EventMeta meta = kUserRequest;
+    Sequence sequence = 17;
+    StreamVersion stream_version = 3;
+};
+
+std::vector<Case> cases() {
+    DealUpdated all_changes{kDeal};
+    all_changes.name = Change<std::string>{"Acme", "Acme \"renewal\" — Señor ✓ 🚀"};
+    all_changes.amount = Change<std::optional<Money>>{std::nullopt, Money::parse("1250.5")};
+    all_changes.expected_close_date =
+        Change<std::optional<Date>>{Date::parse("2026-04-30"), std::nullopt};
+    all_changes.lost_reason = Change<std::optional<std::string>>{"No budget", std::nullopt};
+    all_changes.swatch_color = Change<std::optional<std::string>>{std::nullopt, "#a1b2c3"};
+
+    DealUpdated all_changes_other_way{kDeal};
+    all_changes_other_way.name = Change<std::string>{"", "x"};
+    all_changes_other_way.amount =
+        Change<std::optional<Money>>{Money::units(1800), Money::parse("-0.005")};
+    all_changes_other_way.expected_close_date =
+        Change<std::optional<Date>>{std::nullopt, Date::parse("2027-01-01")};
+    all_changes_other_way.lost_reason =
+        Change<std::optional<std::string>>{std::nullopt, "Chose a competitor"};
+    all_changes_other_way.swatch_color =
+        Change<std::optional<std::string>>{"#fff", std::nullopt};
+
+    std::vector<Case> out{
+        {"DealCreated, every field set",
+         DealCreated{kDeal, "Acme renewal", PipelineId{1}, StageId{3}, Money::parse("1250.5"),
+                     Date::parse("2026-04-30"), DealStatus::kLost, "No budget", UserId{2},
+                     "#a1b2c3"}},
+        {"DealCreated, every optional field null",
+         DealCreated{kDeal, "Acme", PipelineId{1}, StageId{1}, std::nullopt, std::nullopt,
+                     DealStatus::kOpen, std::nullopt, std::nullopt, std::nullopt}},
+        {"DealCreated, a name with quotes, a backslash, a newline and non-ASCII text",
+         DealCreated{kDeal, "Señor \"Big\" deal \\ ✓ 🚀\nZürich", PipelineId{1}, StageId{1},
+                     Money::units(1800), std::nullopt, DealStatus::kWon, std::nullopt, UserId{2},
+                     std::nullopt}},
+        {"DealCreated, a negative amount with three decimals",
+         DealCreated{kDeal, "x", PipelineId{1}, StageId{1}, Money::parse("-35.663"),
+                     Date::parse("2026-02-28"), DealStatus::kOpen, std::nullopt, std::nullopt,
+                     ""}},
+        {"DealCreated, the largest amount the API accepts",
+         DealCreated{kDeal, "x", PipelineId{1}, StageId{1}, Money::parse("999999999999.999"),
+                     std::nullopt, DealStatus::kOpen, std::nullopt, std::nullopt, std::nullopt}},
+        {"DealCreated, by the system", DealCreated{kDeal, "x", PipelineId{1}, StageId{1}},
+         kSystem, 1, 1},
+        {"DealUpdated, every field changed (to values and to null)", all_changes},
+        {"DealUpdated, every field changed (from null and to null)", all_changes_other_way},
+        {"DealUpdated, only the name changed",
+         DealUpdated{kDeal, Change<std::string>{"a", "b"}}},
+        {"DealUpdated, only the amount changed",
+         DealUpdated{kDeal, std::nullopt, Change<std::optional<Money>>{std::nullopt, Money{1}}}},
+        {"DealUpdated, only the expected close date changed",
+         DealUpdated{kDeal, std::nullopt, std::nullopt,
+                     Change<std::optional<Date>>{std::nullopt, Date::parse("2026-12-31")}}},
+        {"DealUpdated, only the lost reason changed",
+         DealUpdated{kDeal, std::nullopt, std::nullopt, std::nullopt,
+                     Change<std::optional<std::string>>{"a", "b"}}},
+        {"DealUpdated, only the swatch color changed",
+         DealUpdated{kDeal, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                     Change<std::optional<std::string>>{std::nullopt, std::nullopt}}},
+        // The commands never record a DealUpdated without a change, but the encoder can write
+        // one and the decoder reads it: the schema accepts it.
+        {"DealUpdated, no change at all", DealUpdated{kDeal}},
+        {"StageChanged, to another pipeline",
+         StageChanged{kDeal, StageId{1}, StageId{6}, PipelineId{1}, PipelineId{2}}},
+        {"OwnerAssigned, from nobody", OwnerAssigned{kDeal, std::nullopt, UserId{2}}},
+        {"OwnerAssigned, to nobody", OwnerAssigned{kDeal, UserId{2}, std::nullopt}},
+        {"StatusChanged, to lost with a reason",
+         StatusChanged{kDeal, DealStatus::kOpen, DealStatus::kLost, "No budget"}},
+        {"StatusChanged, to won without a reason",
+         StatusChanged{kDeal, DealStatus::kLost, DealStatus::kWon, std::nullopt}},
+        {"DealTrashed", DealTrashed{kDeal}},
+        {"DealRestored", DealRestored{kDeal}},
+        {"DealPurged", DealPurged{kDeal}},
+        {"PipelineCreated, the seeded default pipeline",
+         PipelineCreated{PipelineId{1}, "Sales Pipeline", "default", true}, kSystem, 1, 1},
+        {"PipelineCreated, without a flag",
+         PipelineCreated{PipelineId{2}, "Partners", std::nullopt, false}},
+        {"StageCreated",
+         StageCreated{StageId{1}, PipelineId{1}, "Qualified To Buy", 100, 1}, kSystem, 2, 2},
+        {"UserCreated, seeing only own deals",
+         UserCreated{UserId{3}, "José Núñez", "jose@example.com", false, true, DealsScope::kOwn},
+         kSystem},
+        {"UserCreated, a super-admin seeing all deals",
+         UserCreated{UserId{1}, "Alice", "alice@example.com", true, false, DealsScope::kAll}},
+        {"TokenIssued", TokenIssued{TokenId{7}, UserId{1}, "ci", sha256_hex("secret")}, kSystem},
+        {"TokenRevoked", TokenRevoked{TokenId{7}, UserId{1}}},
+    };
+
+    // Envelope edge cases.
+    Case tricky_ids{"DealTrashed, with a correlation id that looks like JSON",
+                    DealTrashed{kDeal}};
+    tricky_ids.meta.correlation_id = R"(","data":{"deal_id":1},"x":"\)";
+    tricky_ids.meta.request_id = R"(a"b\c)";
+    out.push_back(tricky_ids);
+
+    Case far{"DealRestored, far along the log", DealRestored{kDeal}};
+    far.sequence = 1'099'511'627'776;  // 2^40: beyond 32 bits
+    far.stream_version = 5'000'000'000;
+    far.meta.actor = Actor{UserId{9'007'199'254'740'993}, TokenId{2'147'483'648}};
+    out.push_back(far);
+
+    Case user_only{"DealPurged, with a user and no token", DealPurged{kDeal}};
+    user_only.meta.actor.token_id.reset();
+    out.push_back(user_only);
+    return out;
+}
+
+/// The stored record of `c`, built exactly as RocksEventLog::write_batch does.
+std::string record_of(const Case& c) {
+    RecordedEvent r;
+    r.id = "0b7e6f8a-3c1d-4e2f-9a5b-6c7d8e9f0a1b";
+    r.sequence = c.sequence;
+    r.stream = stream_of(c.event);
+    r.stream_version = c.stream_version;
+    r.occurred_at = kT0;
+    r.meta = c.meta;
+    r.data = c.event;
+    const std::string body = encode_body(r, encode_data(r.data));
+    r.prev_hash = c.sequence == 1 ? kGenesis : sha256_hex("the previous event");
+    r.hash = sha256_hex(r.prev_hash, body);
+    return make_record(body, r.prev_hash, r.hash);
+}
+
+/// The Kafka value of `c`, parsed as a consumer parses it.
+rapidjson::Document kafka_value(const Case& c) { return parse(to_kafka_message(record_of(c)).value); }
+
+// ---- the field lists of the event structs ----
+
+template <class T>
+struct IsOptionalChange : std::false_type {};
+template <class T>
+struct IsOptionalChange<std::optional<Change<T>>> : std::true_type {};
+
+struct Fields {
+    std::set<std::string> all;
+    std::set<std::string> always_written;  ///< all but DealUpdated's absent-when-unchanged
+};
+
+template <class T>
+Fields fields_of() {
+    Fields f;
+    T event{};
+    T::describe(event, [&f](const char* name, const auto& field) {
+        f.all.insert(name);
+        if (!IsOptionalChange<std::decay_t<decltype(field)>>::value) {
+            f.always_written.insert(name);
+        }
+    });
+    return f;
+}
+
+std::set<std::string> names_of(const rapidjson::Value& array) {
+    std::set<std::string> out;
+    for (const auto& item : array.GetArray()) {
+        out.insert(item.GetString());
+    }
+    return out;
+}
+
+std::set<std::string> keys_of(const rapidjson::Value& object) {
+    std::set<std::string> out;
+    for (const auto& m : object.GetObject()) {
+        out.insert(m.name.GetString());
+    }
+    return out;
+}
+
+template <std::size_t... I>
+void check_definitions(std::index_sequence<I...>) {
+    (
+        [] {
+            using T = std::variant_alternative_t<I, Event>;
+            const std::string name(T::kType);
+            INFO("event type " << name);
+            const auto& definitions = schema_json()["definitions"];
+            REQUIRE(definitions.HasMember(name.c_str()));
+            const auto& d = definitions[name.c_str()];
+            const Fields fields = fields_of<T>();
+            CHECK(keys_of(d["properties"]) == fields.all);
+            CHECK(names_of(d["required"]) == fields.always_written);
+            REQUIRE(d.HasMember("additionalProperties"));
+            CHECK(d["additionalProperties"].IsFalse());
+        }(),
+        ...);
+}
+
+const std::vector<const char*> kEnvelopeRequired{
+    "specversion", "id",           "source",        "type",          "subject",
+    "time",        "datacontenttype", "sequence",   "stream",        "streamversion",
+    "schemaversion", "requestid",  "correlationid", "prevhash",      "hash",
+    "data"};
+
+}  // namespace
+
+// ---- the values the code produces are valid ----
+
+TEST_CASE("every event type's Kafka value matches docs/events.schema.json", "[store]") {
+    const auto all = cases();
+    std::set<std::size_t> covered;
+    for (const auto& c : all) {
+        covered.insert(c.event.index());
+    }
+    CHECK(covered.size() == std::variant_size_v<Event>);
+
+    for (const auto& c : all) {
+        const auto message = to_kafka_message(record_of(c));
+        INFO(c.what << "\n" << message.value);
+        const auto value = parse(message.value);
+        const Verdict v = validate(value);
+        CHECK(v.why == "");
+    }
+}
+
+TEST_CASE("the Kafka value carries the event's data and envelope unchanged", "[store]") {
+    for (const auto& c : cases()) {
+        INFO(c.what);
+        const std::string record = record_of(c);
+        const auto message = to_kafka_message(record);
+        const auto value = parse(message.value);
+        const auto stored = parse(record.substr(0, record.find('\n')));
+        // `data` byte for byte as stored, last.
+        CHECK_THAT(message.value, Catch::EndsWith(",\"data\":" + encode_data(c.event) + "}"));
+        CHECK(value["type"] == stored["type"]);
+        CHECK(value["subject"] == stored["stream"]);
+        CHECK(value["stream"] == stored["stream"]);
+        CHECK(value["sequence"].GetUint64() == c.sequence);
+        CHECK(value["streamversion"].GetUint64() == c.stream_version);
+        CHECK(value["time"] == stored["occurred_at"]);
+        CHECK(value["requestid"] == stored["request_id"]);
+        CHECK(value["correlationid"] == stored["correlation_id"]);
+        CHECK(value.HasMember("actoruserid") == c.meta.actor.user_id.has_value());
+        CHECK(value.HasMember("actortokenid") == c.meta.actor.token_id.has_value());
+    }
+}
+
+// ---- the schema is as strict as the encoder ----
+
+// Checked on the schema itself as well as by validation: RapidJSON 1.1 treats a name listed in
+// `required` as a known property, so a field renamed in `properties` but not in `required` would
+// slip past `additionalProperties: false` in its validator (not in a conforming one).
+TEST_CASE("the schema has one data definition per event type that lists exactly its fields",
+          "[store]") {
+    check_definitions(std::make_index_sequence<std::variant_size_v<Event>>{});
+
+    const auto& branches = schema_json()["oneOf"];
+    REQUIRE(branches.IsArray());
+    CHECK(branches.Size() == std::variant_size_v<Event>);
+    CHECK(names_of(schema_json()["required"]) ==
+          std::set<std::string>(kEnvelopeRequired.begin(), kEnvelopeRequired.end()));
+}
+
+TEST_CASE("a Kafka value without one of its data fields is invalid", "[store]") {
+    for (const auto& c : cases()) {
+        const auto original = kafka_value(c);
+        for (const auto& field : original["data"].GetObject()) {
+            const std::string name = field.name.GetString();
+            if (std::holds_alternative<DealUpdated>(c.event) && name != "deal_id") {
+                continue;  // an unchanged field is left out: that is valid
+            }
+            INFO(c.what << ": without data." << name);
+            rapidjson::Document value;
+            value.CopyFrom(original, value.GetAllocator());
+            value["data"].RemoveMember(name.c_str());
+            CHECK_FALSE(validate(value).valid);
+        }
+    }
+}
+
+TEST_CASE("a Kafka value with a data field renamed is invalid", "[store]") {
+    for (const auto& c : cases()) {
+        const auto original = kafka_value(c);
+        for (const auto& field : original["data"].GetObject()) {
+            const std::string name = field.name.GetString();
+            INFO(c.what << ": data." << name << " renamed to data." << name << "s");
+            rapidjson::Document value;
+            value.CopyFrom(original, value.GetAllocator());
+            auto& a = value.GetAllocator();
+            rapidjson::Value moved(value["data"][name.c_str()], a);
+            value["data"].RemoveMember(name.c_str());
+            value["data"].AddMember(rapidjson::Value((name + "s").c_str(), a), moved, a);
+            CHECK_FALSE(validate(value).valid);
+        }
+    }
+}
+
+TEST_CASE("a Kafka value without one of its envelope attributes is invalid", "[store]") {
+    const auto original = kafka_value(cases().front());
+    for (const char* name : kEnvelopeRequired) {
+        INFO("without " << name);
+        rapidjson::Document value;
+        value.CopyFrom(original, value.GetAllocator());
+        REQUIRE(value.RemoveMember(name));
+        CHECK_FALSE(validate(value).valid);
+    }
+}
+
+TEST_CASE("a Kafka value with an unknown envelope attribute is invalid", "[store]") {
+    const std::string name = GENERATE("partitionkey", "stream_version", "actor", "dataschema");
+    INFO("with " << name);
+    auto value = kafka_value(cases().front());
+    auto& a = value.GetAllocator();
+    value.AddMember(rapidjson::Value(name.c_str(), a), rapidjson::Value("x", a), a);
+
+    const Verdict v = validate(value);
+
+    CHECK_FALSE(v.valid);
+    CHECK_THAT(v.why, Catch::StartsWith("keyword 'additionalProperties'"));
+}
+
+TEST_CASE("a Kafka value with an unknown or mismatched type name is invalid", "[store]") {
+    const Case trashed{"DealTrashed", DealTrashed{kDeal}};
+    const std::string type =
+        GENERATE("DealExploded", "dealtrashed", "DealCreated", "DealRestoredd", "");
+    INFO("type " << type);
+    auto value = kafka_value(trashed);
+    value["type"].SetString(type.c_str(), value.GetAllocator());
+
+    const Verdict v = validate(value);
+
+    CHECK_FALSE(v.valid);
+    CHECK_THAT(v.why, Catch::StartsWith("keyword 'oneOf'"));
+}
+
+TEST_CASE("a Kafka value with a malformed attribute or data value is invalid", "[store]") {
+    const Case created = cases().front();  // DealCreated, every field set
+    struct Mutation {
+        const char* what;
+        const char* pointer;
+        const char* json;
+    };
+    const auto m = GENERATE(
+        Mutation{"specversion 1.0.2", "/specversion", R"("1.0.2")"},
+        Mutation{"another source", "/source", R"("/elsewhere")"},
+        Mutation{"datacontenttype with a charset", "/datacontenttype",
+                 R"("application/json; charset=utf-8")"},
+        Mutation{"a time without microseconds", "/time", R"("2026-03-01T10:00:00Z")"},
+        Mutation{"a time with an offset", "/time", R"("2026-03-01T10:00:00.000000+00:00")"},
+        Mutation{"an upper-case hash", "/hash",
+                 R"("9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08")"},
+        Mutation{"a short previous hash", "/prevhash", R"("abc")"},
+        Mutation{"an id that is not a UUID", "/id", R"("42")"},
+        Mutation{"sequence 0", "/sequence", "0"},
+        Mutation{"sequence as a string", "/sequence", R"("17")"},
+        Mutation{"streamversion as a decimal", "/streamversion", "3.5"},
+        Mutation{"schema version 2 of DealCreated", "/schemaversion", "2"},
+        Mutation{"a null actor user id", "/actoruserid", "null"},
+        Mutation{"a deal event on a user stream", "/stream", R"("user-42")"},
+        Mutation{"a subject that is not a stream", "/subject", R"("deals")"},
+        Mutation{"a null request id", "/requestid", "null"},
+        Mutation{"data that is an array", "/data", "[]"},
+        Mutation{"deal_id as a string", "/data/deal_id", R"("42")"},
+        Mutation{"deal_id 0", "/data/deal_id", "0"},
+        Mutation{"an amount as a string", "/data/amount", R"("1250.5")"},
+        Mutation{"a date with a time", "/data/expected_close_date", R"("2026-04-30T00:00:00Z")"},
+        Mutation{"an unknown status", "/data/status", R"("pending")"},
+        Mutation{"a null name", "/data/name", "null"},
+        Mutation{"an unknown data field", "/data/probability", "50"});
+    INFO(m.what);
+    auto value = kafka_value(created);
+    rapidjson::Document replacement;
+    replacement.Parse(m.json);
+    REQUIRE_FALSE(replacement.HasParseError());
+    rapidjson::Value copy(replacement, value.GetAllocator());
+    rapidjson::Pointer(m.pointer).Set(value, copy, value.GetAllocator());
+
+    const Verdict v = validate(value);
+
+    INFO(to_text(value));
+    CHECK_FALSE(v.valid);
+}
+
+TEST_CASE("a DealUpdated change that is null, partial or has extra keys is invalid", "[store]") {
+    const Case updated = cases()[6];  // every field changed
+    REQUIRE(std::holds_alternative<DealUpdated>(updated.event));
+    struct Mutation {
+        const char* what;
+        const char* pointer;
+        const char* json;
+    };
+    const auto m = GENERATE(
+        Mutation{"an unchanged field written as null", "/data/swatch_color", "null"},
+        Mutation{"a change without old", "/data/name", R"({"new":"b"})"},
+        Mutation{"a change without new", "/data/amount", R"({"old":1})"},
+        Mutation{"a change with an extra key", "/data/lost_reason",
+                 R"({"old":"a","new":"b","at":"2026-01-01"})"},
+        Mutation{"a name changed to null", "/data/name", R"({"old":"a","new":null})"},
+        Mutation{"an amount changed to a string", "/data/amount", R"({"old":null,"new":"1"})"},
+        Mutation{"a plain new value instead of a change", "/data/expected_close_date",
+                 R"("2026-04-30")"});
+    INFO(m.what);
+    auto value = kafka_value(updated);
+    rapidjson::Document replacement;
+    replacement.Parse(m.json);
+    REQUIRE_FALSE(replacement.HasParseError());
+    rapidjson::Value copy(replacement, value.GetAllocator());
+    rapidjson::Pointer(m.pointer).Set(value, copy, value.GetAllocator());
+
+    CHECK_FALSE(validate(value).valid);
+}
+
+TEST_CASE("a refused value names the validator's keyword and where it failed", "[store]") {
+    auto value = kafka_value(cases().front());
+    value["data"].RemoveMember("lost_reason");
+
+    const Verdict v = validate(value);
+
+    CHECK_FALSE(v.valid);
+    CHECK_THAT(v.why, Catch::Contains("keyword 'oneOf' at document #"));
+    CHECK_THAT(v.why, Catch::Contains("data against #/definitions/DealCreated: keyword 'required'"));
+}
