@@ -23,6 +23,8 @@ struct Request {
     Headers headers;                                         ///< names lower-cased
     std::string body;
     std::string request_id;  ///< the client's X-Request-Id or a generated one
+    /// X-Correlation-Id when acceptable (printable ASCII, ≤ 200 bytes), else the request id.
+    std::string correlation_id;
 
     [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
     [[nodiscard]] std::optional<std::string> param(std::string_view name) const;

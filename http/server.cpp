@@ -72,6 +72,10 @@ Request to_request(bhttp::request<bhttp::string_body>&& in) {
     r.body = std::move(in.body());
     const auto client_id = r.header("x-request-id");
     r.request_id = client_id && acceptable_request_id(*client_id) ? *client_id : new_request_id();
+    // Goes into every event and on to Kafka: never bytes that are not printable ASCII.
+    const auto correlation = r.header("x-correlation-id");
+    r.correlation_id =
+        correlation && acceptable_request_id(*correlation) ? *correlation : r.request_id;
     return r;
 }
 

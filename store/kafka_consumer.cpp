@@ -17,6 +17,7 @@ std::string ConsumedMessage::header(std::string_view name) const {
 
 struct KafkaConsumer::Impl {
     rd_kafka_t* consumer = nullptr;
+    std::string topic;
     int partitions = 0;
 
     ~Impl() {
@@ -68,6 +69,7 @@ commands::Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options opt
         rd_kafka_conf_destroy(conf);
         return commands::bad_request(std::string("Kafka consumer: ") + error);
     }
+    impl->topic = options.topic;
     const auto deadline = std::chrono::steady_clock::now() + options.topic_timeout;
     while ((impl->partitions = impl->partition_count(options.topic)) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) {
@@ -94,6 +96,23 @@ KafkaConsumer::KafkaConsumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 KafkaConsumer::~KafkaConsumer() = default;
 
 int KafkaConsumer::partitions() const { return impl_->partitions; }
+
+commands::Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(
+    std::chrono::milliseconds timeout) {
+    std::vector<std::int64_t> out;
+    for (int p = 0; p < impl_->partitions; ++p) {
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        const auto err = rd_kafka_query_watermark_offsets(
+            impl_->consumer, impl_->topic.c_str(), p, &low, &high, static_cast<int>(timeout.count()));
+        if (err) {
+            return commands::unavailable(std::string("cannot read the end offsets: ") +
+                                         rd_kafka_err2str(err));
+        }
+        out.push_back(high);
+    }
+    return out;
+}
 
 commands::Result<std::optional<ConsumedMessage>> KafkaConsumer::poll(
     std::chrono::milliseconds timeout) {

@@ -45,6 +45,9 @@ public:
     KafkaConsumer& operator=(const KafkaConsumer&) = delete;
 
     int partitions() const;
+    /// Each partition's end offset (the offset the next message will get), asked of the
+    /// brokers: their sum is how many messages the topic has ever taken.
+    commands::Result<std::vector<std::int64_t>> end_offsets(std::chrono::milliseconds timeout);
     /// The next message, or nothing after `timeout`. Consumer errors other than reaching the
     /// end of a partition are returned as an error.
     commands::Result<std::optional<ConsumedMessage>> poll(std::chrono::milliseconds timeout);

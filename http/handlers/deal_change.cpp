@@ -65,7 +65,8 @@ events::EventMeta meta_of(const Call& call) {
         meta.actor.token_id = call.caller->token_id;
     }
     meta.request_id = call.request.request_id;
-    meta.correlation_id = call.request.header("x-correlation-id").value_or(call.request.request_id);
+    meta.correlation_id = call.request.correlation_id.empty() ? call.request.request_id
+                                                              : call.request.correlation_id;
     return meta;
 }
 

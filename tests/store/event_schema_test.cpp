@@ -7,9 +7,10 @@
 // consumers receive: update the schema and docs/events.md with it (or better, add a new schema
 // version rather than change an old one).
 
+// clang-format off
 #include "store/json.hpp"  // first: it sets RapidJSON's configuration macros
-
 #include <rapidjson/schema.h>
+// clang-format on
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -18,7 +19,7 @@
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -74,7 +75,7 @@ const rapidjson::SchemaDocument& schema() {
 /// A schema that is just one of the data definitions, to explain a refusal more precisely than
 /// the top-level `oneOf` can.
 std::unique_ptr<rapidjson::SchemaDocument> definition_schema(const std::string& name,
-                                                              rapidjson::Document& holder) {
+                                                             rapidjson::Document& holder) {
     holder.SetObject();
     auto& a = holder.GetAllocator();
     rapidjson::Value definitions(schema_json()["definitions"], a);
@@ -117,8 +118,8 @@ Verdict validate(const rapidjson::Document& value) {
         rapidjson::Document holder;
         const auto only = definition_schema(value["type"].GetString(), holder);
         const auto data_why = refusal(*only, value["data"]);
-        v.why += "; data against #/definitions/" + std::string(value["type"].GetString()) +
-                 ": " + (data_why.empty() ? "valid" : data_why);
+        v.why += "; data against #/definitions/" + std::string(value["type"].GetString()) + ": " +
+                 (data_why.empty() ? "valid" : data_why);
     }
     return v;
 }
@@ -173,8 +174,7 @@ std::vector<Case> cases() {
         Change<std::optional<Date>>{std::nullopt, Date::parse("2027-01-01")};
     all_changes_other_way.lost_reason =
         Change<std::optional<std::string>>{std::nullopt, "Chose a competitor"};
-    all_changes_other_way.swatch_color =
-        Change<std::optional<std::string>>{"#fff", std::nullopt};
+    all_changes_other_way.swatch_color = Change<std::optional<std::string>>{"#fff", std::nullopt};
 
     std::vector<Case> out{
         {"DealCreated, every field set",
@@ -190,17 +190,15 @@ std::vector<Case> cases() {
                      std::nullopt}},
         {"DealCreated, a negative amount with three decimals",
          DealCreated{kDeal, "x", PipelineId{1}, StageId{1}, Money::parse("-35.663"),
-                     Date::parse("2026-02-28"), DealStatus::kOpen, std::nullopt, std::nullopt,
-                     ""}},
-        {"DealCreated, the largest amount the API accepts",
+                     Date::parse("2026-02-28"), DealStatus::kOpen, std::nullopt, std::nullopt, ""}},
+        {"DealCreated, an amount with fifteen significant digits",
          DealCreated{kDeal, "x", PipelineId{1}, StageId{1}, Money::parse("999999999999.999"),
                      std::nullopt, DealStatus::kOpen, std::nullopt, std::nullopt, std::nullopt}},
-        {"DealCreated, by the system", DealCreated{kDeal, "x", PipelineId{1}, StageId{1}},
-         kSystem, 1, 1},
+        {"DealCreated, by the system", DealCreated{kDeal, "x", PipelineId{1}, StageId{1}}, kSystem,
+         1, 1},
         {"DealUpdated, every field changed (to values and to null)", all_changes},
         {"DealUpdated, every field changed (from null and to null)", all_changes_other_way},
-        {"DealUpdated, only the name changed",
-         DealUpdated{kDeal, Change<std::string>{"a", "b"}}},
+        {"DealUpdated, only the name changed", DealUpdated{kDeal, Change<std::string>{"a", "b"}}},
         {"DealUpdated, only the amount changed",
          DealUpdated{kDeal, std::nullopt, Change<std::optional<Money>>{std::nullopt, Money{1}}}},
         {"DealUpdated, only the expected close date changed",
@@ -230,8 +228,8 @@ std::vector<Case> cases() {
          PipelineCreated{PipelineId{1}, "Sales Pipeline", "default", true}, kSystem, 1, 1},
         {"PipelineCreated, without a flag",
          PipelineCreated{PipelineId{2}, "Partners", std::nullopt, false}},
-        {"StageCreated",
-         StageCreated{StageId{1}, PipelineId{1}, "Qualified To Buy", 100, 1}, kSystem, 2, 2},
+        {"StageCreated", StageCreated{StageId{1}, PipelineId{1}, "Qualified To Buy", 100, 1},
+         kSystem, 2, 2},
         {"UserCreated, seeing only own deals",
          UserCreated{UserId{3}, "José Núñez", "jose@example.com", false, true, DealsScope::kOwn},
          kSystem},
@@ -242,8 +240,7 @@ std::vector<Case> cases() {
     };
 
     // Envelope edge cases.
-    Case tricky_ids{"DealTrashed, with a correlation id that looks like JSON",
-                    DealTrashed{kDeal}};
+    Case tricky_ids{"DealTrashed, with a correlation id that looks like JSON", DealTrashed{kDeal}};
     tricky_ids.meta.correlation_id = R"(","data":{"deal_id":1},"x":"\)";
     tricky_ids.meta.request_id = R"(a"b\c)";
     out.push_back(tricky_ids);
@@ -277,7 +274,9 @@ std::string record_of(const Case& c) {
 }
 
 /// The Kafka value of `c`, parsed as a consumer parses it.
-rapidjson::Document kafka_value(const Case& c) { return parse(to_kafka_message(record_of(c)).value); }
+rapidjson::Document kafka_value(const Case& c) {
+    return parse(to_kafka_message(record_of(c)).value);
+}
 
 // ---- the field lists of the event structs ----
 
@@ -340,10 +339,9 @@ void check_definitions(std::index_sequence<I...>) {
 }
 
 const std::vector<const char*> kEnvelopeRequired{
-    "specversion", "id",           "source",        "type",          "subject",
-    "time",        "datacontenttype", "sequence",   "stream",        "streamversion",
-    "schemaversion", "requestid",  "correlationid", "prevhash",      "hash",
-    "data"};
+    "specversion",     "id",       "source", "type",          "subject",       "time",
+    "datacontenttype", "sequence", "stream", "streamversion", "schemaversion", "requestid",
+    "correlationid",   "prevhash", "hash",   "data"};
 
 }  // namespace
 
@@ -561,5 +559,6 @@ TEST_CASE("a refused value names the validator's keyword and where it failed", "
 
     CHECK_FALSE(v.valid);
     CHECK_THAT(v.why, Catch::Contains("keyword 'oneOf' at document #"));
-    CHECK_THAT(v.why, Catch::Contains("data against #/definitions/DealCreated: keyword 'required'"));
+    CHECK_THAT(v.why,
+               Catch::Contains("data against #/definitions/DealCreated: keyword 'required'"));
 }
