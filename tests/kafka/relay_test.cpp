@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -6,11 +8,43 @@
 #include "store/codec.hpp"
 #include "tests/kafka/kafka_fixture.hpp"
 
+// After kafka_fixture.hpp, which brings store/json.hpp and its RapidJSON settings.
+#include <rapidjson/schema.h>
+
 using namespace deals;
 using namespace deals::kafka_test;
 using deals::testing::TempDir;
 
 namespace {
+
+/// docs/events.schema.json (tests/kafka/ -> ../../docs), compiled once.
+const rapidjson::SchemaDocument& event_schema() {
+    static const json::Document doc = [] {
+        const auto path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
+                          "docs" / "events.schema.json";
+        std::ifstream in(path, std::ios::binary);
+        REQUIRE(in.good());
+        const std::string text{std::istreambuf_iterator<char>(in), {}};
+        json::Document d;
+        d.Parse(text.data(), text.size());
+        REQUIRE_FALSE(d.HasParseError());
+        return d;
+    }();
+    static const rapidjson::SchemaDocument schema(doc);
+    return schema;
+}
+
+/// Empty when `value` matches docs/events.schema.json, else the refused keyword and where.
+std::string schema_refusal(const json::Document& value) {
+    rapidjson::SchemaValidator validator(event_schema());
+    if (value.Accept(validator)) {
+        return {};
+    }
+    rapidjson::StringBuffer where;
+    validator.GetInvalidDocumentPointer().StringifyUriFragment(where);
+    return std::string("keyword '") + validator.GetInvalidSchemaKeyword() + "' at " +
+           where.GetString();
+}
 
 /// Creates `deals` deals and renames each `renames` times, from `threads` writers at once.
 void write_deals(store::Store& s, int first_id, int deals, int renames, int threads = 4) {
@@ -89,6 +123,7 @@ TEST_CASE("every committed event reaches the topic with the contract's envelope 
         CHECK(r.message.header("ce_id") == stored.id);
         CHECK(r.message.header("ce_type") == r.text("type"));
         CHECK(r.message.header("content-type") == store::kCloudEventsContentType);
+        CHECK(schema_refusal(v) == "");
     }
     check_per_stream_order(received);
 }
