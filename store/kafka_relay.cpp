@@ -330,30 +330,32 @@ struct KafkaRelay::Impl {
         return false;
     }
 
-    /// Produces what the log holds after `next`, within the in-flight limit.
-    void produce_available(events::Sequence upto) {
+    /// Produces what the log holds after `next`, within the in-flight limit. False when
+    /// librdkafka's queue was full (wait for acknowledgements before trying again).
+    bool produce_available(events::Sequence upto) {
         while (next <= upto) {
             std::size_t room;
             {
                 std::lock_guard lock(mutex);
                 if (stopping || failed || in_flight >= options.max_in_flight) {
-                    return;
+                    return true;
                 }
                 room = options.max_in_flight - in_flight;
             }
             const auto want = std::min<std::size_t>({kReadChunk, room, upto - next + 1});
             const auto records = store.log().read_records(next, want);
             if (records.empty()) {
-                return;
+                return true;
             }
             for (const auto& record : records) {
                 const KafkaMessage message = to_kafka_message(record);
                 if (!produce(message)) {
-                    return;  // full or failed: the loop comes back after acknowledgements
+                    return false;  // full (or failed, which the loop sees)
                 }
                 next = message.sequence + 1;
             }
         }
+        return true;
     }
 
     void run() {
@@ -404,9 +406,13 @@ struct KafkaRelay::Impl {
             if (can_produce) {
                 const auto upto = head;
                 lock.unlock();
-                produce_available(upto);
+                const bool room_left = produce_available(upto);
                 keep_position(false);
                 lock.lock();
+                if (!room_left) {
+                    // librdkafka's queue is full: an acknowledgement makes room.
+                    changed.wait_for(lock, std::chrono::milliseconds(10));
+                }
                 continue;
             }
             if (!failed && in_flight == 0 && published == head) {

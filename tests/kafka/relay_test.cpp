@@ -278,3 +278,26 @@ TEST_CASE("an unreachable cluster at start blocks nothing and is reported", "[ka
     CHECK(relay->stats().lag_events == s->log().head_sequence());
     CHECK(eventually([&] { return log.contains("kafka: unreachable"); }, 15s));
 }
+
+TEST_CASE("while Kafka is down the relay holds at most its in-flight limit and then catches up",
+          "[kafka]") {
+    TempDir dir;
+    auto s = open_store(dir.path());
+    auto broker = start_broker();
+    auto started = store::KafkaRelay::start(
+        *s, {.brokers = broker->bootstrap(), .fresh_broker = true, .max_in_flight = 50});
+    REQUIRE(started.has_value());
+    auto& relay = *started;
+    REQUIRE(relay->wait_published(s->log().head_sequence(), 20s));
+    broker->set_down(true);
+    write_deals(*s, 1, 100, 4);
+    const auto head = s->log().head_sequence();
+    CHECK(eventually([&] { return relay->stats().in_flight == 50; }));
+    CHECK(relay->stats().in_flight <= 50);
+    broker->set_down(false);
+    REQUIRE(relay->wait_published(head, 30s));
+    CHECK(relay->stats().in_flight == 0);
+    const auto received = consume(broker->bootstrap(), head);
+    CHECK(missing(received, head).empty());
+    check_per_stream_order(received);
+}
