@@ -46,8 +46,8 @@ commands::Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::start(Options 
     }
     impl->bootstrap = rd_kafka_mock_cluster_bootstraps(impl->cluster);
     if (!options.topic.empty()) {
-        const auto err = rd_kafka_mock_topic_create(impl->cluster, options.topic.c_str(),
-                                                    options.partitions, 1);
+        const auto err =
+            rd_kafka_mock_topic_create(impl->cluster, options.topic.c_str(), options.partitions, 1);
         if (err) {
             return commands::unavailable("cannot create topic " + options.topic + ": " +
                                          rd_kafka_err2str(err));

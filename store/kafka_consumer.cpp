@@ -55,7 +55,8 @@ commands::Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options opt
         {"enable.partition.eof", "false"},
         {"log_level", "3"},
     };
-    for (const KafkaConfig* settings : {&defaults, static_cast<const KafkaConfig*>(&options.config)}) {
+    for (const KafkaConfig* settings :
+         {&defaults, static_cast<const KafkaConfig*>(&options.config)}) {
         for (const auto& [key, value] : *settings) {
             if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
                 RD_KAFKA_CONF_OK) {
@@ -103,8 +104,9 @@ commands::Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(
     for (int p = 0; p < impl_->partitions; ++p) {
         std::int64_t low = 0;
         std::int64_t high = 0;
-        const auto err = rd_kafka_query_watermark_offsets(
-            impl_->consumer, impl_->topic.c_str(), p, &low, &high, static_cast<int>(timeout.count()));
+        const auto err =
+            rd_kafka_query_watermark_offsets(impl_->consumer, impl_->topic.c_str(), p, &low, &high,
+                                             static_cast<int>(timeout.count()));
         if (err) {
             return commands::unavailable(std::string("cannot read the end offsets: ") +
                                          rd_kafka_err2str(err));

@@ -216,8 +216,8 @@ struct KafkaRelay::Impl {
         unreachable_since = Clock::now();
         const auto waiting = head - published;
         lock.unlock();
-        say("kafka: unreachable (" + reason + "); API writes continue, " +
-            std::to_string(waiting) + " events wait in the log");
+        say("kafka: unreachable (" + reason + "); API writes continue, " + std::to_string(waiting) +
+            " events wait in the log");
         lock.lock();
     }
 
@@ -226,8 +226,7 @@ struct KafkaRelay::Impl {
             return;
         }
         said_unreachable = false;
-        const double down =
-            std::chrono::duration<double>(Clock::now() - unreachable_since).count();
+        const double down = std::chrono::duration<double>(Clock::now() - unreachable_since).count();
         const auto from = published + 1;
         lock.unlock();
         say("kafka: reachable again after " + format_seconds(down) +
@@ -311,8 +310,8 @@ struct KafkaRelay::Impl {
             RD_KAFKA_V_KEY(const_cast<char*>(message.key.data()), message.key.size()),
             RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
             RD_KAFKA_V_HEADERS(headers),
-            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(
-                static_cast<std::uintptr_t>(message.sequence))),
+            RD_KAFKA_V_OPAQUE(
+                reinterpret_cast<void*>(static_cast<std::uintptr_t>(message.sequence))),
             RD_KAFKA_V_END);
         if (!err) {
             return true;
@@ -547,8 +546,7 @@ RelayStats KafkaRelay::stats() const {
 bool KafkaRelay::wait_published(events::Sequence sequence,
                                 std::chrono::milliseconds timeout) const {
     std::unique_lock lock(impl_->mutex);
-    return impl_->changed.wait_for(lock, timeout,
-                                   [&] { return impl_->published >= sequence; });
+    return impl_->changed.wait_for(lock, timeout, [&] { return impl_->published >= sequence; });
 }
 
 }  // namespace deals::store

@@ -64,8 +64,7 @@ struct RelayStats {
 class KafkaRelay {
 public:
     /// Checks the settings (bad `--kafka-config` keys fail here) and starts following the log.
-    static commands::Result<std::unique_ptr<KafkaRelay>> start(Store& store,
-                                                               RelayOptions options);
+    static commands::Result<std::unique_ptr<KafkaRelay>> start(Store& store, RelayOptions options);
     ~KafkaRelay();
     KafkaRelay(const KafkaRelay&) = delete;
     KafkaRelay& operator=(const KafkaRelay&) = delete;

@@ -10,6 +10,7 @@
 #include "store/codec.hpp"
 #include "store/sha256.hpp"
 #include "store/store.hpp"
+#include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -18,30 +19,10 @@ using namespace deals;
 using deals::testing::HttpClient;
 using deals::testing::Process;
 using deals::testing::TempDir;
+using deals::testing::e2e::admin_token;
+using deals::testing::e2e::run_dealsctl;
 
 namespace {
-
-std::string run_dealsctl(const std::string& dir, std::vector<std::string> args, int& status) {
-    std::vector<std::string> argv{DEALS_DEALSCTL, "--data-dir", dir};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Process p(argv);
-    std::string line = p.wait_for_line("");
-    status = p.wait();
-    return line;
-}
-
-std::string admin_token(const std::string& dir) {
-    int status = 0;
-    run_dealsctl(
-        dir, {"user", "add", "--name", "Admin", "--email", "admin@example.com", "--super-admin"},
-        status);
-    REQUIRE(status == 0);
-    const std::string token =
-        run_dealsctl(dir, {"token", "issue", "--user", "admin@example.com"}, status);
-    REQUIRE(status == 0);
-    REQUIRE(token.find('|') != std::string::npos);
-    return token;
-}
 
 struct Server {
     std::unique_ptr<Process> process;

@@ -18,6 +18,7 @@
 
 #include "store/json.hpp"
 #include "store/kafka_consumer.hpp"
+#include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -27,34 +28,14 @@ using namespace std::chrono_literals;
 using deals::testing::HttpClient;
 using deals::testing::Process;
 using deals::testing::TempDir;
+using deals::testing::e2e::admin_token;
+using deals::testing::e2e::run_dealsctl;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kTopic = "deals.events";
-
-std::string run_dealsctl(const std::string& dir, std::vector<std::string> args, int& status) {
-    std::vector<std::string> argv{DEALS_DEALSCTL, "--data-dir", dir};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Process p(argv);
-    std::string line = p.wait_for_line("");
-    status = p.wait();
-    return line;
-}
-
-std::string admin_token(const std::string& dir) {
-    int status = 0;
-    run_dealsctl(
-        dir, {"user", "add", "--name", "Admin", "--email", "admin@example.com", "--super-admin"},
-        status);
-    REQUIRE(status == 0);
-    std::string token = run_dealsctl(
-        dir, {"token", "issue", "--user", "admin@example.com", "--name", "e2e"}, status);
-    REQUIRE(status == 0);
-    REQUIRE(token.find('|') != std::string::npos);
-    return token;
-}
 
 /// Lines of a child's standard output up to the first containing `until` (included), or up to
 /// the end of its output when `until` is empty.

@@ -27,7 +27,10 @@ TEST_CASE("the events of a request carry its X-Correlation-Id only when it is pr
 
     // A byte that is not UTF-8 would make the stored envelope and the Kafka value invalid.
     created = client.request("POST", "/api/deals", R"({"name":"Untraced","stage_id":1})",
-                             {{"X-Correlation-Id", "bad\xff" "byte"}, {"X-Request-Id", "req-7"}});
+                             {{"X-Correlation-Id",
+                               "bad\xff"
+                               "byte"},
+                              {"X-Request-Id", "req-7"}});
     REQUIRE(created.status == 201);
     head = server.store().log().head_sequence();
     event = server.store().log().read_range(head, head, 1);

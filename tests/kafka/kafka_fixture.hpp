@@ -90,8 +90,8 @@ inline events::AppendOutcome rename_deal(store::Store& s, std::int64_t id,
                                          events::StreamVersion version) {
     events::DealUpdated updated;
     updated.deal_id = events::DealId{id};
-    updated.name = events::Change<std::string>{"old", "Deal " + std::to_string(id) + " v" +
-                                                          std::to_string(version + 1)};
+    updated.name = events::Change<std::string>{
+        "old", "Deal " + std::to_string(id) + " v" + std::to_string(version + 1)};
     events::AppendRequest request{"deal-" + std::to_string(id),
                                   events::ExpectedVersion::exactly(version),
                                   {updated},

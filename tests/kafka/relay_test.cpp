@@ -20,8 +20,9 @@ namespace {
 /// docs/events.schema.json (tests/kafka/ -> ../../docs), compiled once.
 const rapidjson::SchemaDocument& event_schema() {
     static const json::Document doc = [] {
-        const auto path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-                          "docs" / "events.schema.json";
+        const auto path =
+            std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" /
+            "events.schema.json";
         std::ifstream in(path, std::ios::binary);
         REQUIRE(in.good());
         const std::string text{std::istreambuf_iterator<char>(in), {}};
@@ -176,8 +177,7 @@ TEST_CASE("writes keep succeeding while Kafka is down, and the topic catches up 
     check_per_stream_order(received);
 }
 
-TEST_CASE("produce requests the broker refuses are retried without loss or reordering",
-          "[kafka]") {
+TEST_CASE("produce requests the broker refuses are retried without loss or reordering", "[kafka]") {
     TempDir dir;
     auto s = open_store(dir.path());
     auto broker = start_broker();

@@ -80,9 +80,8 @@ int lag(const std::string& dealsd, const std::string& dealsctl, int rate, int se
 
     // A consumer that asks for new messages every 5 ms at most (librdkafka's default lets a
     // fetch wait up to 500 ms for data, which would measure the consumer, not the relay).
-    auto consumer = store::KafkaConsumer::open({.brokers = bootstrap,
-                                                .from_beginning = true,
-                                                .config = {{"fetch.wait.max.ms", "5"}}});
+    auto consumer = store::KafkaConsumer::open(
+        {.brokers = bootstrap, .from_beginning = true, .config = {{"fetch.wait.max.ms", "5"}}});
     if (!consumer) {
         std::cerr << "error: " << consumer.error().message << std::endl;
         return 1;
@@ -112,7 +111,8 @@ int lag(const std::string& dealsd, const std::string& dealsctl, int rate, int se
                 ++received;
                 continue;
             }
-            if (load_done && (received >= created || Clock::now() - idle_since > std::chrono::seconds(10))) {
+            if (load_done &&
+                (received >= created || Clock::now() - idle_since > std::chrono::seconds(10))) {
                 return;
             }
         }
@@ -139,10 +139,9 @@ int lag(const std::string& dealsd, const std::string& dealsctl, int rate, int se
                 std::this_thread::sleep_until(due);  // pacing the load, not synchronisation
                 worst = std::max(
                     worst, std::chrono::duration<double, std::milli>(Clock::now() - due).count());
-                const auto r = client.post("/api/deals", "{\"name\":\"Lag deal " +
-                                                             std::to_string(c) + "-" +
-                                                             std::to_string(k) +
-                                                             "\",\"stage_id\":1}");
+                const auto r =
+                    client.post("/api/deals", "{\"name\":\"Lag deal " + std::to_string(c) + "-" +
+                                                  std::to_string(k) + "\",\"stage_id\":1}");
                 ++sent;
                 if (r.status == 201) {
                     ++created;
@@ -167,16 +166,18 @@ int lag(const std::string& dealsd, const std::string& dealsctl, int rate, int se
     broker.wait();
 
     const double achieved = static_cast<double>(created) / elapsed;
-    std::printf("lag: target %d creates/s for %d s, achieved %.0f creates/s (%ld created, %ld "
-                "failed), most behind schedule %.1f ms\n",
-                rate, seconds, achieved, created.load(), failed.load(),
-                late_ms.empty() ? 0.0 : *std::max_element(late_ms.begin(), late_ms.end()));
+    std::printf(
+        "lag: target %d creates/s for %d s, achieved %.0f creates/s (%ld created, %ld "
+        "failed), most behind schedule %.1f ms\n",
+        rate, seconds, achieved, created.load(), failed.load(),
+        late_ms.empty() ? 0.0 : *std::max_element(late_ms.begin(), late_ms.end()));
     std::vector<double> sorted = lags_ms;
     std::sort(sorted.begin(), sorted.end());
-    std::printf("lag: %zu DealCreated consumed; commit -> consumer p50 %.2f ms, p90 %.2f ms, "
-                "p99 %.2f ms, max %.2f ms\n",
-                sorted.size(), percentile(sorted, 50), percentile(sorted, 90),
-                percentile(sorted, 99), sorted.empty() ? 0.0 : sorted.back());
+    std::printf(
+        "lag: %zu DealCreated consumed; commit -> consumer p50 %.2f ms, p90 %.2f ms, "
+        "p99 %.2f ms, max %.2f ms\n",
+        sorted.size(), percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
+        sorted.empty() ? 0.0 : sorted.back());
     return received == created ? 0 : 1;
 }
 
@@ -234,7 +235,8 @@ int replay(long count) {
     const auto head = s.log().head_sequence();
     const auto relay_start = Clock::now();
     auto relay = store::KafkaRelay::start(
-        s, {.brokers = (*broker)->bootstrap(), .fresh_broker = true,
+        s, {.brokers = (*broker)->bootstrap(),
+            .fresh_broker = true,
             .log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }});
     if (!relay) {
         std::cerr << "error: " << relay.error().message << std::endl;
@@ -249,10 +251,10 @@ int replay(long count) {
                          std::chrono::duration<double>(Clock::now() - relay_start).count());
     }
     const double publish = std::chrono::duration<double>(Clock::now() - relay_start).count();
-    std::printf("replay: %llu events published (acknowledged by the broker) in %.2f s: %.0f "
-                "events/s, including connecting\n",
-                static_cast<unsigned long long>(head), publish,
-                static_cast<double>(head) / publish);
+    std::printf(
+        "replay: %llu events published (acknowledged by the broker) in %.2f s: %.0f "
+        "events/s, including connecting\n",
+        static_cast<unsigned long long>(head), publish, static_cast<double>(head) / publish);
     (*relay)->stop();
     // The embedded broker keeps only the newest 5 MiB per partition (librdkafka's mock
     // cluster), so a consumer cannot read a million events back; the partitions' end offsets
