@@ -22,6 +22,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadChunk = 1000;
+// Each message carries its sequence number as librdkafka's per-message opaque pointer.
+static_assert(sizeof(std::uintptr_t) >= sizeof(events::Sequence));
 constexpr std::chrono::milliseconds kFirstBackoff{250};
 constexpr std::chrono::milliseconds kMaxBackoff{30'000};
 
@@ -63,6 +65,9 @@ struct KafkaRelay::Impl {
     rd_kafka_resp_err_t last_said_error = RD_KAFKA_RESP_ERR_NO_ERROR;
     Clock::time_point last_said_at{};
     bool verbose = false;  // `debug` is set: pass librdkafka's log through
+    bool stalled = false;  // follow() failed; retried every 30 s
+    Clock::time_point last_probe{};
+    std::uint64_t observer = 0;  // the Store's token for our commit observer
 
     // Owned by the relay thread.
     events::Sequence next = 1;
@@ -89,6 +94,9 @@ struct KafkaRelay::Impl {
             rd_kafka_conf_destroy(conf);
             return error;
         }
+        // librdkafka's log lines go to the main queue, served by the poller thread, rather
+        // than being written from its broker threads.
+        rd_kafka_set_log_queue(producer, nullptr);
         return {};
     }
 
@@ -103,10 +111,31 @@ struct KafkaRelay::Impl {
         stop_poller();
         rd_kafka_destroy(producer);
         producer = nullptr;
-        if (const auto error = create_producer(); !error.empty()) {
-            throw std::runtime_error("cannot start a new Kafka producer: " + error);
+        for (auto wait = kFirstBackoff; !stop_requested(); wait = std::min(wait * 2, kMaxBackoff)) {
+            if (const auto error = create_producer(); error.empty()) {
+                break;
+            } else {
+                note_error("cannot start a new Kafka producer: " + error);
+            }
+            std::unique_lock lock(mutex);
+            changed.wait_for(lock, wait, [this] { return stopping; });
         }
-        start_poller();
+        if (producer) {
+            start_poller();
+        }
+    }
+
+    bool stop_requested() const {
+        std::lock_guard lock(mutex);
+        return stopping;
+    }
+
+    void note_error(const std::string& error) {
+        {
+            std::lock_guard lock(mutex);
+            last_error = error;
+        }
+        say("kafka: " + error);
     }
 
     void say(const std::string& line) const {
@@ -124,9 +153,9 @@ struct KafkaRelay::Impl {
     }
 
     static void on_error_cb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
-        const bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
+        (void)rk;
         static_cast<Impl*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason,
-                                             fatal && rd_kafka_fatal_error(rk, nullptr, 0));
+                                             err == RD_KAFKA_RESP_ERR__FATAL);
     }
 
     void acknowledge(const rd_kafka_message_t* m) {
@@ -182,9 +211,11 @@ struct KafkaRelay::Impl {
             failed = true;
             ++delivery_errors;
         }
-        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
-            err == RD_KAFKA_RESP_ERR__RESOLVE) {
+        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
             mark_unreachable(lock, reason);
+        } else if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__RESOLVE) {
+            // One broker's connection: librdkafka reconnects; all of them down is reported
+            // separately (ALL_BROKERS_DOWN).
         } else if (fatal || err != last_said_error ||
                    Clock::now() - last_said_at > std::chrono::seconds(30)) {
             // Anything else (authentication, TLS, authorization) once, then every 30 s.
@@ -226,6 +257,7 @@ struct KafkaRelay::Impl {
             return;
         }
         said_unreachable = false;
+        last_error.clear();
         const double down = std::chrono::duration<double>(Clock::now() - unreachable_since).count();
         const auto from = published + 1;
         lock.unlock();
@@ -357,15 +389,47 @@ struct KafkaRelay::Impl {
         return true;
     }
 
+    /// Follows the log until stopped. What stops `follow` (a corrupt record or position) is
+    /// reported as `stalled`, and retried every 30 s: the relay never ends silently.
     void run() {
-        try {
-            follow();
-        } catch (const std::exception& e) {
-            {
-                std::lock_guard lock(mutex);
+        while (!stop_requested()) {
+            try {
+                follow();
+                return;
+            } catch (const std::exception& e) {
+                std::unique_lock lock(mutex);
+                stalled = true;
                 last_error = e.what();
+                lock.unlock();
+                say(std::string("kafka: relay stalled: ") + e.what() + "; retrying in 30 s");
+                lock.lock();
+                changed.wait_for(lock, kMaxBackoff, [this] { return stopping; });
+                // Start over from the kept position once what is in flight has come back.
+                changed.wait_for(lock, kMaxBackoff, [this] { return stopping || in_flight == 0; });
+                acknowledged_ahead.clear();
+                failed = false;
             }
-            say(std::string("kafka: relay stopped: ") + e.what());
+        }
+    }
+
+    /// While Kafka looks unreachable and nothing is being acknowledged, asks for metadata once
+    /// a second, so that reachability (and /healthz) recovers without waiting for a write.
+    void probe_if_unreachable(std::unique_lock<std::mutex>& lock) {
+        if (reachable || Clock::now() - last_probe < std::chrono::seconds(1)) {
+            return;
+        }
+        last_probe = Clock::now();
+        lock.unlock();
+        const rd_kafka_metadata_t* metadata = nullptr;
+        const bool answered =
+            rd_kafka_metadata(producer, 0, nullptr, &metadata, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (answered) {
+            rd_kafka_metadata_destroy(metadata);
+        }
+        lock.lock();
+        if (answered && !reachable) {
+            reachable = true;
+            announce_recovery(lock);
         }
     }
 
@@ -375,18 +439,26 @@ struct KafkaRelay::Impl {
         }
         const auto start_at =
             options.fresh_broker ? 0 : store.relay_position(cluster_id, options.topic);
+        const auto log_head = store.log().head_sequence();
         {
             std::lock_guard lock(mutex);
             published = start_at;
-            head = std::max(head, store.log().head_sequence());
+            head = std::max(head, log_head);
             kept = start_at;
+            stalled = false;
+            acknowledged_ahead.clear();
+            changed.notify_all();
         }
         next = start_at + 1;
         say("kafka: cluster " + cluster_id + ", topic " + options.topic +
             ", publishing from sequence " + std::to_string(next));
         auto backoff = kFirstBackoff;
+        events::Sequence went_back_at = 0;
         std::unique_lock lock(mutex);
         while (!stopping) {
+            if (backoff > kFirstBackoff && published > went_back_at) {
+                backoff = kFirstBackoff;  // past the failure: the next one starts short again
+            }
             if (failed && in_flight == 0) {
                 // Back to the contiguous position: what follows it may be sent twice, never
                 // skipped. Wait first, so that a refusing cluster is not hammered.
@@ -399,6 +471,7 @@ struct KafkaRelay::Impl {
                 failed = false;
                 acknowledged_ahead.clear();
                 next = published + 1;
+                went_back_at = published;
                 continue;
             }
             const bool can_produce = !failed && next <= head && in_flight < options.max_in_flight;
@@ -414,13 +487,15 @@ struct KafkaRelay::Impl {
                 }
                 continue;
             }
-            if (!failed && in_flight == 0 && published == head) {
-                backoff = kFirstBackoff;
-            }
             changed.wait_for(lock, options.position_interval);
+            probe_if_unreachable(lock);
             lock.unlock();
             keep_position(false);
+            // The observer tells of every commit; reading the head too costs little and
+            // covers any notification that went astray.
+            const auto log_head = store.log().head_sequence();
             lock.lock();
+            head = std::max(head, log_head);
         }
     }
 };
@@ -462,6 +537,7 @@ commands::Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store,
     rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
     rd_kafka_conf_set_error_cb(conf, &Impl::on_error_cb);
     rd_kafka_conf_set_log_cb(conf, &Impl::on_log);
+    rd_kafka_conf_set(conf, "log.queue", "true", error, sizeof error);
     for (const auto& [key, value] : o.config) {
         impl->verbose = impl->verbose || key == "debug";
     }
@@ -473,7 +549,7 @@ commands::Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store,
     impl->head = store.log().head_sequence();
     impl->start_poller();
     Impl* raw = impl.get();
-    store.on_committed([raw](events::Sequence head) {
+    impl->observer = store.add_commit_observer([raw](events::Sequence head) {
         std::lock_guard lock(raw->mutex);
         raw->head = std::max(raw->head, head);
         raw->changed.notify_all();
@@ -497,7 +573,7 @@ void KafkaRelay::stop(std::chrono::milliseconds grace) {
         i.stopping = true;
         i.changed.notify_all();
     }
-    i.store.on_committed({});
+    i.store.remove_commit_observer(i.observer);
     if (i.thread.joinable()) {
         i.thread.join();
     }
@@ -508,6 +584,9 @@ void KafkaRelay::stop(std::chrono::milliseconds grace) {
         }
         rd_kafka_purge(i.producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_flush(i.producer, 1000);  // delivers the purge reports
+        if (!i.cluster_id.empty()) {
+            i.keep_position(true);  // acknowledgements that came with the last flush
+        }
     }
     i.stop_poller();
     const auto s = stats();
@@ -530,14 +609,23 @@ RelayStats KafkaRelay::stats() const {
         s.delivery_errors = i.delivery_errors;
         s.republished_runs = i.republished_runs;
         s.last_error = i.last_error;
+        s.state = i.stopped                                     ? "stopped"
+                  : i.stalled                                   ? "stalled"
+                  : i.cluster_id.empty() && !i.said_unreachable ? "connecting"
+                  : !i.reachable                                ? "unreachable"
+                                                                : "publishing";
     }
     s.lag_events = s.head > s.published ? s.head - s.published : 0;
     if (s.lag_events > 0) {
         const auto record = i.store.log().read_record(s.published + 1);
-        if (!record.empty()) {
-            const auto oldest = to_kafka_message(record).occurred_at;
-            s.lag_seconds =
-                std::max(0.0, static_cast<double>(i.options.clock().micros - oldest.micros) / 1e6);
+        try {
+            if (!record.empty()) {
+                const auto oldest = to_kafka_message(record).occurred_at;
+                s.lag_seconds = std::max(
+                    0.0, static_cast<double>(i.options.clock().micros - oldest.micros) / 1e6);
+            }
+        } catch (const std::exception&) {
+            // A corrupt record: the relay reports it (stalled); the age is unknown.
         }
     }
     return s;

@@ -38,6 +38,8 @@ struct RelayOptions {
 /// What the relay has done, for /healthz, /metrics and tests.
 struct RelayStats {
     std::string topic;
+    /// connecting | publishing | unreachable | stalled (cannot go on; see last_error) | stopped
+    std::string state;
     std::string cluster_id;              ///< empty until the cluster answered once
     bool reachable = false;              ///< as far as the last attempt showed
     events::Sequence published = 0;      ///< every event up to here is acknowledged by Kafka

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "commands/directory_commands.hpp"
@@ -29,7 +30,8 @@ struct Store::Impl {
     bool closing = false;
     std::thread checkpointer;
     std::mutex observer_mutex;
-    std::function<void(events::Sequence)> observer;
+    std::map<std::uint64_t, std::function<void(events::Sequence)>> observers;
+    std::uint64_t last_observer = 0;
 };
 
 namespace {
@@ -188,14 +190,23 @@ void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
         }
     }
     std::lock_guard guard(impl_->observer_mutex);
-    if (impl_->observer && !events.empty()) {
-        impl_->observer(events.back().sequence);
+    if (!events.empty()) {
+        for (const auto& [token, observer] : impl_->observers) {
+            observer(events.back().sequence);
+        }
     }
 }
 
-void Store::on_committed(std::function<void(events::Sequence)> observer) {
+std::uint64_t Store::add_commit_observer(std::function<void(events::Sequence)> observer) {
     std::lock_guard guard(impl_->observer_mutex);
-    impl_->observer = std::move(observer);
+    const auto token = ++impl_->last_observer;
+    impl_->observers.emplace(token, std::move(observer));
+    return token;
+}
+
+void Store::remove_commit_observer(std::uint64_t token) {
+    std::lock_guard guard(impl_->observer_mutex);
+    impl_->observers.erase(token);
 }
 
 events::Sequence Store::relay_position(std::string_view cluster_id, std::string_view topic) const {

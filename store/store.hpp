@@ -65,10 +65,12 @@ public:
     events::UserId allocate_user_id() { return events::UserId{++next_user_}; }
     events::TokenId allocate_token_id() { return events::TokenId{++next_token_}; }
 
-    /// Called on the writer thread after each durable batch is applied, with the new head
-    /// sequence. Must be quick and must not append. An empty function removes it; once this
-    /// returns, the previous one is no longer running.
-    void on_committed(std::function<void(events::Sequence head)> observer);
+    /// Adds `observer`, called on the writer thread after each durable batch is applied, with
+    /// the new head sequence. It must be quick and must not append. Returns a token for
+    /// `remove_commit_observer`.
+    std::uint64_t add_commit_observer(std::function<void(events::Sequence head)> observer);
+    /// Removes one observer; once this returns it is no longer running.
+    void remove_commit_observer(std::uint64_t token);
 
     /// The position the Kafka relay reached on one cluster and topic (0 when none is kept).
     events::Sequence relay_position(std::string_view cluster_id, std::string_view topic) const;

@@ -24,6 +24,8 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
         w.String(app.kafka_bootstrap);
         w.Key("topic");
         w.String(k.topic);
+        w.Key("state");
+        w.String(k.state);
         w.Key("cluster_id");
         w.String(k.cluster_id);
         w.Key("reachable");
