@@ -29,6 +29,8 @@ Error not_found(std::string_view model, std::string_view id) {
 
 Error conflict(std::string message) { return {ErrorCode::kConflict, std::move(message), {}}; }
 
+Error forbidden(std::string message) { return {ErrorCode::kForbidden, std::move(message), {}}; }
+
 Error precondition_failed(std::string message) {
     return {ErrorCode::kPreconditionFailed, std::move(message), {}};
 }

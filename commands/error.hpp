@@ -53,6 +53,7 @@ struct ErrorException : std::exception {
 Error bad_request(std::string message);
 Error not_found(std::string_view model, std::string_view id);
 Error conflict(std::string message);
+Error forbidden(std::string message);
 Error precondition_failed(std::string message);
 Error unavailable(std::string detail);
 Error internal(std::string detail);

@@ -63,7 +63,13 @@ struct StreamOf {
     std::string operator()(const UserCreated& e) const { return "user-" + e.user_id.str(); }
     std::string operator()(const TokenIssued& e) const { return "token-" + e.token_id.str(); }
     std::string operator()(const TokenRevoked& e) const { return "token-" + e.token_id.str(); }
+    template <class E>
+        requires requires(const E& e) { e.product_id; }
+    std::string operator()(const E& e) const {
+        return "product-" + e.product_id.str();
+    }
     template <class DealEvent>
+        requires requires(const DealEvent& e) { e.deal_id; }
     std::string operator()(const DealEvent& e) const {
         return deal_stream(e.deal_id);
     }

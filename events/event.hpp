@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "events/billable_events.hpp"
 #include "events/deal_events.hpp"
 #include "events/directory_events.hpp"
 
@@ -14,7 +15,9 @@ namespace deals::events {
 /// Every event the service records. Append new types at the end; never reorder or remove.
 using Event = std::variant<DealCreated, DealUpdated, StageChanged, OwnerAssigned, StatusChanged,
                            DealTrashed, DealRestored, DealPurged, PipelineCreated, StageCreated,
-                           UserCreated, TokenIssued, TokenRevoked>;
+                           UserCreated, TokenIssued, TokenRevoked, ProductAdded, ProductUpdated,
+                           ProductRemoved, TaxTypeChanged, CatalogProductCreated,
+                           CatalogProductUpdated, CatalogProductTrashed, CatalogProductRestored>;
 
 /// The wire name of an event (`DealCreated`).
 std::string_view type_name(const Event& event);
@@ -49,7 +52,8 @@ struct RecordedEvent {
     std::string hash;       ///< hex
 };
 
-/// Stream names: `deal-42`, `pipeline-1` (with its stages), `user-1`, `token-7`.
+/// Stream names: `deal-42` (with its product lines), `pipeline-1` (with its stages), `user-1`,
+/// `token-7`, `product-3` (a catalog product).
 std::string stream_of(const Event& event);
 std::string deal_stream(DealId id);
 

@@ -22,6 +22,8 @@ using PipelineId = Id<struct PipelineTag>;
 using StageId = Id<struct StageTag>;
 using UserId = Id<struct UserTag>;
 using TokenId = Id<struct TokenTag>;
+using ProductId = Id<struct ProductTag>;              ///< a catalog product
+using BillableProductId = Id<struct BillableProductTag>;  ///< a product line of a deal
 
 /// A global, gapless log position, from 1. 0 means "before the first event".
 using Sequence = std::uint64_t;

@@ -32,6 +32,17 @@ boost::asio::awaitable<Response> show_stage(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> list_users(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> show_user(AppContext& app, const Call& call);
 
+boost::asio::awaitable<Response> show_billable(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> update_billable(AppContext& app, const Call& call);
+
+boost::asio::awaitable<Response> list_products(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> search_products(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> active_products(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> show_product(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> create_product(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> update_product(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> delete_product(AppContext& app, const Call& call);
+
 boost::asio::awaitable<Response> healthz(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> metrics(AppContext& app, const Call& call);
 

@@ -119,11 +119,13 @@ commands::Result<JsonValue> parse_json_object(std::string_view body) {
 }
 
 commands::FieldValue field(const JsonValue& object, std::string_view key) {
-    using commands::FieldValue;
     const JsonValue* v = object.find(key);
-    if (v == nullptr) {
-        return FieldValue::absent();
-    }
+    return v == nullptr ? commands::FieldValue::absent() : value_of(*v);
+}
+
+commands::FieldValue value_of(const JsonValue& value) {
+    using commands::FieldValue;
+    const JsonValue* v = &value;
     switch (v->kind) {
         case JsonValue::Kind::kNull:
             return FieldValue::null();

@@ -30,5 +30,7 @@ commands::Result<JsonValue> parse_json_object(std::string_view body);
 
 /// The member `key` of `object` as a validation input (absent when missing).
 commands::FieldValue field(const JsonValue& object, std::string_view key);
+/// A value (an array item, say) as a validation input.
+commands::FieldValue value_of(const JsonValue& value);
 
 }  // namespace deals::http

@@ -100,6 +100,49 @@ struct DealApplier {
     void operator()(const DealTrashed&) const { deal.deleted_at = at; }
     void operator()(const DealRestored&) const { deal.deleted_at.reset(); }
     void operator()(const DealPurged&) const {}
+    void operator()(const TaxTypeChanged& e) const {
+        if (!deal.billable) {
+            deal.billable = BillableView{e.to, {}, at};
+        }
+        deal.billable->tax_type = e.to;
+        deal.amount = e.totals.amount;
+    }
+    void operator()(const ProductAdded& e) const {
+        auto& b = billable();
+        b.lines.push_back({e.line, at, at});
+        settle(e.totals);
+    }
+    void operator()(const ProductUpdated& e) const {
+        auto& b = billable();
+        for (auto& l : b.lines) {
+            if (l.line.id == e.line.id) {
+                l.line = e.line;
+                l.updated_at = at;
+            }
+        }
+        settle(e.totals);
+    }
+    void operator()(const ProductRemoved& e) const {
+        auto& lines = billable().lines;
+        std::erase_if(lines, [&](const BillableLineView& l) { return l.line.id == e.line_id; });
+        settle(e.totals);
+    }
+    BillableView& billable() const {
+        if (!deal.billable) {
+            deal.billable = BillableView{TaxType::kNoTax, {}, at};
+        }
+        return *deal.billable;
+    }
+    /// Display order, ties by line id; the count and the amount after the change.
+    void settle(const BillableTotals& totals) const {
+        auto& lines = deal.billable->lines;
+        std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) {
+            return std::pair(a.line.display_order, a.line.id.value) <
+                   std::pair(b.line.display_order, b.line.id.value);
+        });
+        deal.products_count = static_cast<std::int64_t>(lines.size());
+        deal.amount = totals.amount;
+    }
     template <class Other>
     void operator()(const Other&) const {}
 };

@@ -22,6 +22,31 @@ struct StageVisit {
     }
 };
 
+/// A product line of a deal's billable: the stored values and when it was added and changed.
+struct BillableLineView {
+    BillableLine line;
+    Timestamp created_at;
+    Timestamp updated_at;
+    friend bool operator==(const BillableLineView&, const BillableLineView&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("line", s.line), f("created_at", s.created_at), f("updated_at", s.updated_at);
+    }
+};
+
+/// A deal's billable, once it has been saved (its id is the deal's id). Lines are kept in
+/// display order, ties by line id.
+struct BillableView {
+    TaxType tax_type = TaxType::kNoTax;
+    std::vector<BillableLineView> lines;
+    Timestamp created_at;
+    friend bool operator==(const BillableView&, const BillableView&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("tax_type", s.tax_type), f("lines", s.lines), f("created_at", s.created_at);
+    }
+};
+
 /// The state of one deal: the fold of its stream, used by decide() and served by the API.
 /// Plain data; owned by `Views`, copied out for decisions.
 struct Deal {
@@ -45,6 +70,7 @@ struct Deal {
     Timestamp created_at;
     Timestamp updated_at;
     std::optional<Timestamp> deleted_at;  ///< set while the deal is in the trash
+    std::optional<BillableView> billable;
     StreamVersion version = 0;
 
     [[nodiscard]] bool trashed() const { return deleted_at.has_value(); }
@@ -60,7 +86,8 @@ struct Deal {
         f("owner_assigned_date", s.owner_assigned_date), f("swatch_color", s.swatch_color);
         f("board_order", s.board_order), f("products_count", s.products_count);
         f("stage_history", s.stage_history), f("created_at", s.created_at);
-        f("updated_at", s.updated_at), f("deleted_at", s.deleted_at), f("version", s.version);
+        f("updated_at", s.updated_at), f("deleted_at", s.deleted_at), f("billable", s.billable);
+        f("version", s.version);
     }
 };
 

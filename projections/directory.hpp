@@ -80,3 +80,25 @@ struct Token {
 };
 
 }  // namespace deals::projections
+
+namespace deals::projections {
+
+/// A product of the catalog (`/api/products`), soft-deletable.
+struct Product {
+    ProductId id;
+    CatalogProductFields fields;
+    std::optional<UserId> created_by;
+    Timestamp created_at;
+    Timestamp updated_at;
+    std::optional<Timestamp> deleted_at;
+    [[nodiscard]] bool trashed() const { return deleted_at.has_value(); }
+    friend bool operator==(const Product&, const Product&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("id", s.id), f("fields", s.fields), f("created_by", s.created_by);
+        f("created_at", s.created_at), f("updated_at", s.updated_at);
+        f("deleted_at", s.deleted_at);
+    }
+};
+
+}  // namespace deals::projections

@@ -50,17 +50,26 @@ void Views::apply(const RecordedEvent& event) {
         if (std::holds_alternative<DealPurged>(event.data)) {
             if (const Deal* existing = deal(id)) {
                 unindex_deal(*existing);
+                index_lines(*existing, false);
                 deals_.erase(id);
             }
         } else {
             Deal& deal = deals_[id];
             if (deal.version != 0) {
                 unindex_deal(deal);
+                index_lines(deal, false);
             }
             projections::apply(deal, event.data, event.occurred_at, event.stream_version);
             index_deal(deal);
+            index_lines(deal, true);
         }
         dirty_.deals.insert(id);
+    } else if (std::visit(
+                   [](const auto& ev) {
+                       return requires { ev.product_id; };
+                   },
+                   event.data)) {
+        apply_catalog(event);
     } else {
         apply_directory(event);
     }
@@ -96,6 +105,111 @@ void Views::apply_directory(const RecordedEvent& event) {
         }
         dirty_.tokens.insert(e->token_id);
     }
+}
+
+namespace {
+
+/// The catalog's name key: case and accents folded, trailing spaces ignored (MySQL's
+/// utf8mb4_unicode_ci, which Concord relies on).
+std::string product_name_key(std::string_view name) {
+    while (!name.empty() && name.back() == ' ') {
+        name.remove_suffix(1);
+    }
+    return fold(name);
+}
+
+}  // namespace
+
+void Views::apply_catalog(const RecordedEvent& event) {
+    const Timestamp at = event.occurred_at;
+    const ProductId id = std::visit(
+        [](const auto& ev) {
+            if constexpr (requires { ev.product_id; }) {
+                return ev.product_id;
+            } else {
+                return ProductId{};
+            }
+        },
+        event.data);
+    auto unindex = [this](const Product& p) {
+        product_by_folded_name_.erase(product_name_key(p.fields.name));
+        if (p.fields.sku) {
+            product_by_sku_.erase(*p.fields.sku);
+        }
+    };
+    auto index = [this](const Product& p) {
+        product_by_folded_name_[product_name_key(p.fields.name)] = p.id;
+        if (p.fields.sku) {
+            product_by_sku_[*p.fields.sku] = p.id;
+        }
+    };
+    if (const auto* e = std::get_if<CatalogProductCreated>(&event.data)) {
+        Product p{id, e->fields, e->created_by, at, at, std::nullopt};
+        index(p);
+        products_[id] = std::move(p);
+        watermarks_.product = std::max(watermarks_.product.value_or(0), id.value);
+    } else if (Product* p = find_in(products_, id)) {
+        if (const auto* u = std::get_if<CatalogProductUpdated>(&event.data)) {
+            unindex(*p);
+            p->fields = u->fields;
+            index(*p);
+        } else if (std::holds_alternative<CatalogProductTrashed>(event.data)) {
+            p->deleted_at = at;
+        } else if (std::holds_alternative<CatalogProductRestored>(event.data)) {
+            p->deleted_at.reset();
+        }
+        p->updated_at = at;
+    }
+    dirty_.products.insert(id);
+}
+
+void Views::index_lines(const Deal& deal, bool add) {
+    if (!deal.billable) {
+        return;
+    }
+    for (const auto& l : deal.billable->lines) {
+        if (add) {
+            deal_of_line_[l.line.id] = deal.id;
+            watermarks_.billable_product =
+                std::max(watermarks_.billable_product.value_or(0), l.line.id.value);
+        } else {
+            deal_of_line_.erase(l.line.id);
+        }
+    }
+}
+
+const Product* Views::product(ProductId id) const { return find_in(products_, id); }
+
+const Product* Views::product_by_name(std::string_view name) const {
+    auto it = product_by_folded_name_.find(product_name_key(name));
+    return it == product_by_folded_name_.end() ? nullptr : product(it->second);
+}
+
+const Product* Views::product_by_sku(std::string_view sku) const {
+    auto it = product_by_sku_.find(std::string(sku));
+    return it == product_by_sku_.end() ? nullptr : product(it->second);
+}
+
+std::vector<const Product*> Views::products_by_name(Trash which) const {
+    std::vector<std::pair<std::string, const Product*>> keyed;
+    for (const auto& [_, p] : products_) {
+        if (p.trashed() == (which == Trash::kTrashed)) {
+            keyed.emplace_back(collation_key(p.fields.name), &p);
+        }
+    }
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<const Product*> out;
+    out.reserve(keyed.size());
+    for (const auto& [_, p] : keyed) {
+        out.push_back(p);
+    }
+    return out;
+}
+
+std::optional<DealId> Views::deal_of_line(BillableProductId line) const {
+    auto it = deal_of_line_.find(line);
+    return it == deal_of_line_.end() ? std::nullopt : std::optional(it->second);
 }
 
 void Views::index_deal(const Deal& deal) {
@@ -211,11 +325,13 @@ void Views::mark_dirty(const DirtySet& dirty) {
     dirty_.stages.insert(dirty.stages.begin(), dirty.stages.end());
     dirty_.users.insert(dirty.users.begin(), dirty.users.end());
     dirty_.tokens.insert(dirty.tokens.begin(), dirty.tokens.end());
+    dirty_.products.insert(dirty.products.begin(), dirty.products.end());
 }
 
 void Views::load(Deal deal) {
     watermarks_.deal = std::max(watermarks_.deal, deal.id.value);
     index_deal(deal);
+    index_lines(deal, true);
     const DealId id = deal.id;
     deals_[id] = std::move(deal);
 }
@@ -243,9 +359,31 @@ void Views::load(Token token) {
     tokens_[id] = std::move(token);
 }
 
+void Views::load(Product product) {
+    product_by_folded_name_[product_name_key(product.fields.name)] = product.id;
+    if (product.fields.sku) {
+        product_by_sku_[*product.fields.sku] = product.id;
+    }
+    const ProductId id = product.id;
+    watermarks_.product = std::max(watermarks_.product.value_or(0), id.value);
+    products_[id] = std::move(product);
+}
+
 void Views::load_position(Sequence applied, const IdWatermarks& watermarks) {
     applied_sequence_ = applied;
+    // What the loaded views hold counts too (older checkpoints lack some watermarks).
+    auto highest = [](std::optional<std::int64_t> a,
+                      std::optional<std::int64_t> b) -> std::optional<std::int64_t> {
+        if (a && b) {
+            return std::max(*a, *b);
+        }
+        return a ? a : b;
+    };
+    const auto product = highest(watermarks_.product, watermarks.product);
+    const auto line = highest(watermarks_.billable_product, watermarks.billable_product);
     watermarks_ = watermarks;
+    watermarks_.product = product;
+    watermarks_.billable_product = line;
 }
 
 }  // namespace deals::projections

@@ -23,9 +23,10 @@ struct DirtySet {
     std::unordered_set<StageId> stages;
     std::unordered_set<UserId> users;
     std::unordered_set<TokenId> tokens;
+    std::unordered_set<ProductId> products;
     [[nodiscard]] bool empty() const {
         return deals.empty() && pipelines.empty() && stages.empty() && users.empty() &&
-               tokens.empty();
+               tokens.empty() && products.empty();
     }
 };
 
@@ -36,11 +37,14 @@ struct IdWatermarks {
     std::int64_t stage = 0;
     std::int64_t user = 0;
     std::int64_t token = 0;
+    // Optional on the wire: checkpoints written before the catalog existed lack them.
+    std::optional<std::int64_t> product;
+    std::optional<std::int64_t> billable_product;  ///< product lines of deals
     friend bool operator==(const IdWatermarks&, const IdWatermarks&) = default;
     template <class Self, class F>
     static void describe(Self& s, F&& f) {
         f("deal", s.deal), f("pipeline", s.pipeline), f("stage", s.stage), f("user", s.user);
-        f("token", s.token);
+        f("token", s.token), f("product", s.product), f("billable_product", s.billable_product);
     }
 };
 
@@ -74,6 +78,15 @@ public:
     [[nodiscard]] std::vector<const User*> users() const;  ///< by id
     [[nodiscard]] const Token* token(TokenId id) const;
     [[nodiscard]] const Token* token_by_secret_hash(const std::string& sha256_hex) const;
+    [[nodiscard]] const Product* product(ProductId id) const;
+    /// The product whose name equals `name` ignoring case, accents and trailing spaces, the
+    /// trashed ones included (contract §7.4).
+    [[nodiscard]] const Product* product_by_name(std::string_view name) const;
+    [[nodiscard]] const Product* product_by_sku(std::string_view sku) const;
+    /// Catalog products in name order (ties by id).
+    [[nodiscard]] std::vector<const Product*> products_by_name(Trash which) const;
+    /// The deal a product line belongs to (lines of purged deals are gone).
+    [[nodiscard]] std::optional<DealId> deal_of_line(BillableProductId line) const;
 
     /// Collects and clears what changed since the last call.
     DirtySet take_dirty();
@@ -86,12 +99,15 @@ public:
     void load(Stage stage);
     void load(User user);
     void load(Token token);
+    void load(Product product);
     void load_position(Sequence applied, const IdWatermarks& watermarks);
 
 private:
     void index_deal(const Deal& deal);
     void unindex_deal(const Deal& deal);
     void apply_directory(const RecordedEvent& event);
+    void apply_catalog(const RecordedEvent& event);
+    void index_lines(const Deal& deal, bool add);
 
     std::unordered_map<DealId, Deal> deals_;
     std::set<std::pair<std::string, std::int64_t>> live_by_name_;
@@ -101,6 +117,10 @@ private:
     std::map<UserId, User> users_;
     std::map<TokenId, Token> tokens_;
     std::unordered_map<std::string, TokenId> token_by_hash_;
+    std::map<ProductId, Product> products_;
+    std::unordered_map<std::string, ProductId> product_by_folded_name_;
+    std::unordered_map<std::string, ProductId> product_by_sku_;
+    std::unordered_map<BillableProductId, DealId> deal_of_line_;
     Sequence applied_sequence_ = 0;
     IdWatermarks watermarks_;
     DirtySet dirty_;

@@ -58,6 +58,8 @@ inline void write_one(json::Writer& w, const Timestamp& v) { write_one(w, v.str(
 inline void write_one(json::Writer& w, const Date& v) { write_one(w, v.str()); }
 inline void write_one(json::Writer& w, DealStatus v) { write_one(w, std::string(to_string(v))); }
 inline void write_one(json::Writer& w, DealsScope v) { write_one(w, std::string(to_string(v))); }
+inline void write_one(json::Writer& w, TaxType v) { write_one(w, std::string(to_string(v))); }
+inline void write_one(json::Writer& w, DiscountType v) { write_one(w, std::string(to_string(v))); }
 template <class Tag>
 void write_one(json::Writer& w, const Id<Tag>& v) {
     w.Int64(v.value);
@@ -172,6 +174,20 @@ inline void read_one(const json::Value& j, DealStatus& v) {
         throw DecodeError("expected a deal status");
     }
     v = *s;
+}
+inline void read_one(const json::Value& j, TaxType& v) {
+    auto t = parse_tax_type(text_of(j));
+    if (!t) {
+        throw DecodeError("expected a tax type");
+    }
+    v = *t;
+}
+inline void read_one(const json::Value& j, DiscountType& v) {
+    auto t = parse_discount_type(text_of(j));
+    if (!t) {
+        throw DecodeError("expected a discount type");
+    }
+    v = *t;
 }
 inline void read_one(const json::Value& j, DealsScope& v) {
     auto s = parse_deals_scope(text_of(j));

@@ -125,7 +125,8 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
                                    load_views<projections::Pipeline>(db, 'p', views) +
                                    load_views<projections::Stage>(db, 's', views) +
                                    load_views<projections::User>(db, 'u', views) +
-                                   load_views<projections::Token>(db, 't', views);
+                                   load_views<projections::Token>(db, 't', views) +
+                                   load_views<projections::Product>(db, 'c', views);
         impl.log = std::make_unique<RocksEventLog>(
             impl.db.get(), [s = store.get()](const auto& events) { s->on_commit(events); },
             options.clock, options.max_batch_appends);
@@ -149,6 +150,8 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     store->next_deal_ = marks.deal;
     store->next_user_ = marks.user;
     store->next_token_ = marks.token;
+    store->next_product_ = marks.product.value_or(0);
+    store->next_line_ = marks.billable_product.value_or(0);
     if (options.seed_defaults && store->views_.pipelines().empty()) {
         const events::PipelineId pipeline{marks.pipeline + 1};
         auto outcome = store->append_and_wait(
@@ -275,6 +278,9 @@ void Store::checkpoint(bool sync) {
         }
         for (auto id : dirty.tokens) {
             put_view(wb, 't', id, views_.token(id));
+        }
+        for (auto id : dirty.products) {
+            put_view(wb, 'c', id, views_.product(id));
         }
         if (wb.Count() == 0 && !sync) {
             return;

@@ -64,6 +64,8 @@ public:
     events::DealId allocate_deal_id() { return events::DealId{++next_deal_}; }
     events::UserId allocate_user_id() { return events::UserId{++next_user_}; }
     events::TokenId allocate_token_id() { return events::TokenId{++next_token_}; }
+    events::ProductId allocate_product_id() { return events::ProductId{++next_product_}; }
+    events::BillableProductId allocate_line_id() { return events::BillableProductId{++next_line_}; }
 
     /// Adds `observer`, called on the writer thread after each durable batch is applied, with
     /// the new head sequence. It must be quick and must not append. Returns a token for
@@ -93,6 +95,8 @@ private:
     std::atomic<std::int64_t> next_deal_{0};
     std::atomic<std::int64_t> next_user_{0};
     std::atomic<std::int64_t> next_token_{0};
+    std::atomic<std::int64_t> next_product_{0};
+    std::atomic<std::int64_t> next_line_{0};
     std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,391 @@
+#include "commands/billable_commands.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "projections/billable_math.hpp"
+#include "projections/collation.hpp"
+
+namespace deals::commands {
+
+namespace {
+
+constexpr std::size_t kMaxString = 191;
+
+/// Laravel's attribute name: `products.0.unit_price` is shown as `products.0.unit price`.
+std::string label(const std::string& key) {
+    std::string out = key;
+    std::replace(out.begin(), out.end(), '_', ' ');
+    return out;
+}
+
+/// Digits after the point in a number as written (0 for `12`, 2 for `1.50`); -1 when the text
+/// is not a plain decimal (an exponent, a sign where none belongs).
+int decimals_of(const std::string& text) {
+    const auto dot = text.find('.');
+    if (text.find_first_of("eE") != std::string::npos) {
+        return -1;
+    }
+    return dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+}
+
+bool numeric(const FieldValue& v) {
+    return (v.is_number() || v.is_string()) && Money::parse(v.text).has_value();
+}
+
+bool integer(const FieldValue& v) {
+    if (!(v.is_number() || v.is_string()) || v.text.empty()) {
+        return false;
+    }
+    const std::size_t start = v.text[0] == '-' ? 1 : 0;
+    return start < v.text.size() &&
+           v.text.find_first_not_of("0123456789", start) == std::string::npos && v.text.size() < 18;
+}
+
+/// Rounds half away from zero to `places` (≤ 3) decimals.
+Money round_to(Money m, int places) {
+    std::int64_t step = 1;
+    for (int i = places; i < 3; ++i) {
+        step *= 10;
+    }
+    const std::int64_t t = m.thousandths;
+    const std::int64_t q = (t >= 0 ? t + step / 2 : t - step / 2) / step;
+    return Money::from_thousandths(q * step);
+}
+
+std::optional<std::string> optional_text(const FieldValue& v) {
+    return v.missing() ? std::nullopt : std::optional(v.text);
+}
+
+/// A nullable string of at most 191 characters.
+void check_string(FieldErrorsBuilder& errors, const FieldValue& v, const std::string& key,
+                  const std::string& shown, bool limit) {
+    if (v.missing()) {
+        return;
+    }
+    if (!v.is_string()) {
+        errors.add(key, "The " + shown + " field must be a string.");
+    } else if (limit && projections::utf8_length(v.text) > kMaxString) {
+        errors.add(key, "The " + shown + " field must not be greater than 191 characters.");
+    }
+}
+
+LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in,
+                         std::size_t index) {
+    const std::string prefix = "products." + std::to_string(index) + ".";
+    auto key = [&](const char* field) { return prefix + field; };
+    LineChange out;
+    if (in.id.present() && !in.id.is_null()) {
+        if (integer(in.id)) {
+            out.id = BillableProductId{std::stoll(in.id.text)};
+        } else {
+            errors.add(key("id"), "The " + label(key("id")) + " field must be an integer.");
+        }
+    }
+    if (!in.product_id.missing()) {
+        if (integer(in.product_id)) {
+            out.product_id = ProductId{std::stoll(in.product_id.text)};
+        } else {
+            errors.add(key("product_id"),
+                       "The " + label(key("product_id")) + " field must be an integer.");
+        }
+    }
+    if (in.name.missing()) {
+        if (in.product_id.missing()) {
+            errors.add(key("name"), "The Product field is required.");
+        }
+    } else {
+        check_string(errors, in.name, key("name"), "Product", true);
+        out.name = in.name.text;
+    }
+    check_string(errors, in.description, key("description"), label(key("description")), false);
+    out.description = optional_text(in.description);
+    if (in.unit_price.missing()) {
+        errors.add(key("unit_price"), "The " + label(key("unit_price")) + " field is required.");
+    } else if (!numeric(in.unit_price)) {
+        errors.add(key("unit_price"),
+                   "The " + label(key("unit_price")) + " field must be a number.");
+    } else {
+        out.unit_price = *Money::parse(in.unit_price.text);
+    }
+    out.qty = Money::units(1);
+    if (!in.qty.missing()) {
+        const int places = decimals_of(in.qty.text);
+        const auto qty = numeric(in.qty) ? Money::parse(in.qty.text) : std::nullopt;
+        if (!qty || places < 0 || places > 2 || qty->thousandths < 0 || in.qty.text[0] == '-' ||
+            in.qty.text[0] == '+') {
+            errors.add(key("qty"), "The " + label(key("qty")) + " field format is invalid.");
+        } else {
+            out.qty = round_to(*qty, 2);
+        }
+    }
+    if (!in.discount_type.missing()) {
+        const auto type = in.discount_type.is_string() ? parse_discount_type(in.discount_type.text)
+                                                       : std::nullopt;
+        if (!type) {
+            errors.add(key("discount_type"),
+                       "The selected " + label(key("discount_type")) + " is invalid.");
+        } else {
+            out.discount_type = *type;
+        }
+    }
+    if (!in.discount_total.missing()) {
+        if (!numeric(in.discount_total)) {
+            errors.add(key("discount_total"),
+                       "The " + label(key("discount_total")) + " field must be a number.");
+        } else {
+            out.discount_total = round_to(*Money::parse(in.discount_total.text), 2);
+        }
+    }
+    check_string(errors, in.tax_label, key("tax_label"), label(key("tax_label")), true);
+    out.tax_label = in.tax_label.missing() ? "TAX" : in.tax_label.text;
+    if (!in.tax_rate.missing()) {
+        const std::string shown = label(key("tax_rate"));
+        if (!numeric(in.tax_rate)) {
+            errors.add(key("tax_rate"), "The " + shown + " field must be a number.");
+        } else if (const int places = decimals_of(in.tax_rate.text); places < 0 || places > 3) {
+            errors.add(key("tax_rate"), "The " + shown + " field must have 0-3 decimal places.");
+        } else if (Money::parse(in.tax_rate.text)->thousandths < 0) {
+            errors.add(key("tax_rate"), "The " + shown + " field must be at least 0.");
+        } else {
+            out.tax_rate = *Money::parse(in.tax_rate.text);
+        }
+    }
+    check_string(errors, in.unit, key("unit"), label(key("unit")), true);
+    out.unit = optional_text(in.unit);
+    check_string(errors, in.note, key("note"), label(key("note")), false);
+    out.note = optional_text(in.note);
+    out.display_order = static_cast<std::int64_t>(index) + 1;
+    if (!in.display_order.missing()) {
+        if (integer(in.display_order)) {
+            out.display_order = std::stoll(in.display_order.text);
+        } else {
+            errors.add(key("display_order"),
+                       "The " + label(key("display_order")) + " field must be an integer.");
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<SaveBillable> validate_billable(const BillableInput& input) {
+    FieldErrorsBuilder errors;
+    SaveBillable out;
+    if (!input.tax_type.missing()) {
+        const auto type =
+            input.tax_type.is_string() ? parse_tax_type(input.tax_type.text) : std::nullopt;
+        if (!type) {
+            errors.add("tax_type", "The selected tax type is invalid.");
+        } else {
+            out.tax_type = *type;
+        }
+    }
+    if (!input.products.missing() && input.products.kind != FieldValue::Kind::kArray) {
+        errors.add("products", "The products field must be an array.");
+    }
+    for (std::size_t i = 0; i < input.lines.size(); ++i) {
+        out.lines.push_back(validate_line(errors, input.lines[i], i));
+    }
+    if (!input.removed_products.missing() &&
+        input.removed_products.kind != FieldValue::Kind::kArray) {
+        errors.add("removed_products", "The removed products field must be an array.");
+    }
+    for (const auto& id : input.removed) {
+        if (integer(id)) {  // anything else cannot name a line: ignored, as unknown ids are
+            out.removed.push_back(BillableProductId{std::stoll(id.text)});
+        }
+    }
+    if (!errors.empty()) {
+        return errors.error();
+    }
+    return out;
+}
+
+BillableTotals totals_of(const projections::BillableView& billable,
+                         std::optional<Money> amount_before) {
+    std::vector<projections::LineInput> inputs;
+    inputs.reserve(billable.lines.size());
+    for (const auto& l : billable.lines) {
+        inputs.push_back({l.line.unit_price, l.line.qty, l.line.discount_type,
+                          l.line.discount_total, l.line.tax_rate, l.line.tax_label});
+    }
+    const auto figures = projections::compute_billable(billable.tax_type, inputs);
+    BillableTotals t;
+    t.subtotal = projections::display_money(figures.subtotal).to_money();
+    t.total_discount = projections::display_money(figures.total_discount).to_money();
+    t.total_tax = projections::display_money(figures.total_tax).to_money();
+    t.total = projections::display_money(figures.total).to_money();
+    const auto amount = projections::amount_after_change(amount_before, figures.total);
+    t.amount = amount ? amount : amount_before;
+    return t;
+}
+
+namespace {
+
+/// The working state of one save: the billable as it will be, and what the catalog gains.
+class BillableSave {
+public:
+    BillableSave(const projections::Views& views, const projections::Deal& deal,
+                 const BillableIds& ids, std::optional<UserId> actor)
+        : views_(views), deal_(deal), ids_(ids), actor_(actor) {}
+
+    Result<BillableDecision> run(const SaveBillable& command);
+
+private:
+    void emit(Event event) { out_.deal.push_back(std::move(event)); }
+    BillableTotals totals() const { return totals_of(billable_, deal_.amount); }
+    void sort_lines();
+    /// The catalog product a line of this name links to, found (restoring a trashed one) or
+    /// created from the line.
+    ProductId catalog_product_for(const LineChange& line, const std::string& name);
+    Result<BillableLine> line_from(const LineChange& change, std::size_t index,
+                                   BillableProductId id);
+
+    const projections::Views& views_;
+    const projections::Deal& deal_;
+    const BillableIds& ids_;
+    std::optional<UserId> actor_;
+    projections::BillableView billable_;
+    std::map<std::string, ProductId> created_;  // folded name -> product created by this save
+    BillableDecision out_;
+};
+
+void BillableSave::sort_lines() {
+    std::stable_sort(billable_.lines.begin(), billable_.lines.end(),
+                     [](const auto& a, const auto& b) {
+                         return std::pair(a.line.display_order, a.line.id.value) <
+                                std::pair(b.line.display_order, b.line.id.value);
+                     });
+}
+
+ProductId BillableSave::catalog_product_for(const LineChange& line, const std::string& name) {
+    if (const auto* p = views_.product_by_name(name)) {
+        if (p->trashed() && !created_.count("restored:" + p->id.str())) {
+            out_.catalog.push_back(CatalogProductRestored{p->id});
+            created_.emplace("restored:" + p->id.str(), p->id);
+        }
+        return p->id;
+    }
+    std::string key = name;
+    while (!key.empty() && key.back() == ' ') {
+        key.pop_back();
+    }
+    key = projections::fold(key);
+    if (auto it = created_.find(key); it != created_.end()) {
+        return it->second;
+    }
+    const ProductId id = ids_.next_product();
+    CatalogProductFields fields;
+    fields.name = name;
+    fields.description = line.description;
+    fields.unit_price = line.unit_price;
+    fields.tax_rate = line.tax_rate;
+    fields.tax_label = line.tax_label;
+    fields.unit = line.unit;
+    out_.catalog.push_back(CatalogProductCreated{id, fields, actor_});
+    created_.emplace(key, id);
+    return id;
+}
+
+Result<BillableLine> BillableSave::line_from(const LineChange& change, std::size_t index,
+                                             BillableProductId id) {
+    BillableLine line;
+    line.id = id;
+    if (change.name) {
+        line.name = *change.name;
+    } else {
+        const auto* p = views_.product(*change.product_id);
+        if (p == nullptr) {
+            return validation(
+                {{"products." + std::to_string(index) + ".product_id",
+                  {"The selected products." + std::to_string(index) + ".product id is invalid."}}});
+        }
+        line.name = p->fields.name;
+    }
+    line.description = change.description;
+    line.unit_price = change.unit_price;
+    line.qty = change.qty;
+    line.discount_type = change.discount_type;
+    line.discount_total = change.discount_total;
+    line.tax_rate =
+        billable_.tax_type == TaxType::kNoTax ? Money::from_thousandths(0) : change.tax_rate;
+    line.tax_label = change.tax_label;
+    line.unit = change.unit;
+    line.note = change.note;
+    line.display_order = change.display_order;
+    // An update re-derives the product from the name; a new line keeps a given product_id.
+    if (change.product_id && !change.id) {
+        if (views_.product(*change.product_id) == nullptr) {
+            return validation(
+                {{"products." + std::to_string(index) + ".product_id",
+                  {"The selected products." + std::to_string(index) + ".product id is invalid."}}});
+        }
+        line.product_id = change.product_id;
+    } else {
+        line.product_id = catalog_product_for(change, line.name);
+    }
+    return line;
+}
+
+Result<BillableDecision> BillableSave::run(const SaveBillable& command) {
+    if (deal_.billable) {
+        billable_ = *deal_.billable;
+        if (command.tax_type && *command.tax_type != billable_.tax_type) {
+            const TaxType from = billable_.tax_type;
+            billable_.tax_type = *command.tax_type;
+            emit(TaxTypeChanged{deal_.id, from, billable_.tax_type, totals()});
+        }
+    } else {
+        billable_.tax_type = command.tax_type.value_or(kDefaultTaxType);
+        emit(TaxTypeChanged{deal_.id, std::nullopt, billable_.tax_type, totals()});
+    }
+    for (std::size_t i = 0; i < command.lines.size(); ++i) {
+        const LineChange& change = command.lines[i];
+        if (change.id) {
+            auto it = std::find_if(billable_.lines.begin(), billable_.lines.end(),
+                                   [&](const auto& l) { return l.line.id == *change.id; });
+            if (it == billable_.lines.end()) {
+                return validation(
+                    {{"products." + std::to_string(i) + ".id",
+                      {"The selected products." + std::to_string(i) + ".id is invalid."}}});
+            }
+            auto line = line_from(change, i, *change.id);
+            if (!line) {
+                return line.error();
+            }
+            if (*line != it->line) {
+                it->line = *line;
+                sort_lines();
+                emit(ProductUpdated{deal_.id, *line, totals()});
+            }
+        } else {
+            auto line = line_from(change, i, ids_.next_line());
+            if (!line) {
+                return line.error();
+            }
+            billable_.lines.push_back({*line, {}, {}});
+            sort_lines();
+            emit(ProductAdded{deal_.id, *line, totals()});
+        }
+    }
+    for (const auto id : command.removed) {
+        const auto before = billable_.lines.size();
+        std::erase_if(billable_.lines, [&](const auto& l) { return l.line.id == id; });
+        if (billable_.lines.size() != before) {  // lines of other deals are ignored
+            emit(ProductRemoved{deal_.id, id, totals()});
+        }
+    }
+    return std::move(out_);
+}
+
+}  // namespace
+
+Result<BillableDecision> decide(const projections::Views& views, const projections::Deal& deal,
+                                const SaveBillable& command, const BillableIds& ids,
+                                std::optional<UserId> actor) {
+    BillableSave save(views, deal, ids, actor);
+    return save.run(command);
+}
+
+}  // namespace deals::commands

@@ -1,0 +1,207 @@
+// /api/products: the catalog (contract §7.6).
+
+#include "commands/catalog_commands.hpp"
+#include "http/append.hpp"
+#include "http/error_table.hpp"
+#include "http/handlers.hpp"
+#include "http/handlers/deal_change.hpp"
+#include "http/json_body.hpp"
+#include "http/render.hpp"
+#include "http/render_billable.hpp"
+#include "projections/collation.hpp"
+
+namespace deals::http::handlers {
+
+namespace {
+
+using boost::asio::awaitable;
+using projections::Product;
+using projections::Trash;
+using projections::Views;
+
+commands::ProductInput product_input(const JsonValue& body) {
+    return {field(body, "name"),       field(body, "sku"),         field(body, "description"),
+            field(body, "unit_price"), field(body, "direct_cost"), field(body, "tax_rate"),
+            field(body, "tax_label"),  field(body, "unit"),        field(body, "is_active")};
+}
+
+commands::Result<const Product*> find_product(const Views& views, std::string_view text,
+                                              bool trashed_too = false) {
+    const auto id = parse_id(text);
+    const Product* p = id ? views.product(events::ProductId{*id}) : nullptr;
+    if (p == nullptr || (p->trashed() && !trashed_too)) {
+        return commands::not_found("Product", text);
+    }
+    return p;
+}
+
+Response product_response(AppContext& app, const Call& call, events::ProductId id, int status,
+                          ProductShape shape) {
+    return app.store.read([&](const Views& views) {
+        const Product* p = views.product(id);
+        if (p == nullptr) {
+            return error_response(commands::not_found("Product", id.str()));
+        }
+        json::Buffer buffer;
+        json::Writer w(buffer);
+        write_product(w, *p, views, call.caller->user, shape);
+        return json_response(status, std::string(buffer.GetString(), buffer.GetSize()));
+    });
+}
+
+/// `q` matched against the search fields (contract §7.6), ignoring case and accents.
+bool matches(const Product& p, const std::string& folded_q) {
+    if (folded_q.empty()) {
+        return true;
+    }
+    const auto& f = p.fields;
+    auto has = [&](const std::optional<std::string>& text) {
+        return text && projections::fold(*text).find(folded_q) != std::string::npos;
+    };
+    return p.id.str() == folded_q || has(f.name) ||
+           (f.sku && projections::fold(*f.sku) == folded_q) || has(f.description) ||
+           f.unit_price.str() == folded_q || has(f.tax_label) || has(f.unit);
+}
+
+std::vector<const Product*> visible_products(const Views& views, const Request& request,
+                                             bool active_only) {
+    auto products = views.products_by_name(Trash::kLive);
+    const std::string q = projections::fold(request.param("q").value_or(""));
+    std::erase_if(products, [&](const Product* p) {
+        return (active_only && !p->fields.is_active) || !matches(*p, q);
+    });
+    return products;
+}
+
+std::string product_array(AppContext& app, const Call& call, bool active_only) {
+    return app.store.read([&](const Views& views) {
+        const auto products = visible_products(views, call.request, active_only);
+        json::Buffer buffer;
+        json::Writer w(buffer);
+        w.StartArray();
+        for (const auto* p : products) {
+            write_product(w, *p, views, call.caller->user, ProductShape::kListItem);
+        }
+        w.EndArray();
+        return std::string(buffer.GetString(), buffer.GetSize());
+    });
+}
+
+}  // namespace
+
+awaitable<Response> list_products(AppContext& app, const Call& call) {
+    co_return json_response(200, app.store.read([&](const Views& views) {
+        const auto products = visible_products(views, call.request, false);
+        return paginate(call.request, page_request(call.request), products.size(),
+                        [&](json::Writer& w, std::size_t i) {
+                            write_product(w, *products[i], views, call.caller->user,
+                                          ProductShape::kListItem);
+                        });
+    }));
+}
+
+awaitable<Response> search_products(AppContext& app, const Call& call) {
+    co_return json_response(200, product_array(app, call, false));
+}
+
+awaitable<Response> active_products(AppContext& app, const Call& call) {
+    co_return json_response(200, product_array(app, call, true));
+}
+
+awaitable<Response> show_product(AppContext& app, const Call& call) {
+    co_return app.store.read([&](const Views& views) {
+        auto p = find_product(views, call.params.at(0));
+        if (!p) {
+            return error_response(p.error());
+        }
+        json::Buffer buffer;
+        json::Writer w(buffer);
+        write_product(w, **p, views, call.caller->user, ProductShape::kSingle);
+        return json_response(200, std::string(buffer.GetString(), buffer.GetSize()));
+    });
+}
+
+awaitable<Response> create_product(AppContext& app, const Call& call) {
+    auto body = parse_json_object(call.request.body);
+    if (!body) {
+        co_return error_response(body.error());
+    }
+    const auto input = product_input(*body);
+    auto fields = app.store.read(
+        [&](const Views& views) { return commands::validate_product(input, nullptr, views); });
+    if (!fields) {
+        co_return error_response(fields.error());
+    }
+    const events::ProductId id = app.store.allocate_product_id();
+    events::Event created =
+        events::CatalogProductCreated{id, std::move(*fields), call.caller->user.id};
+    events::AppendRequest request{events::stream_of(created),
+                                  events::ExpectedVersion::no_stream(),
+                                  {std::move(created)},
+                                  meta_of(call)};
+    const auto outcome = co_await append(app.store.log(), std::move(request));
+    if (outcome.status != events::AppendStatus::kOk) {
+        co_return error_response(append_error(outcome));
+    }
+    co_return product_response(app, call, id, 201, ProductShape::kCreated);
+}
+
+awaitable<Response> update_product(AppContext& app, const Call& call) {
+    auto body = parse_json_object(call.request.body);
+    if (!body) {
+        co_return error_response(body.error());
+    }
+    const auto input = product_input(*body);
+    struct Decision {
+        events::ProductId id;
+        std::vector<events::Event> events;
+    };
+    auto decision = app.store.read([&](const Views& views) -> commands::Result<Decision> {
+        auto p = find_product(views, call.params.at(0));
+        if (!p) {
+            return p.error();
+        }
+        auto fields = commands::validate_product(input, *p, views);
+        if (!fields) {
+            return fields.error();
+        }
+        return Decision{(*p)->id, commands::decide_product_update(**p, *fields)};
+    });
+    if (!decision) {
+        co_return error_response(decision.error());
+    }
+    if (!decision->events.empty()) {
+        events::AppendRequest request{"product-" + decision->id.str(),
+                                      events::ExpectedVersion::any(), std::move(decision->events),
+                                      meta_of(call)};
+        const auto outcome = co_await append(app.store.log(), std::move(request));
+        if (outcome.status != events::AppendStatus::kOk) {
+            co_return error_response(append_error(outcome));
+        }
+    }
+    co_return product_response(app, call, decision->id, 200, ProductShape::kSingle);
+}
+
+awaitable<Response> delete_product(AppContext& app, const Call& call) {
+    auto id = app.store.read([&](const Views& views) -> commands::Result<events::ProductId> {
+        auto p = find_product(views, call.params.at(0));
+        if (!p) {
+            return p.error();
+        }
+        return (*p)->id;
+    });
+    if (!id) {
+        co_return error_response(id.error());
+    }
+    events::AppendRequest request{"product-" + id->str(),
+                                  events::ExpectedVersion::any(),
+                                  {events::CatalogProductTrashed{*id}},
+                                  meta_of(call)};
+    const auto outcome = co_await append(app.store.log(), std::move(request));
+    if (outcome.status != events::AppendStatus::kOk) {
+        co_return error_response(append_error(outcome));
+    }
+    co_return Response{204, {}, {}};
+}
+
+}  // namespace deals::http::handlers

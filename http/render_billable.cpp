@@ -1,0 +1,231 @@
+#include "http/render_billable.hpp"
+
+#include <charconv>
+
+#include "commands/billable_commands.hpp"
+#include "http/render.hpp"
+#include "projections/billable_math.hpp"
+
+namespace deals::http {
+
+namespace {
+
+void write_text(json::Writer& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_opt(json::Writer& w, const std::optional<std::string>& s) {
+    if (s) {
+        write_text(w, *s);
+    } else {
+        w.Null();
+    }
+}
+
+void write_number(json::Writer& w, const std::string& text) {
+    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+}
+
+/// A money value as the billable shows it: half away to 4 decimals, then to 2.
+void write_money(json::Writer& w, const events::Decimal& value) {
+    write_number(w, projections::display_money(value).to_money().str());
+}
+
+/// Concord's unrounded binary total, printed as PHP's json_encode prints a double (the
+/// shortest text that reads back as the same double).
+void write_double(json::Writer& w, double value) {
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    write_number(w, ec == std::errc{} ? std::string(buf, end) : std::string("0"));
+}
+
+}  // namespace
+
+BillableWith billable_with(const Request& request) {
+    auto with = request.param("with");
+    if (!with) {
+        return BillableWith::kNone;
+    }
+    BillableWith out = BillableWith::kNone;
+    std::string_view rest = *with;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const auto item = rest.substr(0, comma);
+        if (item == "billable.products") {
+            out = BillableWith::kWithProducts;
+        } else if (item == "billable" && out == BillableWith::kNone) {
+            out = BillableWith::kBillable;
+        }
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    return out;
+}
+
+void write_billable(json::Writer& w, const projections::Deal& deal, const projections::Views& views,
+                    bool with_products, bool created) {
+    const projections::BillableView empty{commands::kDefaultTaxType, {}, {}};
+    const projections::BillableView& b = deal.billable ? *deal.billable : empty;
+    std::vector<projections::LineInput> inputs;
+    for (const auto& l : b.lines) {
+        inputs.push_back({l.line.unit_price, l.line.qty, l.line.discount_type,
+                          l.line.discount_total, l.line.tax_rate, l.line.tax_label});
+    }
+    const auto figures = projections::compute_billable(b.tax_type, inputs);
+    w.StartObject();
+    w.Key("id");
+    if (deal.billable) {
+        w.Int64(deal.id.value);
+    } else {
+        w.Null();
+    }
+    w.Key("tax_type");
+    write_text(w, events::to_string(b.tax_type));
+    w.Key("subtotal");
+    write_money(w, figures.subtotal);
+    w.Key("total");
+    write_money(w, figures.total);
+    w.Key("total_tax");
+    write_money(w, figures.total_tax);
+    w.Key("taxes");
+    w.StartArray();
+    for (const auto& t : figures.taxes) {
+        w.StartObject();
+        w.Key("key");
+        write_text(w, t.key);
+        w.Key("rate");
+        write_number(w, t.rate.str());
+        w.Key("label");
+        write_text(w, t.label);
+        w.Key("raw_total");
+        write_double(w, t.raw_total);
+        w.Key("total");
+        write_money(w, t.total);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("has_discount");
+    w.Bool(figures.has_discount);
+    w.Key("total_discount");
+    write_money(w, figures.total_discount);
+    w.Key("products");
+    w.StartArray();
+    if (with_products) {
+        for (std::size_t i = 0; i < b.lines.size(); ++i) {
+            const auto& view = b.lines[i];
+            const auto& l = view.line;
+            const projections::Product* product =
+                l.product_id ? views.product(*l.product_id) : nullptr;
+            w.StartObject();
+            w.Key("id");
+            w.Int64(l.id.value);
+            w.Key("product_id");
+            if (l.product_id) {
+                w.Int64(l.product_id->value);
+            } else {
+                w.Null();
+            }
+            w.Key("name");
+            write_text(w, l.name);
+            w.Key("description");
+            write_opt(w, l.description);
+            w.Key("unit_price");
+            write_money(w, events::Decimal::from_money(l.unit_price));
+            w.Key("qty");
+            write_text(w, events::Decimal::from_money(l.qty).fixed(2));
+            w.Key("unit");
+            write_opt(w, l.unit);
+            w.Key("tax_rate");
+            write_number(w, l.tax_rate.str());
+            w.Key("tax_label");
+            write_text(w, l.tax_label);
+            w.Key("discount_type");
+            write_text(w, events::to_string(l.discount_type));
+            w.Key("discount_total");
+            write_text(w, events::Decimal::from_money(l.discount_total).fixed(2));
+            w.Key("sku");
+            write_opt(w, product && !product->trashed() ? product->fields.sku : std::nullopt);
+            w.Key("amount");
+            // Shown from the stored amount (3 decimals), as Concord does.
+            write_money(
+                w, events::Decimal::from_money(projections::deal_amount(figures.line_amounts[i])));
+            w.Key("note");
+            write_opt(w, l.note);
+            w.Key("display_order");
+            w.Int64(l.display_order);
+            w.Key("created_at");
+            write_text(w, view.created_at.str());
+            w.Key("updated_at");
+            write_text(w, view.updated_at.str());
+            w.Key("was_recently_created");
+            w.Bool(false);
+            w.EndObject();
+        }
+    }
+    w.EndArray();
+    w.Key("was_recently_created");
+    w.Bool(created);
+    w.EndObject();
+}
+
+void write_product(json::Writer& w, const projections::Product& p, const projections::Views& views,
+                   const projections::User& caller, ProductShape shape) {
+    const auto& f = p.fields;
+    w.StartObject();
+    w.Key("id");
+    w.Int64(p.id.value);
+    w.Key("display_name");
+    write_text(w, f.name);
+    w.Key("created_at");
+    write_text(w, p.created_at.str());
+    w.Key("updated_at");
+    write_text(w, p.updated_at.str());
+    w.Key("authorizations");
+    w.StartObject();
+    const bool may = caller.super_admin || (p.created_by && *p.created_by == caller.id);
+    for (const char* k : {"viewAny", "view", "create", "update", "delete"}) {
+        w.Key(k);
+        w.Bool(std::string_view(k) == "viewAny" || std::string_view(k) == "create" || may);
+    }
+    w.EndObject();
+    w.Key("was_recently_created");
+    w.Bool(shape == ProductShape::kCreated);
+    w.Key("name");
+    write_text(w, f.name);
+    w.Key("sku");
+    write_opt(w, f.sku);
+    w.Key("description");
+    write_opt(w, f.description);
+    w.Key("unit_price");
+    write_number(w, f.unit_price.str());
+    w.Key("direct_cost");
+    write_number(w, f.direct_cost.value_or(events::Money{}).str());
+    w.Key("tax_rate");
+    write_number(w, f.tax_rate.str());
+    w.Key("tax_label");
+    write_text(w, f.tax_label);
+    w.Key("unit");
+    write_opt(w, f.unit);
+    w.Key("is_active");
+    w.Bool(f.is_active);
+    w.Key("created_by");
+    if (p.created_by) {
+        w.Int64(p.created_by->value);
+    } else {
+        w.Null();
+    }
+    w.Key("creator");
+    const projections::User* creator = p.created_by ? views.user(*p.created_by) : nullptr;
+    if (creator) {
+        write_user(w, *creator);
+    } else {
+        w.Null();
+    }
+    if (shape != ProductShape::kListItem) {
+        w.Key("actions");
+        w.StartArray();
+        w.EndArray();
+    }
+    w.EndObject();
+}
+
+}  // namespace deals::http

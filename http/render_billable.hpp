@@ -1,0 +1,25 @@
+#pragma once
+
+#include "http/request.hpp"
+#include "projections/views.hpp"
+#include "store/json.hpp"
+
+namespace deals::http {
+
+/// What `?with=` asks to embed in deal responses: `billable` (its figures) or
+/// `billable.products` (its figures and lines).
+enum class BillableWith { kNone, kBillable, kWithProducts };
+BillableWith billable_with(const Request& request);
+
+/// The billable JSON of contract §7.5 for `deal` (a deal without one gets `id: null`, the
+/// default tax type and zeros). `created` is `was_recently_created`.
+void write_billable(json::Writer& w, const projections::Deal& deal, const projections::Views& views,
+                    bool with_products, bool created);
+
+/// How much of a catalog product a response shows: single records add `actions`.
+enum class ProductShape { kListItem, kSingle, kCreated };
+void write_product(json::Writer& w, const projections::Product& product,
+                   const projections::Views& views, const projections::User& caller,
+                   ProductShape shape);
+
+}  // namespace deals::http

@@ -1,0 +1,181 @@
+#include "events/decimal.hpp"
+
+#include <catch2/catch.hpp>
+#include <stdexcept>
+#include <string>
+
+using deals::events::Decimal;
+using deals::events::Money;
+
+namespace {
+
+Decimal dec(const std::string& text) {
+    const auto d = Decimal::parse(text);
+    INFO("parsing " << text);
+    REQUIRE(d);
+    return *d;
+}
+
+}  // namespace
+
+TEST_CASE("a decimal is parsed exactly from any decimal form", "[decimal]") {
+    using Case = std::tuple<std::string, std::string, int>;  // text, str(), scale
+    const auto [text, shown, scale] =
+        GENERATE(Case{"12.5", "12.5", 1}, Case{"-0.001", "-0.001", 3}, Case{"1e3", "1000", 0},
+                 Case{"1.5E-2", "0.015", 3}, Case{"+.5", "0.5", 1}, Case{"5.", "5", 0},
+                 Case{"007.250", "7.25", 3}, Case{"-0", "0", 0}, Case{"0.000", "0", 3},
+                 Case{"12345e-2", "123.45", 2}, Case{"1.25e1", "12.5", 1},
+                 Case{"0.1000000000000000000000000000001", "0.1000000000000000000000000000001", 31},
+                 Case{"-99999999999999999999999999999999999999",
+                      "-99999999999999999999999999999999999999", 0});
+    const Decimal d = dec(text);
+
+    CHECK(d.str() == shown);
+    CHECK(d.scale() == scale);
+}
+
+TEST_CASE("text that is not a finite decimal number is not a decimal", "[decimal]") {
+    const std::string text = GENERATE(std::string{}, ".", "-", "+", "--1", "1.2.3", "1e", "1e+",
+                                      "1e-", "1e1.5", "0x10", " 1", "1 ", "1,5", "NaN", "inf",
+                                      "abc", "12abc", "1e1001", std::string(80, '9'), "1e80");
+
+    CHECK_FALSE(Decimal::parse(text));
+}
+
+TEST_CASE("sums, differences and products are exact", "[decimal]") {
+    CHECK((dec("0.1") + dec("0.2")) == dec("0.3"));
+    CHECK((dec("0.1") + dec("0.2")).str() == "0.3");
+    CHECK((dec("1.5") + dec("0.25")).scale() == 2);
+    CHECK((dec("1") - dec("1.001")).str() == "-0.001");
+    CHECK((dec("2.00") * dec("1000.000")).str() == "2000");
+    CHECK((dec("2.00") * dec("1000.000")).scale() == 5);
+    CHECK((dec("-1.5") * dec("-1.5")).str() == "2.25");
+    CHECK((dec("-1.5") * dec("2")).str() == "-3");
+    CHECK((-dec("7.5")).str() == "-7.5");
+    CHECK((-dec("-7.5")).str() == "7.5");
+    CHECK((-Decimal{}).sign() == 0);
+
+    Decimal sum;
+    sum += dec("33.333");
+    sum += dec("33.333");
+    sum -= dec("0.666");
+    CHECK(sum.str() == "66");
+}
+
+TEST_CASE("decimals compare by value whatever their scale", "[decimal]") {
+    CHECK(dec("1.50") == dec("1.5"));
+    CHECK(dec("0.000") == Decimal{});
+    CHECK(dec("-0.001") < Decimal{});
+    CHECK(dec("-2") < dec("-1.999"));
+    CHECK(dec("1.001") > dec("1"));
+    CHECK(dec("1e3") == Decimal::from_int(1000));
+    CHECK(Decimal::from_money(Money::from_thousandths(1500)) == dec("1.5"));
+    CHECK(dec("99999999999999999999999999999999999999") > dec("0.000000000000000000001"));
+
+    CHECK(dec("-3.2").sign() == -1);
+    CHECK(dec("0.00").sign() == 0);
+    CHECK(dec("0.00").is_zero());
+    CHECK(dec("0.01").sign() == 1);
+}
+
+TEST_CASE("rounding goes half away from zero and never adds decimals", "[decimal]") {
+    using Case = std::tuple<std::string, int, std::string>;
+    const auto [text, scale, shown] =
+        GENERATE(Case{"2.345", 2, "2.35"}, Case{"-2.345", 2, "-2.35"}, Case{"2.3449", 2, "2.34"},
+                 Case{"-2.3449", 2, "-2.34"}, Case{"0.5", 0, "1"}, Case{"-0.5", 0, "-1"},
+                 Case{"1.5", 0, "2"}, Case{"2.5", 0, "3"}, Case{"-2.5", 0, "-3"},
+                 Case{"0.4999", 0, "0"}, Case{"-0.0004", 3, "0"}, Case{"9.9995", 3, "10"},
+                 Case{"1e-100", 3, "0"}, Case{"5e-78", 77, "0." + std::string(76, '0') + "1"});
+    const Decimal r = dec(text).rounded(scale);
+
+    CHECK(r.str() == shown);
+    CHECK(r.scale() == std::min(scale, dec(text).scale()));
+}
+
+TEST_CASE("rounding to more decimals than a value has leaves it unchanged", "[decimal]") {
+    CHECK(dec("1.5").rounded(3).scale() == 1);
+    CHECK(dec("1.5").rounded(3).str() == "1.5");
+}
+
+TEST_CASE("truncation drops the fraction toward zero", "[decimal]") {
+    CHECK(dec("7.9").truncated().str() == "7");
+    CHECK(dec("-7.9").truncated().str() == "-7");
+    CHECK(dec("0.5").truncated().is_zero());
+    CHECK(dec("-0.999").truncated().is_zero());
+    CHECK(dec("1e-100").truncated().is_zero());
+    CHECK(dec("12").truncated().scale() == 0);
+}
+
+TEST_CASE("a quotient is rounded half away from zero to the requested decimals", "[decimal]") {
+    CHECK(dec("1").divided_by(dec("3"), 5).str() == "0.33333");
+    CHECK(dec("2").divided_by(dec("3"), 2).str() == "0.67");
+    CHECK(dec("-2").divided_by(dec("3"), 2).str() == "-0.67");
+    CHECK(dec("2").divided_by(dec("-3"), 2).str() == "-0.67");
+    CHECK(dec("-2").divided_by(dec("-3"), 2).str() == "0.67");
+    CHECK(dec("1").divided_by(dec("8"), 2).str() == "0.13");
+    CHECK(dec("-1").divided_by(dec("8"), 2).str() == "-0.13");
+    CHECK(dec("10").divided_by(dec("-4"), 0).str() == "-3");
+    CHECK(dec("1").divided_by(dec("0.0001"), 0).str() == "10000");
+    CHECK(dec("0.000001").divided_by(dec("1000"), 3).str() == "0");
+    CHECK(dec("18000").divided_by(dec("110"), 20).str() == "163.63636363636363636364");
+    CHECK(dec("1").divided_by(dec("3"), 5).scale() == 5);
+}
+
+TEST_CASE("dividing by zero is an error", "[decimal]") {
+    CHECK_THROWS_AS(dec("1").divided_by(Decimal{}, 2), std::domain_error);
+    CHECK_THROWS_AS(dec("1").divided_by(dec("0.000"), 2), std::domain_error);
+}
+
+TEST_CASE("a fixed text is rounded and padded to the requested decimals", "[decimal]") {
+    CHECK(dec("2").fixed(2) == "2.00");
+    CHECK(dec("10").fixed(2) == "10.00");
+    CHECK(dec("-0.5").fixed(2) == "-0.50");
+    CHECK(dec("-0.001").fixed(2) == "0.00");
+    CHECK(dec("0.005").fixed(2) == "0.01");
+    CHECK(dec("12.345").fixed(0) == "12");
+    CHECK(dec("0.5").fixed(0) == "1");
+    CHECK(dec("0.05").fixed(4) == "0.0500");
+    CHECK(dec("1.999").fixed(2) == "2.00");
+}
+
+TEST_CASE("the shortest text has no trailing zeros", "[decimal]") {
+    CHECK(Decimal::from_int(1800).str() == "1800");
+    CHECK(dec("163.640").str() == "163.64");
+    CHECK(dec("-0.50").str() == "-0.5");
+    CHECK(dec("7.5").str() == "7.5");
+    CHECK(dec("100.000").str() == "100");
+    CHECK(Decimal::from_scaled(-5, 3).str() == "-0.005");
+}
+
+TEST_CASE("a decimal becomes money rounded half away from zero to three decimals", "[decimal]") {
+    CHECK(dec("35.6625").to_money().str() == "35.663");
+    CHECK(dec("-35.6625").to_money().str() == "-35.663");
+    CHECK(dec("0.0004").to_money().thousandths == 0);
+    CHECK(dec("1e15").to_money().thousandths == 1'000'000'000'000'000'000);
+    CHECK(dec("-1e15").to_money().thousandths == -1'000'000'000'000'000'000);
+    CHECK(dec("7").to_money().thousandths == 7'000);
+    CHECK(Decimal::from_money(Money::from_thousandths(-1)).str() == "-0.001");
+}
+
+TEST_CASE("a decimal beyond the range of money cannot become money", "[decimal]") {
+    CHECK_THROWS_AS(dec("1000000000000000.001").to_money(), std::overflow_error);
+    CHECK_THROWS_AS(dec("-1e16").to_money(), std::overflow_error);
+    CHECK_THROWS_AS(dec("1e70").to_money(), std::overflow_error);
+}
+
+TEST_CASE("a result beyond 256 bits throws instead of wrapping", "[decimal]") {
+    const Decimal big = dec("1e40");
+    CHECK_NOTHROW(big * dec("1e36"));
+    CHECK_THROWS_AS(big * big, std::overflow_error);
+    CHECK_THROWS_AS(dec(std::string(77, '9')) + dec("0.1"), std::overflow_error);
+    CHECK_THROWS_AS(dec("1e70").divided_by(dec("0.000000001"), 0), std::overflow_error);
+    CHECK_THROWS_AS(Decimal::from_int(1).rounded(-1), std::invalid_argument);
+    CHECK_THROWS_AS(Decimal::from_scaled(1, -1), std::invalid_argument);
+}
+
+TEST_CASE("a decimal converts to the nearest double", "[decimal]") {
+    CHECK(dec("163.63636363636374").to_double() == 163.63636363636374);
+    CHECK(dec("0.1").to_double() == 0.1);
+    CHECK(dec("-2.5").to_double() == -2.5);
+    CHECK(Decimal{}.to_double() == 0.0);
+}
