@@ -1,8 +1,8 @@
 #include "events/decimal.hpp"
 
+#include <algorithm>
 #include <boost/multiprecision/cpp_int.hpp>
 #include <charconv>
-#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 #include <system_error>
@@ -63,9 +63,9 @@ Int divide_half_away(const Int& num, const Int& den) {
 struct Decimal::Access {
     static Big mantissa(const Decimal& d) {
         Big m = 0;
-        for (auto it = d.magnitude_.rbegin(); it != d.magnitude_.rend(); ++it) {
+        for (std::size_t i = d.magnitude_.size(); i-- > 0;) {  // most significant first
             m <<= 64;
-            m += Big(*it);
+            m += Big(d.magnitude_[i]);
         }
         return d.negative_ ? Big(-m) : m;
     }

@@ -185,7 +185,8 @@ void write_user(json::Writer& w, const projections::User& u) {
 }
 
 void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
-                const projections::User& caller, events::Timestamp now, DealShape shape) {
+                const projections::User& caller, events::Timestamp now, DealShape shape,
+                BillableWith with) {
     const bool single = shape != DealShape::kListItem;
     w.StartObject();
     w.Key("id");
@@ -276,6 +277,10 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     w.Bool(shape == DealShape::kCreated);
     w.Key("version");
     w.Uint64(d.version);
+    if (with != BillableWith::kNone) {
+        w.Key("billable");
+        write_billable(w, d, views, with == BillableWith::kWithProducts, false);
+    }
     w.EndObject();
 }
 
@@ -284,10 +289,11 @@ Response json_response(int status, std::string body) {
 }
 
 Response deal_response(int status, const projections::Deal& deal, const Views& views,
-                       const projections::User& caller, events::Timestamp now, DealShape shape) {
+                       const projections::User& caller, events::Timestamp now, DealShape shape,
+                       BillableWith with) {
     json::Buffer buffer;
     json::Writer w(buffer);
-    write_deal(w, deal, views, caller, now, shape);
+    write_deal(w, deal, views, caller, now, shape, with);
     Response r{status, std::string(buffer.GetString(), buffer.GetSize()), {}};
     std::string etag = "\"";
     etag.append(std::to_string(deal.version)).push_back('"');

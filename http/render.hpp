@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "http/render_billable.hpp"
 #include "http/request.hpp"
 #include "projections/views.hpp"
 #include "store/json.hpp"
@@ -14,8 +15,10 @@ namespace deals::http {
 enum class DealShape { kListItem, kSingle, kCreated };
 
 /// Writes the deal object of contract §3 as `caller` may see it, at time `now`.
+/// `with` embeds the deal's billable (`?with=billable` / `?with=billable.products`).
 void write_deal(json::Writer& w, const projections::Deal& deal, const projections::Views& views,
-                const projections::User& caller, events::Timestamp now, DealShape shape);
+                const projections::User& caller, events::Timestamp now, DealShape shape,
+                BillableWith with = BillableWith::kNone);
 void write_pipeline(json::Writer& w, const projections::Pipeline& pipeline,
                     const projections::Views& views, const projections::User& caller,
                     bool with_stages);
@@ -26,7 +29,8 @@ void write_user(json::Writer& w, const projections::User& user);
 Response json_response(int status, std::string body);
 /// A single deal response: its JSON and `ETag: "<version>"`.
 Response deal_response(int status, const projections::Deal& deal, const projections::Views& views,
-                       const projections::User& caller, events::Timestamp now, DealShape shape);
+                       const projections::User& caller, events::Timestamp now, DealShape shape,
+                       BillableWith with = BillableWith::kNone);
 
 /// The page a listing asks for: `page` ≥ 1 else 1; `per_page` default 15, clamped to 100.
 struct PageRequest {

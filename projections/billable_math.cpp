@@ -1,6 +1,7 @@
 #include "projections/billable_math.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 
 namespace deals::projections {
@@ -115,7 +116,7 @@ BillableFigures compute_billable(TaxType tax_type, const std::vector<LineInput>&
         out.subtotal += f.amount;
         out.total_discount += f.discount;
         out.line_amounts.push_back(f.amount);
-        figures.push_back(std::move(f));
+        figures.push_back(f);
     }
     out.has_discount = out.total_discount.rounded(4).sign() > 0;
     out.taxes = group_taxes(tax_type, lines, figures);
@@ -152,9 +153,9 @@ std::string rate_text(Money rate) {
     // PHP converts a float to a string with `precision` = 14 significant digits ("%.14G"),
     // writing "1.0E+15" where C writes "1E+15". Rates with up to 3 decimals below 10^11 are
     // therefore printed exactly: 10, 7.5, 7.125.
-    char buffer[32];
-    const int n = std::snprintf(buffer, sizeof buffer, "%.14G", php_double(rate));
-    std::string text(buffer, static_cast<std::size_t>(std::max(n, 0)));
+    std::array<char, 32> buffer{};
+    const int n = std::snprintf(buffer.data(), buffer.size(), "%.14G", php_double(rate));
+    std::string text(buffer.data(), static_cast<std::size_t>(std::max(n, 0)));
     const auto e = text.find('E');
     if (e != std::string::npos && text.find('.') == std::string::npos) {
         text.insert(e, ".0");

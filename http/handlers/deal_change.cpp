@@ -65,8 +65,8 @@ events::EventMeta meta_of(const Call& call) {
         meta.actor.token_id = call.caller->token_id;
     }
     meta.request_id = call.request.request_id;
-    meta.correlation_id = call.request.correlation_id.empty() ? call.request.request_id
-                                                              : call.request.correlation_id;
+    meta.correlation_id =
+        call.request.correlation_id.empty() ? call.request.request_id : call.request.correlation_id;
     return meta;
 }
 
@@ -74,10 +74,37 @@ commands::Error append_error(const events::AppendOutcome& outcome) {
     return commands::unavailable(outcome.detail);
 }
 
-boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext& app,
-                                                                     const Call& call,
-                                                                     projections::Trash place,
-                                                                     const DealDecision& decide) {
+boost::asio::awaitable<commands::Result<bool>> append_catalog(AppContext& app, const Call& call,
+                                                              std::vector<events::Event>& events) {
+    for (auto& e : events) {
+        events::AppendRequest request{
+            events::stream_of(e), events::ExpectedVersion::any(), {std::move(e)}, meta_of(call)};
+        const auto outcome = co_await append(app.store.log(), std::move(request));
+        if (outcome.status != events::AppendStatus::kOk) {
+            co_return append_error(outcome);
+        }
+    }
+    events.clear();
+    co_return true;
+}
+
+commands::Error merge_validation(const commands::Error* a, const commands::Error* b,
+                                 const std::string& prefix) {
+    commands::FieldErrors fields;
+    if (a) {
+        fields = a->fields;
+    }
+    if (b) {
+        for (const auto& [key, messages] : b->fields) {
+            fields.emplace_back(prefix + key, messages);
+        }
+    }
+    return commands::validation(std::move(fields));
+}
+
+boost::asio::awaitable<commands::Result<events::DealId>> change_deal(
+    AppContext& app, const Call& call, projections::Trash place, const DealDecision& decide,
+    std::vector<events::Event>* catalog) {
     const auto expected_by_client = if_match(call.request);
     for (int attempt = 0; attempt < kAttempts; ++attempt) {
         struct Decision {
@@ -106,6 +133,13 @@ boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext&
         if (!decision) {
             co_return decision.error();
         }
+        if (catalog && !catalog->empty()) {
+            // A retry after a conflict finds these products by name and creates no others.
+            auto appended = co_await append_catalog(app, call, *catalog);
+            if (!appended) {
+                co_return appended.error();
+            }
+        }
         if (decision->events.empty()) {
             co_return decision->id;
         }
@@ -133,7 +167,8 @@ Response deal_after_change(AppContext& app, const Call& call, events::DealId id,
             return error_response(commands::not_found("Deal", id.str()));
         }
         return deal_response(status, *deal, views, call.caller->user, app.clock(),
-                             created ? DealShape::kCreated : DealShape::kSingle);
+                             created ? DealShape::kCreated : DealShape::kSingle,
+                             billable_with(call.request));
     });
 }
 

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "commands/billable_commands.hpp"
+#include "http/json_body.hpp"
+
 // Shared steps of the deal handlers: finding a deal the caller may see, and deciding and
 // appending a change to it with optimistic concurrency.
 
@@ -30,11 +33,23 @@ using DealDecision = std::function<commands::Result<commands::Events>(const proj
 
 /// Finds the deal (in `place`), checks `If-Match`, decides and appends with the deal's
 /// version as the expected one, retrying when another request changed the deal meanwhile.
-/// Returns the deal's id once the change is durable (or there was nothing to change).
-boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext& app,
-                                                                     const Call& call,
-                                                                     projections::Trash place,
-                                                                     const DealDecision& decide);
+/// Events the decision leaves in `catalog` (products a billable creates, on their own streams)
+/// are appended first. Returns the deal's id once the change is durable (or there was nothing
+/// to change).
+boost::asio::awaitable<commands::Result<events::DealId>> change_deal(
+    AppContext& app, const Call& call, projections::Trash place, const DealDecision& decide,
+    std::vector<events::Event>* catalog = nullptr);
+
+/// Appends catalog events, each to its own stream.
+boost::asio::awaitable<commands::Result<bool>> append_catalog(AppContext& app, const Call& call,
+                                                              std::vector<events::Event>& events);
+
+/// The `billable` object of a deal body as a billable input (for the embedded save).
+commands::BillableInput billable_input(const JsonValue& body);
+
+/// Field errors of `b` after those of `a`, keys of `b` prefixed (`billable.products.0.qty`).
+commands::Error merge_validation(const commands::Error* a, const commands::Error* b,
+                                 const std::string& prefix);
 
 /// The response for a stored deal, read from the views after a change.
 Response deal_after_change(AppContext& app, const Call& call, events::DealId id, int status,

@@ -15,6 +15,75 @@ using boost::asio::awaitable;
 using projections::Trash;
 using projections::Views;
 
+/// The `billable` of a deal body, when it is to be saved: on create an object with a non-empty
+/// `products` array; on update any non-empty object (Concord's "truthy").
+const JsonValue* embedded_billable(const JsonValue& body, bool creating) {
+    const JsonValue* b = body.find("billable");
+    if (b == nullptr || b->kind != JsonValue::Kind::kObject || b->members.empty()) {
+        return nullptr;
+    }
+    if (creating) {
+        const JsonValue* products = b->find("products");
+        if (products == nullptr || products->kind != JsonValue::Kind::kArray ||
+            products->items.empty()) {
+            return nullptr;
+        }
+    }
+    return b;
+}
+
+/// Validates the embedded billable; merges its errors after the deal's (keys `billable.…`).
+commands::Result<std::optional<commands::SaveBillable>> embedded_save(
+    const JsonValue* billable, const std::optional<commands::Error>& deal_error) {
+    std::optional<commands::SaveBillable> save;
+    std::optional<commands::Error> billable_error;
+    if (billable) {
+        auto validated = commands::validate_billable(billable_input(*billable));
+        if (validated) {
+            save = std::move(*validated);
+        } else {
+            billable_error = validated.error();
+        }
+    }
+    if (deal_error && deal_error->code != commands::ErrorCode::kValidation) {
+        return *deal_error;
+    }
+    if (deal_error || billable_error) {
+        return merge_validation(deal_error ? &*deal_error : nullptr,
+                                billable_error ? &*billable_error : nullptr, "billable.");
+    }
+    return save;
+}
+
+std::optional<commands::Error> error_of(const auto& result) {
+    return result ? std::nullopt : std::optional<commands::Error>(result.error());
+}
+
+/// Appends the billable's events to `events` (the deal's, not yet stored), deciding against
+/// the deal as those events leave it; catalog events go to `catalog`.
+commands::Result<bool> add_billable_events(AppContext& app, const Call& call, const Views& views,
+                                           const projections::Deal* before,
+                                           commands::Events& events,
+                                           const commands::SaveBillable& save,
+                                           std::vector<events::Event>& catalog) {
+    projections::Deal deal = before ? *before : projections::Deal{};
+    const auto now = app.clock();
+    for (const auto& e : events) {
+        projections::apply(deal, e, now, deal.version + 1);
+    }
+    const commands::BillableIds ids{[&] { return app.store.allocate_line_id(); },
+                                    [&] { return app.store.allocate_product_id(); }};
+    auto decided = commands::decide(views, deal, save, ids, call.caller->user.id);
+    if (!decided) {
+        return decided.error();
+    }
+    catalog = std::move(decided->catalog);
+    for (auto& e : decided->deal) {
+        events.push_back(std::move(e));
+    }
+    return true;
+}
+
 commands::DealInput deal_input(const JsonValue& body) {
     return {field(body, "name"),
             field(body, "pipeline_id"),
@@ -36,9 +105,10 @@ std::string deal_page(AppContext& app, const Call& call, Trash which) {
         auto deals = views.deals_by_name(which);
         std::erase_if(deals, [&](const auto* d) { return !projections::can_view(user, *d); });
         const auto now = app.clock();
+        const auto with = billable_with(call.request);
         return paginate(call.request, page_request(call.request), deals.size(),
                         [&](json::Writer& w, std::size_t i) {
-                            write_deal(w, *deals[i], views, user, now, DealShape::kListItem);
+                            write_deal(w, *deals[i], views, user, now, DealShape::kListItem, with);
                         });
     });
 }
@@ -53,8 +123,8 @@ Response deal_in(AppContext& app, const Call& call, Trash place) {
         if (!deal) {
             return error_response(deal.error());
         }
-        return deal_response(200, **deal, views, call.caller->user, app.clock(),
-                             DealShape::kSingle);
+        return deal_response(200, **deal, views, call.caller->user, app.clock(), DealShape::kSingle,
+                             billable_with(call.request));
     });
 }
 
@@ -71,14 +141,28 @@ awaitable<Response> create_deal(AppContext& app, const Call& call) {
     auto command = app.store.read([&](const Views& views) {
         return commands::validate_create(input, views, events::DealId{}, app.validation);
     });
-    if (!command) {
-        co_return error_response(command.error());
+    auto billable = embedded_save(embedded_billable(*body, true), error_of(command));
+    if (!billable) {
+        co_return error_response(billable.error());
     }
     // The id is taken only once the request is valid, so rejected creates use up no ids.
     const events::DealId id = command->id = app.store.allocate_deal_id();
     auto events = commands::decide(nullptr, *command);
     if (!events) {
         co_return error_response(events.error());
+    }
+    if (*billable) {
+        std::vector<events::Event> catalog;
+        auto added = app.store.read([&](const Views& views) {
+            return add_billable_events(app, call, views, nullptr, *events, **billable, catalog);
+        });
+        if (!added) {
+            co_return error_response(added.error());
+        }
+        auto appended = co_await append_catalog(app, call, catalog);
+        if (!appended) {
+            co_return error_response(appended.error());
+        }
     }
     events::AppendRequest request{events::deal_stream(id), events::ExpectedVersion::no_stream(),
                                   std::move(*events), meta_of(call)};
@@ -100,16 +184,27 @@ awaitable<Response> update_deal(AppContext& app, const Call& call) {
                                          : body.error());
     }
     const auto input = deal_input(*body);
+    const JsonValue* billable_body = embedded_billable(*body, false);
+    std::vector<events::Event> catalog;
     const DealDecision decide =
         [&](const Views& views,
             const projections::Deal& deal) -> commands::Result<commands::Events> {
         auto command = commands::validate_update(input, deal, views, app.validation);
-        if (!command) {
-            return command.error();
+        auto billable = embedded_save(billable_body, error_of(command));
+        if (!billable) {
+            return billable.error();
         }
-        return commands::decide(deal, *command);
+        auto events = commands::decide(deal, *command);
+        if (!events || !*billable) {
+            return events;
+        }
+        auto added = add_billable_events(app, call, views, &deal, *events, **billable, catalog);
+        if (!added) {
+            return added.error();
+        }
+        return events;
     };
-    auto changed = co_await change_deal(app, call, Trash::kLive, decide);
+    auto changed = co_await change_deal(app, call, Trash::kLive, decide, &catalog);
     if (!changed) {
         co_return error_response(changed.error());
     }
