@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include "projections/billable_math.hpp"
 #include "projections/collation.hpp"
@@ -211,6 +212,9 @@ BillableTotals totals_of(const projections::BillableView& billable,
                           l.line.discount_total, l.line.tax_rate, l.line.tax_label});
     }
     const auto figures = projections::compute_billable(billable.tax_type, inputs);
+    for (const auto& amount : figures.line_amounts) {
+        (void)projections::deal_amount(amount);  // each line's stored amount must fit too
+    }
     BillableTotals t;
     t.subtotal = projections::display_money(figures.subtotal).to_money();
     t.total_discount = projections::display_money(figures.total_discount).to_money();
@@ -385,7 +389,13 @@ Result<BillableDecision> decide(const projections::Views& views, const projectio
                                 const SaveBillable& command, const BillableIds& ids,
                                 std::optional<UserId> actor) {
     BillableSave save(views, deal, ids, actor);
-    return save.run(command);
+    try {
+        return save.run(command);
+    } catch (const std::overflow_error&) {
+        // Exact figures beyond what a deal amount can hold (DECIMAL(15,3)): refused rather
+        // than rounded or wrapped.
+        return validation({{"products", {"The products total is too large."}}});
+    }
 }
 
 }  // namespace deals::commands
