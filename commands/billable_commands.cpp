@@ -101,6 +101,7 @@ LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in
     }
     check_string(errors, in.description, key("description"), label(key("description")), false);
     out.description = optional_text(in.description);
+    out.sent.description = in.description.present();
     if (in.unit_price.missing()) {
         errors.add(key("unit_price"), "The " + label(key("unit_price")) + " field is required.");
     } else if (!numeric(in.unit_price)) {
@@ -110,6 +111,7 @@ LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in
         out.unit_price = *Money::parse(in.unit_price.text);
     }
     out.qty = Money::units(1);
+    out.sent.qty = !in.qty.missing();
     if (!in.qty.missing()) {
         const int places = decimals_of(in.qty.text);
         const auto qty = numeric(in.qty) ? Money::parse(in.qty.text) : std::nullopt;
@@ -120,6 +122,7 @@ LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in
             out.qty = round_to(*qty, 2);
         }
     }
+    out.sent.discount_type = !in.discount_type.missing();
     if (!in.discount_type.missing()) {
         const auto type = in.discount_type.is_string() ? parse_discount_type(in.discount_type.text)
                                                        : std::nullopt;
@@ -130,6 +133,7 @@ LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in
             out.discount_type = *type;
         }
     }
+    out.sent.discount_total = !in.discount_total.missing();
     if (!in.discount_total.missing()) {
         if (!numeric(in.discount_total)) {
             errors.add(key("discount_total"),
@@ -140,6 +144,8 @@ LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in
     }
     check_string(errors, in.tax_label, key("tax_label"), label(key("tax_label")), true);
     out.tax_label = in.tax_label.missing() ? "TAX" : in.tax_label.text;
+    out.sent.tax_label = !in.tax_label.missing();
+    out.sent.tax_rate = !in.tax_rate.missing();
     if (!in.tax_rate.missing()) {
         const std::string shown = label(key("tax_rate"));
         if (!numeric(in.tax_rate)) {
@@ -154,8 +160,11 @@ LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in
     }
     check_string(errors, in.unit, key("unit"), label(key("unit")), true);
     out.unit = optional_text(in.unit);
+    out.sent.unit = in.unit.present();
     check_string(errors, in.note, key("note"), label(key("note")), false);
     out.note = optional_text(in.note);
+    out.sent.note = in.note.present();
+    out.sent.display_order = !in.display_order.missing();
     out.display_order = static_cast<std::int64_t>(index) + 1;
     if (!in.display_order.missing()) {
         if (integer(in.display_order)) {
@@ -218,6 +227,11 @@ BillableTotals totals_of(const projections::BillableView& billable,
     BillableTotals t;
     t.subtotal = projections::display_money(figures.subtotal).to_money();
     t.total_discount = projections::display_money(figures.total_discount).to_money();
+    t.has_discount = figures.has_discount;
+    for (const auto& group : figures.taxes) {
+        t.taxes.push_back({group.key, group.label, group.rate,
+                           projections::display_money(group.total).to_money()});
+    }
     t.total_tax = projections::display_money(figures.total_tax).to_money();
     t.total = projections::display_money(figures.total).to_money();
     const auto amount = projections::amount_after_change(amount_before, figures.total);
@@ -242,9 +256,9 @@ private:
     void sort_lines();
     /// The catalog product a line of this name links to, found (restoring a trashed one) or
     /// created from the line.
-    ProductId catalog_product_for(const LineChange& line, const std::string& name);
+    ProductId catalog_product_for(const BillableLine& line, const std::string& name);
     Result<BillableLine> line_from(const LineChange& change, std::size_t index,
-                                   BillableProductId id);
+                                   BillableProductId id, const BillableLine* stored);
 
     const projections::Views& views_;
     const projections::Deal& deal_;
@@ -263,7 +277,7 @@ void BillableSave::sort_lines() {
                      });
 }
 
-ProductId BillableSave::catalog_product_for(const LineChange& line, const std::string& name) {
+ProductId BillableSave::catalog_product_for(const BillableLine& line, const std::string& name) {
     if (const auto* p = views_.product_by_name(name)) {
         if (p->trashed() && !created_.count("restored:" + p->id.str())) {
             out_.catalog.push_back(CatalogProductRestored{p->id});
@@ -293,8 +307,17 @@ ProductId BillableSave::catalog_product_for(const LineChange& line, const std::s
 }
 
 Result<BillableLine> BillableSave::line_from(const LineChange& change, std::size_t index,
-                                             BillableProductId id) {
+                                             BillableProductId id, const BillableLine* stored) {
+    const std::string at = "products." + std::to_string(index) + ".";
     BillableLine line;
+    if (stored) {
+        line = *stored;  // an update changes only what the request sent
+    } else {
+        line.discount_type = change.discount_type;
+        line.qty = change.qty;
+        line.tax_label = change.tax_label;
+        line.display_order = change.display_order;
+    }
     line.id = id;
     if (change.name) {
         line.name = *change.name;
@@ -302,32 +325,51 @@ Result<BillableLine> BillableSave::line_from(const LineChange& change, std::size
         const auto* p = views_.product(*change.product_id);
         if (p == nullptr) {
             return validation(
-                {{"products." + std::to_string(index) + ".product_id",
-                  {"The selected products." + std::to_string(index) + ".product id is invalid."}}});
+                {{at + "product_id", {"The selected " + at + "product id is invalid."}}});
         }
         line.name = p->fields.name;
     }
-    line.description = change.description;
     line.unit_price = change.unit_price;
-    line.qty = change.qty;
-    line.discount_type = change.discount_type;
-    line.discount_total = change.discount_total;
-    line.tax_rate =
-        billable_.tax_type == TaxType::kNoTax ? Money::from_thousandths(0) : change.tax_rate;
-    line.tax_label = change.tax_label;
-    line.unit = change.unit;
-    line.note = change.note;
-    line.display_order = change.display_order;
+    const auto& sent = change.sent;
+    if (!stored || sent.description) {
+        line.description = change.description;
+    }
+    if (!stored || sent.qty) {
+        line.qty = change.qty;
+    }
+    if (!stored || sent.discount_type) {
+        line.discount_type = change.discount_type;
+    }
+    if (!stored || sent.discount_total) {
+        line.discount_total = change.discount_total;
+    }
+    if (!stored || sent.tax_label) {
+        line.tax_label = change.tax_label;
+    }
+    if (!stored || sent.tax_rate) {
+        line.tax_rate = change.tax_rate;
+    }
+    if (!stored || sent.unit) {
+        line.unit = change.unit;
+    }
+    if (!stored || sent.note) {
+        line.note = change.note;
+    }
+    if (!stored || sent.display_order) {
+        line.display_order = change.display_order;
+    }
+    if (billable_.tax_type == TaxType::kNoTax) {
+        line.tax_rate = Money::from_thousandths(0);
+    }
     // An update re-derives the product from the name; a new line keeps a given product_id.
     if (change.product_id && !change.id) {
         if (views_.product(*change.product_id) == nullptr) {
             return validation(
-                {{"products." + std::to_string(index) + ".product_id",
-                  {"The selected products." + std::to_string(index) + ".product id is invalid."}}});
+                {{at + "product_id", {"The selected " + at + "product id is invalid."}}});
         }
         line.product_id = change.product_id;
     } else {
-        line.product_id = catalog_product_for(change, line.name);
+        line.product_id = catalog_product_for(line, line.name);
     }
     return line;
 }
@@ -339,6 +381,16 @@ Result<BillableDecision> BillableSave::run(const SaveBillable& command) {
             const TaxType from = billable_.tax_type;
             billable_.tax_type = *command.tax_type;
             emit(TaxTypeChanged{deal_.id, from, billable_.tax_type, totals()});
+            if (billable_.tax_type == TaxType::kNoTax) {
+                // Contract §7.2: under no_tax every line's tax_rate is stored as 0, the lines
+                // this request does not name too.
+                for (auto& l : billable_.lines) {
+                    if (l.line.tax_rate.thousandths != 0) {
+                        l.line.tax_rate = Money::from_thousandths(0);
+                        emit(ProductUpdated{deal_.id, l.line, totals()});
+                    }
+                }
+            }
         }
     } else {
         billable_.tax_type = command.tax_type.value_or(kDefaultTaxType);
@@ -354,7 +406,7 @@ Result<BillableDecision> BillableSave::run(const SaveBillable& command) {
                     {{"products." + std::to_string(i) + ".id",
                       {"The selected products." + std::to_string(i) + ".id is invalid."}}});
             }
-            auto line = line_from(change, i, *change.id);
+            auto line = line_from(change, i, *change.id, &it->line);
             if (!line) {
                 return line.error();
             }
@@ -364,7 +416,7 @@ Result<BillableDecision> BillableSave::run(const SaveBillable& command) {
                 emit(ProductUpdated{deal_.id, *line, totals()});
             }
         } else {
-            auto line = line_from(change, i, ids_.next_line());
+            auto line = line_from(change, i, ids_.next_line(), nullptr);
             if (!line) {
                 return line.error();
             }
@@ -378,6 +430,17 @@ Result<BillableDecision> BillableSave::run(const SaveBillable& command) {
         std::erase_if(billable_.lines, [&](const auto& l) { return l.line.id == id; });
         if (billable_.lines.size() != before) {  // lines of other deals are ignored
             emit(ProductRemoved{deal_.id, id, totals()});
+        }
+    }
+    if (out_.deal.empty()) {
+        // Nothing in the billable changed, but every save syncs the deal amount (a save with
+        // no products sets it to 0 unless both are zero), as Concord does.
+        const auto amount = totals().amount;
+        if (amount != deal_.amount) {
+            DealUpdated updated;
+            updated.deal_id = deal_.id;
+            updated.amount = Change<std::optional<Money>>{deal_.amount, amount};
+            emit(std::move(updated));
         }
     }
     return std::move(out_);

@@ -56,6 +56,13 @@ struct LineChange {
     std::optional<std::string> unit;
     std::optional<std::string> note;
     std::int64_t display_order = 0;
+    /// Which optional keys the request sent: an update by `id` changes only those (the rest
+    /// keep their stored values); a new line takes the defaults for the others.
+    struct Sent {
+        bool description = false, qty = false, discount_type = false, discount_total = false;
+        bool tax_label = false, tax_rate = false, unit = false, note = false;
+        bool display_order = false;
+    } sent;
 };
 
 /// Save a deal's billable (contract §7.2): tax type, lines added or updated, lines removed.

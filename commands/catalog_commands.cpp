@@ -66,8 +66,10 @@ Result<CatalogProductFields> validate_product(const ProductInput& in,
     }
     // name: required on create, `filled` on update.
     if (in.name.missing()) {
-        if (!current || in.name.present()) {
+        if (!current) {
             errors.add("name", "The Name field is required.");
+        } else if (in.name.present()) {
+            errors.add("name", "The Name field must have a value.");
         }
     } else if (auto name = text_field(errors, in.name, "name", "Name", true)) {
         const auto* same = views.product_by_name(*name);
@@ -89,8 +91,10 @@ Result<CatalogProductFields> validate_product(const ProductInput& in,
         out.description = text_field(errors, in.description, "description", "Description", false);
     }
     if (in.unit_price.missing()) {
-        if (!current || in.unit_price.present()) {
+        if (!current) {
             errors.add("unit_price", "The Unit Price field is required.");
+        } else if (in.unit_price.present()) {
+            errors.add("unit_price", "The Unit Price field must have a value.");
         }
     } else if (auto price =
                    money_field(errors, in.unit_price, "unit_price", "Unit Price", std::nullopt)) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "events/billable_types.hpp"
 #include "events/ids.hpp"
@@ -38,12 +39,28 @@ struct BillableLine {
     }
 };
 
+/// One tax group of a billable as its JSON shows it (`raw_total`, a binary artefact, is left
+/// out).
+struct TaxTotal {
+    std::string key;  ///< `TAX10`
+    std::string label;
+    Money rate;
+    Money total;
+    friend bool operator==(const TaxTotal&, const TaxTotal&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("key", s.key), f("label", s.label), f("rate", s.rate), f("total", s.total);
+    }
+};
+
 /// A deal's billable figures after a change, as the billable JSON shows them (rounded for
 /// display, contract §7.3), and the deal's amount after it (3 dp; null when it has none), so a
 /// consumer can keep its own view without recomputing.
 struct BillableTotals {
     Money subtotal;
     Money total_discount;
+    bool has_discount = false;
+    std::vector<TaxTotal> taxes;
     Money total_tax;
     Money total;
     std::optional<Money> amount;
@@ -51,7 +68,8 @@ struct BillableTotals {
     template <class Self, class F>
     static void describe(Self& s, F&& f) {
         f("subtotal", s.subtotal), f("total_discount", s.total_discount);
-        f("total_tax", s.total_tax), f("total", s.total), f("amount", s.amount);
+        f("has_discount", s.has_discount), f("taxes", s.taxes), f("total_tax", s.total_tax);
+        f("total", s.total), f("amount", s.amount);
     }
 };
 

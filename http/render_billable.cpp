@@ -167,6 +167,10 @@ void write_billable(json::Writer& w, const projections::Deal& deal, const projec
     w.EndObject();
 }
 
+bool may_change_product(const projections::User& user, const projections::Product& p) {
+    return user.super_admin || (p.created_by && *p.created_by == user.id);
+}
+
 void write_product(json::Writer& w, const projections::Product& p, const projections::Views& views,
                    const projections::User& caller, ProductShape shape) {
     const auto& f = p.fields;
@@ -181,10 +185,11 @@ void write_product(json::Writer& w, const projections::Product& p, const project
     write_text(w, p.updated_at.str());
     w.Key("authorizations");
     w.StartObject();
-    const bool may = caller.super_admin || (p.created_by && *p.created_by == caller.id);
+    const bool may = may_change_product(caller, p);
     for (const char* k : {"viewAny", "view", "create", "update", "delete"}) {
+        const std::string_view name = k;
         w.Key(k);
-        w.Bool(std::string_view(k) == "viewAny" || std::string_view(k) == "create" || may);
+        w.Bool(name == "update" || name == "delete" ? may : true);
     }
     w.EndObject();
     w.Key("was_recently_created");

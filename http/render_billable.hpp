@@ -16,6 +16,9 @@ BillableWith billable_with(const Request& request);
 void write_billable(json::Writer& w, const projections::Deal& deal, const projections::Views& views,
                     bool with_products, bool created);
 
+/// Everyone may see the catalog; its creator and super-admins may change or delete a product.
+bool may_change_product(const projections::User& user, const projections::Product& product);
+
 /// How much of a catalog product a response shows: single records add `actions`.
 enum class ProductShape { kListItem, kSingle, kCreated };
 void write_product(json::Writer& w, const projections::Product& product,

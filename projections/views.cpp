@@ -134,13 +134,13 @@ void Views::apply_catalog(const RecordedEvent& event) {
     auto unindex = [this](const Product& p) {
         product_by_folded_name_.erase(product_name_key(p.fields.name));
         if (p.fields.sku) {
-            product_by_sku_.erase(*p.fields.sku);
+            product_by_sku_.erase(fold(*p.fields.sku));
         }
     };
     auto index = [this](const Product& p) {
         product_by_folded_name_[product_name_key(p.fields.name)] = p.id;
         if (p.fields.sku) {
-            product_by_sku_[*p.fields.sku] = p.id;
+            product_by_sku_[fold(*p.fields.sku)] = p.id;
         }
     };
     if (const auto* e = std::get_if<CatalogProductCreated>(&event.data)) {
@@ -186,7 +186,7 @@ const Product* Views::product_by_name(std::string_view name) const {
 }
 
 const Product* Views::product_by_sku(std::string_view sku) const {
-    auto it = product_by_sku_.find(std::string(sku));
+    auto it = product_by_sku_.find(fold(sku));
     return it == product_by_sku_.end() ? nullptr : product(it->second);
 }
 
@@ -362,7 +362,7 @@ void Views::load(Token token) {
 void Views::load(Product product) {
     product_by_folded_name_[product_name_key(product.fields.name)] = product.id;
     if (product.fields.sku) {
-        product_by_sku_[*product.fields.sku] = product.id;
+        product_by_sku_[fold(*product.fields.sku)] = product.id;
     }
     const ProductId id = product.id;
     watermarks_.product = std::max(watermarks_.product.value_or(0), id.value);

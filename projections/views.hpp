@@ -82,6 +82,7 @@ public:
     /// The product whose name equals `name` ignoring case, accents and trailing spaces, the
     /// trashed ones included (contract §7.4).
     [[nodiscard]] const Product* product_by_name(std::string_view name) const;
+    /// The product with this SKU, ignoring case (the trashed ones included).
     [[nodiscard]] const Product* product_by_sku(std::string_view sku) const;
     /// Catalog products in name order (ties by id).
     [[nodiscard]] std::vector<const Product*> products_by_name(Trash which) const;

@@ -67,6 +67,7 @@ awaitable<commands::Result<bool>> save_billable(AppContext& app, const Call& cal
     const commands::BillableIds ids{[&] { return app.store.allocate_line_id(); },
                                     [&] { return app.store.allocate_product_id(); }};
     const auto actor = call.caller ? std::optional(call.caller->user.id) : std::nullopt;
+    const auto expected_by_client = if_match_version(call.request);
     for (int attempt = 0; attempt < kAttempts; ++attempt) {
         struct Decision {
             events::StreamVersion version;
@@ -77,6 +78,10 @@ awaitable<commands::Result<bool>> save_billable(AppContext& app, const Call& cal
             const projections::Deal* deal = views.deal(deal_id);
             if (deal == nullptr) {
                 return commands::not_found("Deal", deal_id.str());
+            }
+            if (expected_by_client && *expected_by_client != deal->version) {
+                return commands::precondition_failed("The deal has been modified since version " +
+                                                     std::to_string(*expected_by_client) + ".");
             }
             auto decided = commands::decide(views, *deal, command, ids, actor);
             if (!decided) {

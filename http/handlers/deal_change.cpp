@@ -36,6 +36,10 @@ std::optional<events::StreamVersion> if_match(const Request& request) {
 
 }  // namespace
 
+std::optional<events::StreamVersion> if_match_version(const Request& request) {
+    return if_match(request);
+}
+
 std::optional<std::int64_t> parse_id(std::string_view text) {
     std::int64_t id = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);

@@ -19,6 +19,8 @@ namespace deals::http::handlers {
 
 /// A positive integer id from a path segment, or nullopt.
 std::optional<std::int64_t> parse_id(std::string_view text);
+/// The version named by `If-Match: "N"` (0 when it names none), or nullopt without one.
+std::optional<events::StreamVersion> if_match_version(const Request& request);
 
 /// The deal with id `text` in `place` that the caller may view, or the 404 of contract §1.1.
 commands::Result<const projections::Deal*> visible_deal(const projections::Views& views,

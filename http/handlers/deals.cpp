@@ -55,6 +55,13 @@ commands::Result<std::optional<commands::SaveBillable>> embedded_save(
     return save;
 }
 
+/// An embedded billable's validation errors, keyed under `billable.`.
+commands::Error under_billable(const commands::Error& error) {
+    return error.code == commands::ErrorCode::kValidation
+               ? merge_validation(nullptr, &error, "billable.")
+               : error;
+}
+
 std::optional<commands::Error> error_of(const auto& result) {
     return result ? std::nullopt : std::optional<commands::Error>(result.error());
 }
@@ -75,7 +82,7 @@ commands::Result<bool> add_billable_events(AppContext& app, const Call& call, co
                                     [&] { return app.store.allocate_product_id(); }};
     auto decided = commands::decide(views, deal, save, ids, call.caller->user.id);
     if (!decided) {
-        return decided.error();
+        return under_billable(decided.error());
     }
     catalog = std::move(decided->catalog);
     for (auto& e : decided->deal) {
@@ -144,6 +151,29 @@ awaitable<Response> create_deal(AppContext& app, const Call& call) {
     auto billable = embedded_save(embedded_billable(*body, true), error_of(command));
     if (!billable) {
         co_return error_response(billable.error());
+    }
+    if (*billable) {
+        // Decided once against a stand-in deal with stand-in ids, so that a billable refused
+        // on the catalog's data uses up no deal id either.
+        auto events = commands::decide(nullptr, *command);
+        std::int64_t line = 0;
+        std::int64_t product = 0;
+        auto refused = app.store.read([&](const Views& views) -> commands::Result<bool> {
+            projections::Deal deal;
+            for (const auto& e : *events) {
+                projections::apply(deal, e, app.clock(), deal.version + 1);
+            }
+            const commands::BillableIds ids{[&] { return events::BillableProductId{++line}; },
+                                            [&] { return events::ProductId{++product}; }};
+            auto decided = commands::decide(views, deal, **billable, ids, call.caller->user.id);
+            if (!decided) {
+                return under_billable(decided.error());
+            }
+            return true;
+        });
+        if (!refused) {
+            co_return error_response(refused.error());
+        }
     }
     // The id is taken only once the request is valid, so rejected creates use up no ids.
     const events::DealId id = command->id = app.store.allocate_deal_id();

@@ -161,6 +161,9 @@ awaitable<Response> update_product(AppContext& app, const Call& call) {
         if (!p) {
             return p.error();
         }
+        if (!may_change_product(call.caller->user, **p)) {
+            return commands::forbidden("This action is unauthorized.");
+        }
         auto fields = commands::validate_product(input, *p, views);
         if (!fields) {
             return fields.error();
@@ -187,6 +190,9 @@ awaitable<Response> delete_product(AppContext& app, const Call& call) {
         auto p = find_product(views, call.params.at(0));
         if (!p) {
             return p.error();
+        }
+        if (!may_change_product(call.caller->user, **p)) {
+            return commands::forbidden("This action is unauthorized.");
         }
         return (*p)->id;
     });

@@ -37,6 +37,95 @@ constexpr Timestamp kT0{1'772'359'200'000'000};
 
 Timestamp at(std::int64_t seconds) { return Timestamp{kT0.micros + seconds * 1'000'000}; }
 
+/// An exact amount from its decimal text.
+Money money(const char* text) { return *Money::parse(text); }
+
+/// Contract §7.7 V7's first line (3 × 33.333 @ 7.5, exclusive) with every optional field set.
+BillableLine consulting_line() {
+    return BillableLine{BillableProductId{5},
+                        ProductId{3},
+                        "Consulting day",
+                        "On site, Zürich",
+                        money("33.333"),
+                        money("3"),
+                        DiscountType::kPercent,
+                        money("0"),
+                        money("7.5"),
+                        "VAT",
+                        "day",
+                        "Booked for April",
+                        1};
+}
+
+/// V7's second line (1.5 × 19.99, fixed 0.99 @ 7.5), every optional field null.
+BillableLine travel_line() {
+    return BillableLine{BillableProductId{6},
+                        std::nullopt,
+                        "Travel",
+                        std::nullopt,
+                        money("19.99"),
+                        money("1.5"),
+                        DiscountType::kFixed,
+                        money("0.99"),
+                        money("7.5"),
+                        "TAX",
+                        std::nullopt,
+                        std::nullopt,
+                        2};
+}
+
+const std::string kConsultingLineJson =
+    R"({"id":5,"product_id":3,"name":"Consulting day","description":"On site, Zürich",)"
+    R"("unit_price":33.333,"qty":3,"discount_type":"percent","discount_total":0,"tax_rate":7.5,)"
+    R"("tax_label":"VAT","unit":"day","note":"Booked for April","display_order":1})";
+const std::string kTravelLineJson =
+    R"({"id":6,"product_id":null,"name":"Travel","description":null,"unit_price":19.99,)"
+    R"("qty":1.5,"discount_type":"fixed","discount_total":0.99,"tax_rate":7.5,)"
+    R"("tax_label":"TAX","unit":null,"note":null,"display_order":2})";
+
+/// The consulting line's tax group (label VAT): 99.999 × 7.5 % = 7.499925, shown as 7.5.
+TaxTotal vat_7_5() { return TaxTotal{"VAT7.5", "VAT", money("7.5"), money("7.5")}; }
+const std::string kVat75Json = R"({"key":"VAT7.5","label":"VAT","rate":7.5,"total":7.5})";
+
+/// The travel line's tax group (label TAX): 28.995 × 7.5 % = 2.174625, shown as 2.17.
+TaxTotal tax_7_5() { return TaxTotal{"TAX7.5", "TAX", money("7.5"), money("2.17")}; }
+const std::string kTax75Json = R"({"key":"TAX7.5","label":"TAX","rate":7.5,"total":2.17})";
+
+/// The figures after the consulting line alone (exclusive): 99.999 + 7.499925 tax, no discount.
+BillableTotals consulting_totals() {
+    return BillableTotals{money("100"), money("0"),     false,           {vat_7_5()},
+                          money("7.5"), money("107.5"), money("107.499")};
+}
+const std::string kConsultingTotalsJson =
+    R"({"subtotal":100,"total_discount":0,"has_discount":false,"taxes":[)" + kVat75Json +
+    R"(],"total_tax":7.5,"total":107.5,"amount":107.499})";
+
+/// V7's lines with their own labels (VAT and TAX): two groups at 7.5, in display order
+/// (the consulting line is first), 7.499925 + 2.174625 = 9.67455 of tax.
+BillableTotals v7_totals() {
+    return BillableTotals{money("128.99"),        money("0.99"), true,
+                          {vat_7_5(), tax_7_5()}, money("9.67"), money("138.67"),
+                          money("138.669")};
+}
+const std::string kV7TotalsJson =
+    R"({"subtotal":128.99,"total_discount":0.99,"has_discount":true,"taxes":[)" + kVat75Json + "," +
+    kTax75Json + R"(],"total_tax":9.67,"total":138.67,"amount":138.669})";
+
+/// A billable without lines; the deal had no amount and keeps none.
+const BillableTotals kEmptyTotals{Money{0}, Money{0}, false, {}, Money{0}, Money{0}, std::nullopt};
+const std::string kEmptyTotalsJson =
+    R"({"subtotal":0,"total_discount":0,"has_discount":false,"taxes":[],"total_tax":0,"total":0,)"
+    R"("amount":null})";
+
+CatalogProductFields consulting_product() {
+    return CatalogProductFields{
+        "Consulting day", "CONS-DAY", "On site", money("1000"), money("650.5"),
+        money("7.5"),     "VAT",      "day",     true};
+}
+const std::string kConsultingProductJson =
+    R"({"name":"Consulting day","sku":"CONS-DAY","description":"On site","unit_price":1000,)"
+    R"("direct_cost":650.5,"tax_rate":7.5,"tax_label":"VAT","unit":"day","is_active":true})";
+
 /// One golden case: an event and the exact JSON of its `data`.
 struct Golden {
     const char* what;
@@ -118,6 +207,72 @@ std::vector<Golden> golden_events() {
         {"TokenIssued", TokenIssued{TokenId{7}, UserId{1}, "ci", kHash},
          R"({"token_id":7,"user_id":1,"name":"ci","secret_sha256":")" + kHash + R"("})"},
         {"TokenRevoked", TokenRevoked{TokenId{7}, UserId{1}}, R"({"token_id":7,"user_id":1})"},
+        {"ProductAdded, a line with every field set",
+         ProductAdded{kDeal, consulting_line(), consulting_totals()},
+         R"({"deal_id":42,"line":)" + kConsultingLineJson + R"(,"totals":)" +
+             kConsultingTotalsJson + "}"},
+        {"ProductAdded, a line with its optional fields null",
+         ProductAdded{kDeal, travel_line(), v7_totals()},
+         R"({"deal_id":42,"line":)" + kTravelLineJson + R"(,"totals":)" + kV7TotalsJson + "}"},
+        {"ProductUpdated, under no_tax (tax rate stored as 0)",
+         ProductUpdated{
+             kDeal,
+             BillableLine{BillableProductId{5}, ProductId{3}, "Consulting day", std::nullopt,
+                          money("1000"), money("2"), DiscountType::kPercent, money("10"),
+                          money("0"), "TAX", std::nullopt, std::nullopt, 1},
+             BillableTotals{
+                 money("1800"), money("200"), true, {}, money("0"), money("1800"), money("1800")}},
+         R"({"deal_id":42,"line":{"id":5,"product_id":3,"name":"Consulting day",)"
+         R"("description":null,"unit_price":1000,"qty":2,"discount_type":"percent",)"
+         R"("discount_total":10,"tax_rate":0,"tax_label":"TAX","unit":null,"note":null,)"
+         R"("display_order":1},"totals":{"subtotal":1800,"total_discount":200,)"
+         R"("has_discount":true,"taxes":[],"total_tax":0,"total":1800,"amount":1800}})"},
+        {"ProductRemoved, the last line: the amount becomes 0",
+         ProductRemoved{
+             kDeal, BillableProductId{6},
+             BillableTotals{Money{0}, Money{0}, false, {}, Money{0}, Money{0}, Money{0}}},
+         R"({"deal_id":42,"line_id":6,"totals":{"subtotal":0,"total_discount":0,)"
+         R"("has_discount":false,"taxes":[],"total_tax":0,"total":0,"amount":0}})"},
+        {"ProductRemoved, a deal without an amount keeps none",
+         ProductRemoved{kDeal, BillableProductId{7}, kEmptyTotals},
+         R"({"deal_id":42,"line_id":7,"totals":)" + kEmptyTotalsJson + "}"},
+        {"TaxTypeChanged, creating the billable",
+         TaxTypeChanged{kDeal, std::nullopt, TaxType::kNoTax, kEmptyTotals},
+         R"({"deal_id":42,"from":null,"to":"no_tax","totals":)" + kEmptyTotalsJson + "}"},
+        {"TaxTypeChanged, exclusive to inclusive (V2 to V3)",
+         TaxTypeChanged{kDeal, TaxType::kExclusive, TaxType::kInclusive,
+                        BillableTotals{money("1800"),
+                                       money("200"),
+                                       true,
+                                       {TaxTotal{"TAX10", "TAX", money("10"), money("163.64")}},
+                                       money("163.64"),
+                                       money("1800"),
+                                       money("1800")}},
+         R"({"deal_id":42,"from":"exclusive","to":"inclusive","totals":{"subtotal":1800,)"
+         R"("total_discount":200,"has_discount":true,"taxes":[{"key":"TAX10","label":"TAX",)"
+         R"("rate":10,"total":163.64}],"total_tax":163.64,"total":1800,"amount":1800}})"},
+        {"CatalogProductCreated, every field set",
+         CatalogProductCreated{ProductId{3}, consulting_product(), UserId{1}},
+         R"({"product_id":3,"fields":)" + kConsultingProductJson + R"(,"created_by":1})"},
+        {"CatalogProductCreated, from a deal's line, optional fields null",
+         CatalogProductCreated{
+             ProductId{4},
+             CatalogProductFields{"Travel", std::nullopt, std::nullopt, money("19.99"),
+                                  std::nullopt, money("7.5"), "TAX", std::nullopt, true},
+             std::nullopt},
+         R"({"product_id":4,"fields":{"name":"Travel","sku":null,"description":null,)"
+         R"("unit_price":19.99,"direct_cost":null,"tax_rate":7.5,"tax_label":"TAX",)"
+         R"("unit":null,"is_active":true},"created_by":null})"},
+        {"CatalogProductUpdated, made inactive",
+         CatalogProductUpdated{
+             ProductId{3},
+             CatalogProductFields{"Consulting day (remote)", "CONS-DAY", std::nullopt,
+                                  money("850.125"), money("600"), money("0"), "TAX", "day", false}},
+         R"j({"product_id":3,"fields":{"name":"Consulting day (remote)","sku":"CONS-DAY",)j"
+         R"("description":null,"unit_price":850.125,"direct_cost":600,"tax_rate":0,)"
+         R"("tax_label":"TAX","unit":"day","is_active":false}})"},
+        {"CatalogProductTrashed", CatalogProductTrashed{ProductId{3}}, R"({"product_id":3})"},
+        {"CatalogProductRestored", CatalogProductRestored{ProductId{3}}, R"({"product_id":3})"},
     };
 }
 
@@ -176,10 +331,17 @@ TEST_CASE("every event type reads back from its pinned JSON form", "[codec][gold
 }
 
 TEST_CASE("event wire names and schema versions are fixed", "[codec][golden]") {
-    const std::vector<std::string> expected{
-        "DealCreated", "DealUpdated",  "StageChanged", "OwnerAssigned",   "StatusChanged",
-        "DealTrashed", "DealRestored", "DealPurged",   "PipelineCreated", "StageCreated",
-        "UserCreated", "TokenIssued",  "TokenRevoked"};
+    const std::vector<std::string> expected{"DealCreated",           "DealUpdated",
+                                            "StageChanged",          "OwnerAssigned",
+                                            "StatusChanged",         "DealTrashed",
+                                            "DealRestored",          "DealPurged",
+                                            "PipelineCreated",       "StageCreated",
+                                            "UserCreated",           "TokenIssued",
+                                            "TokenRevoked",          "ProductAdded",
+                                            "ProductUpdated",        "ProductRemoved",
+                                            "TaxTypeChanged",        "CatalogProductCreated",
+                                            "CatalogProductUpdated", "CatalogProductTrashed",
+                                            "CatalogProductRestored"};
     std::vector<std::string> names;
     for (const auto& g : golden_events()) {
         const std::string name(type_name(g.event));
@@ -200,6 +362,15 @@ TEST_CASE("events live on the streams of their aggregates", "[codec][golden]") {
     CHECK(stream_of(TokenIssued{TokenId{7}}) == "token-7");
     CHECK(stream_of(TokenRevoked{TokenId{7}}) == "token-7");
     CHECK(deal_stream(DealId{9}) == "deal-9");
+    // A deal's product lines are on the deal's stream, even when linked to a catalog product.
+    CHECK(stream_of(ProductAdded{kDeal, consulting_line()}) == "deal-42");
+    CHECK(stream_of(ProductUpdated{kDeal, consulting_line()}) == "deal-42");
+    CHECK(stream_of(ProductRemoved{kDeal, BillableProductId{5}}) == "deal-42");
+    CHECK(stream_of(TaxTypeChanged{kDeal}) == "deal-42");
+    CHECK(stream_of(CatalogProductCreated{ProductId{3}}) == "product-3");
+    CHECK(stream_of(CatalogProductUpdated{ProductId{3}}) == "product-3");
+    CHECK(stream_of(CatalogProductTrashed{ProductId{3}}) == "product-3");
+    CHECK(stream_of(CatalogProductRestored{ProductId{3}}) == "product-3");
 }
 
 // ---- the envelope ----
@@ -390,7 +561,56 @@ TEST_CASE("a deal view has a pinned stored form", "[codec][golden][views]") {
           R"("products_count":0,"stage_history":[{"stage_id":1,)"
           R"("entered_at":"2026-03-01T10:00:00.000000Z","left_at":null}],)"
           R"("created_at":"2026-03-01T10:00:00.000000Z",)"
-          R"("updated_at":"2026-03-01T10:00:00.000000Z","deleted_at":null,"version":1})");
+          R"("updated_at":"2026-03-01T10:00:00.000000Z","deleted_at":null,"billable":null,)"
+          R"("version":1})");
+}
+
+TEST_CASE("a deal view with a billable has a pinned stored form", "[codec][golden][views]") {
+    deals::projections::Deal d;
+    const std::vector<Event> events{
+        DealCreated{kDeal, "Acme renewal", PipelineId{1}, StageId{1}, std::nullopt, std::nullopt,
+                    DealStatus::kWon, std::nullopt, std::nullopt, std::nullopt},
+        TaxTypeChanged{kDeal, std::nullopt, TaxType::kExclusive, kEmptyTotals},
+        // 28.995 shows as 29; 31.169625 is 31.17 both for display and as the amount.
+        ProductAdded{kDeal, travel_line(),
+                     BillableTotals{money("29"),
+                                    money("0.99"),
+                                    true,
+                                    {tax_7_5()},
+                                    money("2.17"),
+                                    money("31.17"),
+                                    money("31.17")}},
+        ProductAdded{kDeal, consulting_line(), v7_totals()},
+    };
+    // The first save at 10 s (three events), the consulting line's note edited at 20 s.
+    const std::vector<std::int64_t> seconds{0, 10, 10, 10};
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        deals::projections::apply(d, events[i], at(seconds[i]), static_cast<StreamVersion>(i + 1));
+    }
+    BillableLine edited = consulting_line();
+    edited.note = std::nullopt;
+    deals::projections::apply(d, ProductUpdated{kDeal, edited, v7_totals()}, at(20), 5);
+
+    CHECK(encode_view(d) ==
+          R"({"id":42,"name":"Acme renewal","pipeline_id":1,"stage_id":1,"amount":138.669,)"
+          R"("expected_close_date":null,"status":"won","lost_reason":null,)"
+          R"("won_date":"2026-03-01T10:00:00.000000Z","lost_date":null,)"
+          R"("stage_changed_date":null,"user_id":null,"owner_assigned_date":null,)"
+          R"("swatch_color":null,"board_order":0,"products_count":2,"stage_history":[],)"
+          R"("created_at":"2026-03-01T10:00:00.000000Z",)"
+          R"("updated_at":"2026-03-01T10:00:20.000000Z","deleted_at":null,)"
+          R"("billable":{"tax_type":"exclusive","lines":[)"
+          R"({"line":{"id":5,"product_id":3,"name":"Consulting day",)"
+          R"("description":"On site, Zürich","unit_price":33.333,"qty":3,)"
+          R"("discount_type":"percent","discount_total":0,"tax_rate":7.5,"tax_label":"VAT",)"
+          R"("unit":"day","note":null,"display_order":1},)"
+          R"("created_at":"2026-03-01T10:00:10.000000Z",)"
+          R"("updated_at":"2026-03-01T10:00:20.000000Z"},)"
+          R"({"line":)" +
+              kTravelLineJson +
+              R"(,"created_at":"2026-03-01T10:00:10.000000Z",)"
+              R"("updated_at":"2026-03-01T10:00:10.000000Z"}],)"
+              R"("created_at":"2026-03-01T10:00:10.000000Z"},"version":5})");
 }
 
 TEST_CASE("a deal view with every field set survives a round trip", "[codec][roundtrip][views]") {
@@ -400,6 +620,19 @@ TEST_CASE("a deal view with every field set survives a round trip", "[codec][rou
                     Date::parse("2026-04-30"), DealStatus::kOpen, std::nullopt, UserId{2}, "#abc"},
         StageChanged{kDeal, StageId{1}, StageId{2}, PipelineId{1}, PipelineId{1}},
         StatusChanged{kDeal, DealStatus::kOpen, DealStatus::kLost, "No budget"},
+        TaxTypeChanged{kDeal, std::nullopt, TaxType::kExclusive, kEmptyTotals},
+        ProductAdded{kDeal, consulting_line(), consulting_totals()},
+        ProductAdded{kDeal, travel_line(), v7_totals()},
+        // Inclusive: 6.976674… + 2.022906… of tax within the subtotal 128.994.
+        TaxTypeChanged{kDeal, TaxType::kExclusive, TaxType::kInclusive,
+                       BillableTotals{money("128.99"),
+                                      money("0.99"),
+                                      true,
+                                      {TaxTotal{"VAT7.5", "VAT", money("7.5"), money("6.98")},
+                                       TaxTotal{"TAX7.5", "TAX", money("7.5"), money("2.02")}},
+                                      money("9"),
+                                      money("128.99"),
+                                      money("128.994")}},
         DealTrashed{kDeal},
     };
     for (std::size_t i = 0; i < events.size(); ++i) {
@@ -410,6 +643,8 @@ TEST_CASE("a deal view with every field set survives a round trip", "[codec][rou
     d.products_count = 2;
     REQUIRE(d.stage_history.size() == 2);
     REQUIRE(d.deleted_at);
+    REQUIRE(d.billable);
+    REQUIRE(d.billable->lines.size() == 2);
 
     deals::projections::Deal back;
     decode_view(encode_view(d), back);
@@ -426,6 +661,16 @@ TEST_CASE("directory views and watermarks survive a round trip", "[codec][roundt
                     at(0),     at(2)};
     const Token token{TokenId{7}, UserId{3}, "ci", kHash, true, at(4)};
     const IdWatermarks marks{42, 2, 9, 3, 7};
+    const IdWatermarks with_catalog{42, 2, 9, 3, 7, 4, 11};
+    const Product product{ProductId{3}, consulting_product(), UserId{1}, at(0), at(5), at(9)};
+    const Product from_line{
+        ProductId{4},
+        CatalogProductFields{"Travel", std::nullopt, std::nullopt, money("19.99"), std::nullopt,
+                             money("7.5"), "TAX", std::nullopt, true},
+        std::nullopt,
+        at(0),
+        at(0),
+        std::nullopt};
 
     Pipeline p;
     decode_view(encode_view(pipeline), p);
@@ -444,13 +689,46 @@ TEST_CASE("directory views and watermarks survive a round trip", "[codec][roundt
     IdWatermarks w;
     decode_view(encode_view(marks), w);
     CHECK(w == marks);
+    decode_view(encode_view(with_catalog), w);
+    CHECK(w == with_catalog);
+    Product pr;
+    decode_view(encode_view(product), pr);
+    CHECK(pr == product);
+    decode_view(encode_view(from_line), pr);
+    CHECK(pr == from_line);
+}
+
+TEST_CASE("watermarks stored before the catalog existed read back without its ids",
+          "[codec][roundtrip][views]") {
+    deals::projections::IdWatermarks w{1, 1, 1, 1, 1, 5, 6};
+    decode_view(R"({"deal":42,"pipeline":2,"stage":9,"user":3,"token":7})", w);
+    CHECK(w == deals::projections::IdWatermarks{42, 2, 9, 3, 7, std::nullopt, std::nullopt});
 }
 
 TEST_CASE("directory views have pinned stored forms", "[codec][golden][views]") {
     using namespace deals::projections;
 
     CHECK(encode_view(IdWatermarks{42, 2, 9, 3, 7}) ==
-          R"({"deal":42,"pipeline":2,"stage":9,"user":3,"token":7})");
+          R"({"deal":42,"pipeline":2,"stage":9,"user":3,"token":7,"product":null,)"
+          R"("billable_product":null})");
+    CHECK(encode_view(IdWatermarks{42, 2, 9, 3, 7, 4, 11}) ==
+          R"({"deal":42,"pipeline":2,"stage":9,"user":3,"token":7,"product":4,)"
+          R"("billable_product":11})");
+    CHECK(encode_view(
+              Product{ProductId{3}, consulting_product(), UserId{1}, at(0), at(5), std::nullopt}) ==
+          R"({"id":3,"fields":)" + kConsultingProductJson +
+              R"(,"created_by":1,"created_at":"2026-03-01T10:00:00.000000Z",)"
+              R"("updated_at":"2026-03-01T10:00:05.000000Z","deleted_at":null})");
+    CHECK(encode_view(
+              Product{ProductId{4},
+                      CatalogProductFields{"Travel", std::nullopt, std::nullopt, money("19.99"),
+                                           std::nullopt, money("0"), "TAX", std::nullopt, false},
+                      std::nullopt, at(0), at(9), at(9)}) ==
+          R"({"id":4,"fields":{"name":"Travel","sku":null,"description":null,)"
+          R"("unit_price":19.99,"direct_cost":null,"tax_rate":0,"tax_label":"TAX","unit":null,)"
+          R"("is_active":false},"created_by":null,"created_at":"2026-03-01T10:00:00.000000Z",)"
+          R"("updated_at":"2026-03-01T10:00:09.000000Z",)"
+          R"("deleted_at":"2026-03-01T10:00:09.000000Z"})");
     CHECK(encode_view(
               Stage{StageId{3}, PipelineId{1}, "Presentation Scheduled", 100, 3, at(0), at(1)}) ==
           R"({"id":3,"pipeline_id":1,"name":"Presentation Scheduled","win_probability":100,)"

@@ -176,6 +176,61 @@ std::vector<Case> cases() {
         Change<std::optional<std::string>>{std::nullopt, "Chose a competitor"};
     all_changes_other_way.swatch_color = Change<std::optional<std::string>>{"#fff", std::nullopt};
 
+    const auto money = [](const char* text) { return *Money::parse(text); };
+    const BillableLine full_line{BillableProductId{11},
+                                 ProductId{3},
+                                 "Consulting \"day\" — Zürich ✓",
+                                 "On site",
+                                 money("33.333"),
+                                 money("1.5"),
+                                 DiscountType::kFixed,
+                                 money("0.99"),
+                                 money("7.5"),
+                                 "VAT",
+                                 "day",
+                                 "Booked for April",
+                                 3};
+    const BillableLine bare_line{BillableProductId{12},
+                                 std::nullopt,
+                                 "Travel",
+                                 std::nullopt,
+                                 money("-19.99"),
+                                 money("0"),
+                                 DiscountType::kPercent,
+                                 money("150"),
+                                 money("0"),
+                                 "TAX",
+                                 std::nullopt,
+                                 std::nullopt,
+                                 1};
+    // Contract §7.7's vectors: V1 (no_tax: no tax groups), V7 (one group at 7.5), V8
+    // (inclusive, two groups at integer rates, ordered by rate).
+    const BillableTotals v1{money("1800"), money("200"),  true,         {},
+                            money("0"),    money("1800"), money("1800")};
+    const BillableTotals v7{money("128.99"),
+                            money("0.99"),
+                            true,
+                            {TaxTotal{"TAX7.5", "TAX", money("7.5"), money("9.67")}},
+                            money("9.67"),
+                            money("138.67"),
+                            money("138.669")};
+    const BillableTotals v8{money("117.5"),
+                            money("2.5"),
+                            true,
+                            {TaxTotal{"TAX7", "TAX", money("7"), money("1.15")},
+                             TaxTotal{"TAX19", "TAX", money("19"), money("15.96")}},
+                            money("17.11"),
+                            money("117.5"),
+                            money("117.499")};
+    const BillableTotals zero{Money{0}, Money{0}, false, {}, Money{0}, Money{0}, Money{0}};
+    const BillableTotals no_lines{Money{0}, Money{0}, false, {}, Money{0}, Money{0}, std::nullopt};
+    const CatalogProductFields full_product{
+        "Consulting day", "CONS-DAY", "On site", money("1000"), money("650.5"),
+        money("7.5"),     "VAT",      "day",     true};
+    const CatalogProductFields bare_product{"Travel",   std::nullopt, std::nullopt,
+                                            money("0"), std::nullopt, money("0"),
+                                            "TAX",      std::nullopt, false};
+
     std::vector<Case> out{
         {"DealCreated, every field set",
          DealCreated{kDeal, "Acme renewal", PipelineId{1}, StageId{3}, Money::parse("1250.5"),
@@ -237,6 +292,29 @@ std::vector<Case> cases() {
          UserCreated{UserId{1}, "Alice", "alice@example.com", true, false, DealsScope::kAll}},
         {"TokenIssued", TokenIssued{TokenId{7}, UserId{1}, "ci", sha256_hex("secret")}, kSystem},
         {"TokenRevoked", TokenRevoked{TokenId{7}, UserId{1}}},
+        {"TaxTypeChanged, creating the billable of a deal without an amount",
+         TaxTypeChanged{kDeal, std::nullopt, TaxType::kExclusive, no_lines}},
+        {"TaxTypeChanged, from inclusive to no_tax",
+         TaxTypeChanged{kDeal, TaxType::kInclusive, TaxType::kNoTax, v1}},
+        {"ProductAdded, a line with every field set", ProductAdded{kDeal, full_line, v7}},
+        {"ProductAdded, a line with every optional field null", ProductAdded{kDeal, bare_line, v7}},
+        {"ProductUpdated, a line with every field set, two tax groups",
+         ProductUpdated{kDeal, full_line, v8}},
+        {"ProductUpdated, a line with every optional field null",
+         ProductUpdated{kDeal, bare_line, v1}},
+        {"ProductRemoved, the last line", ProductRemoved{kDeal, BillableProductId{11}, zero}},
+        {"ProductRemoved, a deal without an amount",
+         ProductRemoved{kDeal, BillableProductId{12}, no_lines}},
+        {"CatalogProductCreated, by a user, every field set",
+         CatalogProductCreated{ProductId{3}, full_product, UserId{1}}, kUserRequest, 18, 1},
+        {"CatalogProductCreated, by the system, every optional field null",
+         CatalogProductCreated{ProductId{4}, bare_product, std::nullopt}, kSystem, 19, 1},
+        {"CatalogProductUpdated, every field set",
+         CatalogProductUpdated{ProductId{3}, full_product}},
+        {"CatalogProductUpdated, every optional field null",
+         CatalogProductUpdated{ProductId{4}, bare_product}},
+        {"CatalogProductTrashed", CatalogProductTrashed{ProductId{3}}},
+        {"CatalogProductRestored", CatalogProductRestored{ProductId{3}}},
     };
 
     // Envelope edge cases.
@@ -319,6 +397,21 @@ std::set<std::string> keys_of(const rapidjson::Value& object) {
     return out;
 }
 
+/// The definition `name` lists exactly the fields of T: all of them properties, all required,
+/// nothing else allowed.
+template <class T>
+void check_definition(const std::string& name) {
+    INFO("definition " << name);
+    const auto& definitions = schema_json()["definitions"];
+    REQUIRE(definitions.HasMember(name.c_str()));
+    const auto& d = definitions[name.c_str()];
+    const Fields fields = fields_of<T>();
+    CHECK(keys_of(d["properties"]) == fields.all);
+    CHECK(names_of(d["required"]) == fields.always_written);
+    REQUIRE(d.HasMember("additionalProperties"));
+    CHECK(d["additionalProperties"].IsFalse());
+}
+
 template <std::size_t... I>
 void check_definitions(std::index_sequence<I...>) {
     (
@@ -394,6 +487,11 @@ TEST_CASE("the Kafka value carries the event's data and envelope unchanged", "[s
 TEST_CASE("the schema has one data definition per event type that lists exactly its fields",
           "[store]") {
     check_definitions(std::make_index_sequence<std::variant_size_v<Event>>{});
+    // The objects nested in the product events, defined once and referenced.
+    check_definition<BillableLine>("billableLine");
+    check_definition<BillableTotals>("billableTotals");
+    check_definition<TaxTotal>("taxTotal");
+    check_definition<CatalogProductFields>("catalogProductFields");
 
     const auto& branches = schema_json()["oneOf"];
     REQUIRE(branches.IsArray());
@@ -434,6 +532,154 @@ TEST_CASE("a Kafka value with a data field renamed is invalid", "[store]") {
             CHECK_FALSE(validate(value).valid);
         }
     }
+}
+
+// The line, totals and catalog fields of the product events are as strict as `data` itself.
+TEST_CASE("a Kafka value with a nested data field missing, renamed or extra is invalid",
+          "[store]") {
+    std::size_t nested = 0;
+    for (const auto& c : cases()) {
+        const auto original = kafka_value(c);
+        for (const auto& member : original["data"].GetObject()) {
+            if (!member.value.IsObject()) {
+                continue;
+            }
+            ++nested;
+            const std::string object = member.name.GetString();
+            for (const auto& field : member.value.GetObject()) {
+                const std::string name = field.name.GetString();
+                {
+                    INFO(c.what << ": without data." << object << "." << name);
+                    rapidjson::Document value;
+                    value.CopyFrom(original, value.GetAllocator());
+                    value["data"][object.c_str()].RemoveMember(name.c_str());
+                    CHECK_FALSE(validate(value).valid);
+                }
+                {
+                    INFO(c.what << ": data." << object << "." << name << " renamed");
+                    rapidjson::Document value;
+                    value.CopyFrom(original, value.GetAllocator());
+                    auto& a = value.GetAllocator();
+                    auto& inner = value["data"][object.c_str()];
+                    rapidjson::Value moved(inner[name.c_str()], a);
+                    inner.RemoveMember(name.c_str());
+                    inner.AddMember(rapidjson::Value((name + "s").c_str(), a), moved, a);
+                    CHECK_FALSE(validate(value).valid);
+                }
+            }
+            INFO(c.what << ": an unknown field in data." << object);
+            rapidjson::Document value;
+            value.CopyFrom(original, value.GetAllocator());
+            auto& a = value.GetAllocator();
+            value["data"][object.c_str()].AddMember("sku_id", rapidjson::Value(1), a);
+            CHECK_FALSE(validate(value).valid);
+        }
+    }
+    CHECK(nested > 0);
+}
+
+TEST_CASE("a product event with a malformed value is invalid", "[store]") {
+    const auto all = cases();
+    const auto find = [&all](const std::string& what) {
+        for (const auto& c : all) {
+            if (c.what == what) {
+                return c;
+            }
+        }
+        FAIL("no case " << what);
+        return all.front();
+    };
+    struct Mutation {
+        const char* what;
+        const char* case_name;
+        const char* pointer;
+        const char* json;
+    };
+    const auto m = GENERATE(
+        Mutation{"an unknown tax type", "TaxTypeChanged, from inclusive to no_tax", "/data/to",
+                 R"("vat")"},
+        Mutation{"a null `to`", "TaxTypeChanged, from inclusive to no_tax", "/data/to", "null"},
+        Mutation{"an unknown `from`", "TaxTypeChanged, from inclusive to no_tax", "/data/from",
+                 R"("none")"},
+        Mutation{"a tax type event on a product stream", "TaxTypeChanged, from inclusive to no_tax",
+                 "/stream", R"("product-42")"},
+        Mutation{"an unknown discount type", "ProductAdded, a line with every field set",
+                 "/data/line/discount_type", R"("absolute")"},
+        Mutation{"qty as a string (as the billable JSON writes it)",
+                 "ProductAdded, a line with every field set", "/data/line/qty", R"("1.50")"},
+        Mutation{"a line id 0", "ProductAdded, a line with every field set", "/data/line/id", "0"},
+        Mutation{"a null line name", "ProductAdded, a line with every field set", "/data/line/name",
+                 "null"},
+        Mutation{"a decimal display order", "ProductAdded, a line with every field set",
+                 "/data/line/display_order", "1.5"},
+        Mutation{"a null subtotal", "ProductAdded, a line with every field set",
+                 "/data/totals/subtotal", "null"},
+        Mutation{"an amount as a string", "ProductAdded, a line with every field set",
+                 "/data/totals/amount", R"("138.669")"},
+        Mutation{"has_discount as a number", "ProductAdded, a line with every field set",
+                 "/data/totals/has_discount", "1"},
+        Mutation{"taxes that are null", "ProductRemoved, the last line", "/data/totals/taxes",
+                 "null"},
+        Mutation{"taxes as an object", "ProductAdded, a line with every field set",
+                 "/data/totals/taxes", R"({"TAX7.5":9.67})"},
+        Mutation{"a tax entry with an extra key (the billable JSON's raw_total)",
+                 "ProductAdded, a line with every field set", "/data/totals/taxes/0",
+                 R"({"key":"TAX7.5","label":"TAX","rate":7.5,"total":9.67,"raw_total":9.67455})"},
+        Mutation{"a tax entry without its total", "ProductAdded, a line with every field set",
+                 "/data/totals/taxes/0", R"({"key":"TAX7.5","label":"TAX","rate":7.5})"},
+        Mutation{"a tax entry with its rate as a string",
+                 "ProductUpdated, a line with every field set, two tax groups",
+                 "/data/totals/taxes/1/rate", R"("19")"},
+        Mutation{"a negative tax rate", "ProductAdded, a line with every field set",
+                 "/data/totals/taxes/0/rate", "-7.5"},
+        Mutation{"a null tax label", "ProductAdded, a line with every field set",
+                 "/data/totals/taxes/0/label", "null"},
+        Mutation{"a tax entry that is a number", "ProductAdded, a line with every field set",
+                 "/data/totals/taxes/0", "9.67"},
+        Mutation{"totals that are null", "ProductRemoved, the last line", "/data/totals", "null"},
+        Mutation{"a line id as a string", "ProductRemoved, the last line", "/data/line_id",
+                 R"("11")"},
+        Mutation{"a product event on a deal stream", "CatalogProductTrashed", "/stream",
+                 R"("deal-3")"},
+        Mutation{"is_active as a number", "CatalogProductUpdated, every field set",
+                 "/data/fields/is_active", "1"},
+        Mutation{"a null unit price", "CatalogProductUpdated, every field set",
+                 "/data/fields/unit_price", "null"},
+        Mutation{"created_by 0", "CatalogProductCreated, by a user, every field set",
+                 "/data/created_by", "0"});
+    INFO(m.what);
+    auto value = kafka_value(find(m.case_name));
+    REQUIRE(rapidjson::Pointer(m.pointer).Get(value) != nullptr);  // replaced, not added
+    rapidjson::Document replacement;
+    replacement.Parse(m.json);
+    REQUIRE_FALSE(replacement.HasParseError());
+    rapidjson::Value copy(replacement, value.GetAllocator());
+    rapidjson::Pointer(m.pointer).Set(value, copy, value.GetAllocator());
+
+    INFO(to_text(value));
+    CHECK_FALSE(validate(value).valid);
+}
+
+// The billable JSON's tax groups also have `raw_total` (contract §7.5); the events' do not.
+TEST_CASE("a tax entry of the totals with an extra key is invalid", "[store]") {
+    std::optional<rapidjson::Document> value;
+    for (const auto& c : cases()) {
+        if (c.what == "ProductAdded, a line with every field set") {
+            value.emplace(kafka_value(c));
+        }
+    }
+    REQUIRE(value);
+    REQUIRE(validate(*value).valid);
+    auto* entry = rapidjson::Pointer("/data/totals/taxes/0").Get(*value);
+    REQUIRE(entry != nullptr);
+    entry->AddMember("raw_total", rapidjson::Value(9.67455), value->GetAllocator());
+
+    const Verdict v = validate(*value);
+
+    INFO(to_text(*value));
+    CHECK_FALSE(v.valid);
+    CHECK_THAT(v.why, Catch::Contains("data against #/definitions/ProductAdded: keyword "
+                                      "'additionalProperties' at document #/totals/taxes/0"));
 }
 
 TEST_CASE("a Kafka value without one of its envelope attributes is invalid", "[store]") {
