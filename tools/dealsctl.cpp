@@ -13,6 +13,7 @@
 #include "store/kafka_consumer.hpp"
 #include "store/sha256.hpp"
 #include "store/store.hpp"
+#include "tools/seed.hpp"
 #include "tools/tokens.hpp"
 
 namespace {
@@ -180,6 +181,20 @@ int main(int argc, char** argv) {
     token_issue->add_option("--user", token_user, "The user's e-mail or id")->required();
     token_issue->add_option("--name", token_name, "A name for the token")->capture_default_str();
 
+    tools::SeedOptions seed;
+    bool no_progress = false;
+    auto* seed_cmd = cli.add_subcommand(
+        "seed", "Create realistic deals through the command path (for benchmarks and demos)");
+    seed_cmd->add_option("--deals", seed.deals, "How many deals")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    seed_cmd->add_option("--seed", seed.seed, "Random seed (same seed, same deals)")
+        ->capture_default_str();
+    seed_cmd->add_option("--owners", seed.owners, "Users to own deals (created when missing)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    seed_cmd->add_flag("--no-progress", no_progress, "No progress line on stderr");
+
     int partitions = 4;
     std::string topic = "deals.events";
     auto* broker = cli.add_subcommand(
@@ -232,6 +247,16 @@ int main(int argc, char** argv) {
         rc = list_users(**store);
     } else if (*token_issue) {
         rc = issue_token(**store, token_user, token_name);
+    } else if (*seed_cmd) {
+        seed.progress = !no_progress;
+        const auto started = std::chrono::steady_clock::now();
+        auto created = tools::seed_deals(**store, seed);
+        if (!created) {
+            rc = fail(created.error());
+        } else {
+            const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+            std::cout << "seeded " << *created << " deals in " << took.count() << " s" << std::endl;
+        }
     }
     (*store)->close();
     return rc;

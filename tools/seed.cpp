@@ -1,0 +1,223 @@
+#include "tools/seed.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "commands/deal_commands.hpp"
+#include "commands/deal_validation.hpp"
+#include "commands/directory_commands.hpp"
+
+namespace deals::tools {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using events::UserId;
+
+constexpr std::array kCompanies = {
+    "Acme",       "Müller",     "José Núñez", "Café Crème", "Østergaard", "Łódź Logistics",
+    "Björk",      "Zürich Re",  "São Paulo",  "Dvořák",     "Çelik",      "Ångström Labs",
+    "Brontë",     "Gödel",      "Señor Frío", "Nørre",      "Kraków",     "Émile",
+    "Globex",     "Initech",    "Umbrella",   "Hooli",      "Stark",      "Wayne",
+    "Tyrell",     "Cyberdyne",  "Soylent",    "Vandelay",   "Wonka",      "Gringotts",
+    "Ollivander", "Pied Piper", "Aperture",   "Black Mesa", "Oscorp",     "Weyland"};
+constexpr std::array kSuffixes = {"GmbH", "SA",    "SL",         "SARL", "A/S", "AB", "Ltd",
+                                  "Inc",  "S.p.A", "Sp. z o.o.", "BV",   "Oy",  "KG", "LLC"};
+constexpr std::array kProducts = {"renewal",
+                                  "expansion",
+                                  "pilot",
+                                  "support plan",
+                                  "licences",
+                                  "onboarding",
+                                  "migration",
+                                  "consulting",
+                                  "training",
+                                  "hardware refresh",
+                                  "data platform",
+                                  "café machines",
+                                  "crème brûlée supply",
+                                  "logística",
+                                  "señalización",
+                                  "integración",
+                                  "Übersetzung",
+                                  "förnyelse",
+                                  "maintenance",
+                                  "upgrade"};
+constexpr std::array kLostReasons = {"Price too high", "Went with a competitor",
+                                     "No budget this year", "Project cancelled",
+                                     "No decision maker"};
+
+template <class Array>
+const char* pick(std::mt19937_64& rng, const Array& a) {
+    return a[std::uniform_int_distribution<std::size_t>(0, a.size() - 1)(rng)];
+}
+
+/// One deal body, as a client would send it.
+commands::DealInput random_deal(std::mt19937_64& rng, const std::vector<UserId>& owners,
+                                std::int64_t stages, events::Date today) {
+    using commands::FieldValue;
+    commands::DealInput in;
+    std::string name = std::string(pick(rng, kCompanies)) + " " + pick(rng, kSuffixes) + " — " +
+                       pick(rng, kProducts);
+    in.name = FieldValue::string(name);
+    in.stage_id = FieldValue::number(
+        std::to_string(std::uniform_int_distribution<std::int64_t>(1, stages)(rng)));
+    const auto cents = std::uniform_int_distribution<std::int64_t>(10'000, 25'000'000)(rng);
+    in.amount = FieldValue::number(std::to_string(cents / 100) + "." +
+                                   (cents % 100 < 10 ? "0" : "") + std::to_string(cents % 100));
+    const auto offset = std::uniform_int_distribution<int>(-365, 365)(rng);
+    in.expected_close_date = FieldValue::string(events::Date{today.days + offset}.str());
+    const auto roll = std::uniform_int_distribution<int>(0, 99)(rng);
+    if (roll < 20) {
+        in.status = FieldValue::string("won");
+    } else if (roll < 30) {
+        in.status = FieldValue::string("lost");
+        in.lost_reason = FieldValue::string(pick(rng, kLostReasons));
+    }
+    if (!owners.empty() && std::uniform_int_distribution<int>(0, 9)(rng) != 0) {
+        in.user_id = FieldValue::number(
+            owners[std::uniform_int_distribution<std::size_t>(0, owners.size() - 1)(rng)].str());
+    }
+    return in;
+}
+
+/// `\r`-updated on a terminal, a line per tenth otherwise.
+class Progress {
+public:
+    Progress(std::int64_t total, bool enabled)
+        : total_(total), enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0) {}
+
+    void update(std::int64_t done, bool last = false) {
+        if (!enabled_) {
+            return;
+        }
+        const auto now = Clock::now();
+        const bool tenth = total_ >= 10 && done / (total_ / 10) != shown_tenth_;
+        if (!last && (tty_ ? now - shown_at_ < std::chrono::milliseconds(250) : !tenth)) {
+            return;
+        }
+        shown_at_ = now;
+        shown_tenth_ = total_ >= 10 ? done / (total_ / 10) : 0;
+        const double seconds = std::chrono::duration<double>(now - started_).count();
+        const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+        const double left = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
+        std::fprintf(
+            stderr, "%sseeding: %lld/%lld deals (%.1f%%), %.0f deals/s, %.0f s left%s",
+            tty_ ? "\r" : "", static_cast<long long>(done), static_cast<long long>(total_),
+            total_ > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0,
+            rate, left, tty_ && !last ? "   " : "\n");
+    }
+
+private:
+    std::int64_t total_;
+    bool enabled_;
+    bool tty_;
+    Clock::time_point started_ = Clock::now();
+    Clock::time_point shown_at_{};
+    std::int64_t shown_tenth_ = -1;
+};
+
+}  // namespace
+
+commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions& options) {
+    // Owners: the existing users, topped up with seed users.
+    auto owners = store.read([](const projections::Views& views) {
+        std::vector<UserId> ids;
+        for (const auto* u : views.users()) {
+            ids.push_back(u->id);
+        }
+        return ids;
+    });
+    for (int i = static_cast<int>(owners.size()); i < options.owners; ++i) {
+        commands::CreateUser user{store.allocate_user_id(),
+                                  "Seed Owner " + std::to_string(i + 1),
+                                  "owner" + std::to_string(i + 1) + "@seed.example",
+                                  false,
+                                  true,
+                                  events::DealsScope::kOwn};
+        auto events = store.read([&](const auto& views) { return commands::decide(views, user); });
+        if (!events) {
+            return events.error();
+        }
+        auto outcome = store.append_and_wait({"user-" + user.id.str(),
+                                              events::ExpectedVersion::no_stream(),
+                                              std::move(*events),
+                                              {}});
+        if (outcome.status != events::AppendStatus::kOk) {
+            return commands::unavailable("cannot create seed users: " + outcome.detail);
+        }
+        owners.push_back(user.id);
+    }
+    const std::int64_t stages = store.read([](const projections::Views& views) {
+        return static_cast<std::int64_t>(views.stages_by_name().size());
+    });
+    const events::Date today{
+        static_cast<std::int32_t>(events::Timestamp::system_now().micros / 86'400'000'000LL)};
+
+    std::mt19937_64 rng(options.seed);
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::int64_t in_flight = 0, done = 0;
+    std::optional<commands::Error> failure;
+    Progress progress(options.deals, options.progress);
+    const commands::ValidationSettings settings;
+    for (std::int64_t i = 0; i < options.deals; ++i) {
+        const auto input = random_deal(rng, owners, stages, today);
+        auto command = store.read([&](const projections::Views& views) {
+            return commands::validate_create(input, views, events::DealId{}, settings);
+        });
+        if (!command) {
+            return command.error();
+        }
+        command->id = store.allocate_deal_id();
+        auto events = commands::decide(nullptr, *command);
+        if (!events) {
+            return events.error();
+        }
+        {
+            std::unique_lock lock(mutex);
+            // Many appends in flight, so that the writer's group commit packs them.
+            cv.wait(lock, [&] { return in_flight < 4096 || failure; });
+            if (failure) {
+                return *failure;
+            }
+            ++in_flight;
+        }
+        events::AppendRequest request{events::deal_stream(command->id),
+                                      events::ExpectedVersion::no_stream(),
+                                      std::move(*events),
+                                      {{}, "seed", "seed"}};
+        store.log().append(std::move(request), [&](events::AppendOutcome outcome) {
+            std::lock_guard lock(mutex);
+            --in_flight;
+            ++done;
+            if (outcome.status != events::AppendStatus::kOk && !failure) {
+                failure = commands::unavailable("append failed: " + outcome.detail);
+            }
+            cv.notify_all();
+        });
+        std::int64_t done_now;
+        {
+            std::lock_guard lock(mutex);
+            done_now = done;
+        }
+        progress.update(done_now);
+    }
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return in_flight == 0; });
+    progress.update(done, true);
+    if (failure) {
+        return *failure;
+    }
+    return done;
+}
+
+}  // namespace deals::tools
