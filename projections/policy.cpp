@@ -2,8 +2,12 @@
 
 namespace deals::projections {
 
+bool sees_every_deal(const User& user) {
+    return user.super_admin || user.deals_scope == DealsScope::kAll;
+}
+
 bool can_view(const User& user, const Deal& deal) {
-    return user.super_admin || user.deals_scope == DealsScope::kAll || deal.user_id == user.id;
+    return sees_every_deal(user) || deal.user_id == user.id;
 }
 
 DealPermissions deal_permissions(const User& user, const Deal& deal) {

@@ -20,5 +20,7 @@ struct DealPermissions {
 
 DealPermissions deal_permissions(const User& user, const Deal& deal);
 bool can_view(const User& user, const Deal& deal);
+/// Whether `user` may view every deal (super-admin or deals scope `all`).
+bool sees_every_deal(const User& user);
 
 }  // namespace deals::projections

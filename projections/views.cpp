@@ -234,6 +234,34 @@ std::vector<const Deal*> Views::deals_by_name(Trash which) const {
     return out;
 }
 
+Views::DealPage Views::deals_page_by_name(Trash which, std::size_t offset, std::size_t limit,
+                                          const std::function<bool(const Deal&)>& keep) const {
+    const auto& index = which == Trash::kLive ? live_by_name_ : trashed_by_name_;
+    DealPage page;
+    if (!keep) {
+        page.total = index.size();
+        if (offset >= index.size()) {
+            return page;
+        }
+        for (auto it = std::next(index.begin(), static_cast<std::ptrdiff_t>(offset));
+             it != index.end() && page.items.size() < limit; ++it) {
+            page.items.push_back(&deals_.at(DealId{it->second}));
+        }
+        return page;
+    }
+    for (const auto& [_, id] : index) {
+        const Deal& deal = deals_.at(DealId{id});
+        if (!keep(deal)) {
+            continue;
+        }
+        if (page.total >= offset && page.items.size() < limit) {
+            page.items.push_back(&deal);
+        }
+        ++page.total;
+    }
+    return page;
+}
+
 std::size_t Views::deal_count(Trash which) const {
     return which == Trash::kLive ? live_by_name_.size() : trashed_by_name_.size();
 }

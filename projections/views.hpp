@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -63,6 +64,14 @@ public:
     /// Deals in name order (collation, ties by id).
     [[nodiscard]] std::vector<const Deal*> deals_by_name(Trash which) const;
     [[nodiscard]] std::size_t deal_count(Trash which) const;
+    /// One page of the deals in name order that `keep` accepts (all when `keep` is empty),
+    /// and how many it accepts in all. Without `keep` only the page is visited.
+    struct DealPage {
+        std::vector<const Deal*> items;
+        std::size_t total = 0;
+    };
+    [[nodiscard]] DealPage deals_page_by_name(Trash which, std::size_t offset, std::size_t limit,
+                                              const std::function<bool(const Deal&)>& keep) const;
 
     [[nodiscard]] const Pipeline* pipeline(PipelineId id) const;
     [[nodiscard]] const Pipeline* pipeline_by_name(std::string_view name) const;

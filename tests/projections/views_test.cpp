@@ -166,6 +166,29 @@ TEST_CASE("deals whose names collate equal are listed by id", "[projections][vie
     CHECK(ids(w.views.deals_by_name(Trash::kLive)) == std::vector<std::int64_t>{3, 4, 5});
 }
 
+TEST_CASE("a page of deals in name order visits only the page unless it must filter",
+          "[projections][views]") {
+    World w = World::seeded();
+    for (std::int64_t id = 1; id <= 7; ++id) {
+        auto deal = named(id, std::string(1, static_cast<char>('a' + 7 - id)));  // g..a
+        deal.user_id = id % 2 == 0 ? std::optional(kBob) : std::nullopt;
+        w.record(deal, at(id));
+    }
+    auto all = w.views.deals_page_by_name(Trash::kLive, 2, 3, {});
+    CHECK(all.total == 7);
+    CHECK(ids(all.items) == std::vector<std::int64_t>{5, 4, 3});  // c, d, e
+    CHECK(w.views.deals_page_by_name(Trash::kLive, 7, 3, {}).items.empty());
+    CHECK(ids(w.views.deals_page_by_name(Trash::kLive, 6, 3, {}).items) ==
+          std::vector<std::int64_t>{1});
+
+    auto bobs = [](const Deal& d) { return d.user_id == kBob; };  // deals 2, 4, 6: f, d, b
+    auto page = w.views.deals_page_by_name(Trash::kLive, 1, 5, bobs);
+    CHECK(page.total == 3);
+    CHECK(ids(page.items) == std::vector<std::int64_t>{4, 2});
+    CHECK(w.views.deals_page_by_name(Trash::kLive, 3, 5, bobs).items.empty());
+    CHECK(w.views.deals_page_by_name(Trash::kTrashed, 0, 5, bobs).total == 0);
+}
+
 TEST_CASE("a renamed deal moves to its new place in the name order", "[projections][views]") {
     World w = World::seeded();
     w.record(named(1, "alpha"), at(0));
