@@ -10,7 +10,7 @@ using projections::Trash;
 using projections::Views;
 
 awaitable<Response> list_trashed(AppContext& app, const Call& call) {
-    co_return json_response(200, deal_page(app, call, Trash::kTrashed));
+    co_return deal_page(app, call, Trash::kTrashed);
 }
 
 awaitable<Response> show_trashed(AppContext& app, const Call& call) {

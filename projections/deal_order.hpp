@@ -1,0 +1,46 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "projections/deal.hpp"
+
+namespace deals::projections {
+
+/// A sortable deal field (contract §4.2).
+enum class DealSortField {
+    kId,
+    kName,
+    kAmount,
+    kExpectedCloseDate,
+    kStatus,
+    kStageId,
+    kPipelineId,
+    kUserId,
+    kCreatedAt,
+    kUpdatedAt,
+    kWonDate,
+    kLostDate,
+    kStageChangedDate,
+    kOwnerAssignedDate,
+    kBoardOrder,
+    kProductsCount
+};
+
+std::optional<DealSortField> parse_deal_sort_field(std::string_view name);
+/// The names `parse_deal_sort_field` accepts, comma-separated, for error messages.
+std::string_view deal_sort_fields();
+
+/// One sort key of `order`.
+struct DealSortKey {
+    DealSortField field = DealSortField::kName;
+    bool descending = false;
+};
+
+/// Orders deals by `keys`, ties by id ascending. Text compares as search matches (collation
+/// ignoring case and accents); a missing value sorts before any value (as MySQL's NULLs),
+/// after in descending order.
+void sort_deals(std::vector<const Deal*>& deals, const std::vector<DealSortKey>& keys);
+
+}  // namespace deals::projections
