@@ -20,16 +20,6 @@ std::string label(const std::string& key) {
     return out;
 }
 
-/// Digits after the point in a number as written (0 for `12`, 2 for `1.50`); -1 when the text
-/// is not a plain decimal (an exponent, a sign where none belongs).
-int decimals_of(const std::string& text) {
-    const auto dot = text.find('.');
-    if (text.find_first_of("eE") != std::string::npos) {
-        return -1;
-    }
-    return dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
-}
-
 bool numeric(const FieldValue& v) {
     return (v.is_number() || v.is_string()) && Money::parse(v.text).has_value();
 }
@@ -113,7 +103,7 @@ LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in
     out.qty = Money::units(1);
     out.sent.qty = !in.qty.missing();
     if (!in.qty.missing()) {
-        const int places = decimals_of(in.qty.text);
+        const int places = decimal_places(in.qty.text);
         const auto qty = numeric(in.qty) ? Money::parse(in.qty.text) : std::nullopt;
         if (!qty || places < 0 || places > 2 || qty->thousandths < 0 || in.qty.text[0] == '-' ||
             in.qty.text[0] == '+') {
@@ -150,7 +140,7 @@ LineChange validate_line(FieldErrorsBuilder& errors, const BillableLineInput& in
         const std::string shown = label(key("tax_rate"));
         if (!numeric(in.tax_rate)) {
             errors.add(key("tax_rate"), "The " + shown + " field must be a number.");
-        } else if (const int places = decimals_of(in.tax_rate.text); places < 0 || places > 3) {
+        } else if (const int places = decimal_places(in.tax_rate.text); places < 0 || places > 3) {
             errors.add(key("tax_rate"), "The " + shown + " field must have 0-3 decimal places.");
         } else if (Money::parse(in.tax_rate.text)->thousandths < 0) {
             errors.add(key("tax_rate"), "The " + shown + " field must be at least 0.");
@@ -214,13 +204,7 @@ Result<SaveBillable> validate_billable(const BillableInput& input) {
 
 BillableTotals totals_of(const projections::BillableView& billable,
                          std::optional<Money> amount_before) {
-    std::vector<projections::LineInput> inputs;
-    inputs.reserve(billable.lines.size());
-    for (const auto& l : billable.lines) {
-        inputs.push_back({l.line.unit_price, l.line.qty, l.line.discount_type,
-                          l.line.discount_total, l.line.tax_rate, l.line.tax_label});
-    }
-    const auto figures = projections::compute_billable(billable.tax_type, inputs);
+    const auto figures = projections::figures_of(billable);
     for (const auto& amount : figures.line_amounts) {
         (void)projections::deal_amount(amount);  // each line's stored amount must fit too
     }
@@ -285,11 +269,7 @@ ProductId BillableSave::catalog_product_for(const BillableLine& line, const std:
         }
         return p->id;
     }
-    std::string key = name;
-    while (!key.empty() && key.back() == ' ') {
-        key.pop_back();
-    }
-    key = projections::fold(key);
+    const std::string key = projections::product_name_key(name);
     if (auto it = created_.find(key); it != created_.end()) {
         return it->second;
     }

@@ -6,14 +6,6 @@ namespace deals::commands {
 
 namespace {
 
-int decimals_of(const std::string& text) {
-    if (text.find_first_of("eE") != std::string::npos) {
-        return -1;
-    }
-    const auto dot = text.find('.');
-    return dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
-}
-
 /// A nullable decimal with at most 3 places within [min, max]; nullopt when absent or null.
 std::optional<Money> money_field(FieldErrorsBuilder& errors, const FieldValue& v,
                                  const std::string& key, const std::string& label,
@@ -24,7 +16,7 @@ std::optional<Money> money_field(FieldErrorsBuilder& errors, const FieldValue& v
     const auto m = (v.is_number() || v.is_string()) ? Money::parse(v.text) : std::nullopt;
     if (!m) {
         errors.add(key, "The " + label + " field must be a number.");
-    } else if (const int places = decimals_of(v.text); places < 0 || places > 3) {
+    } else if (const int places = decimal_places(v.text); places < 0 || places > 3) {
         errors.add(key, "The " + label + " field must have 0-3 decimal places.");
     } else if (m->thousandths < 0) {
         errors.add(key, "The " + label + " field must be at least 0.");

@@ -26,6 +26,16 @@ struct FieldValue {
     static FieldValue boolean(bool b) { return {Kind::kBool, b ? "true" : "false"}; }
 };
 
+/// Digits after the point in a number as written (0 for `12`, 2 for `1.50`); -1 for text with
+/// an exponent, whose places are not as written. For Laravel's "0-N decimal places" rules.
+inline int decimal_places(const std::string& text) {
+    if (text.find_first_of("eE") != std::string::npos) {
+        return -1;
+    }
+    const auto dot = text.find('.');
+    return dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+}
+
 /// The deal fields a create or update body may carry (contract §5.1), before validation.
 struct DealInput {
     FieldValue name;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "http/json_write.hpp"
 #include "projections/policy.hpp"
 
 namespace deals::http {
@@ -11,28 +12,12 @@ namespace {
 
 using projections::Views;
 
-void write_string(json::Writer& w, std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 void write_time(json::Writer& w, const std::optional<events::Timestamp>& t) {
     if (t) {
         write_string(w, t->str());
     } else {
         w.Null();
     }
-}
-
-void write_opt(json::Writer& w, const std::optional<std::string>& s) {
-    if (s) {
-        write_string(w, *s);
-    } else {
-        w.Null();
-    }
-}
-
-void write_number(json::Writer& w, const std::string& text) {
-    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
 }
 
 /// Seconds with at most millisecond digits, no trailing zeros (`86400`, `12.5`).

@@ -3,28 +3,13 @@
 #include <charconv>
 
 #include "commands/billable_commands.hpp"
+#include "http/json_write.hpp"
 #include "http/render.hpp"
 #include "projections/billable_math.hpp"
 
 namespace deals::http {
 
 namespace {
-
-void write_text(json::Writer& w, std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-void write_opt(json::Writer& w, const std::optional<std::string>& s) {
-    if (s) {
-        write_text(w, *s);
-    } else {
-        w.Null();
-    }
-}
-
-void write_number(json::Writer& w, const std::string& text) {
-    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
-}
 
 /// A money value as the billable shows it: half away to 4 decimals, then to 2.
 void write_money(json::Writer& w, const events::Decimal& value) {
@@ -65,12 +50,7 @@ void write_billable(json::Writer& w, const projections::Deal& deal, const projec
                     bool with_products, bool created) {
     const projections::BillableView empty{commands::kDefaultTaxType, {}, {}};
     const projections::BillableView& b = deal.billable ? *deal.billable : empty;
-    std::vector<projections::LineInput> inputs;
-    for (const auto& l : b.lines) {
-        inputs.push_back({l.line.unit_price, l.line.qty, l.line.discount_type,
-                          l.line.discount_total, l.line.tax_rate, l.line.tax_label});
-    }
-    const auto figures = projections::compute_billable(b.tax_type, inputs);
+    const auto figures = projections::figures_of(b);
     w.StartObject();
     w.Key("id");
     if (deal.billable) {
@@ -79,7 +59,7 @@ void write_billable(json::Writer& w, const projections::Deal& deal, const projec
         w.Null();
     }
     w.Key("tax_type");
-    write_text(w, events::to_string(b.tax_type));
+    write_string(w, events::to_string(b.tax_type));
     w.Key("subtotal");
     write_money(w, figures.subtotal);
     w.Key("total");
@@ -91,11 +71,11 @@ void write_billable(json::Writer& w, const projections::Deal& deal, const projec
     for (const auto& t : figures.taxes) {
         w.StartObject();
         w.Key("key");
-        write_text(w, t.key);
+        write_string(w, t.key);
         w.Key("rate");
         write_number(w, t.rate.str());
         w.Key("label");
-        write_text(w, t.label);
+        write_string(w, t.label);
         w.Key("raw_total");
         write_double(w, t.raw_total);
         w.Key("total");
@@ -119,29 +99,25 @@ void write_billable(json::Writer& w, const projections::Deal& deal, const projec
             w.Key("id");
             w.Int64(l.id.value);
             w.Key("product_id");
-            if (l.product_id) {
-                w.Int64(l.product_id->value);
-            } else {
-                w.Null();
-            }
+            write_opt_id(w, l.product_id);
             w.Key("name");
-            write_text(w, l.name);
+            write_string(w, l.name);
             w.Key("description");
             write_opt(w, l.description);
             w.Key("unit_price");
             write_money(w, events::Decimal::from_money(l.unit_price));
             w.Key("qty");
-            write_text(w, events::Decimal::from_money(l.qty).fixed(2));
+            write_string(w, events::Decimal::from_money(l.qty).fixed(2));
             w.Key("unit");
             write_opt(w, l.unit);
             w.Key("tax_rate");
             write_number(w, l.tax_rate.str());
             w.Key("tax_label");
-            write_text(w, l.tax_label);
+            write_string(w, l.tax_label);
             w.Key("discount_type");
-            write_text(w, events::to_string(l.discount_type));
+            write_string(w, events::to_string(l.discount_type));
             w.Key("discount_total");
-            write_text(w, events::Decimal::from_money(l.discount_total).fixed(2));
+            write_string(w, events::Decimal::from_money(l.discount_total).fixed(2));
             w.Key("sku");
             write_opt(w, product && !product->trashed() ? product->fields.sku : std::nullopt);
             w.Key("amount");
@@ -153,9 +129,9 @@ void write_billable(json::Writer& w, const projections::Deal& deal, const projec
             w.Key("display_order");
             w.Int64(l.display_order);
             w.Key("created_at");
-            write_text(w, view.created_at.str());
+            write_string(w, view.created_at.str());
             w.Key("updated_at");
-            write_text(w, view.updated_at.str());
+            write_string(w, view.updated_at.str());
             w.Key("was_recently_created");
             w.Bool(false);
             w.EndObject();
@@ -178,11 +154,11 @@ void write_product(json::Writer& w, const projections::Product& p, const project
     w.Key("id");
     w.Int64(p.id.value);
     w.Key("display_name");
-    write_text(w, f.name);
+    write_string(w, f.name);
     w.Key("created_at");
-    write_text(w, p.created_at.str());
+    write_string(w, p.created_at.str());
     w.Key("updated_at");
-    write_text(w, p.updated_at.str());
+    write_string(w, p.updated_at.str());
     w.Key("authorizations");
     w.StartObject();
     const bool may = may_change_product(caller, p);
@@ -195,7 +171,7 @@ void write_product(json::Writer& w, const projections::Product& p, const project
     w.Key("was_recently_created");
     w.Bool(shape == ProductShape::kCreated);
     w.Key("name");
-    write_text(w, f.name);
+    write_string(w, f.name);
     w.Key("sku");
     write_opt(w, f.sku);
     w.Key("description");
@@ -207,17 +183,13 @@ void write_product(json::Writer& w, const projections::Product& p, const project
     w.Key("tax_rate");
     write_number(w, f.tax_rate.str());
     w.Key("tax_label");
-    write_text(w, f.tax_label);
+    write_string(w, f.tax_label);
     w.Key("unit");
     write_opt(w, f.unit);
     w.Key("is_active");
     w.Bool(f.is_active);
     w.Key("created_by");
-    if (p.created_by) {
-        w.Int64(p.created_by->value);
-    } else {
-        w.Null();
-    }
+    write_opt_id(w, p.created_by);
     w.Key("creator");
     const projections::User* creator = p.created_by ? views.user(*p.created_by) : nullptr;
     if (creator) {

@@ -163,4 +163,14 @@ std::string rate_text(Money rate) {
     return text;
 }
 
+BillableFigures figures_of(const BillableView& billable) {
+    std::vector<LineInput> inputs;
+    inputs.reserve(billable.lines.size());
+    for (const auto& l : billable.lines) {
+        inputs.push_back({l.line.unit_price, l.line.qty, l.line.discount_type,
+                          l.line.discount_total, l.line.tax_rate, l.line.tax_label});
+    }
+    return compute_billable(billable.tax_type, inputs);
+}
+
 }  // namespace deals::projections

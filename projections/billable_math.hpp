@@ -7,6 +7,7 @@
 #include "events/billable_types.hpp"
 #include "events/decimal.hpp"
 #include "events/money.hpp"
+#include "projections/deal.hpp"
 
 namespace deals::projections {
 
@@ -68,5 +69,8 @@ std::optional<events::Money> amount_after_change(std::optional<events::Money> cu
 
 /// The rate as PHP prints it when concatenating it into a tax key: `10`, `7.5`, `7.125`.
 std::string rate_text(events::Money rate);
+
+/// compute_billable over a deal's stored lines (in their display order).
+BillableFigures figures_of(const BillableView& billable);
 
 }  // namespace deals::projections

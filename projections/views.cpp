@@ -107,18 +107,12 @@ void Views::apply_directory(const RecordedEvent& event) {
     }
 }
 
-namespace {
-
-/// The catalog's name key: case and accents folded, trailing spaces ignored (MySQL's
-/// utf8mb4_unicode_ci, which Concord relies on).
 std::string product_name_key(std::string_view name) {
     while (!name.empty() && name.back() == ' ') {
         name.remove_suffix(1);
     }
     return fold(name);
 }
-
-}  // namespace
 
 void Views::apply_catalog(const RecordedEvent& event) {
     const Timestamp at = event.occurred_at;

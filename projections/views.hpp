@@ -13,6 +13,10 @@
 
 namespace deals::projections {
 
+/// The catalog's name key: case and accents folded, trailing spaces ignored (MySQL's
+/// utf8mb4_unicode_ci, which Concord relies on). Two products may not share one.
+std::string product_name_key(std::string_view name);
+
 /// Which deals a listing wants: the live ones or the ones in the trash.
 enum class Trash { kLive, kTrashed };
 

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "store/kafka_conf.hpp"
+
 namespace deals::store {
 
 std::string ConsumedMessage::header(std::string_view name) const {
@@ -46,7 +48,6 @@ struct KafkaConsumer::Impl {
 commands::Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options options) {
     auto impl = std::make_unique<Impl>();
     char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     const KafkaConfig defaults = {
         {"bootstrap.servers", options.brokers},
         {"client.id", "relate-deals-tail"},
@@ -55,16 +56,11 @@ commands::Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options opt
         {"enable.partition.eof", "false"},
         {"log_level", "3"},
     };
-    for (const KafkaConfig* settings :
-         {&defaults, static_cast<const KafkaConfig*>(&options.config)}) {
-        for (const auto& [key, value] : *settings) {
-            if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
-                RD_KAFKA_CONF_OK) {
-                rd_kafka_conf_destroy(conf);
-                return commands::bad_request("Kafka setting " + key + "=" + value + ": " + error);
-            }
-        }
+    auto made = make_kafka_conf(defaults, options.config);
+    if (!made) {
+        return made.error();
     }
+    rd_kafka_conf_t* conf = *made;
     impl->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
     if (!impl->consumer) {
         rd_kafka_conf_destroy(conf);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "store/cloud_event.hpp"
+#include "store/kafka_conf.hpp"
 #include "store/store.hpp"
 
 namespace deals::store {
@@ -508,7 +509,6 @@ commands::Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store,
     auto impl = std::make_unique<Impl>(store, std::move(options));
     const auto& o = impl->options;
     char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     const KafkaConfig defaults = {
         {"bootstrap.servers", o.brokers},
         {"client.id", "relate-deals-relay"},
@@ -525,15 +525,11 @@ commands::Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store,
         {"reconnect.backoff.max.ms", "1000"},
         {"log_level", "3"},
     };
-    for (const KafkaConfig* settings : {&defaults, &o.config}) {
-        for (const auto& [key, value] : *settings) {
-            if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
-                RD_KAFKA_CONF_OK) {
-                rd_kafka_conf_destroy(conf);
-                return commands::bad_request("Kafka setting " + key + "=" + value + ": " + error);
-            }
-        }
+    auto made = make_kafka_conf(defaults, o.config);
+    if (!made) {
+        return made.error();
     }
+    rd_kafka_conf_t* conf = *made;
     rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
     rd_kafka_conf_set_error_cb(conf, &Impl::on_error_cb);
     rd_kafka_conf_set_log_cb(conf, &Impl::on_log);

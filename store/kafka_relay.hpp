@@ -11,13 +11,11 @@
 #include "commands/error.hpp"
 #include "events/ids.hpp"
 #include "events/time.hpp"
+#include "store/kafka_config.hpp"
 
 namespace deals::store {
 
 class Store;
-
-/// Key/value settings handed to librdkafka as they are (`--kafka-config key=value`).
-using KafkaConfig = std::vector<std::pair<std::string, std::string>>;
 
 /// Where and how the relay publishes.
 struct RelayOptions {

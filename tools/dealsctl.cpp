@@ -224,13 +224,11 @@ int main(int argc, char** argv) {
         return run_broker(partitions, topic);
     }
     if (*tail) {
-        for (const auto& item : tail_config) {
-            const auto eq = item.find('=');
-            if (eq == std::string::npos || eq == 0) {
-                return fail("--kafka-config expects key=value, got '" + item + "'");
-            }
-            tail_options.config.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+        auto config = store::parse_kafka_config(tail_config);
+        if (!config) {
+            return fail(config.error());
         }
+        tail_options.config = std::move(*config);
         return run_tail(tail_options, tail_limit, tail_idle);
     }
 

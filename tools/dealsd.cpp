@@ -37,20 +37,6 @@ bool split_listen(const std::string& listen, http::ServerConfig& config) {
     return true;
 }
 
-/// `key=value` settings for librdkafka.
-bool parse_kafka_config(const std::vector<std::string>& items, store::KafkaConfig& out) {
-    for (const auto& item : items) {
-        const auto eq = item.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            std::cerr << "error: --kafka-config expects key=value, got '" << item << "'"
-                      << std::endl;
-            return false;
-        }
-        out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-    }
-    return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,8 +96,9 @@ int main(int argc, char** argv) {
         std::cerr << "error: --listen must be HOST:PORT, got '" << listen << "'" << std::endl;
         return 2;
     }
-    store::KafkaConfig kafka_config;
-    if (!parse_kafka_config(kafka_config_items, kafka_config)) {
+    auto kafka_config = store::parse_kafka_config(kafka_config_items);
+    if (!kafka_config) {
+        std::cerr << "error: " << kafka_config.error().message << std::endl;
         return 2;
     }
     if (kafka.empty()) {
@@ -160,7 +147,7 @@ int main(int argc, char** argv) {
         auto started = store::KafkaRelay::start(
             **store, {.brokers = bootstrap,
                       .topic = kafka_topic,
-                      .config = kafka_config,
+                      .config = *kafka_config,
                       .fresh_broker = broker != nullptr,
                       .log = [](const std::string& line) { std::cout << line << std::endl; }});
         if (!started) {

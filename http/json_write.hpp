@@ -1,0 +1,42 @@
+#pragma once
+
+// Small writers shared by the renderers (deals, billables, products).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "events/ids.hpp"
+#include "store/json.hpp"
+
+namespace deals::http {
+
+inline void write_string(json::Writer& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+/// The string, or null.
+inline void write_opt(json::Writer& w, const std::optional<std::string>& s) {
+    if (s) {
+        write_string(w, *s);
+    } else {
+        w.Null();
+    }
+}
+
+/// A number already in its JSON text (money stays exact).
+inline void write_number(json::Writer& w, const std::string& text) {
+    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+}
+
+/// An id, or null.
+template <class Tag>
+void write_opt_id(json::Writer& w, const std::optional<events::Id<Tag>>& id) {
+    if (id) {
+        w.Int64(id->value);
+    } else {
+        w.Null();
+    }
+}
+
+}  // namespace deals::http
