@@ -17,7 +17,7 @@ struct Mapping {
 constexpr Mapping kTable[] = {
     {ErrorCode::kBadRequest, 400, nullptr},
     {ErrorCode::kUnauthenticated, 401, "Unauthenticated."},
-    {ErrorCode::kForbidden, 403, "This action is unauthorized."},
+    {ErrorCode::kForbidden, 403, nullptr},  // "This action is unauthorized." or the refusal
     {ErrorCode::kNoApiAccess, 403, nullptr},
     {ErrorCode::kNotFound, 404, nullptr},
     {ErrorCode::kRouteNotFound, 404, nullptr},

@@ -13,6 +13,7 @@ using Handler = boost::asio::awaitable<Response> (*)(AppContext&, const Call&);
 namespace handlers {
 
 boost::asio::awaitable<Response> list_deals(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> search_deals(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> show_deal(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> create_deal(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> update_deal(AppContext& app, const Call& call);

@@ -70,14 +70,16 @@ void write_time_in_stages(json::Writer& w, const projections::Deal& deal, events
     w.EndObject();
 }
 
-void write_associations(json::Writer& w) {
+void write_associations(json::Writer& w, bool with_count) {
     for (const char* key : {"contacts", "companies", "activities"}) {
         w.Key(key);
         w.StartArray();
         w.EndArray();
     }
-    w.Key("associations_count");
-    w.Int(0);
+    if (with_count) {
+        w.Key("associations_count");
+        w.Int(0);
+    }
 }
 
 }  // namespace
@@ -172,7 +174,7 @@ void write_user(json::Writer& w, const projections::User& u) {
 void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
                 const projections::User& caller, events::Timestamp now, DealShape shape,
                 BillableWith with) {
-    const bool single = shape != DealShape::kListItem;
+    const bool single = shape == DealShape::kSingle || shape == DealShape::kCreated;
     w.StartObject();
     w.Key("id");
     w.Int64(d.id.value);
@@ -248,8 +250,8 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
         w.Key(key);
         w.Int(0);
     }
-    if (single) {
-        write_associations(w);
+    if (shape != DealShape::kListItem) {
+        write_associations(w, single);
     }
     w.Key("created_at");
     write_string(w, d.created_at.str());

@@ -11,8 +11,9 @@
 namespace deals::http {
 
 /// How much of a deal a response shows (contract §3): list items leave out the association
-/// arrays and `associations_count`; the POST that created it says `was_recently_created`.
-enum class DealShape { kListItem, kSingle, kCreated };
+/// arrays and `associations_count`, search items only the count; the POST that created it
+/// says `was_recently_created`.
+enum class DealShape { kListItem, kSearchItem, kSingle, kCreated };
 
 /// Writes the deal object of contract §3 as `caller` may see it, at time `now`.
 /// `with` embeds the deal's billable (`?with=billable` / `?with=billable.products`).

@@ -14,6 +14,7 @@ const std::vector<Route>& routes() {
         {"GET", "/healthz", h::healthz, Access::kPublic},
         {"GET", "/metrics", h::metrics, Access::kPublic},
         {"GET", "/api/deals", h::list_deals, Access::kAuthenticated},
+        {"GET", "/api/deals/search", h::search_deals, Access::kAuthenticated},
         {"POST", "/api/deals", h::create_deal, Access::kAuthenticated},
         {"GET", "/api/deals/{id}", h::show_deal, Access::kAuthenticated},
         {"PUT", "/api/deals/{id}", h::update_deal, Access::kAuthenticated},

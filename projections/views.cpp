@@ -5,6 +5,8 @@
 
 #include "projections/collation.hpp"
 
+#include <limits>
+
 namespace deals::projections {
 
 namespace {
@@ -49,18 +51,29 @@ void Views::apply(const RecordedEvent& event) {
         watermarks_.deal = std::max(watermarks_.deal, id.value);
         if (std::holds_alternative<DealPurged>(event.data)) {
             if (const Deal* existing = deal(id)) {
-                unindex_deal(*existing);
+                index_of(*existing).remove(id, DealIndex::keys_of(*existing));
                 index_lines(*existing, false);
                 deals_.erase(id);
             }
         } else {
             Deal& deal = deals_[id];
+            std::optional<DealIndex::Keys> before;
+            DealIndex* from = nullptr;
             if (deal.version != 0) {
-                unindex_deal(deal);
+                before = DealIndex::keys_of(deal);
+                from = &index_of(deal);
                 index_lines(deal, false);
             }
             projections::apply(deal, event.data, event.occurred_at, event.stream_version);
-            index_deal(deal);
+            DealIndex& to = index_of(deal);
+            if (from == &to) {
+                to.update(*before, deal);
+            } else {
+                if (from != nullptr) {
+                    from->remove(id, *before);
+                }
+                to.add(deal);
+            }
             index_lines(deal, true);
         }
         dirty_.deals.insert(id);
@@ -206,59 +219,14 @@ std::optional<DealId> Views::deal_of_line(BillableProductId line) const {
     return it == deal_of_line_.end() ? std::nullopt : std::optional(it->second);
 }
 
-void Views::index_deal(const Deal& deal) {
-    auto& index = deal.trashed() ? trashed_by_name_ : live_by_name_;
-    index.emplace(collation_key(deal.name), deal.id.value);
-}
-
-void Views::unindex_deal(const Deal& deal) {
-    auto& index = deal.trashed() ? trashed_by_name_ : live_by_name_;
-    index.erase({collation_key(deal.name), deal.id.value});
-}
-
 const Deal* Views::deal(DealId id) const { return find_in(deals_, id); }
 
 std::vector<const Deal*> Views::deals_by_name(Trash which) const {
-    const auto& index = which == Trash::kLive ? live_by_name_ : trashed_by_name_;
-    std::vector<const Deal*> out;
-    out.reserve(index.size());
-    for (const auto& [_, id] : index) {
-        out.push_back(&deals_.at(DealId{id}));
-    }
-    return out;
+    const auto& index = index_of(which);
+    return index.find({}, false, std::nullopt, {}, 0, index.size()).items;
 }
 
-Views::DealPage Views::deals_page_by_name(Trash which, std::size_t offset, std::size_t limit,
-                                          const std::function<bool(const Deal&)>& keep) const {
-    const auto& index = which == Trash::kLive ? live_by_name_ : trashed_by_name_;
-    DealPage page;
-    if (!keep) {
-        page.total = index.size();
-        if (offset >= index.size()) {
-            return page;
-        }
-        for (auto it = std::next(index.begin(), static_cast<std::ptrdiff_t>(offset));
-             it != index.end() && page.items.size() < limit; ++it) {
-            page.items.push_back(&deals_.at(DealId{it->second}));
-        }
-        return page;
-    }
-    for (const auto& [_, id] : index) {
-        const Deal& deal = deals_.at(DealId{id});
-        if (!keep(deal)) {
-            continue;
-        }
-        if (page.total >= offset && page.items.size() < limit) {
-            page.items.push_back(&deal);
-        }
-        ++page.total;
-    }
-    return page;
-}
-
-std::size_t Views::deal_count(Trash which) const {
-    return which == Trash::kLive ? live_by_name_.size() : trashed_by_name_.size();
-}
+std::size_t Views::deal_count(Trash which) const { return index_of(which).size(); }
 
 const Pipeline* Views::pipeline(PipelineId id) const { return find_in(pipelines_, id); }
 
@@ -352,10 +320,15 @@ void Views::mark_dirty(const DirtySet& dirty) {
 
 void Views::load(Deal deal) {
     watermarks_.deal = std::max(watermarks_.deal, deal.id.value);
-    index_deal(deal);
-    index_lines(deal, true);
     const DealId id = deal.id;
-    deals_[id] = std::move(deal);
+    const Deal& stored = deals_[id] = std::move(deal);
+    index_of(stored).add_unsorted(stored);
+    index_lines(stored, true);
+}
+
+void Views::finish_load() {
+    live_.seal();
+    trashed_.seal();
 }
 
 void Views::load(Pipeline pipeline) {
@@ -406,6 +379,179 @@ void Views::load_position(Sequence applied, const IdWatermarks& watermarks) {
     watermarks_ = watermarks;
     watermarks_.product = product;
     watermarks_.billable_product = line;
+}
+
+}  // namespace deals::projections
+
+namespace deals::projections {
+
+namespace {
+
+/// A deal status as Concord stores it (open 1, won 2, lost 3), and a searched value mapped
+/// the same way (`won` → `2`, any case); other values stay as they are.
+std::string status_number(DealStatus status) { return std::to_string(static_cast<int>(status) + 1); }
+
+std::string status_value(std::string_view value) {
+    if (auto status = parse_deal_status(fold(value))) {
+        return status_number(*status);
+    }
+    return std::string(value);
+}
+
+/// A DECIMAL(15,3) column as MySQL shows it: `1250.500`.
+std::string decimal_text(std::int64_t thousandths) {
+    const bool negative = thousandths < 0;
+    const std::uint64_t v = negative ? 0 - static_cast<std::uint64_t>(thousandths)
+                                     : static_cast<std::uint64_t>(thousandths);
+    std::string frac = std::to_string(v % 1000);
+    frac.insert(0, 3 - frac.size(), '0');
+    return (negative ? "-" : "") + std::to_string(v / 1000) + "." + frac;
+}
+
+/// The values of a condition: its value, or its comma-separated values for `in`.
+std::vector<std::string> values_of(const SearchCondition& c) {
+    return c.op == SearchOp::kIn ? in_values(c.value) : std::vector<std::string>{c.value};
+}
+
+/// Keys of an integer field (`id`, `stage_id`, …) equal to the condition's values.
+std::vector<std::int64_t> integer_values(const SearchCondition& c) {
+    std::vector<std::int64_t> out;
+    for (const auto& v : values_of(c)) {
+        if (auto t = thousandths(v); t && *t % 1000 == 0) {
+            out.push_back(*t / 1000);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<IndexCondition> Views::index_conditions(const Search& search) const {
+    using Kind = IndexCondition::Kind;
+    std::vector<IndexCondition> out;
+    for (const auto& c : search.conditions) {
+        IndexCondition ic;
+        const std::string_view name = deal_search_fields()[c.field].name;
+        const bool like = c.op == SearchOp::kLike;
+        // An integer field: ids by equality, or their text by `like`.
+        auto integer_field = [&](DealSortField field, auto&& value_of) {
+            if (like) {
+                ic.kind = Kind::kScan;
+                ic.test = [value = c.value, value_of](const Deal& d) {
+                    const auto v = value_of(d);
+                    return v && std::to_string(*v).find(value) != std::string::npos;
+                };
+                return;
+            }
+            ic.kind = Kind::kKeys;
+            ic.field = field;
+            for (const auto v : integer_values(c)) {
+                ic.keys.push_back(DealIndex::encode(v));
+            }
+        };
+        // A relation's name (pipeline, stage, owner): the ids whose name matches.
+        auto by_name = [&](DealSortField field, const auto& entities) {
+            ic.kind = Kind::kKeys;
+            ic.field = field;
+            for (const auto& [id, entity] : entities) {
+                if (value_matches(c.op, c.value, entity.name, std::nullopt)) {
+                    ic.keys.push_back(DealIndex::encode(id.value));
+                }
+            }
+        };
+        auto text_field = [&](IndexCondition::Text text) {
+            ic.text = text;
+            if (like) {
+                ic.kind = Kind::kContains;
+                ic.needles = {fold(c.value)};
+            } else {
+                ic.kind = Kind::kEquals;
+                for (const auto& v : values_of(c)) {
+                    ic.needles.push_back(equality_key(v));
+                }
+            }
+        };
+        if (name == "id") {
+            if (like) {
+                integer_field(DealSortField::kId,
+                              [](const Deal& d) { return std::optional(d.id.value); });
+            } else {
+                ic.kind = Kind::kSlots;
+                for (const auto v : integer_values(c)) {
+                    if (v > 0 && v <= std::numeric_limits<std::uint32_t>::max()) {
+                        ic.slots.push_back(static_cast<std::uint32_t>(v));
+                    }
+                }
+            }
+        } else if (name == "name") {
+            text_field(IndexCondition::Text::kName);
+        } else if (name == "pipeline.name") {
+            by_name(DealSortField::kPipelineId, pipelines_);
+        } else if (name == "pipeline_id") {
+            integer_field(DealSortField::kPipelineId,
+                          [](const Deal& d) { return std::optional(d.pipeline_id.value); });
+        } else if (name == "stage.name") {
+            by_name(DealSortField::kStageId, stages_);
+        } else if (name == "stage_id") {
+            integer_field(DealSortField::kStageId,
+                          [](const Deal& d) { return std::optional(d.stage_id.value); });
+        } else if (name == "amount") {
+            if (like) {
+                ic.kind = Kind::kScan;
+                ic.test = [value = c.value](const Deal& d) {
+                    return d.amount &&
+                           decimal_text(d.amount->thousandths).find(value) != std::string::npos;
+                };
+            } else {
+                ic.kind = Kind::kKeys;
+                ic.field = DealSortField::kAmount;
+                for (const auto& v : values_of(c)) {
+                    if (auto t = thousandths(v)) {
+                        ic.keys.push_back(DealIndex::encode(*t));
+                    }
+                }
+            }
+        } else if (name == "status") {
+            ic.kind = Kind::kKeys;
+            ic.field = DealSortField::kStatus;
+            for (const auto status : {DealStatus::kOpen, DealStatus::kWon, DealStatus::kLost}) {
+                const std::string number = status_number(status);
+                bool match = false;
+                for (const auto& v : values_of(c)) {
+                    const std::string wanted = status_value(v);
+                    match = match || (like ? number.find(wanted) != std::string::npos
+                                           : thousandths(wanted) == thousandths(number));
+                }
+                if (match) {
+                    ic.keys.push_back(DealIndex::encode(static_cast<std::int64_t>(status)));
+                }
+            }
+        } else if (name == "lost_reason") {
+            text_field(IndexCondition::Text::kLostReason);
+        } else if (name == "user.name") {
+            by_name(DealSortField::kUserId, users_);
+        } else if (name == "user_id") {
+            integer_field(DealSortField::kUserId, [](const Deal& d) {
+                return d.user_id ? std::optional(d.user_id->value) : std::nullopt;
+            });
+        }
+        if (ic.kind == Kind::kKeys && ic.keys.empty()) {
+            ic.kind = Kind::kNothing;
+        }
+        out.push_back(std::move(ic));
+    }
+    return out;
+}
+
+Views::DealPage Views::find_deals(Trash which, const DealQuery& query, std::size_t offset,
+                                  std::size_t limit) const {
+    std::vector<IndexCondition> conditions;
+    bool match_all = false;
+    if (query.search) {
+        conditions = index_conditions(*query.search);
+        match_all = query.search->match_all;
+    }
+    return index_of(which).find(conditions, match_all, query.owner, query.order, offset, limit);
 }
 
 }  // namespace deals::projections

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "projections/deal.hpp"
+#include "projections/deal_index.hpp"
 #include "projections/directory.hpp"
+#include "projections/search.hpp"
 
 namespace deals::projections {
 
@@ -19,6 +21,13 @@ std::string product_name_key(std::string_view name);
 
 /// Which deals a listing wants: the live ones or the ones in the trash.
 enum class Trash { kLive, kTrashed };
+
+/// A deal listing's question (contract §4): a search, the caller's visibility, an order.
+struct DealQuery {
+    std::optional<Search> search;     ///< conditions over `deal_search_fields()`
+    std::optional<UserId> owner;      ///< only this user's deals (`deals_scope: own`)
+    std::vector<DealSortKey> order;   ///< empty: name ascending; ties always by id
+};
 
 /// Keys of the views changed since the last `take_dirty()`, for persistence. An id whose view
 /// no longer exists (a purged deal) means "delete it".
@@ -68,14 +77,12 @@ public:
     /// Deals in name order (collation, ties by id).
     [[nodiscard]] std::vector<const Deal*> deals_by_name(Trash which) const;
     [[nodiscard]] std::size_t deal_count(Trash which) const;
-    /// One page of the deals in name order that `keep` accepts (all when `keep` is empty),
-    /// and how many it accepts in all. Without `keep` only the page is visited.
-    struct DealPage {
-        std::vector<const Deal*> items;
-        std::size_t total = 0;
-    };
-    [[nodiscard]] DealPage deals_page_by_name(Trash which, std::size_t offset, std::size_t limit,
-                                              const std::function<bool(const Deal&)>& keep) const;
+    using DealPage = DealIndex::Page;
+    /// The deals that answer `query`: `limit` of them from `offset` in its order, and how many
+    /// there are. Served from the indexes (no walk over every deal for the searches and
+    /// orders of contract §4, except the rare `like` on a numeric field).
+    [[nodiscard]] DealPage find_deals(Trash which, const DealQuery& query, std::size_t offset,
+                                      std::size_t limit) const;
 
     [[nodiscard]] const Pipeline* pipeline(PipelineId id) const;
     [[nodiscard]] const Pipeline* pipeline_by_name(std::string_view name) const;
@@ -115,17 +122,22 @@ public:
     void load(Token token);
     void load(Product product);
     void load_position(Sequence applied, const IdWatermarks& watermarks);
+    /// Ends loading: sorts the indexes once (they take loaded deals unsorted).
+    void finish_load();
 
 private:
-    void index_deal(const Deal& deal);
-    void unindex_deal(const Deal& deal);
+    DealIndex& index_of(const Deal& deal) { return deal.trashed() ? trashed_ : live_; }
+    [[nodiscard]] const DealIndex& index_of(Trash which) const {
+        return which == Trash::kLive ? live_ : trashed_;
+    }
+    [[nodiscard]] std::vector<IndexCondition> index_conditions(const Search& search) const;
     void apply_directory(const RecordedEvent& event);
     void apply_catalog(const RecordedEvent& event);
     void index_lines(const Deal& deal, bool add);
 
     std::unordered_map<DealId, Deal> deals_;
-    std::set<std::pair<std::string, std::int64_t>> live_by_name_;
-    std::set<std::pair<std::string, std::int64_t>> trashed_by_name_;
+    DealIndex live_;
+    DealIndex trashed_;
     std::map<PipelineId, Pipeline> pipelines_;
     std::map<StageId, Stage> stages_;
     std::map<UserId, User> users_;

@@ -127,6 +127,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
                                    load_views<projections::User>(db, 'u', views) +
                                    load_views<projections::Token>(db, 't', views) +
                                    load_views<projections::Product>(db, 'c', views);
+        views.finish_load();
         impl.log = std::make_unique<RocksEventLog>(
             impl.db.get(), [s = store.get()](const auto& events) { s->on_commit(events); },
             options.clock, options.max_batch_appends);

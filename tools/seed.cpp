@@ -29,6 +29,13 @@ constexpr std::array kCompanies = {
     "Globex",     "Initech",    "Umbrella",   "Hooli",      "Stark",      "Wayne",
     "Tyrell",     "Cyberdyne",  "Soylent",    "Vandelay",   "Wonka",      "Gringotts",
     "Ollivander", "Pied Piper", "Aperture",   "Black Mesa", "Oscorp",     "Weyland"};
+/// Rare names: one deal in 2,000 gets one, so each is in about 25 of a million deals (a "rare
+/// word" for search benchmarks).
+constexpr std::array kRareCompanies = {
+    "Zephyrine",   "Quillfeather", "Brisingamen", "Vexillum",  "Ozymandias",
+    "Pellucidar",  "Xanthippe",    "Yggdrasil",   "Gallimaufry", "Halcyon Øre",
+    "Ixtlán",      "Jabberwock",   "Kumquat Sàrl", "Lollapalooza", "Mnemosyne",
+    "Nephelococcygia", "Orrery",   "Palimpsest",  "Quagga",    "Rhadamanthus"};
 constexpr std::array kSuffixes = {"GmbH", "SA",    "SL",         "SARL", "A/S", "AB", "Ltd",
                                   "Inc",  "S.p.A", "Sp. z o.o.", "BV",   "Oy",  "KG", "LLC"};
 constexpr std::array kProducts = {"renewal",
@@ -65,8 +72,9 @@ commands::DealInput random_deal(std::mt19937_64& rng, const std::vector<UserId>&
                                 std::int64_t stages, events::Date today) {
     using commands::FieldValue;
     commands::DealInput in;
-    std::string name = std::string(pick(rng, kCompanies)) + " " + pick(rng, kSuffixes) + " — " +
-                       pick(rng, kProducts);
+    const bool rare = std::uniform_int_distribution<int>(0, 1999)(rng) == 0;
+    std::string name = std::string(rare ? pick(rng, kRareCompanies) : pick(rng, kCompanies)) +
+                       " " + pick(rng, kSuffixes) + " — " + pick(rng, kProducts);
     in.name = FieldValue::string(name);
     in.stage_id = FieldValue::number(
         std::to_string(std::uniform_int_distribution<std::int64_t>(1, stages)(rng)));

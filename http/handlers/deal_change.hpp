@@ -60,9 +60,6 @@ Response deal_after_change(AppContext& app, const Call& call, events::DealId id,
 /// The single-record response for the deal of the path in `place`, or its 404.
 Response deal_in(AppContext& app, const Call& call, projections::Trash place);
 
-/// One page of the deals in `which` that the caller may view, in name order.
-Response deal_page(AppContext& app, const Call& call, projections::Trash which);
-
 /// Turns an append that did not succeed into the error to answer with.
 commands::Error append_error(const events::AppendOutcome& outcome);
 

@@ -1,14 +1,13 @@
 #include <algorithm>
-#include <map>
 
 #include "commands/deal_validation.hpp"
 #include "http/append.hpp"
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
+#include "http/handlers/deal_listing.hpp"
 #include "http/json_body.hpp"
 #include "http/render.hpp"
-#include "projections/deal_order.hpp"
 #include "projections/policy.hpp"
 
 namespace deals::http::handlers {
@@ -109,106 +108,18 @@ commands::DealInput deal_input(const JsonValue& body) {
 
 }  // namespace
 
-/// `order` (contract §4.2): `field|direction`, or the array form `order[N][field]` /
-/// `order[N][direction]` (also `order[field]`). Empty when absent or naming no field.
-commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& request) {
-    // (index length, index) -> field, direction: numeric order of the array indexes.
-    std::map<std::pair<std::size_t, std::string>, std::pair<std::string, std::string>> entries;
-    for (const auto& [name, value] : request.query) {
-        if (name == "order") {
-            const auto bar = value.find('|');
-            entries[{1, "0"}] = {value.substr(0, bar),
-                                 bar == std::string::npos ? "" : value.substr(bar + 1)};
-        } else if (name.starts_with("order[")) {
-            // order[N][field], order[N][direction], order[field], order[direction]
-            std::string rest = name.substr(5);
-            std::string index = "0";
-            if (rest.size() > 2 && rest[1] != 'f' && rest[1] != 'd') {
-                const auto close = rest.find(']');
-                index = rest.substr(1, close - 1);
-                rest = rest.substr(close + 1);
-            }
-            if (rest == "[field]") {
-                entries[{index.size(), index}].first = value;
-            } else if (rest == "[direction]") {
-                entries[{index.size(), index}].second = value;
-            }
-        }
-    }
-    std::vector<projections::DealSortKey> keys;
-    for (const auto& [_, entry] : entries) {
-        const auto& [field_text, direction_text] = entry;
-        if (field_text.empty()) {
-            continue;  // as Concord, an entry without a field is dropped
-        }
-        const auto field = projections::parse_deal_sort_field(field_text);
-        if (!field) {
-            return commands::validation(
-                {{"order",
-                  {"The order field " + field_text + " cannot be sorted by; sortable: " +
-                   std::string(projections::deal_sort_fields()) + "."}}});
-        }
-        std::string direction = direction_text;
-        std::transform(direction.begin(), direction.end(), direction.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (!direction.empty() && direction != "asc" && direction != "desc") {
-            return commands::validation({{"order", {"The order direction must be asc or desc."}}});
-        }
-        keys.push_back({*field, direction == "desc"});
-    }
-    return keys;
-}
-
-/// The deals the caller may view, one page: name order by default, else `order` (the rest of
-/// the query language comes later). In name order only the page is materialised, and a
-/// caller who sees every deal costs no filtering walk; another order sorts every visible deal.
-Response deal_page(AppContext& app, const Call& call, Trash which) {
-    auto order = order_of(call.request);
-    if (!order) {
-        return error_response(order.error());
-    }
-    return app.store.read([&](const Views& views) {
-        const auto& user = call.caller->user;
-        const auto request = page_request(call.request);
-        const std::size_t offset = (request.page - 1) * request.per_page;
-        std::function<bool(const projections::Deal&)> keep;
-        if (!projections::sees_every_deal(user)) {
-            keep = [&user](const projections::Deal& d) { return projections::can_view(user, d); };
-        }
-        Views::DealPage page;
-        if (order->empty()) {
-            page = views.deals_page_by_name(which, offset, request.per_page, keep);
-        } else {
-            auto all = views.deals_page_by_name(which, 0, views.deal_count(which), keep).items;
-            projections::sort_deals(all, *order);
-            page.total = all.size();
-            for (std::size_t i = offset; i < all.size() && page.items.size() < request.per_page;
-                 ++i) {
-                page.items.push_back(all[i]);
-            }
-        }
-        const auto now = app.clock();
-        const auto with = billable_with(call.request);
-        return json_response(
-            200, paginate(call.request, request, page.total, [&](json::Writer& w, std::size_t i) {
-                write_deal(w, *page.items[i - offset], views, user, now, DealShape::kListItem,
-                           with);
-            }));
-    });
-}
-
-awaitable<Response> list_deals(AppContext& app, const Call& call) {
-    co_return deal_page(app, call, Trash::kLive);
-}
-
 Response deal_in(AppContext& app, const Call& call, Trash place) {
+    const auto with = with_of(call.request);
+    if (!with) {
+        return error_response(with.error());
+    }
     return app.store.read([&](const Views& views) {
         auto deal = visible_deal(views, call, call.params.at(0), place);
         if (!deal) {
             return error_response(deal.error());
         }
         return deal_response(200, **deal, views, call.caller->user, app.clock(), DealShape::kSingle,
-                             billable_with(call.request));
+                             *with);
     });
 }
 

@@ -1,6 +1,7 @@
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
+#include "http/handlers/deal_listing.hpp"
 #include "http/render.hpp"
 
 namespace deals::http::handlers {

@@ -3,6 +3,7 @@
 #include "tests/projections/domain_fixture.hpp"
 
 using namespace deals::unit;  // NOLINT
+using deals::projections::DealQuery;
 using deals::projections::DirtySet;
 using deals::projections::IdWatermarks;
 using deals::projections::Pipeline;
@@ -166,7 +167,7 @@ TEST_CASE("deals whose names collate equal are listed by id", "[projections][vie
     CHECK(ids(w.views.deals_by_name(Trash::kLive)) == std::vector<std::int64_t>{3, 4, 5});
 }
 
-TEST_CASE("a page of deals in name order visits only the page unless it must filter",
+TEST_CASE("a page of deals in name order, of all deals or of one owner's",
           "[projections][views]") {
     World w = World::seeded();
     for (std::int64_t id = 1; id <= 7; ++id) {
@@ -174,19 +175,20 @@ TEST_CASE("a page of deals in name order visits only the page unless it must fil
         deal.user_id = id % 2 == 0 ? std::optional(kBob) : std::nullopt;
         w.record(deal, at(id));
     }
-    auto all = w.views.deals_page_by_name(Trash::kLive, 2, 3, {});
+    const DealQuery everyone;
+    auto all = w.views.find_deals(Trash::kLive, everyone, 2, 3);
     CHECK(all.total == 7);
     CHECK(ids(all.items) == std::vector<std::int64_t>{5, 4, 3});  // c, d, e
-    CHECK(w.views.deals_page_by_name(Trash::kLive, 7, 3, {}).items.empty());
-    CHECK(ids(w.views.deals_page_by_name(Trash::kLive, 6, 3, {}).items) ==
+    CHECK(w.views.find_deals(Trash::kLive, everyone, 7, 3).items.empty());
+    CHECK(ids(w.views.find_deals(Trash::kLive, everyone, 6, 3).items) ==
           std::vector<std::int64_t>{1});
 
-    auto bobs = [](const Deal& d) { return d.user_id == kBob; };  // deals 2, 4, 6: f, d, b
-    auto page = w.views.deals_page_by_name(Trash::kLive, 1, 5, bobs);
+    const DealQuery bobs{std::nullopt, kBob, {}};  // deals 2, 4, 6: f, d, b
+    auto page = w.views.find_deals(Trash::kLive, bobs, 1, 5);
     CHECK(page.total == 3);
     CHECK(ids(page.items) == std::vector<std::int64_t>{4, 2});
-    CHECK(w.views.deals_page_by_name(Trash::kLive, 3, 5, bobs).items.empty());
-    CHECK(w.views.deals_page_by_name(Trash::kTrashed, 0, 5, bobs).total == 0);
+    CHECK(w.views.find_deals(Trash::kLive, bobs, 3, 5).items.empty());
+    CHECK(w.views.find_deals(Trash::kTrashed, bobs, 0, 5).total == 0);
 }
 
 TEST_CASE("a renamed deal moves to its new place in the name order", "[projections][views]") {
@@ -323,6 +325,7 @@ TEST_CASE("views loaded from storage answer like views folded from the log",
     loaded.load(*w.views.token(TokenId{1}));
     loaded.load(*w.views.token(TokenId{2}));
     loaded.load_position(w.views.applied_sequence(), w.views.watermarks());
+    loaded.finish_load();
 
     CHECK(ids(loaded.deals_by_name(Trash::kLive)) == ids(w.views.deals_by_name(Trash::kLive)));
     CHECK(ids(loaded.deals_by_name(Trash::kTrashed)) == std::vector<std::int64_t>{3});

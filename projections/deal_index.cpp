@@ -1,0 +1,445 @@
+#include "projections/deal_index.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include "projections/collation.hpp"
+
+namespace deals::projections {
+
+namespace {
+
+constexpr std::size_t kFields = 16;
+
+std::size_t at(DealSortField field) { return static_cast<std::size_t>(field); }
+
+template <class T>
+std::uint64_t opt_key(const std::optional<T>& v, auto&& value_of) {
+    return v ? DealIndex::encode(value_of(*v)) : 0;
+}
+
+/// The first eight bytes of a collation key, big-endian: comparing them orders as the key does
+/// (a key shorter than eight bytes is padded with zeros, which sort first).
+std::uint64_t prefix_of(const std::string& key) {
+    std::uint64_t out = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+        out = out << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0);
+    }
+    return out;
+}
+
+}  // namespace
+
+int DealIndex::NameTie::compare(std::uint32_t a, std::uint32_t b) const {
+    return index_.name_key_[a].compare(index_.name_key_[b]);
+}
+
+DealIndex::DealIndex() : name_tie_(*this) { orders_[at(DealSortField::kName)].set_tie(&name_tie_); }
+
+DealIndex::DealIndex(DealIndex&& other) noexcept : name_tie_(*this) { *this = std::move(other); }
+
+DealIndex& DealIndex::operator=(DealIndex&& other) noexcept {
+    orders_ = std::move(other.orders_);
+    orders_[at(DealSortField::kName)].set_tie(&name_tie_);
+    deals_ = std::move(other.deals_);
+    name_key_ = std::move(other.name_key_);
+    name_folded_ = std::move(other.name_folded_);
+    lost_folded_ = std::move(other.lost_folded_);
+    names_ = std::move(other.names_);
+    lost_reasons_ = std::move(other.lost_reasons_);
+    count_ = std::exchange(other.count_, 0);
+    pending_ = std::move(other.pending_);
+    sealed_ = std::exchange(other.sealed_, true);
+    return *this;
+}
+
+std::uint64_t DealIndex::key_of(DealSortField field, const Deal& d) {
+    switch (field) {
+        case DealSortField::kId:
+            return encode(d.id.value);
+        case DealSortField::kName:
+            return 0;  // the collation key's prefix, kept by the index
+        case DealSortField::kAmount:
+            return opt_key(d.amount, [](const Money& m) { return m.thousandths; });
+        case DealSortField::kExpectedCloseDate:
+            return opt_key(d.expected_close_date, [](const Date& v) { return std::int64_t{v.days}; });
+        case DealSortField::kStatus:
+            return encode(static_cast<std::int64_t>(d.status));
+        case DealSortField::kStageId:
+            return encode(d.stage_id.value);
+        case DealSortField::kPipelineId:
+            return encode(d.pipeline_id.value);
+        case DealSortField::kUserId:
+            return opt_key(d.user_id, [](const UserId& v) { return v.value; });
+        case DealSortField::kCreatedAt:
+            return encode(d.created_at.micros);
+        case DealSortField::kUpdatedAt:
+            return encode(d.updated_at.micros);
+        case DealSortField::kWonDate:
+            return opt_key(d.won_date, [](const Timestamp& v) { return v.micros; });
+        case DealSortField::kLostDate:
+            return opt_key(d.lost_date, [](const Timestamp& v) { return v.micros; });
+        case DealSortField::kStageChangedDate:
+            return opt_key(d.stage_changed_date, [](const Timestamp& v) { return v.micros; });
+        case DealSortField::kOwnerAssignedDate:
+            return opt_key(d.owner_assigned_date, [](const Timestamp& v) { return v.micros; });
+        case DealSortField::kBoardOrder:
+            return encode(d.board_order);
+        case DealSortField::kProductsCount:
+            return encode(d.products_count);
+    }
+    return 0;
+}
+
+DealIndex::Keys DealIndex::keys_of(const Deal& deal) {
+    Keys keys;
+    for (std::size_t f = 0; f < kFields; ++f) {
+        keys.sort[f] = key_of(static_cast<DealSortField>(f), deal);
+    }
+    keys.name = deal.name;
+    keys.lost_reason = deal.lost_reason;
+    return keys;
+}
+
+OrderedIndex::Entry DealIndex::entry(DealSortField field, std::uint32_t slot,
+                                     std::uint64_t key) const {
+    if (field == DealSortField::kName) {
+        key = prefix_of(name_key_[slot]);
+    }
+    return {key, slot};
+}
+
+void DealIndex::index_text(std::uint32_t slot, const Deal& deal) {
+    name_key_[slot] = collation_key(deal.name);
+    name_folded_[slot] = fold(deal.name);
+    names_.add(slot, name_folded_[slot]);
+    if (deal.lost_reason) {
+        auto& folded = lost_folded_[slot] = fold(*deal.lost_reason);
+        lost_reasons_.add(slot, folded);
+    }
+}
+
+void DealIndex::add_unsorted(const Deal& deal) {
+    const auto slot = static_cast<std::uint32_t>(deal.id.value);
+    if (slot >= deals_.size()) {
+        const std::size_t n = std::max<std::size_t>(slot + 1, deals_.size() * 3 / 2);
+        deals_.resize(n, nullptr);
+        name_key_.resize(n);
+        name_folded_.resize(n);
+    }
+    deals_[slot] = &deal;
+    ++count_;
+    index_text(slot, deal);
+    const auto keys = keys_of(deal);
+    for (std::size_t f = 0; f < kFields; ++f) {
+        pending_[f].push_back(entry(static_cast<DealSortField>(f), slot, keys.sort[f]));
+    }
+    sealed_ = false;
+}
+
+void DealIndex::seal() {
+    if (sealed_) {
+        return;
+    }
+    for (std::size_t f = 0; f < kFields; ++f) {
+        orders_[f].assign(std::exchange(pending_[f], {}));
+    }
+    sealed_ = true;
+}
+
+void DealIndex::add(const Deal& deal) {
+    seal();
+    const auto slot = static_cast<std::uint32_t>(deal.id.value);
+    if (slot >= deals_.size()) {
+        const std::size_t n = std::max<std::size_t>(slot + 1, deals_.size() * 3 / 2 + 16);
+        deals_.resize(n, nullptr);
+        name_key_.resize(n);
+        name_folded_.resize(n);
+    }
+    deals_[slot] = &deal;
+    ++count_;
+    index_text(slot, deal);
+    for (std::size_t f = 0; f < kFields; ++f) {
+        const auto field = static_cast<DealSortField>(f);
+        orders_[f].insert(entry(field, slot, key_of(field, deal)));
+    }
+}
+
+void DealIndex::remove(DealId id, const Keys& before) {
+    seal();
+    const auto slot = static_cast<std::uint32_t>(id.value);
+    for (std::size_t f = 0; f < kFields; ++f) {
+        orders_[f].erase(entry(static_cast<DealSortField>(f), slot, before.sort[f]));
+    }
+    names_.remove(slot, name_folded_[slot]);
+    if (auto it = lost_folded_.find(slot); it != lost_folded_.end()) {
+        lost_reasons_.remove(slot, it->second);
+        lost_folded_.erase(it);
+    }
+    name_key_[slot].clear();
+    name_key_[slot].shrink_to_fit();
+    name_folded_[slot].clear();
+    name_folded_[slot].shrink_to_fit();
+    deals_[slot] = nullptr;
+    --count_;
+}
+
+void DealIndex::update(const Keys& before, const Deal& deal) {
+    seal();
+    const auto slot = static_cast<std::uint32_t>(deal.id.value);
+    deals_[slot] = &deal;
+    const bool renamed = before.name != deal.name;
+    for (std::size_t f = 0; f < kFields; ++f) {
+        const auto field = static_cast<DealSortField>(f);
+        const auto now = key_of(field, deal);
+        if (field == DealSortField::kName ? renamed : now != before.sort[f]) {
+            orders_[f].erase(entry(field, slot, before.sort[f]));
+            if (field == DealSortField::kName) {
+                names_.remove(slot, name_folded_[slot]);
+                name_key_[slot] = collation_key(deal.name);
+                name_folded_[slot] = fold(deal.name);
+                names_.add(slot, name_folded_[slot]);
+            }
+            orders_[f].insert(entry(field, slot, now));
+        }
+    }
+    if (before.lost_reason != deal.lost_reason) {
+        if (auto it = lost_folded_.find(slot); it != lost_folded_.end()) {
+            lost_reasons_.remove(slot, it->second);
+            lost_folded_.erase(it);
+        }
+        if (deal.lost_reason) {
+            auto& folded = lost_folded_[slot] = fold(*deal.lost_reason);
+            lost_reasons_.add(slot, folded);
+        }
+    }
+}
+
+Slots DealIndex::scan(const std::function<bool(std::uint32_t)>& test) const {
+    Slots out;
+    for (std::uint32_t s = 0; s < deals_.size(); ++s) {
+        if (deals_[s] != nullptr && test(s)) {
+            out.push_back(s);
+        }
+    }
+    return out;
+}
+
+Slots DealIndex::evaluate(const IndexCondition& c) const {
+    using Kind = IndexCondition::Kind;
+    switch (c.kind) {
+        case Kind::kNothing:
+            return {};
+        case Kind::kSlots: {
+            Slots out;
+            for (const auto s : c.slots) {
+                if (deal(s) != nullptr) {
+                    out.push_back(s);
+                }
+            }
+            std::sort(out.begin(), out.end());
+            out.erase(std::unique(out.begin(), out.end()), out.end());
+            return out;
+        }
+        case Kind::kKeys: {
+            Slots out;
+            for (const auto key : c.keys) {
+                orders_[at(c.field)].slots_with_key(key, out);
+            }
+            if (c.keys.size() > 1) {
+                std::sort(out.begin(), out.end());
+                out.erase(std::unique(out.begin(), out.end()), out.end());
+            }
+            return out;
+        }
+        case Kind::kContains:
+        case Kind::kEquals: {
+            const bool name = c.text == IndexCondition::Text::kName;
+            auto text_of = [&](std::uint32_t s) -> std::string_view {
+                if (name) {
+                    return name_folded_[s];
+                }
+                auto it = lost_folded_.find(s);
+                return it == lost_folded_.end() ? std::string_view{} : std::string_view(it->second);
+            };
+            const auto& index = name ? names_ : lost_reasons_;
+            const auto has_text = [&](std::uint32_t s) { return name || lost_folded_.contains(s); };
+            if (c.kind == Kind::kContains) {
+                const std::string& needle = c.needles.at(0);
+                if (auto found = index.containing(needle, text_of)) {
+                    return std::move(*found);
+                }
+                return scan([&](std::uint32_t s) {
+                    return has_text(s) && text_of(s).find(needle) != std::string_view::npos;
+                });
+            }
+            // Equality: the texts that contain the value, then compared whole (trailing spaces
+            // of the text ignored, as the value's were).
+            Slots out;
+            for (const auto& needle : c.needles) {
+                auto candidates = index.containing(needle, text_of);
+                auto equal = [&](std::uint32_t s) {
+                    if (!has_text(s)) {
+                        return false;
+                    }
+                    auto t = text_of(s);
+                    while (!t.empty() && t.back() == ' ') {
+                        t.remove_suffix(1);
+                    }
+                    return t == needle;
+                };
+                Slots found;
+                if (candidates) {
+                    for (const auto s : *candidates) {
+                        if (equal(s)) {
+                            found.push_back(s);
+                        }
+                    }
+                } else {
+                    found = scan(equal);
+                }
+                out = unite(out, found);
+            }
+            return out;
+        }
+        case Kind::kScan:
+            return scan([&](std::uint32_t s) { return c.test(*deals_[s]); });
+    }
+    return {};
+}
+
+int DealIndex::compare(DealSortField field, std::uint32_t a, std::uint32_t b) const {
+    if (field == DealSortField::kName) {
+        return name_key_[a].compare(name_key_[b]);
+    }
+    const auto x = key_of(field, *deals_[a]);
+    const auto y = key_of(field, *deals_[b]);
+    return x < y ? -1 : (y < x ? 1 : 0);
+}
+
+bool DealIndex::before(const std::vector<DealSortKey>& order, std::uint32_t a,
+                       std::uint32_t b) const {
+    for (const auto& key : order) {
+        const int c = compare(key.field, a, b);
+        if (c != 0) {
+            return key.descending ? c > 0 : c < 0;
+        }
+    }
+    return a < b;
+}
+
+std::vector<std::uint32_t> DealIndex::ordered_page(const std::vector<DealSortKey>& order,
+                                                   const Slots* matches, std::size_t offset,
+                                                   std::size_t limit) const {
+    std::vector<std::uint32_t> page;
+    const std::size_t total = matches ? matches->size() : count_;
+    if (offset >= total || limit == 0) {
+        return page;
+    }
+    const std::size_t wanted = std::min(total, offset + limit);
+    const auto& primary = orders_[at(order.front().field)];
+    const bool descending = order.front().descending;
+    const std::vector<DealSortKey> rest(order.begin() + 1, order.end());
+
+    // Few matches: sort them. Otherwise walk the primary index, testing membership.
+    if (matches) {
+        const double m = static_cast<double>(matches->size());
+        const double walk = static_cast<double>(wanted) * static_cast<double>(count_) / m;
+        const double sort = m * (std::log2(static_cast<double>(wanted) + 2.0)) * 8.0;
+        if (sort < walk || (!rest.empty() && m < 100'000)) {
+            std::vector<std::uint32_t> all(matches->begin(), matches->end());
+            auto less = [&](std::uint32_t a, std::uint32_t b) { return before(order, a, b); };
+            std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(wanted),
+                              all.end(), less);
+            page.assign(all.begin() + static_cast<std::ptrdiff_t>(offset),
+                        all.begin() + static_cast<std::ptrdiff_t>(wanted));
+            return page;
+        }
+    }
+    std::optional<SlotBitmap> members;
+    if (matches) {
+        members.emplace(static_cast<std::uint32_t>(deals_.size()));
+        for (const auto s : *matches) {
+            members->set(s);
+        }
+    }
+    const auto keep = [&](std::uint32_t s) { return !members || members->test(s); };
+    if (rest.empty()) {
+        std::size_t skip = offset;
+        primary.walk(descending, matches ? 0 : offset, [&](std::uint32_t s) {
+            if (!keep(s)) {
+                return true;
+            }
+            if (matches && skip > 0) {
+                --skip;
+                return true;
+            }
+            page.push_back(s);
+            return page.size() < limit;
+        });
+        return page;
+    }
+    // Several keys: runs of equal primary values, each sorted by the other keys.
+    std::size_t skip = offset;
+    primary.walk_runs(descending, [&](const std::vector<std::uint32_t>& run) {
+        std::vector<std::uint32_t> kept;
+        for (const auto s : run) {
+            if (keep(s)) {
+                kept.push_back(s);
+            }
+        }
+        if (skip >= kept.size()) {
+            skip -= kept.size();
+            return true;
+        }
+        std::sort(kept.begin(), kept.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return before(rest, a, b); });
+        for (std::size_t i = skip; i < kept.size() && page.size() < limit; ++i) {
+            page.push_back(kept[i]);
+        }
+        skip = 0;
+        return page.size() < limit;
+    });
+    return page;
+}
+
+DealIndex::Page DealIndex::find(const std::vector<IndexCondition>& conditions, bool match_all,
+                                std::optional<UserId> owner,
+                                const std::vector<DealSortKey>& order, std::size_t offset,
+                                std::size_t limit) const {
+    if (!sealed_) {
+        throw std::logic_error("DealIndex::find before Views::finish_load");
+    }
+    std::optional<Slots> matches;
+    for (const auto& condition : conditions) {
+        auto slots = evaluate(condition);
+        if (!matches) {
+            matches = std::move(slots);
+        } else {
+            matches = match_all ? intersect(*matches, slots) : unite(*matches, slots);
+        }
+        if (match_all && matches->empty()) {
+            break;
+        }
+    }
+    if (owner) {
+        Slots own;
+        orders_[at(DealSortField::kUserId)].slots_with_key(encode(owner->value), own);
+        matches = matches ? intersect(*matches, own) : std::move(own);
+    }
+    static const std::vector<DealSortKey> by_name{{DealSortField::kName, false}};
+    Page page;
+    page.total = matches ? matches->size() : count_;
+    const auto slots =
+        ordered_page(order.empty() ? by_name : order, matches ? &*matches : nullptr, offset, limit);
+    page.items.reserve(slots.size());
+    for (const auto s : slots) {
+        page.items.push_back(deals_[s]);
+    }
+    return page;
+}
+
+}  // namespace deals::projections

@@ -1,0 +1,126 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "projections/deal.hpp"
+#include "projections/deal_order.hpp"
+#include "projections/ordered_index.hpp"
+#include "projections/slot_set.hpp"
+#include "projections/text_index.hpp"
+
+namespace deals::projections {
+
+/// What one search condition asks of the deal index, once names have been resolved to ids.
+struct IndexCondition {
+    enum class Kind {
+        kNothing,   ///< matches no deal
+        kSlots,     ///< these ids
+        kKeys,      ///< `field` holds one of `keys` (encoded as `DealIndex::key_of`)
+        kContains,  ///< the text contains `needles[0]` (folded)
+        kEquals,    ///< the text equals one of `needles` (see `equality_key`)
+        kScan,      ///< `test` says so: a walk over every deal, for rare operator choices
+    };
+    enum class Text { kName, kLostReason };
+
+    Kind kind = Kind::kNothing;
+    DealSortField field = DealSortField::kId;
+    std::vector<std::uint64_t> keys;
+    Text text = Text::kName;
+    std::vector<std::string> needles;
+    Slots slots;
+    std::function<bool(const Deal&)> test;
+};
+
+/// The deals of one place (live or trash) indexed for the query language: an ordered index
+/// per sortable field (contract §4.2) and substring indexes over the folded name and lost
+/// reason. Kept in step by `add`/`update`/`remove` as events are applied; rebuilt from the
+/// views at start-up (`assign`). A deal's slot is its id.
+class DealIndex {
+public:
+    DealIndex();
+    /// Moves keep the deals' addresses valid (Views moves the map they live in along).
+    DealIndex(DealIndex&& other) noexcept;
+    DealIndex& operator=(DealIndex&& other) noexcept;
+    DealIndex(const DealIndex&) = delete;
+    DealIndex& operator=(const DealIndex&) = delete;
+
+    /// The values a deal is indexed by, taken before an event changes it.
+    struct Keys {
+        std::array<std::uint64_t, 16> sort{};
+        std::string name;
+        std::optional<std::string> lost_reason;
+    };
+    static Keys keys_of(const Deal& deal);
+    /// A field's order-preserving key (a missing value is the lowest).
+    static std::uint64_t key_of(DealSortField field, const Deal& deal);
+    static std::uint64_t encode(std::int64_t value) {
+        return static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63);
+    }
+
+    void add(const Deal& deal);
+    /// `deal` has changed from `before` (and stays in this index).
+    void update(const Keys& before, const Deal& deal);
+    void remove(DealId id, const Keys& before);
+    /// Start-up: adds without ordering; `seal()` sorts once. Nothing else may happen between.
+    void add_unsorted(const Deal& deal);
+    void seal();
+
+    [[nodiscard]] std::size_t size() const { return count_; }
+    [[nodiscard]] const Deal* deal(std::uint32_t slot) const {
+        return slot < deals_.size() ? deals_[slot] : nullptr;
+    }
+
+    struct Page {
+        std::vector<const Deal*> items;
+        std::size_t total = 0;
+    };
+    /// The deals that match `conditions` (OR-ed, or AND-ed when `match_all`; all deals when
+    /// there are none) and belong to `owner` when given, in `order` (name when empty, ties by
+    /// id): `limit` of them from `offset`, and how many there are.
+    [[nodiscard]] Page find(const std::vector<IndexCondition>& conditions, bool match_all,
+                            std::optional<UserId> owner, const std::vector<DealSortKey>& order,
+                            std::size_t offset, std::size_t limit) const;
+
+private:
+    class NameTie : public OrderedIndex::Tie {
+    public:
+        explicit NameTie(const DealIndex& index) : index_(index) {}
+        [[nodiscard]] int compare(std::uint32_t a, std::uint32_t b) const override;
+
+    private:
+        const DealIndex& index_;
+    };
+
+    [[nodiscard]] OrderedIndex::Entry entry(DealSortField field, std::uint32_t slot,
+                                            std::uint64_t key) const;
+    void index_text(std::uint32_t slot, const Deal& deal);
+    [[nodiscard]] Slots evaluate(const IndexCondition& condition) const;
+    [[nodiscard]] Slots scan(const std::function<bool(std::uint32_t)>& test) const;
+    [[nodiscard]] int compare(DealSortField field, std::uint32_t a, std::uint32_t b) const;
+    [[nodiscard]] bool before(const std::vector<DealSortKey>& order, std::uint32_t a,
+                              std::uint32_t b) const;
+    [[nodiscard]] std::vector<std::uint32_t> ordered_page(const std::vector<DealSortKey>& order,
+                                                          const Slots* matches,
+                                                          std::size_t offset,
+                                                          std::size_t limit) const;
+
+    NameTie name_tie_;
+    std::array<OrderedIndex, 16> orders_;
+    std::vector<const Deal*> deals_;             ///< slot -> deal, null when not here
+    std::vector<std::string> name_key_;           ///< slot -> collation key of the name
+    std::vector<std::string> name_folded_;        ///< slot -> folded name
+    std::unordered_map<std::uint32_t, std::string> lost_folded_;
+    TextIndex names_;
+    TextIndex lost_reasons_;
+    std::size_t count_ = 0;
+    std::array<std::vector<OrderedIndex::Entry>, 16> pending_;  ///< add_unsorted, until seal
+    bool sealed_ = true;
+};
+
+}  // namespace deals::projections

@@ -1,0 +1,123 @@
+#include "projections/ordered_index.hpp"
+
+#include <stdexcept>
+
+namespace deals::projections {
+
+bool OrderedIndex::less(const Entry& a, const Entry& b) const {
+    if (a.key != b.key) {
+        return a.key < b.key;
+    }
+    if (tie_ != nullptr && a.slot != b.slot) {
+        const int c = tie_->compare(a.slot, b.slot);
+        if (c != 0) {
+            return c < 0;
+        }
+    }
+    return a.slot < b.slot;
+}
+
+bool OrderedIndex::same_value(const Entry& a, const Entry& b) const {
+    return a.key == b.key && (tie_ == nullptr || a.slot == b.slot || tie_->compare(a.slot, b.slot) == 0);
+}
+
+std::size_t OrderedIndex::block_of(const Entry& entry) const {
+    // The first block whose last entry is not below `entry`; past the end, the last block.
+    std::size_t lo = 0;
+    std::size_t hi = blocks_.size();
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (less(blocks_[mid].back(), entry)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo == blocks_.size() && lo > 0 ? lo - 1 : lo;
+}
+
+void OrderedIndex::insert(Entry entry) {
+    if (blocks_.empty()) {
+        blocks_.push_back({entry});
+        size_ = 1;
+        return;
+    }
+    const std::size_t b = block_of(entry);
+    auto& block = blocks_[b];
+    block.insert(std::lower_bound(block.begin(), block.end(), entry,
+                                  [this](const Entry& x, const Entry& y) { return less(x, y); }),
+                 entry);
+    ++size_;
+    if (block.size() > 2 * kBlock) {
+        std::vector<Entry> upper(block.begin() + static_cast<std::ptrdiff_t>(kBlock), block.end());
+        block.resize(kBlock);
+        blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1, std::move(upper));
+    }
+}
+
+void OrderedIndex::erase(Entry entry) {
+    if (blocks_.empty()) {
+        throw std::logic_error("OrderedIndex::erase: empty index");
+    }
+    const std::size_t b = block_of(entry);
+    auto& block = blocks_[b];
+    auto it = std::lower_bound(block.begin(), block.end(), entry,
+                               [this](const Entry& x, const Entry& y) { return less(x, y); });
+    if (it == block.end() || it->slot != entry.slot || it->key != entry.key) {
+        throw std::logic_error("OrderedIndex::erase: entry not found");
+    }
+    block.erase(it);
+    --size_;
+    if (block.empty()) {
+        blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b));
+    } else if (block.size() < kBlock / 4 && b + 1 < blocks_.size() &&
+               block.size() + blocks_[b + 1].size() <= kBlock) {
+        // Merge small neighbours so that blocks stay large and few.
+        auto& next = blocks_[b + 1];
+        block.insert(block.end(), next.begin(), next.end());
+        blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1);
+    }
+}
+
+void OrderedIndex::assign(std::vector<Entry> entries) {
+    std::sort(entries.begin(), entries.end(),
+              [this](const Entry& x, const Entry& y) { return less(x, y); });
+    blocks_.clear();
+    size_ = entries.size();
+    for (std::size_t i = 0; i < entries.size(); i += kBlock) {
+        const std::size_t end = std::min(entries.size(), i + kBlock);
+        blocks_.emplace_back(entries.begin() + static_cast<std::ptrdiff_t>(i),
+                             entries.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+}
+
+void OrderedIndex::slots_with_key(std::uint64_t key, std::vector<std::uint32_t>& out) const {
+    // First block whose last key is >= key.
+    std::size_t lo = 0;
+    std::size_t hi = blocks_.size();
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (blocks_[mid].back().key < key) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    const std::size_t begin = out.size();
+    for (std::size_t b = lo; b < blocks_.size(); ++b) {
+        const auto& block = blocks_[b];
+        auto it = std::lower_bound(block.begin(), block.end(), key,
+                                   [](const Entry& e, std::uint64_t k) { return e.key < k; });
+        for (; it != block.end() && it->key == key; ++it) {
+            out.push_back(it->slot);
+        }
+        if (it != block.end()) {
+            break;
+        }
+    }
+    if (tie_ != nullptr) {
+        std::sort(out.begin() + static_cast<std::ptrdiff_t>(begin), out.end());
+    }
+}
+
+}  // namespace deals::projections

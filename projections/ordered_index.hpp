@@ -1,0 +1,141 @@
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace deals::projections {
+
+/// The entries of one sort key in order: sorted blocks of at most `kBlock` entries (a B-tree's
+/// leaves without the tree). An insert or erase moves entries inside one block; finding the
+/// n-th entry walks the block sizes, so a deep page costs no walk over the entries before it.
+///
+/// An entry is a 64-bit key and a slot (the deal's id). Entries order by key, then by the
+/// `Tie` (when keys are only a prefix of the value, as for text), then by slot: ties in the
+/// value always break by id ascending.
+class OrderedIndex {
+public:
+    struct Entry {
+        std::uint64_t key = 0;
+        std::uint32_t slot = 0;
+    };
+    /// Orders the values behind two equal keys: negative, zero or positive.
+    class Tie {
+    public:
+        virtual ~Tie() = default;
+        [[nodiscard]] virtual int compare(std::uint32_t a, std::uint32_t b) const = 0;
+    };
+
+    explicit OrderedIndex(const Tie* tie = nullptr) : tie_(tie) {}
+    void set_tie(const Tie* tie) { tie_ = tie; }
+
+    void insert(Entry entry);
+    /// Removes an entry that is present (same key and slot).
+    void erase(Entry entry);
+    /// Replaces the content by `entries` (any order): one sort instead of many inserts.
+    void assign(std::vector<Entry> entries);
+    [[nodiscard]] std::size_t size() const { return size_; }
+
+    /// Whether `a` and `b` hold the same value (they differ at most by slot).
+    [[nodiscard]] bool same_value(const Entry& a, const Entry& b) const;
+
+    /// Calls `visit(slot)` in order, skipping the first `skip` entries, until it returns
+    /// false. Descending order keeps ties by slot ascending, as ascending order does.
+    template <class Visit>
+    void walk(bool descending, std::size_t skip, Visit&& visit) const;
+
+    /// Calls `visit(run)` for each run of entries holding the same value, in order (runs
+    /// descending when `descending`; inside a run always slot ascending), until it returns false.
+    template <class Visit>
+    void walk_runs(bool descending, Visit&& visit) const;
+
+    /// The slots whose entries have key `key` (all of them, when there is no `Tie`), ascending.
+    void slots_with_key(std::uint64_t key, std::vector<std::uint32_t>& out) const;
+
+private:
+    static constexpr std::size_t kBlock = 512;
+    [[nodiscard]] bool less(const Entry& a, const Entry& b) const;
+    /// The block that holds, or would hold, `entry`.
+    [[nodiscard]] std::size_t block_of(const Entry& entry) const;
+
+    const Tie* tie_;
+    std::vector<std::vector<Entry>> blocks_;
+    std::size_t size_ = 0;
+};
+
+template <class Visit>
+void OrderedIndex::walk(bool descending, std::size_t skip, Visit&& visit) const {
+    if (!descending) {
+        std::size_t b = 0;
+        while (b < blocks_.size() && skip >= blocks_[b].size()) {
+            skip -= blocks_[b++].size();
+        }
+        for (; b < blocks_.size(); ++b, skip = 0) {
+            const auto& block = blocks_[b];
+            for (std::size_t i = skip; i < block.size(); ++i) {
+                if (!visit(block[i].slot)) {
+                    return;
+                }
+            }
+        }
+        return;
+    }
+    walk_runs(true, [&](const std::vector<std::uint32_t>& run) {
+        if (skip >= run.size()) {
+            skip -= run.size();
+            return true;
+        }
+        for (std::size_t i = skip; i < run.size(); ++i) {
+            if (!visit(run[i])) {
+                return false;
+            }
+        }
+        skip = 0;
+        return true;
+    });
+}
+
+template <class Visit>
+void OrderedIndex::walk_runs(bool descending, Visit&& visit) const {
+    std::vector<std::uint32_t> run;
+    const Entry* first = nullptr;
+    auto step = [&](const Entry& e) {
+        if (first != nullptr && !same_value(*first, e)) {
+            if (descending) {
+                std::reverse(run.begin(), run.end());
+            }
+            if (!visit(run)) {
+                return false;
+            }
+            run.clear();
+        }
+        first = &e;
+        run.push_back(e.slot);
+        return true;
+    };
+    if (descending) {
+        for (auto b = blocks_.rbegin(); b != blocks_.rend(); ++b) {
+            for (auto e = b->rbegin(); e != b->rend(); ++e) {
+                if (!step(*e)) {
+                    return;
+                }
+            }
+        }
+    } else {
+        for (const auto& block : blocks_) {
+            for (const auto& e : block) {
+                if (!step(e)) {
+                    return;
+                }
+            }
+        }
+    }
+    if (!run.empty()) {
+        if (descending) {
+            std::reverse(run.begin(), run.end());
+        }
+        visit(run);
+    }
+}
+
+}  // namespace deals::projections
