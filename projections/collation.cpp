@@ -43,7 +43,10 @@ std::string collation_key(std::string_view text) {
     return key;
 }
 
-std::string fold(std::string_view text) {
+namespace {
+
+/// Folds text that holds no ASCII byte (see `fold`).
+std::string fold_unicode(std::string_view text) {
     // Decompose, drop combining marks, case-fold: the primary-strength notion of "same letter".
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
@@ -62,6 +65,31 @@ std::string fold(std::string_view text) {
     std::string result;
     out.toUTF8String(result);
     return result;
+}
+
+}  // namespace
+
+std::string fold(std::string_view text) {
+    // ASCII folds to lower case on its own; only runs of other characters need ICU. Folding
+    // run by run is the same as folding the whole: decomposition, mark removal and case
+    // folding all work character by character.
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : static_cast<char>(c));
+            ++i;
+            continue;
+        }
+        const std::size_t start = i;
+        while (i < text.size() && static_cast<unsigned char>(text[i]) >= 0x80) {
+            ++i;
+        }
+        out += fold_unicode(text.substr(start, i - start));
+    }
+    return out;
 }
 
 std::size_t utf8_length(std::string_view text) {

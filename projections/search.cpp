@@ -26,19 +26,16 @@ constexpr std::array kDealFields = {
     SearchField{"user_id", SearchOp::kEquals, true},
 };
 
+/// Contract §7.6 (reference §10 lists more; the contract wins).
 constexpr std::array kProductFields = {
     SearchField{"id", SearchOp::kEquals, true},
     SearchField{"name", SearchOp::kLike, false},
     SearchField{"sku", SearchOp::kEquals, false},
     SearchField{"description", SearchOp::kLike, false},
     SearchField{"unit_price", SearchOp::kEquals, true},
-    SearchField{"direct_cost", SearchOp::kEquals, true},
-    SearchField{"tax_rate", SearchOp::kEquals, true},
     SearchField{"tax_label", SearchOp::kLike, false},
     SearchField{"unit", SearchOp::kLike, false},
     SearchField{"is_active", SearchOp::kEquals, true},
-    SearchField{"creator.name", SearchOp::kLike, false},
-    SearchField{"created_by", SearchOp::kEquals, true},
 };
 
 std::string_view trim(std::string_view s) {
@@ -100,6 +97,8 @@ bool per_field_form(std::string_view q) {
 
 std::span<const SearchField> deal_search_fields() { return kDealFields; }
 std::span<const SearchField> product_search_fields() { return kProductFields; }
+
+bool has_search_text(std::string_view q) { return !trim(q).empty(); }
 
 std::string field_names(std::span<const SearchField> fields) {
     std::string out;
@@ -172,6 +171,15 @@ std::vector<std::string> in_values(std::string_view value) {
         }
     }
     return out;
+}
+
+std::string decimal_text(std::int64_t thousandths) {
+    const bool negative = thousandths < 0;
+    const std::uint64_t v = negative ? 0 - static_cast<std::uint64_t>(thousandths)
+                                     : static_cast<std::uint64_t>(thousandths);
+    std::string frac = std::to_string(v % 1000);
+    frac.insert(0, 3 - frac.size(), '0');
+    return (negative ? "-" : "") + std::to_string(v / 1000) + "." + frac;
 }
 
 std::string equality_key(std::string_view text) {

@@ -48,12 +48,15 @@ ParsedSearch parse_search(std::span<const SearchField> fields, std::string_view 
                           std::optional<std::string_view> search_fields,
                           std::optional<std::string_view> search_match);
 
+/// Whether `q` asks for a search at all (not empty once trimmed).
+bool has_search_text(std::string_view q);
+
 /// The field names, comma-separated, as the 403 message lists them.
 std::string field_names(std::span<const SearchField> fields);
 
 /// The deal fields of contract §4.4, in Concord's order.
 std::span<const SearchField> deal_search_fields();
-/// The product fields of reference §10.
+/// The product fields of contract §7.6.
 std::span<const SearchField> product_search_fields();
 
 /// PHP's is_numeric: optional sign, digits with an optional fraction, optional exponent,
@@ -71,6 +74,9 @@ std::vector<std::string> in_values(std::string_view value);
 /// in thousandths when the field is numeric.
 bool value_matches(SearchOp op, std::string_view wanted, const std::optional<std::string>& text,
                    std::optional<std::int64_t> number);
+
+/// A DECIMAL(15,3) column as MySQL shows it (`1250.500`), what `like` on a money field sees.
+std::string decimal_text(std::int64_t thousandths);
 
 /// Text folded for `=`: case and accents ignored, trailing spaces ignored (MySQL's PAD SPACE).
 std::string equality_key(std::string_view text);

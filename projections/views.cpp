@@ -398,16 +398,6 @@ std::string status_value(std::string_view value) {
     return std::string(value);
 }
 
-/// A DECIMAL(15,3) column as MySQL shows it: `1250.500`.
-std::string decimal_text(std::int64_t thousandths) {
-    const bool negative = thousandths < 0;
-    const std::uint64_t v = negative ? 0 - static_cast<std::uint64_t>(thousandths)
-                                     : static_cast<std::uint64_t>(thousandths);
-    std::string frac = std::to_string(v % 1000);
-    frac.insert(0, 3 - frac.size(), '0');
-    return (negative ? "-" : "") + std::to_string(v / 1000) + "." + frac;
-}
-
 /// The values of a condition: its value, or its comma-separated values for `in`.
 std::vector<std::string> values_of(const SearchCondition& c) {
     return c.op == SearchOp::kIn ? in_values(c.value) : std::vector<std::string>{c.value};

@@ -108,18 +108,6 @@ void write_item(json::Writer& w, const projections::Deal& deal, const Views& vie
     w.EndObject();
 }
 
-/// `take` of /search: a positive integer, at most 1000; all matches (up to 1000) otherwise.
-std::size_t take_of(const Request& request) {
-    constexpr std::size_t kMax = 1000;
-    const auto take = request.param("take");
-    if (!take || take->empty() || take->size() > 9 ||
-        !std::all_of(take->begin(), take->end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return kMax;
-    }
-    const std::size_t n = std::stoul(*take);
-    return n == 0 ? kMax : std::min(n, kMax);
-}
-
 }  // namespace
 
 commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& request) {
@@ -168,6 +156,17 @@ commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& 
         keys.push_back({*field, direction == "desc"});
     }
     return keys;
+}
+
+std::size_t take_of(const Request& request) {
+    constexpr std::size_t kMax = 1000;
+    const auto take = request.param("take");
+    if (!take || take->empty() || take->size() > 9 ||
+        !std::all_of(take->begin(), take->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return kMax;
+    }
+    const std::size_t n = std::stoul(*take);
+    return n == 0 ? kMax : std::min(n, kMax);
 }
 
 commands::Result<BillableWith> with_of(const Request& request) {

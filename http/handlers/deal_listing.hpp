@@ -32,6 +32,10 @@ commands::Result<std::optional<std::vector<std::string>>> select_of(const Reques
 commands::Result<std::optional<projections::Search>> search_of(
     const Request& request, std::span<const projections::SearchField> fields);
 
+/// `take` of a /search: a positive integer, at most 1000; when absent or not a positive
+/// integer, all matches up to 1000.
+std::size_t take_of(const Request& request);
+
 /// One page of the deals in `which` that the caller may view and that answer the request's
 /// query (search, order, select, with), as the Laravel pagination body.
 Response deal_page(AppContext& app, const Call& call, projections::Trash which);

@@ -5,6 +5,7 @@
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
+#include "http/handlers/deal_listing.hpp"
 #include "http/json_body.hpp"
 #include "http/render.hpp"
 #include "http/render_billable.hpp"
@@ -49,63 +50,127 @@ Response product_response(AppContext& app, const Call& call, events::ProductId i
     });
 }
 
-/// `q` matched against the search fields (contract §7.6), ignoring case and accents.
-bool matches(const Product& p, const std::string& folded_q) {
-    if (folded_q.empty()) {
-        return true;
-    }
+/// A product's value of search field `field` (reference §10): its text as the database shows
+/// it, and its number in thousandths for numeric fields.
+std::pair<std::optional<std::string>, std::optional<std::int64_t>> product_value(
+    const Product& p, std::string_view field) {
     const auto& f = p.fields;
-    auto has = [&](const std::optional<std::string>& text) {
-        return text && projections::fold(*text).find(folded_q) != std::string::npos;
+    auto money = [](const std::optional<events::Money>& m)
+        -> std::pair<std::optional<std::string>, std::optional<std::int64_t>> {
+        if (!m) {
+            return {};
+        }
+        return {projections::decimal_text(m->thousandths), m->thousandths};
     };
-    return p.id.str() == folded_q || has(f.name) ||
-           (f.sku && projections::fold(*f.sku) == folded_q) || has(f.description) ||
-           f.unit_price.str() == folded_q || has(f.tax_label) || has(f.unit);
+    auto integer = [](std::optional<std::int64_t> v)
+        -> std::pair<std::optional<std::string>, std::optional<std::int64_t>> {
+        if (!v) {
+            return {};
+        }
+        return {std::to_string(*v), *v * 1000};
+    };
+    if (field == "id") {
+        return integer(p.id.value);
+    }
+    if (field == "name") {
+        return {f.name, std::nullopt};
+    }
+    if (field == "sku") {
+        return {f.sku, std::nullopt};
+    }
+    if (field == "description") {
+        return {f.description, std::nullopt};
+    }
+    if (field == "unit_price") {
+        return money(f.unit_price);
+    }
+    if (field == "tax_label") {
+        return {f.tax_label, std::nullopt};
+    }
+    if (field == "unit") {
+        return {f.unit, std::nullopt};
+    }
+    if (field == "is_active") {
+        return integer(f.is_active ? 1 : 0);
+    }
+    return {};
 }
 
-std::vector<const Product*> visible_products(const Views& views, const Request& request,
-                                             bool active_only) {
+/// Whether a product answers the search (the deals' query language, reference §10's fields).
+bool matches(const Product& p, const projections::Search& search) {
+    const auto fields = projections::product_search_fields();
+    for (const auto& c : search.conditions) {
+        const auto [text, number] = product_value(p, fields[c.field].name);
+        const bool hit = projections::value_matches(c.op, c.value, text, number);
+        if (hit != search.match_all) {
+            return hit;  // the first hit of an OR, the first miss of an AND
+        }
+    }
+    return search.match_all;
+}
+
+/// The live products, in name order, that answer the request's search.
+commands::Result<std::vector<const Product*>> visible_products(const Views& views,
+                                                               const Request& request,
+                                                               bool active_only) {
+    auto search = search_of(request, projections::product_search_fields());
+    if (!search) {
+        return search.error();
+    }
     auto products = views.products_by_name(Trash::kLive);
-    const std::string q = projections::fold(request.param("q").value_or(""));
     std::erase_if(products, [&](const Product* p) {
-        return (active_only && !p->fields.is_active) || !matches(*p, q);
+        return (active_only && !p->fields.is_active) || (*search && !matches(*p, **search));
     });
     return products;
 }
 
-std::string product_array(AppContext& app, const Call& call, bool active_only) {
+/// A bare array of products: /search (an empty q finds nothing, `take` caps it) and /active.
+Response product_array(AppContext& app, const Call& call, bool active_only) {
+    if (!active_only && !projections::has_search_text(call.request.param("q").value_or(""))) {
+        return json_response(200, "[]");
+    }
     return app.store.read([&](const Views& views) {
-        const auto products = visible_products(views, call.request, active_only);
+        auto products = visible_products(views, call.request, active_only);
+        if (!products) {
+            return error_response(products.error());
+        }
+        if (!active_only && products->size() > take_of(call.request)) {
+            products->resize(take_of(call.request));
+        }
         json::Buffer buffer;
         json::Writer w(buffer);
         w.StartArray();
-        for (const auto* p : products) {
+        for (const auto* p : *products) {
             write_product(w, *p, views, call.caller->user, ProductShape::kListItem);
         }
         w.EndArray();
-        return std::string(buffer.GetString(), buffer.GetSize());
+        return json_response(200, std::string(buffer.GetString(), buffer.GetSize()));
     });
 }
 
 }  // namespace
 
 awaitable<Response> list_products(AppContext& app, const Call& call) {
-    co_return json_response(200, app.store.read([&](const Views& views) {
+    co_return app.store.read([&](const Views& views) {
         const auto products = visible_products(views, call.request, false);
-        return paginate(call.request, page_request(call.request), products.size(),
-                        [&](json::Writer& w, std::size_t i) {
-                            write_product(w, *products[i], views, call.caller->user,
-                                          ProductShape::kListItem);
-                        });
-    }));
+        if (!products) {
+            return error_response(products.error());
+        }
+        return json_response(
+            200, paginate(call.request, page_request(call.request), products->size(),
+                          [&](json::Writer& w, std::size_t i) {
+                              write_product(w, *(*products)[i], views, call.caller->user,
+                                            ProductShape::kListItem);
+                          }));
+    });
 }
 
 awaitable<Response> search_products(AppContext& app, const Call& call) {
-    co_return json_response(200, product_array(app, call, false));
+    co_return product_array(app, call, false);
 }
 
 awaitable<Response> active_products(AppContext& app, const Call& call) {
-    co_return json_response(200, product_array(app, call, true));
+    co_return product_array(app, call, true);
 }
 
 awaitable<Response> show_product(AppContext& app, const Call& call) {

@@ -399,3 +399,35 @@ TEST_CASE("a user who did not create a product may not change it, as its authori
     const auto del = other.del(product_path(id));
     CHECK(del.status == 403);
 }
+
+TEST_CASE("the catalog speaks the deals' query language: search_fields, search_match, take",
+          "[http][products][query]") {
+    TestServer server;
+    auto client = server.client();
+    product_named(client, "Crème brûlée", R"(,"unit":"jar")");
+    product_named(client, "Espresso", R"(,"sku":"ESP-2","unit":"cup")");
+    product_named(client, "Latte", R"(,"sku":"QQ-1","unit":"cup")");
+
+    // An operator chosen per field, and fields restricted.
+    CHECK(names_of(get_ok(client, "/api/products/search?q=QQ&search_fields=sku:like")) ==
+          std::vector<std::string>{"Latte"});
+    CHECK(get_ok(client, "/api/products/search?q=cup&search_fields=name").Empty());
+    // AND-ed conditions with per-field values.
+    CHECK(names_of(get_ok(client, "/api/products/search?q=unit:cup;name:latte&search_match=and")) ==
+          std::vector<std::string>{"Latte"});
+    CHECK(names_of(get_ok(client, "/api/products/search?q=unit:cup;name:creme")) ==
+          std::vector<std::string>{"Crème brûlée", "Espresso", "Latte"});
+    // take caps the bare array; an empty q finds nothing.
+    CHECK(names_of(get_ok(client, "/api/products/search?q=e&take=2")) ==
+          std::vector<std::string>{"Crème brûlée", "Espresso"});
+    CHECK(get_ok(client, "/api/products/search?q=").Empty());
+    // The same refusals as the deals.
+    auto refused = client.get("/api/products/search?q=x&search_fields=bogus");
+    CHECK(refused.status == 403);
+    CHECK(parse(refused.body)["message"] ==
+          "None of the search fields were accepted. Acceptable search fields are: "
+          "id,name,sku,description,unit_price,tax_label,unit,is_active");
+    auto invalid = client.get("/api/products?q=abc&search_fields=unit_price");
+    CHECK(invalid.status == 422);
+    CHECK(parse(invalid.body)["message"] == "Invalid search fields.");
+}
