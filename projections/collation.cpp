@@ -62,6 +62,15 @@ std::string fold_unicode(std::string_view text) {
         i += U16_LENGTH(c);
     }
     out.foldCase();
+    // Letters that do not decompose but that the root collation takes as the same letter at
+    // primary strength (Łódź sorts as Lodz), so that matching agrees with ordering.
+    static constexpr std::pair<char16_t, const char16_t*> kSameLetter[] = {
+        {u'\u0142', u"l"},  {u'\u00F8', u"o"},  {u'\u00E6', u"ae"}, {u'\u0111', u"d"},
+        {u'\u00F0', u"d"},  {u'\u0153', u"oe"}, {u'\u0127', u"h"},  {u'\u0140', u"l"},
+    };
+    for (const auto& [letter, same] : kSameLetter) {
+        out.findAndReplace(icu::UnicodeString(letter), icu::UnicodeString(same));
+    }
     std::string result;
     out.toUTF8String(result);
     return result;

@@ -331,33 +331,38 @@ bool DealIndex::before(const std::vector<DealSortKey>& order, std::uint32_t a,
     return a < b;
 }
 
+bool DealIndex::sorting_is_cheaper(std::size_t matches, std::size_t wanted,
+                                   bool one_key) const {
+    // Sorting costs about m·log(k) comparisons; walking the primary index about k·n/m steps.
+    const double m = static_cast<double>(std::max<std::size_t>(matches, 1));
+    const double walk = static_cast<double>(wanted) * static_cast<double>(count_) / m;
+    const double sort = m * std::log2(static_cast<double>(wanted) + 2.0) * 8.0;
+    return sort < walk || (!one_key && m < 100'000);
+}
+
 std::vector<std::uint32_t> DealIndex::ordered_page(const std::vector<DealSortKey>& order,
-                                                   const Slots* matches, std::size_t offset,
-                                                   std::size_t limit) const {
+                                                   std::size_t total, const Slots* matches,
+                                                   const std::function<bool(std::uint32_t)>* test,
+                                                   std::size_t offset, std::size_t limit) const {
     std::vector<std::uint32_t> page;
-    const std::size_t total = matches ? matches->size() : count_;
     if (offset >= total || limit == 0) {
         return page;
     }
-    const std::size_t wanted = std::min(total, offset + limit);
+    const std::size_t wanted = offset + std::min(limit, total - offset);  // no overflow
     const auto& primary = orders_[at(order.front().field)];
     const bool descending = order.front().descending;
     const std::vector<DealSortKey> rest(order.begin() + 1, order.end());
+    const bool filtered = matches != nullptr || test != nullptr;
 
     // Few matches: sort them. Otherwise walk the primary index, testing membership.
-    if (matches) {
-        const double m = static_cast<double>(matches->size());
-        const double walk = static_cast<double>(wanted) * static_cast<double>(count_) / m;
-        const double sort = m * (std::log2(static_cast<double>(wanted) + 2.0)) * 8.0;
-        if (sort < walk || (!rest.empty() && m < 100'000)) {
-            std::vector<std::uint32_t> all(matches->begin(), matches->end());
-            auto less = [&](std::uint32_t a, std::uint32_t b) { return before(order, a, b); };
-            std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(wanted),
-                              all.end(), less);
-            page.assign(all.begin() + static_cast<std::ptrdiff_t>(offset),
-                        all.begin() + static_cast<std::ptrdiff_t>(wanted));
-            return page;
-        }
+    if (matches && sorting_is_cheaper(matches->size(), wanted, rest.empty())) {
+        std::vector<std::uint32_t> all(matches->begin(), matches->end());
+        auto less = [&](std::uint32_t a, std::uint32_t b) { return before(order, a, b); };
+        std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(wanted), all.end(),
+                          less);
+        page.assign(all.begin() + static_cast<std::ptrdiff_t>(offset),
+                    all.begin() + static_cast<std::ptrdiff_t>(wanted));
+        return page;
     }
     std::optional<SlotBitmap> members;
     if (matches) {
@@ -366,14 +371,16 @@ std::vector<std::uint32_t> DealIndex::ordered_page(const std::vector<DealSortKey
             members->set(s);
         }
     }
-    const auto keep = [&](std::uint32_t s) { return !members || members->test(s); };
+    const auto keep = [&](std::uint32_t s) {
+        return members ? members->test(s) : (test == nullptr || (*test)(s));
+    };
     if (rest.empty()) {
         std::size_t skip = offset;
-        primary.walk(descending, matches ? 0 : offset, [&](std::uint32_t s) {
+        primary.walk(descending, filtered ? 0 : offset, [&](std::uint32_t s) {
             if (!keep(s)) {
                 return true;
             }
-            if (matches && skip > 0) {
+            if (filtered && skip > 0) {
                 --skip;
                 return true;
             }
@@ -413,30 +420,91 @@ DealIndex::Page DealIndex::find(const std::vector<IndexCondition>& conditions, b
     if (!sealed_) {
         throw std::logic_error("DealIndex::find before Views::finish_load");
     }
+    // A condition on a field's keys is counted from its index and not materialised until
+    // it must be combined with another; alone, the walk tests each deal against it.
+    const IndexCondition owner_condition{.kind = IndexCondition::Kind::kKeys,
+                                         .field = DealSortField::kUserId,
+                                         .keys = {owner ? encode(owner->value) : 0}};
+    std::vector<const IndexCondition*> lazy;
     std::optional<Slots> matches;
+    bool nothing = false;
     for (const auto& condition : conditions) {
+        if (condition.kind == IndexCondition::Kind::kKeys) {
+            std::size_t n = 0;
+            for (const auto key : condition.keys) {
+                n += orders_[at(condition.field)].count(key);
+            }
+            if (n > 0) {
+                lazy.push_back(&condition);
+            } else if (match_all) {
+                nothing = true;
+            }
+            continue;
+        }
         auto slots = evaluate(condition);
         if (!matches) {
             matches = std::move(slots);
         } else {
             matches = match_all ? intersect(*matches, slots) : unite(*matches, slots);
         }
-        if (match_all && matches->empty()) {
-            break;
+        nothing = nothing || (match_all && matches->empty());
+    }
+    if (!conditions.empty() && lazy.empty() && !matches) {
+        nothing = true;  // only key conditions, none of which matches a deal
+    }
+    if (owner) {
+        lazy.push_back(&owner_condition);  // AND-ed, below
+    }
+    static const std::vector<DealSortKey> by_name{{DealSortField::kName, false}};
+    const auto& sort = order.empty() ? by_name : order;
+    Page page;
+    if (nothing) {
+        return page;
+    }
+    const bool empty_or = !match_all && matches && matches->empty();
+    if (lazy.size() == 1 && (!matches || (empty_or && !owner))) {
+        // One key condition alone: count it, walk with a test.
+        const IndexCondition& only = *lazy.front();
+        for (const auto key : only.keys) {
+            page.total += orders_[at(only.field)].count(key);
+        }
+        const std::function<bool(std::uint32_t)> test = [&](std::uint32_t s) {
+            const auto k = key_of(only.field, *deals_[s]);
+            return std::find(only.keys.begin(), only.keys.end(), k) != only.keys.end();
+        };
+        std::vector<std::uint32_t> slots;
+        if (sorting_is_cheaper(page.total, std::min(page.total, offset + limit),
+                               sort.size() == 1)) {
+            const auto all = evaluate(only);
+            slots = ordered_page(sort, all.size(), &all, nullptr, offset, limit);
+        } else {
+            slots = ordered_page(sort, page.total, nullptr, &test, offset, limit);
+        }
+        for (const auto s : slots) {
+            page.items.push_back(deals_[s]);
+        }
+        return page;
+    }
+    // Otherwise materialise the key conditions and combine: OR-ed or AND-ed among the search
+    // conditions, always AND-ed with the owner's.
+    for (const auto* condition : lazy) {
+        if (condition == &owner_condition) {
+            continue;
+        }
+        auto slots = evaluate(*condition);
+        if (!matches) {
+            matches = std::move(slots);
+        } else {
+            matches = match_all ? intersect(*matches, slots) : unite(*matches, slots);
         }
     }
     if (owner) {
-        Slots own;
-        orders_[at(DealSortField::kUserId)].slots_with_key(encode(owner->value), own);
+        auto own = evaluate(owner_condition);
         matches = matches ? intersect(*matches, own) : std::move(own);
     }
-    static const std::vector<DealSortKey> by_name{{DealSortField::kName, false}};
-    Page page;
     page.total = matches ? matches->size() : count_;
-    const auto slots =
-        ordered_page(order.empty() ? by_name : order, matches ? &*matches : nullptr, offset, limit);
-    page.items.reserve(slots.size());
-    for (const auto s : slots) {
+    for (const auto s :
+         ordered_page(sort, page.total, matches ? &*matches : nullptr, nullptr, offset, limit)) {
         page.items.push_back(deals_[s]);
     }
     return page;

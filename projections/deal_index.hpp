@@ -30,7 +30,7 @@ struct IndexCondition {
 
     Kind kind = Kind::kNothing;
     DealSortField field = DealSortField::kId;
-    std::vector<std::uint64_t> keys;
+    std::vector<std::uint64_t> keys;  ///< distinct
     Text text = Text::kName;
     std::vector<std::string> needles;
     Slots slots;
@@ -105,10 +105,15 @@ private:
     [[nodiscard]] int compare(DealSortField field, std::uint32_t a, std::uint32_t b) const;
     [[nodiscard]] bool before(const std::vector<DealSortKey>& order, std::uint32_t a,
                               std::uint32_t b) const;
-    [[nodiscard]] std::vector<std::uint32_t> ordered_page(const std::vector<DealSortKey>& order,
-                                                          const Slots* matches,
-                                                          std::size_t offset,
-                                                          std::size_t limit) const;
+    /// Whether sorting `matches` deals beats walking an index for the first `wanted`.
+    [[nodiscard]] bool sorting_is_cheaper(std::size_t matches, std::size_t wanted,
+                                          bool one_key) const;
+    /// Slots `offset`..`offset+limit` in `order` of the `total` deals that `matches` holds or
+    /// `test` accepts (every deal when neither is given).
+    [[nodiscard]] std::vector<std::uint32_t> ordered_page(
+        const std::vector<DealSortKey>& order, std::size_t total, const Slots* matches,
+        const std::function<bool(std::uint32_t)>* test, std::size_t offset,
+        std::size_t limit) const;
 
     NameTie name_tie_;
     std::array<OrderedIndex, 16> orders_;

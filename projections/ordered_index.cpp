@@ -91,6 +91,32 @@ void OrderedIndex::assign(std::vector<Entry> entries) {
     }
 }
 
+std::size_t OrderedIndex::rank(std::uint64_t key, bool inclusive) const {
+    const auto below = [&](std::uint64_t k) { return inclusive ? k <= key : k < key; };
+    std::size_t lo = 0;
+    std::size_t hi = blocks_.size();
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (below(blocks_[mid].back().key)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    std::size_t n = 0;
+    for (std::size_t b = 0; b < lo; ++b) {
+        n += blocks_[b].size();
+    }
+    if (lo < blocks_.size()) {
+        const auto& block = blocks_[lo];
+        n += static_cast<std::size_t>(
+            std::partition_point(block.begin(), block.end(),
+                                 [&](const Entry& e) { return below(e.key); }) -
+            block.begin());
+    }
+    return n;
+}
+
 void OrderedIndex::slots_with_key(std::uint64_t key, std::vector<std::uint32_t>& out) const {
     // First block whose last key is >= key.
     std::size_t lo = 0;

@@ -49,6 +49,13 @@ public:
     template <class Visit>
     void walk_runs(bool descending, Visit&& visit) const;
 
+    /// How many entries have a key below `key` (or not above it, when `inclusive`).
+    [[nodiscard]] std::size_t rank(std::uint64_t key, bool inclusive = false) const;
+    /// How many entries have key `key`.
+    [[nodiscard]] std::size_t count(std::uint64_t key) const {
+        return rank(key, true) - rank(key, false);
+    }
+
     /// The slots whose entries have key `key` (all of them, when there is no `Tie`), ascending.
     void slots_with_key(std::uint64_t key, std::vector<std::uint32_t>& out) const;
 

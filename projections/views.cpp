@@ -525,6 +525,8 @@ std::vector<IndexCondition> Views::index_conditions(const Search& search) const 
                 return d.user_id ? std::optional(d.user_id->value) : std::nullopt;
             });
         }
+        std::sort(ic.keys.begin(), ic.keys.end());
+        ic.keys.erase(std::unique(ic.keys.begin(), ic.keys.end()), ic.keys.end());
         if (ic.kind == Kind::kKeys && ic.keys.empty()) {
             ic.kind = Kind::kNothing;
         }
