@@ -343,7 +343,8 @@ bool DealIndex::sorting_is_cheaper(std::size_t matches, std::size_t wanted,
 std::vector<std::uint32_t> DealIndex::ordered_page(const std::vector<DealSortKey>& order,
                                                    std::size_t total, const Slots* matches,
                                                    const std::function<bool(std::uint32_t)>* test,
-                                                   std::size_t offset, std::size_t limit) const {
+                                                   std::size_t offset, std::size_t limit,
+                                                   const std::function<Slots()>& materialise) const {
     std::vector<std::uint32_t> page;
     if (offset >= total || limit == 0) {
         return page;
@@ -375,8 +376,19 @@ std::vector<std::uint32_t> DealIndex::ordered_page(const std::vector<DealSortKey
         return members ? members->test(s) : (test == nullptr || (*test)(s));
     };
     if (rest.empty()) {
+        // A filtered walk expects wanted·n/total steps when matches are spread evenly. When
+        // they cluster (every "Müller" deal sits under M in name order) it gives up after a
+        // few times that, and walks only the blocks that hold a match.
+        const std::size_t expected = filtered ? wanted * count_ / std::max<std::size_t>(total, 1) : 0;
+        const std::size_t budget = filtered ? 4 * expected + 4096 : count_ + 1;
         std::size_t skip = offset;
-        primary.walk(descending, filtered ? 0 : offset, [&](std::uint32_t s) {
+        std::size_t steps = 0;
+        bool gave_up = false;
+        const auto step = [&](std::uint32_t s) {
+            if (++steps > budget) {
+                gave_up = true;
+                return false;
+            }
             if (!keep(s)) {
                 return true;
             }
@@ -386,7 +398,26 @@ std::vector<std::uint32_t> DealIndex::ordered_page(const std::vector<DealSortKey
             }
             page.push_back(s);
             return page.size() < limit;
-        });
+        };
+        primary.walk(descending, filtered ? 0 : offset, step);
+        if (gave_up) {
+            page.clear();
+            skip = offset;
+            const Slots materialised = matches ? Slots{} : materialise();
+            const auto marks = primary.blocks_holding(matches ? *matches : materialised);
+            const auto step_all = [&](std::uint32_t s) {
+                if (!keep(s)) {
+                    return true;
+                }
+                if (skip > 0) {
+                    --skip;
+                    return true;
+                }
+                page.push_back(s);
+                return page.size() < limit;
+            };
+            primary.walk(descending, 0, step_all, &marks);
+        }
         return page;
     }
     // Several keys: runs of equal primary values, each sorted by the other keys.
@@ -444,8 +475,10 @@ DealIndex::Page DealIndex::find(const std::vector<IndexCondition>& conditions, b
         auto slots = evaluate(condition);
         if (!matches) {
             matches = std::move(slots);
-        } else {
-            matches = match_all ? intersect(*matches, slots) : unite(*matches, slots);
+        } else if (match_all) {
+            matches = intersect(*matches, slots);
+        } else if (!slots.empty()) {
+            matches = matches->empty() ? std::move(slots) : unite(*matches, slots);
         }
         nothing = nothing || (match_all && matches->empty());
     }
@@ -476,9 +509,10 @@ DealIndex::Page DealIndex::find(const std::vector<IndexCondition>& conditions, b
         if (sorting_is_cheaper(page.total, std::min(page.total, offset + limit),
                                sort.size() == 1)) {
             const auto all = evaluate(only);
-            slots = ordered_page(sort, all.size(), &all, nullptr, offset, limit);
+            slots = ordered_page(sort, all.size(), &all, nullptr, offset, limit, {});
         } else {
-            slots = ordered_page(sort, page.total, nullptr, &test, offset, limit);
+            slots = ordered_page(sort, page.total, nullptr, &test, offset, limit,
+                                 [&] { return evaluate(only); });
         }
         for (const auto s : slots) {
             page.items.push_back(deals_[s]);
@@ -504,7 +538,7 @@ DealIndex::Page DealIndex::find(const std::vector<IndexCondition>& conditions, b
     }
     page.total = matches ? matches->size() : count_;
     for (const auto s :
-         ordered_page(sort, page.total, matches ? &*matches : nullptr, nullptr, offset, limit)) {
+         ordered_page(sort, page.total, matches ? &*matches : nullptr, nullptr, offset, limit, {})) {
         page.items.push_back(deals_[s]);
     }
     return page;

@@ -109,11 +109,12 @@ private:
     [[nodiscard]] bool sorting_is_cheaper(std::size_t matches, std::size_t wanted,
                                           bool one_key) const;
     /// Slots `offset`..`offset+limit` in `order` of the `total` deals that `matches` holds or
-    /// `test` accepts (every deal when neither is given).
+    /// `test` accepts (every deal when neither is given); `materialise` lists what `test`
+    /// accepts, for a walk that skips the blocks without a match.
     [[nodiscard]] std::vector<std::uint32_t> ordered_page(
         const std::vector<DealSortKey>& order, std::size_t total, const Slots* matches,
-        const std::function<bool(std::uint32_t)>* test, std::size_t offset,
-        std::size_t limit) const;
+        const std::function<bool(std::uint32_t)>* test, std::size_t offset, std::size_t limit,
+        const std::function<Slots()>& materialise) const;
 
     NameTie name_tie_;
     std::array<OrderedIndex, 16> orders_;

@@ -36,9 +36,35 @@ std::size_t OrderedIndex::block_of(const Entry& entry) const {
     return lo == blocks_.size() && lo > 0 ? lo - 1 : lo;
 }
 
+std::uint32_t OrderedIndex::new_block_id() {
+    if (!free_ids_.empty()) {
+        const auto id = free_ids_.back();
+        free_ids_.pop_back();
+        return id;
+    }
+    position_of_id_.push_back(0);
+    return static_cast<std::uint32_t>(position_of_id_.size() - 1);
+}
+
+void OrderedIndex::place(std::uint32_t slot, std::uint32_t block_id) {
+    if (slot >= block_of_slot_.size()) {
+        block_of_slot_.resize(std::max<std::size_t>(slot + 1, block_of_slot_.size() * 3 / 2), 0);
+    }
+    block_of_slot_[slot] = block_id;
+}
+
+void OrderedIndex::renumber() {
+    for (std::size_t b = 0; b < block_ids_.size(); ++b) {
+        position_of_id_[block_ids_[b]] = static_cast<std::uint32_t>(b);
+    }
+}
+
 void OrderedIndex::insert(Entry entry) {
     if (blocks_.empty()) {
         blocks_.push_back({entry});
+        block_ids_.push_back(new_block_id());
+        place(entry.slot, block_ids_.back());
+        renumber();
         size_ = 1;
         return;
     }
@@ -47,11 +73,18 @@ void OrderedIndex::insert(Entry entry) {
     block.insert(std::lower_bound(block.begin(), block.end(), entry,
                                   [this](const Entry& x, const Entry& y) { return less(x, y); }),
                  entry);
+    place(entry.slot, block_ids_[b]);
     ++size_;
     if (block.size() > 2 * kBlock) {
         std::vector<Entry> upper(block.begin() + static_cast<std::ptrdiff_t>(kBlock), block.end());
         block.resize(kBlock);
+        const auto id = new_block_id();
+        for (const auto& e : upper) {
+            place(e.slot, id);
+        }
         blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1, std::move(upper));
+        block_ids_.insert(block_ids_.begin() + static_cast<std::ptrdiff_t>(b) + 1, id);
+        renumber();
     }
 }
 
@@ -70,12 +103,21 @@ void OrderedIndex::erase(Entry entry) {
     --size_;
     if (block.empty()) {
         blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b));
+        free_ids_.push_back(block_ids_[b]);
+        block_ids_.erase(block_ids_.begin() + static_cast<std::ptrdiff_t>(b));
+        renumber();
     } else if (block.size() < kBlock / 4 && b + 1 < blocks_.size() &&
                block.size() + blocks_[b + 1].size() <= kBlock) {
         // Merge small neighbours so that blocks stay large and few.
         auto& next = blocks_[b + 1];
+        for (const auto& e : next) {
+            place(e.slot, block_ids_[b]);
+        }
         block.insert(block.end(), next.begin(), next.end());
         blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1);
+        free_ids_.push_back(block_ids_[b + 1]);
+        block_ids_.erase(block_ids_.begin() + static_cast<std::ptrdiff_t>(b) + 1);
+        renumber();
     }
 }
 
@@ -83,12 +125,30 @@ void OrderedIndex::assign(std::vector<Entry> entries) {
     std::sort(entries.begin(), entries.end(),
               [this](const Entry& x, const Entry& y) { return less(x, y); });
     blocks_.clear();
+    block_ids_.clear();
+    free_ids_.clear();
+    position_of_id_.clear();
     size_ = entries.size();
     for (std::size_t i = 0; i < entries.size(); i += kBlock) {
         const std::size_t end = std::min(entries.size(), i + kBlock);
         blocks_.emplace_back(entries.begin() + static_cast<std::ptrdiff_t>(i),
                              entries.begin() + static_cast<std::ptrdiff_t>(end));
+        block_ids_.push_back(new_block_id());
+        for (const auto& e : blocks_.back()) {
+            place(e.slot, block_ids_.back());
+        }
     }
+    renumber();
+}
+
+std::vector<char> OrderedIndex::blocks_holding(const std::vector<std::uint32_t>& slots) const {
+    std::vector<char> marks(blocks_.size(), 0);
+    for (const auto s : slots) {
+        if (s < block_of_slot_.size()) {
+            marks[position_of_id_[block_of_slot_[s]]] = 1;
+        }
+    }
+    return marks;
 }
 
 std::size_t OrderedIndex::rank(std::uint64_t key, bool inclusive) const {

@@ -40,14 +40,20 @@ public:
     [[nodiscard]] bool same_value(const Entry& a, const Entry& b) const;
 
     /// Calls `visit(slot)` in order, skipping the first `skip` entries, until it returns
-    /// false. Descending order keeps ties by slot ascending, as ascending order does.
+    /// false. Descending order keeps ties by slot ascending, as ascending order does. With
+    /// `only`, blocks it does not mark (see `blocks_holding`) are skipped.
     template <class Visit>
-    void walk(bool descending, std::size_t skip, Visit&& visit) const;
+    void walk(bool descending, std::size_t skip, Visit&& visit,
+              const std::vector<char>* only = nullptr) const;
 
     /// Calls `visit(run)` for each run of entries holding the same value, in order (runs
     /// descending when `descending`; inside a run always slot ascending), until it returns false.
     template <class Visit>
-    void walk_runs(bool descending, Visit&& visit) const;
+    void walk_runs(bool descending, Visit&& visit, const std::vector<char>* only = nullptr) const;
+
+    /// Which blocks (by position) hold an entry of one of `slots` (each slot must have an
+    /// entry): a walk that needs only those slots can skip the other blocks.
+    [[nodiscard]] std::vector<char> blocks_holding(const std::vector<std::uint32_t>& slots) const;
 
     /// How many entries have a key below `key` (or not above it, when `inclusive`).
     [[nodiscard]] std::size_t rank(std::uint64_t key, bool inclusive = false) const;
@@ -64,20 +70,33 @@ private:
     [[nodiscard]] bool less(const Entry& a, const Entry& b) const;
     /// The block that holds, or would hold, `entry`.
     [[nodiscard]] std::size_t block_of(const Entry& entry) const;
+    std::uint32_t new_block_id();
+    void place(std::uint32_t slot, std::uint32_t block_id);
+    void renumber();
 
     const Tie* tie_;
     std::vector<std::vector<Entry>> blocks_;
+    // Where each slot's entry is: slot -> block id (stable while the block lives) -> block
+    // position (renumbered when blocks split, merge or go).
+    std::vector<std::uint32_t> block_ids_;       ///< block position -> id
+    std::vector<std::uint32_t> position_of_id_;  ///< id -> block position
+    std::vector<std::uint32_t> free_ids_;
+    std::vector<std::uint32_t> block_of_slot_;   ///< slot -> block id
     std::size_t size_ = 0;
 };
 
 template <class Visit>
-void OrderedIndex::walk(bool descending, std::size_t skip, Visit&& visit) const {
+void OrderedIndex::walk(bool descending, std::size_t skip, Visit&& visit,
+                        const std::vector<char>* only) const {
     if (!descending) {
         std::size_t b = 0;
         while (b < blocks_.size() && skip >= blocks_[b].size()) {
             skip -= blocks_[b++].size();
         }
         for (; b < blocks_.size(); ++b, skip = 0) {
+            if (only != nullptr && (*only)[b] == 0) {
+                continue;
+            }
             const auto& block = blocks_[b];
             for (std::size_t i = skip; i < block.size(); ++i) {
                 if (!visit(block[i].slot)) {
@@ -87,23 +106,29 @@ void OrderedIndex::walk(bool descending, std::size_t skip, Visit&& visit) const 
         }
         return;
     }
-    walk_runs(true, [&](const std::vector<std::uint32_t>& run) {
-        if (skip >= run.size()) {
-            skip -= run.size();
-            return true;
-        }
-        for (std::size_t i = skip; i < run.size(); ++i) {
-            if (!visit(run[i])) {
-                return false;
+    walk_runs(
+        true,
+        [&](const std::vector<std::uint32_t>& run) {
+            if (skip >= run.size()) {
+                skip -= run.size();
+                return true;
             }
-        }
-        skip = 0;
-        return true;
-    });
+            for (std::size_t i = skip; i < run.size(); ++i) {
+                if (!visit(run[i])) {
+                    return false;
+                }
+            }
+            skip = 0;
+            return true;
+        },
+        only);
 }
 
 template <class Visit>
-void OrderedIndex::walk_runs(bool descending, Visit&& visit) const {
+void OrderedIndex::walk_runs(bool descending, Visit&& visit,
+                             const std::vector<char>* only) const {
+    // Skipping unmarked blocks keeps runs right: a run that spans skipped blocks holds the
+    // same value throughout, and equality is transitive.
     std::vector<std::uint32_t> run;
     const Entry* first = nullptr;
     auto step = [&](const Entry& e) {
@@ -121,16 +146,22 @@ void OrderedIndex::walk_runs(bool descending, Visit&& visit) const {
         return true;
     };
     if (descending) {
-        for (auto b = blocks_.rbegin(); b != blocks_.rend(); ++b) {
-            for (auto e = b->rbegin(); e != b->rend(); ++e) {
+        for (std::size_t b = blocks_.size(); b-- > 0;) {
+            if (only != nullptr && (*only)[b] == 0) {
+                continue;
+            }
+            for (auto e = blocks_[b].rbegin(); e != blocks_[b].rend(); ++e) {
                 if (!step(*e)) {
                     return;
                 }
             }
         }
     } else {
-        for (const auto& block : blocks_) {
-            for (const auto& e : block) {
+        for (std::size_t b = 0; b < blocks_.size(); ++b) {
+            if (only != nullptr && (*only)[b] == 0) {
+                continue;
+            }
+            for (const auto& e : blocks_[b]) {
                 if (!step(e)) {
                     return;
                 }

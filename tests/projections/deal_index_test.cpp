@@ -1980,3 +1980,67 @@ TEST_CASE("an `in` search naming one value twice counts each deal once", "[proje
     // With the owner's condition the index combines them instead.
     check("user_id in 2,2 of owner 2", find("2,2", "user_id:in", "or", UserId{2}), 10);
 }
+
+TEST_CASE("matches clustered in the order are found without walking every deal before them",
+          "[projections][index]") {
+    // 12,000 deals named "a…" and 150 named "zz Müller …": in name order the matches of
+    // "muller" all come last, so the plain walk gives up and walks only the blocks holding
+    // a match. The pages must be those of a plain sort, ascending and descending, and for a
+    // lone key condition (stage) that clusters in stage order too.
+    World w = World::seeded();
+    std::int64_t id = 0;
+    std::vector<std::int64_t> muller;
+    for (int i = 0; i < 12'000; ++i) {
+        ++id;
+        auto deal = open_deal(id, "a" + std::to_string(100'000 + (i * 7919) % 12'000));
+        deal.stage_id = StageId{1};
+        w.record(deal, at(id));
+        if (i % 80 == 0) {
+            ++id;
+            auto m = open_deal(id, "zz Müller " + std::to_string(1000 + (i * 31) % 997));
+            m.stage_id = StageId{2};
+            w.record(m, at(id));
+            muller.push_back(id);
+        }
+    }
+    // The expected order: by name (collation), ties by id.
+    std::vector<std::pair<std::string, std::int64_t>> keyed;
+    for (const auto m : muller) {
+        keyed.emplace_back(pj::collation_key(w.views.deal(DealId{m})->name), m);
+    }
+    std::sort(keyed.begin(), keyed.end());
+    std::vector<std::int64_t> by_name;
+    for (const auto& [_, m] : keyed) {
+        by_name.push_back(m);
+    }
+    auto ids_of = [](const Views::DealPage& page) {
+        std::vector<std::int64_t> out;
+        for (const auto* d : page.items) {
+            out.push_back(d->id.value);
+        }
+        return out;
+    };
+    auto slice = [](const std::vector<std::int64_t>& v, std::size_t from, std::size_t n) {
+        return std::vector<std::int64_t>(v.begin() + static_cast<std::ptrdiff_t>(std::min(from, v.size())),
+                                         v.begin() + static_cast<std::ptrdiff_t>(std::min(from + n, v.size())));
+    };
+    const auto parsed = pj::parse_search(pj::deal_search_fields(), "muller", "name", std::nullopt);
+    REQUIRE(std::holds_alternative<Search>(parsed));
+    const auto search = std::get<Search>(parsed);
+    for (const std::size_t offset : {0UL, 15UL, 140UL, 150UL}) {
+        INFO("offset " << offset);
+        const auto asc = w.views.find_deals(Trash::kLive, DealQuery{search, std::nullopt, {}}, offset, 15);
+        CHECK(asc.total == muller.size());
+        CHECK(ids_of(asc) == slice(by_name, offset, 15));
+        std::vector<std::int64_t> reversed(by_name.rbegin(), by_name.rend());
+        const auto desc = w.views.find_deals(
+            Trash::kLive, DealQuery{search, std::nullopt, {{DealSortField::kName, true}}}, offset, 15);
+        CHECK(ids_of(desc) == slice(reversed, offset, 15));
+        // A lone key condition: stage 2 holds exactly the Müller deals.
+        const auto stage = pj::parse_search(pj::deal_search_fields(), "2", "stage_id", std::nullopt);
+        const auto by_stage = w.views.find_deals(
+            Trash::kLive, DealQuery{std::get<Search>(stage), std::nullopt, {}}, offset, 15);
+        CHECK(by_stage.total == muller.size());
+        CHECK(ids_of(by_stage) == slice(by_name, offset, 15));
+    }
+}
