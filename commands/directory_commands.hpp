@@ -4,6 +4,7 @@
 
 #include "commands/deal_commands.hpp"
 #include "commands/error.hpp"
+#include "commands/input.hpp"
 #include "projections/views.hpp"
 
 namespace deals::commands {
@@ -26,10 +27,34 @@ struct IssueToken {
     std::string secret_sha256;
 };
 
+/// Revoke a token of a user (`DELETE /api/personal-access-tokens/{id}`).
+struct RevokeToken {
+    TokenId id;
+    UserId user_id;  ///< the caller: only their own tokens
+};
+
+/// The body of `POST /api/users` before validation (contract §11).
+struct UserInput {
+    FieldValue name;
+    FieldValue email;
+    FieldValue super_admin;
+    FieldValue access_api;
+    FieldValue deals_scope;
+};
+
 /// Name and email required, email well-formed and unique (ignoring case).
 Result<Events> decide(const projections::Views& views, const CreateUser& command);
+/// Validates a `POST /api/users` body (422 in field order: name, email, super_admin,
+/// access_api, deals_scope) into a CreateUser without its id, with the defaults of contract
+/// §11: super_admin false, access_api true, deals_scope own.
+Result<CreateUser> validate_create_user(const projections::Views& views, const UserInput& input);
 /// The user must exist.
 Result<Events> decide(const projections::Views& views, const IssueToken& command);
+/// The name of a token asked for through the API: required, a string, at most 191 characters.
+Result<std::string> validate_token_name(const FieldValue& name);
+/// The token must exist, be the user's own and not be revoked yet; otherwise it is not found
+/// (someone else's token ids do not leak).
+Result<Events> decide(const projections::Views& views, const RevokeToken& command);
 
 /// The pipeline Concord seeds on install (contract §9): "Sales Pipeline", flag default, and
 /// its five stages, all on the stream `pipeline-<pipeline>`. Ids are inputs.

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "events/ids.hpp"
 #include "events/money.hpp"
@@ -117,6 +118,40 @@ struct StatusChanged {
     static void describe(Self& s, F&& f) {
         f("deal_id", s.deal_id), f("from", s.from), f("to", s.to);
         f("lost_reason", s.lost_reason);
+    }
+};
+
+/// Ids of associated records per type (contract §8): contacts, companies, activities. Each
+/// list ascending, without repeats.
+struct AssociatedIds {
+    /// Views stored before associations existed have none (see store/reflect_json.hpp).
+    static constexpr bool kDefaultWhenAbsent = true;
+    std::vector<std::int64_t> contacts;
+    std::vector<std::int64_t> companies;
+    std::vector<std::int64_t> activities;
+    [[nodiscard]] bool empty() const {
+        return contacts.empty() && companies.empty() && activities.empty();
+    }
+    friend bool operator==(const AssociatedIds&, const AssociatedIds&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("contacts", s.contacts), f("companies", s.companies), f("activities", s.activities);
+    }
+};
+
+/// Records were associated with the deal or no longer are: one event per call that changes
+/// anything (attach, sync, detach, or the keys of a create or update). `added` and `removed`
+/// are disjoint; applying them to the previous ids gives the new ones.
+struct AssociationsChanged {
+    static constexpr std::string_view kType = "AssociationsChanged";
+    static constexpr int kSchemaVersion = 1;
+    DealId deal_id;
+    AssociatedIds added;
+    AssociatedIds removed;
+    friend bool operator==(const AssociationsChanged&, const AssociationsChanged&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("deal_id", s.deal_id), f("added", s.added), f("removed", s.removed);
     }
 };
 

@@ -47,6 +47,65 @@ struct StageCreated {
     }
 };
 
+/// A pipeline was renamed (on its own stream). Carries the name after the change; the flag and
+/// primary mark never change.
+struct PipelineUpdated {
+    static constexpr std::string_view kType = "PipelineUpdated";
+    static constexpr int kSchemaVersion = 1;
+    PipelineId pipeline_id;
+    std::string name;
+    friend bool operator==(const PipelineUpdated&, const PipelineUpdated&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("pipeline_id", s.pipeline_id), f("name", s.name);
+    }
+};
+
+/// A pipeline was deleted. Its stages are deleted first, each by a `StageDeleted` appended
+/// with it; only a pipeline without deals (trashed ones included) is ever deleted, never the
+/// primary one.
+struct PipelineDeleted {
+    static constexpr std::string_view kType = "PipelineDeleted";
+    static constexpr int kSchemaVersion = 1;
+    PipelineId pipeline_id;
+    friend bool operator==(const PipelineDeleted&, const PipelineDeleted&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("pipeline_id", s.pipeline_id);
+    }
+};
+
+/// A stage was changed (on its pipeline's stream): its state after the change. A stage never
+/// moves to another pipeline.
+struct StageUpdated {
+    static constexpr std::string_view kType = "StageUpdated";
+    static constexpr int kSchemaVersion = 1;
+    StageId stage_id;
+    PipelineId pipeline_id;
+    std::string name;
+    std::int64_t win_probability = 0;
+    std::int64_t display_order = 0;
+    friend bool operator==(const StageUpdated&, const StageUpdated&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("stage_id", s.stage_id), f("pipeline_id", s.pipeline_id), f("name", s.name);
+        f("win_probability", s.win_probability), f("display_order", s.display_order);
+    }
+};
+
+/// A stage was deleted (on its pipeline's stream); it had no deals, trashed ones included.
+struct StageDeleted {
+    static constexpr std::string_view kType = "StageDeleted";
+    static constexpr int kSchemaVersion = 1;
+    StageId stage_id;
+    PipelineId pipeline_id;
+    friend bool operator==(const StageDeleted&, const StageDeleted&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("stage_id", s.stage_id), f("pipeline_id", s.pipeline_id);
+    }
+};
+
 /// A user was created (stream `user-N`).
 struct UserCreated {
     static constexpr std::string_view kType = "UserCreated";

@@ -60,6 +60,18 @@ struct StreamOf {
     std::string operator()(const StageCreated& e) const {
         return "pipeline-" + e.pipeline_id.str();
     }
+    std::string operator()(const PipelineUpdated& e) const {
+        return "pipeline-" + e.pipeline_id.str();
+    }
+    std::string operator()(const PipelineDeleted& e) const {
+        return "pipeline-" + e.pipeline_id.str();
+    }
+    std::string operator()(const StageUpdated& e) const {
+        return "pipeline-" + e.pipeline_id.str();
+    }
+    std::string operator()(const StageDeleted& e) const {
+        return "pipeline-" + e.pipeline_id.str();
+    }
     std::string operator()(const UserCreated& e) const { return "user-" + e.user_id.str(); }
     std::string operator()(const TokenIssued& e) const { return "token-" + e.token_id.str(); }
     std::string operator()(const TokenRevoked& e) const { return "token-" + e.token_id.str(); }

@@ -17,7 +17,9 @@ using Event = std::variant<DealCreated, DealUpdated, StageChanged, OwnerAssigned
                            DealTrashed, DealRestored, DealPurged, PipelineCreated, StageCreated,
                            UserCreated, TokenIssued, TokenRevoked, ProductAdded, ProductUpdated,
                            ProductRemoved, TaxTypeChanged, CatalogProductCreated,
-                           CatalogProductUpdated, CatalogProductTrashed, CatalogProductRestored>;
+                           CatalogProductUpdated, CatalogProductTrashed, CatalogProductRestored,
+                           AssociationsChanged, PipelineUpdated, PipelineDeleted, StageUpdated,
+                           StageDeleted>;
 
 /// The wire name of an event (`DealCreated`).
 std::string_view type_name(const Event& event);

@@ -30,8 +30,23 @@ boost::asio::awaitable<Response> show_pipeline(AppContext& app, const Call& call
 boost::asio::awaitable<Response> pipeline_stages(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> list_stages(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> show_stage(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> create_pipeline(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> update_pipeline(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> delete_pipeline(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> create_stage(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> update_stage(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> delete_stage(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> list_users(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> show_user(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> create_user(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> list_tokens(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> create_token(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> delete_token(AppContext& app, const Call& call);
+
+boost::asio::awaitable<Response> list_associations(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> attach_associations(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> sync_associations(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> detach_associations(AppContext& app, const Call& call);
 
 boost::asio::awaitable<Response> show_billable(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> update_billable(AppContext& app, const Call& call);

@@ -70,21 +70,31 @@ void write_time_in_stages(json::Writer& w, const projections::Deal& deal, events
     w.EndObject();
 }
 
-void write_associations(json::Writer& w, bool with_count) {
-    for (const char* key : {"contacts", "companies", "activities"}) {
-        w.Key(key);
-        w.StartArray();
-        w.EndArray();
+void write_id_array(json::Writer& w, const char* key, const std::vector<std::int64_t>& ids) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto id : ids) {
+        w.StartObject();
+        w.Key("id");
+        w.Int64(id);
+        w.EndObject();
     }
+    w.EndArray();
+}
+
+void write_associations(json::Writer& w, const events::AssociatedIds& ids, bool with_count) {
+    write_id_array(w, "contacts", ids.contacts);
+    write_id_array(w, "companies", ids.companies);
+    write_id_array(w, "activities", ids.activities);
     if (with_count) {
         w.Key("associations_count");
-        w.Int(0);
+        w.Uint64(ids.contacts.size() + ids.companies.size() + ids.activities.size());
     }
 }
 
 }  // namespace
 
-void write_stage(json::Writer& w, const projections::Stage& s) {
+void write_stage(json::Writer& w, const projections::Stage& s, bool recently_created) {
     w.StartObject();
     w.Key("id");
     w.Int64(s.id.value);
@@ -103,12 +113,12 @@ void write_stage(json::Writer& w, const projections::Stage& s) {
     w.Key("updated_at");
     write_string(w, s.updated_at.str());
     w.Key("was_recently_created");
-    w.Bool(false);
+    w.Bool(recently_created);
     w.EndObject();
 }
 
 void write_pipeline(json::Writer& w, const projections::Pipeline& p, const Views& views,
-                    const projections::User& caller, bool with_stages) {
+                    const projections::User& caller, bool with_stages, bool recently_created) {
     w.StartObject();
     w.Key("id");
     w.Int64(p.id.value);
@@ -122,7 +132,7 @@ void write_pipeline(json::Writer& w, const projections::Pipeline& p, const Views
         w.Key("stages");
         w.StartArray();
         for (const auto* s : views.stages_of(p.id)) {
-            write_stage(w, *s);
+            write_stage(w, *s, recently_created);
         }
         w.EndArray();
     }
@@ -144,7 +154,7 @@ void write_pipeline(json::Writer& w, const projections::Pipeline& p, const Views
     }
     w.EndObject();
     w.Key("was_recently_created");
-    w.Bool(false);
+    w.Bool(recently_created);
     w.EndObject();
 }
 
@@ -246,12 +256,14 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     write_opt(w, d.swatch_color);
     w.Key("products_count");
     w.Int64(d.products_count);
-    for (const char* key : {"contacts_count", "companies_count", "activities_count"}) {
-        w.Key(key);
-        w.Int(0);
-    }
+    w.Key("contacts_count");
+    w.Uint64(d.associations.contacts.size());
+    w.Key("companies_count");
+    w.Uint64(d.associations.companies.size());
+    w.Key("activities_count");
+    w.Uint64(d.associations.activities.size());
     if (shape != DealShape::kListItem) {
-        write_associations(w, single);
+        write_associations(w, d.associations, single);
     }
     w.Key("created_at");
     write_string(w, d.created_at.str());
@@ -268,6 +280,14 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
         w.Key("billable");
         write_billable(w, d, views, with == BillableWith::kWithProducts, false);
     }
+    w.EndObject();
+}
+
+void write_association_arrays(json::Writer& w, const events::AssociatedIds& ids) {
+    w.StartObject();
+    write_id_array(w, "contacts", ids.contacts);
+    write_id_array(w, "companies", ids.companies);
+    write_id_array(w, "activities", ids.activities);
     w.EndObject();
 }
 

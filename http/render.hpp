@@ -20,11 +20,16 @@ enum class DealShape { kListItem, kSearchItem, kSingle, kCreated };
 void write_deal(json::Writer& w, const projections::Deal& deal, const projections::Views& views,
                 const projections::User& caller, events::Timestamp now, DealShape shape,
                 BillableWith with = BillableWith::kNone);
+/// `recently_created`: the POST that created it (`was_recently_created`, the pipeline's stages
+/// included).
 void write_pipeline(json::Writer& w, const projections::Pipeline& pipeline,
                     const projections::Views& views, const projections::User& caller,
-                    bool with_stages);
-void write_stage(json::Writer& w, const projections::Stage& stage);
+                    bool with_stages, bool recently_created = false);
+void write_stage(json::Writer& w, const projections::Stage& stage, bool recently_created = false);
 void write_user(json::Writer& w, const projections::User& user);
+
+/// `{"contacts":[{"id":…}],"companies":[…],"activities":[…]}` (GET /api/associations/…).
+void write_association_arrays(json::Writer& w, const events::AssociatedIds& ids);
 
 /// A 200 (or `status`) JSON response with the standard headers added by the session.
 Response json_response(int status, std::string body);

@@ -97,6 +97,20 @@ struct DealApplier {
                 break;
         }
     }
+    void operator()(const AssociationsChanged& e) const {
+        auto change = [](std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& added,
+                         const std::vector<std::int64_t>& removed) {
+            std::vector<std::int64_t> kept;
+            std::set_difference(ids.begin(), ids.end(), removed.begin(), removed.end(),
+                                std::back_inserter(kept));
+            ids.clear();
+            std::set_union(kept.begin(), kept.end(), added.begin(), added.end(),
+                           std::back_inserter(ids));
+        };
+        change(deal.associations.contacts, e.added.contacts, e.removed.contacts);
+        change(deal.associations.companies, e.added.companies, e.removed.companies);
+        change(deal.associations.activities, e.added.activities, e.removed.activities);
+    }
     void operator()(const DealTrashed&) const { deal.deleted_at = at; }
     void operator()(const DealRestored&) const { deal.deleted_at.reset(); }
     void operator()(const DealPurged&) const {}

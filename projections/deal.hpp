@@ -71,6 +71,7 @@ struct Deal {
     Timestamp updated_at;
     std::optional<Timestamp> deleted_at;  ///< set while the deal is in the trash
     std::optional<BillableView> billable;
+    AssociatedIds associations;  ///< contacts, companies, activities (contract §8)
     StreamVersion version = 0;
 
     [[nodiscard]] bool trashed() const { return deleted_at.has_value(); }
@@ -87,7 +88,7 @@ struct Deal {
         f("board_order", s.board_order), f("products_count", s.products_count);
         f("stage_history", s.stage_history), f("created_at", s.created_at);
         f("updated_at", s.updated_at), f("deleted_at", s.deleted_at), f("billable", s.billable);
-        f("version", s.version);
+        f("associations", s.associations), f("version", s.version);
     }
 };
 

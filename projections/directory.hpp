@@ -17,11 +17,14 @@ struct Pipeline {
     bool is_primary = false;
     Timestamp created_at;
     Timestamp updated_at;
+    /// The version of the stream `pipeline-N` (its stages' events included), for optimistic
+    /// concurrency; absent in views stored before it was kept.
+    std::optional<StreamVersion> version;
     friend bool operator==(const Pipeline&, const Pipeline&) = default;
     template <class Self, class F>
     static void describe(Self& s, F&& f) {
         f("id", s.id), f("name", s.name), f("flag", s.flag), f("is_primary", s.is_primary);
-        f("created_at", s.created_at), f("updated_at", s.updated_at);
+        f("created_at", s.created_at), f("updated_at", s.updated_at), f("version", s.version);
     }
 };
 

@@ -91,16 +91,57 @@ void Views::apply(const RecordedEvent& event) {
 
 void Views::apply_directory(const RecordedEvent& event) {
     const Timestamp at = event.occurred_at;
+    // Every event of a pipeline's stream (its stages' too) moves the pipeline's version.
+    const auto bump = [&](PipelineId id) {
+        if (Pipeline* p = find_in(pipelines_, id)) {
+            p->version = event.stream_version;
+        }
+    };
     if (const auto* e = std::get_if<PipelineCreated>(&event.data)) {
-        pipelines_[e->pipeline_id] =
-            Pipeline{e->pipeline_id, e->name, e->flag, e->is_primary, at, at};
+        pipelines_[e->pipeline_id] = Pipeline{e->pipeline_id, e->name, e->flag, e->is_primary,
+                                              at,           at,      event.stream_version};
         watermarks_.pipeline = std::max(watermarks_.pipeline, e->pipeline_id.value);
         dirty_.pipelines.insert(e->pipeline_id);
     } else if (const auto* e = std::get_if<StageCreated>(&event.data)) {
         stages_[e->stage_id] = Stage{
             e->stage_id, e->pipeline_id, e->name, e->win_probability, e->display_order, at, at};
         watermarks_.stage = std::max(watermarks_.stage, e->stage_id.value);
+        bump(e->pipeline_id);
+        dirty_.pipelines.insert(e->pipeline_id);
         dirty_.stages.insert(e->stage_id);
+    } else if (const auto* e = std::get_if<PipelineUpdated>(&event.data)) {
+        if (Pipeline* p = find_in(pipelines_, e->pipeline_id)) {
+            p->name = e->name;
+            p->updated_at = at;
+        }
+        bump(e->pipeline_id);
+        dirty_.pipelines.insert(e->pipeline_id);
+    } else if (const auto* e = std::get_if<PipelineDeleted>(&event.data)) {
+        // Its stages were deleted by the StageDeleted events before it; any left go with it.
+        std::erase_if(stages_, [&](const auto& entry) {
+            if (entry.second.pipeline_id != e->pipeline_id) {
+                return false;
+            }
+            dirty_.stages.insert(entry.first);
+            return true;
+        });
+        pipelines_.erase(e->pipeline_id);
+        dirty_.pipelines.insert(e->pipeline_id);  // gone: the checkpoint deletes it
+    } else if (const auto* e = std::get_if<StageUpdated>(&event.data)) {
+        if (Stage* s = find_in(stages_, e->stage_id)) {
+            s->name = e->name;
+            s->win_probability = e->win_probability;
+            s->display_order = e->display_order;
+            s->updated_at = at;
+        }
+        bump(e->pipeline_id);
+        dirty_.pipelines.insert(e->pipeline_id);
+        dirty_.stages.insert(e->stage_id);
+    } else if (const auto* e = std::get_if<StageDeleted>(&event.data)) {
+        stages_.erase(e->stage_id);
+        bump(e->pipeline_id);
+        dirty_.pipelines.insert(e->pipeline_id);
+        dirty_.stages.insert(e->stage_id);  // gone: the checkpoint deletes it
     } else if (const auto* e = std::get_if<UserCreated>(&event.data)) {
         users_[e->user_id] = User{e->user_id,    e->name,        e->email, e->super_admin,
                                   e->access_api, e->deals_scope, at,       at};
@@ -276,6 +317,27 @@ std::vector<const Stage*> Views::stages_by_name() const {
     return out;
 }
 
+namespace {
+
+/// The deals of `index` whose `field` holds `value`, counted without materialising them.
+std::size_t count_with(const DealIndex& index, DealSortField field, std::int64_t value) {
+    const std::vector<IndexCondition> conditions{IndexCondition{
+        .kind = IndexCondition::Kind::kKeys, .field = field, .keys = {DealIndex::encode(value)}}};
+    return index.find(conditions, true, std::nullopt, {}, 0, 0).total;
+}
+
+}  // namespace
+
+std::size_t Views::deals_in(PipelineId id) const {
+    return count_with(live_, DealSortField::kPipelineId, id.value) +
+           count_with(trashed_, DealSortField::kPipelineId, id.value);
+}
+
+std::size_t Views::deals_in(StageId id) const {
+    return count_with(live_, DealSortField::kStageId, id.value) +
+           count_with(trashed_, DealSortField::kStageId, id.value);
+}
+
 const User* Views::user(UserId id) const { return find_in(users_, id); }
 
 const User* Views::user_by_name(std::string_view name) const {
@@ -305,6 +367,16 @@ const Token* Views::token(TokenId id) const { return find_in(tokens_, id); }
 const Token* Views::token_by_secret_hash(const std::string& sha256_hex) const {
     auto it = token_by_hash_.find(sha256_hex);
     return it == token_by_hash_.end() ? nullptr : token(it->second);
+}
+
+std::vector<const Token*> Views::tokens_of(UserId user) const {
+    std::vector<const Token*> out;
+    for (const auto& [_, t] : tokens_) {
+        if (t.user_id == user && !t.revoked) {
+            out.push_back(&t);
+        }
+    }
+    return out;
 }
 
 DirtySet Views::take_dirty() { return std::exchange(dirty_, DirtySet{}); }

@@ -92,12 +92,17 @@ public:
     [[nodiscard]] const Stage* stage_by_name(std::string_view name) const;
     [[nodiscard]] std::vector<const Stage*> stages_of(PipelineId id) const;  ///< display order
     [[nodiscard]] std::vector<const Stage*> stages_by_name() const;
+    /// How many deals, live and trashed, are in the pipeline / in the stage (from the indexes).
+    [[nodiscard]] std::size_t deals_in(PipelineId id) const;
+    [[nodiscard]] std::size_t deals_in(StageId id) const;
     [[nodiscard]] const User* user(UserId id) const;
     [[nodiscard]] const User* user_by_name(std::string_view name) const;
     [[nodiscard]] const User* user_by_email(std::string_view email) const;
     [[nodiscard]] std::vector<const User*> users() const;  ///< by id
     [[nodiscard]] const Token* token(TokenId id) const;
     [[nodiscard]] const Token* token_by_secret_hash(const std::string& sha256_hex) const;
+    /// The tokens of `user` that still work (not revoked), by id.
+    [[nodiscard]] std::vector<const Token*> tokens_of(UserId user) const;
     [[nodiscard]] const Product* product(ProductId id) const;
     /// The product whose name equals `name` ignoring case, accents and trailing spaces, the
     /// trashed ones included (contract §7.4).

@@ -227,6 +227,9 @@ void read(const json::Value& j, T& out) {
                 if constexpr (IsOptional<F>::value) {
                     field.reset();
                     return;
+                } else if constexpr (requires { F::kDefaultWhenAbsent; }) {
+                    field = F{};  // a value added later: older records lack it
+                    return;
                 } else {
                     throw DecodeError(std::string("missing field ") + name);
                 }

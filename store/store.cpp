@@ -164,6 +164,9 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
             return commands::unavailable("cannot create the default pipeline: " + outcome.detail);
         }
     }
+    // After the seed: its ids are taken.
+    store->next_pipeline_ = store->views_.watermarks().pipeline;
+    store->next_stage_ = store->views_.watermarks().stage;
     store->checkpoint(true);
     impl.checkpointer = std::thread([s = store.get()] {
         Impl& i = *s->impl_;

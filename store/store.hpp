@@ -66,6 +66,11 @@ public:
     events::TokenId allocate_token_id() { return events::TokenId{++next_token_}; }
     events::ProductId allocate_product_id() { return events::ProductId{++next_product_}; }
     events::BillableProductId allocate_line_id() { return events::BillableProductId{++next_line_}; }
+    events::PipelineId allocate_pipeline_id() { return events::PipelineId{++next_pipeline_}; }
+    /// `count` consecutive stage ids (a pipeline created with its stages); the first of them.
+    events::StageId allocate_stage_ids(std::int64_t count) {
+        return events::StageId{next_stage_.fetch_add(count) + 1};
+    }
 
     /// Adds `observer`, called on the writer thread after each durable batch is applied, with
     /// the new head sequence. It must be quick and must not append. Returns a token for
@@ -97,6 +102,8 @@ private:
     std::atomic<std::int64_t> next_token_{0};
     std::atomic<std::int64_t> next_product_{0};
     std::atomic<std::int64_t> next_line_{0};
+    std::atomic<std::int64_t> next_pipeline_{0};
+    std::atomic<std::int64_t> next_stage_{0};
     std::unique_ptr<Impl> impl_;
 };
 

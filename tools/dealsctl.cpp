@@ -11,10 +11,9 @@
 #include "commands/directory_commands.hpp"
 #include "store/embedded_broker.hpp"
 #include "store/kafka_consumer.hpp"
-#include "store/sha256.hpp"
 #include "store/store.hpp"
+#include "store/tokens.hpp"
 #include "tools/seed.hpp"
-#include "tools/tokens.hpp"
 
 namespace {
 
@@ -81,17 +80,16 @@ int issue_token(store::Store& store, const std::string& user_ref, const std::str
     if (!user_id) {
         return fail("no user with email or id '" + user_ref + "'");
     }
-    const std::string secret = tools::new_token_secret();
-    commands::IssueToken command{store.allocate_token_id(), *user_id, name,
-                                 store::sha256_hex(secret)};
-    auto events = store.read([&](const auto& views) { return commands::decide(views, command); });
+    const store::MintedToken token = store::mint_token(store, *user_id, name);
+    auto events =
+        store.read([&](const auto& views) { return commands::decide(views, token.command); });
     if (!events) {
         return fail(events.error());
     }
-    if (int rc = commit(store, "token-" + command.id.str(), std::move(*events)); rc != 0) {
+    if (int rc = commit(store, "token-" + token.command.id.str(), std::move(*events)); rc != 0) {
         return rc;
     }
-    std::cout << tools::plain_text_token(command.id, secret) << std::endl;
+    std::cout << token.plain_text() << std::endl;
     return 0;
 }
 

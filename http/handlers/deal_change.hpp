@@ -1,5 +1,6 @@
 #pragma once
 
+#include "commands/association_commands.hpp"
 #include "commands/billable_commands.hpp"
 #include "http/json_body.hpp"
 
@@ -41,6 +42,10 @@ using DealDecision = std::function<commands::Result<commands::Events>(const proj
 boost::asio::awaitable<commands::Result<events::DealId>> change_deal(
     AppContext& app, const Call& call, projections::Trash place, const DealDecision& decide,
     std::vector<events::Event>* catalog = nullptr);
+
+/// The association keys of a body (contract §8); with `every_key`, the other keys are listed
+/// as unknown (the association routes), otherwise ignored (a deal body).
+commands::AssociationInput association_input(const JsonValue& body, bool every_key);
 
 /// Appends catalog events, each to its own stream.
 boost::asio::awaitable<commands::Result<bool>> append_catalog(AppContext& app, const Call& call,

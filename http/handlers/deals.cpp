@@ -94,6 +94,44 @@ commands::Result<bool> add_billable_events(AppContext& app, const Call& call, co
     return true;
 }
 
+/// The deal's validation error with the association keys' errors after it (contract §5.1
+/// order), or whichever exists.
+std::optional<commands::Error> with_association_errors(
+    std::optional<commands::Error> deal_error,
+    const commands::Result<std::optional<commands::ChangeAssociations>>& associations) {
+    if (associations) {
+        return deal_error;
+    }
+    if (!deal_error) {
+        return associations.error();
+    }
+    if (deal_error->code != commands::ErrorCode::kValidation) {
+        return deal_error;
+    }
+    const commands::Error assoc = associations.error();
+    return merge_validation(&*deal_error, &assoc, "");
+}
+
+/// Appends the AssociationsChanged of a deal body (attach on create, sync on update), decided
+/// against the deal as `events` leave it.
+void add_association_events(const projections::Deal* before, commands::Events& events,
+                            const std::optional<commands::ChangeAssociations>& change,
+                            events::Timestamp now) {
+    if (!change) {
+        return;
+    }
+    projections::Deal deal = before ? *before : projections::Deal{};
+    for (const auto& e : events) {
+        projections::apply(deal, e, now, deal.version + 1);
+    }
+    auto decided = commands::decide(deal, *change);
+    if (decided) {  // a body's keys never make the one-id 409: that is only the attach route's
+        for (auto& e : *decided) {
+            events.push_back(std::move(e));
+        }
+    }
+}
+
 commands::DealInput deal_input(const JsonValue& body) {
     return {field(body, "name"),
             field(body, "pipeline_id"),
@@ -136,7 +174,10 @@ awaitable<Response> create_deal(AppContext& app, const Call& call) {
     auto command = app.store.read([&](const Views& views) {
         return commands::validate_create(input, views, events::DealId{}, app.validation);
     });
-    auto billable = embedded_save(embedded_billable(*body, true), error_of(command));
+    const auto associations = commands::validate_body_associations(
+        association_input(*body, false), commands::AssociationMode::kAttach);
+    auto billable = embedded_save(embedded_billable(*body, true),
+                                  with_association_errors(error_of(command), associations));
     if (!billable) {
         co_return error_response(billable.error());
     }
@@ -169,6 +210,7 @@ awaitable<Response> create_deal(AppContext& app, const Call& call) {
     if (!events) {
         co_return error_response(events.error());
     }
+    add_association_events(nullptr, *events, *associations, app.clock());
     if (*billable) {
         std::vector<events::Event> catalog;
         auto added = app.store.read([&](const Views& views) {
@@ -203,17 +245,24 @@ awaitable<Response> update_deal(AppContext& app, const Call& call) {
     }
     const auto input = deal_input(*body);
     const JsonValue* billable_body = embedded_billable(*body, false);
+    const auto associations = commands::validate_body_associations(
+        association_input(*body, false), commands::AssociationMode::kSync);
     std::vector<events::Event> catalog;
     const DealDecision decide =
         [&](const Views& views,
             const projections::Deal& deal) -> commands::Result<commands::Events> {
         auto command = commands::validate_update(input, deal, views, app.validation);
-        auto billable = embedded_save(billable_body, error_of(command));
+        auto billable = embedded_save(billable_body,
+                                      with_association_errors(error_of(command), associations));
         if (!billable) {
             return billable.error();
         }
         auto events = commands::decide(deal, *command);
-        if (!events || !*billable) {
+        if (!events) {
+            return events;
+        }
+        add_association_events(&deal, *events, *associations, app.clock());
+        if (!*billable) {
             return events;
         }
         auto added = add_billable_events(app, call, views, &deal, *events, **billable, catalog);

@@ -273,6 +273,18 @@ std::vector<Golden> golden_events() {
          R"("tax_label":"TAX","unit":"day","is_active":false}})"},
         {"CatalogProductTrashed", CatalogProductTrashed{ProductId{3}}, R"({"product_id":3})"},
         {"CatalogProductRestored", CatalogProductRestored{ProductId{3}}, R"({"product_id":3})"},
+        {"AssociationsChanged", AssociationsChanged{kDeal, {{3, 9}, {}, {12}}, {{1}, {4}, {}}},
+         R"({"deal_id":42,"added":{"contacts":[3,9],"companies":[],"activities":[12]},)"
+         R"("removed":{"contacts":[1],"companies":[4],"activities":[]}})"},
+        // Pipelines and stages managed through the API (contract §9).
+        {"PipelineUpdated", PipelineUpdated{PipelineId{2}, "Partners Ünd Co"},
+         R"({"pipeline_id":2,"name":"Partners Ünd Co"})"},
+        {"PipelineDeleted", PipelineDeleted{PipelineId{2}}, R"({"pipeline_id":2})"},
+        {"StageUpdated", StageUpdated{StageId{6}, PipelineId{2}, "Négociation", 40, 3},
+         R"({"stage_id":6,"pipeline_id":2,"name":"Négociation","win_probability":40,)"
+         R"("display_order":3})"},
+        {"StageDeleted", StageDeleted{StageId{6}, PipelineId{2}},
+         R"({"stage_id":6,"pipeline_id":2})"},
     };
 }
 
@@ -341,7 +353,10 @@ TEST_CASE("event wire names and schema versions are fixed", "[codec][golden]") {
                                             "ProductUpdated",        "ProductRemoved",
                                             "TaxTypeChanged",        "CatalogProductCreated",
                                             "CatalogProductUpdated", "CatalogProductTrashed",
-                                            "CatalogProductRestored"};
+                                            "CatalogProductRestored", "AssociationsChanged",
+                                            "PipelineUpdated",
+                                            "PipelineDeleted",       "StageUpdated",
+                                            "StageDeleted"};
     std::vector<std::string> names;
     for (const auto& g : golden_events()) {
         const std::string name(type_name(g.event));
@@ -371,6 +386,11 @@ TEST_CASE("events live on the streams of their aggregates", "[codec][golden]") {
     CHECK(stream_of(CatalogProductUpdated{ProductId{3}}) == "product-3");
     CHECK(stream_of(CatalogProductTrashed{ProductId{3}}) == "product-3");
     CHECK(stream_of(CatalogProductRestored{ProductId{3}}) == "product-3");
+    // A pipeline's stages, and their changes, are on the pipeline's stream.
+    CHECK(stream_of(PipelineUpdated{PipelineId{2}}) == "pipeline-2");
+    CHECK(stream_of(PipelineDeleted{PipelineId{2}}) == "pipeline-2");
+    CHECK(stream_of(StageUpdated{StageId{6}, PipelineId{2}}) == "pipeline-2");
+    CHECK(stream_of(StageDeleted{StageId{6}, PipelineId{2}}) == "pipeline-2");
 }
 
 // ---- the envelope ----
@@ -562,7 +582,7 @@ TEST_CASE("a deal view has a pinned stored form", "[codec][golden][views]") {
           R"("entered_at":"2026-03-01T10:00:00.000000Z","left_at":null}],)"
           R"("created_at":"2026-03-01T10:00:00.000000Z",)"
           R"("updated_at":"2026-03-01T10:00:00.000000Z","deleted_at":null,"billable":null,)"
-          R"("version":1})");
+          R"("associations":{"contacts":[],"companies":[],"activities":[]},"version":1})");
 }
 
 TEST_CASE("a deal view with a billable has a pinned stored form", "[codec][golden][views]") {
@@ -610,7 +630,8 @@ TEST_CASE("a deal view with a billable has a pinned stored form", "[codec][golde
               kTravelLineJson +
               R"(,"created_at":"2026-03-01T10:00:10.000000Z",)"
               R"("updated_at":"2026-03-01T10:00:10.000000Z"}],)"
-              R"("created_at":"2026-03-01T10:00:10.000000Z"},"version":5})");
+              R"("created_at":"2026-03-01T10:00:10.000000Z"},)"
+          R"("associations":{"contacts":[],"companies":[],"activities":[]},"version":5})");
 }
 
 TEST_CASE("a deal view with every field set survives a round trip", "[codec][roundtrip][views]") {
@@ -742,8 +763,27 @@ TEST_CASE("directory views have pinned stored forms", "[codec][golden][views]") 
           R"({"id":3,"name":"Bob","email":"bob@example.com","super_admin":false,)"
           R"("access_api":true,"deals_scope":"own","created_at":"2026-03-01T10:00:00.000000Z",)"
           R"("updated_at":"2026-03-01T10:00:00.000000Z"})");
+    CHECK(encode_view(Pipeline{PipelineId{1}, "Sales Pipeline", "default", true, at(0), at(0),
+                               6}) ==
+          R"({"id":1,"name":"Sales Pipeline","flag":"default","is_primary":true,)"
+          R"("created_at":"2026-03-01T10:00:00.000000Z",)"
+          R"("updated_at":"2026-03-01T10:00:00.000000Z","version":6})");
     CHECK(encode_view(Pipeline{PipelineId{1}, "Sales Pipeline", "default", true, at(0), at(0)}) ==
           R"({"id":1,"name":"Sales Pipeline","flag":"default","is_primary":true,)"
           R"("created_at":"2026-03-01T10:00:00.000000Z",)"
-          R"("updated_at":"2026-03-01T10:00:00.000000Z"})");
+          R"("updated_at":"2026-03-01T10:00:00.000000Z","version":null})");
+}
+
+TEST_CASE("a pipeline view stored before its stream version was kept still loads",
+          "[codec][golden][views]") {
+    using namespace deals::projections;
+    Pipeline p;
+
+    decode_view(R"({"id":1,"name":"Sales Pipeline","flag":"default","is_primary":true,)"
+                R"("created_at":"2026-03-01T10:00:00.000000Z",)"
+                R"("updated_at":"2026-03-01T10:00:00.000000Z"})",
+                p);
+
+    CHECK(p == Pipeline{PipelineId{1}, "Sales Pipeline", "default", true, at(0), at(0)});
+    CHECK_FALSE(p.version.has_value());
 }

@@ -315,6 +315,15 @@ std::vector<Case> cases() {
          CatalogProductUpdated{ProductId{4}, bare_product}},
         {"CatalogProductTrashed", CatalogProductTrashed{ProductId{3}}},
         {"CatalogProductRestored", CatalogProductRestored{ProductId{3}}},
+        {"AssociationsChanged, contacts and an activity added, a company removed",
+         AssociationsChanged{kDeal, {{3, 9}, {}, {12}}, {{}, {4}, {}}}},
+        {"AssociationsChanged, a sync that emptied the contacts",
+         AssociationsChanged{kDeal, {}, {{1, 2, 3}, {}, {}}}},
+        {"PipelineUpdated", PipelineUpdated{PipelineId{2}, "Partners Ünd Co"}, kUserRequest, 20,
+         2},
+        {"StageUpdated", StageUpdated{StageId{6}, PipelineId{2}, "Négociation", 40, 3}},
+        {"StageDeleted", StageDeleted{StageId{6}, PipelineId{2}}},
+        {"PipelineDeleted, after its stages", PipelineDeleted{PipelineId{2}}},
     };
 
     // Envelope edge cases.

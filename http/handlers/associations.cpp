@@ -1,0 +1,111 @@
+// /api/associations/deals/{id} (contract §8): list, attach, sync, detach.
+
+#include <algorithm>
+
+#include "commands/association_commands.hpp"
+#include "http/error_table.hpp"
+#include "http/handlers.hpp"
+#include "http/handlers/deal_change.hpp"
+#include "http/json_body.hpp"
+#include "http/render.hpp"
+
+namespace deals::http::handlers {
+
+namespace {
+
+using boost::asio::awaitable;
+using projections::Trash;
+using projections::Views;
+
+awaitable<Response> change_associations(AppContext& app, const Call& call,
+                                        commands::AssociationMode mode) {
+    auto body = parse_json_object(call.request.body);
+    if (!body) {
+        co_return error_response(body.error());
+    }
+    const auto input = association_input(*body, true);
+    const DealDecision decide =
+        [&](const Views&, const projections::Deal& deal) -> commands::Result<commands::Events> {
+        auto command = commands::validate_associations(input, mode);
+        if (!command) {
+            return command.error();
+        }
+        return commands::decide(deal, *command);
+    };
+    auto changed = co_await change_deal(app, call, Trash::kLive, decide);
+    if (!changed) {
+        co_return error_response(changed.error());
+    }
+    co_return deal_after_change(app, call, *changed, 200, false);
+}
+
+}  // namespace
+
+commands::AssociationInput association_input(const JsonValue& body, bool every_key) {
+    commands::AssociationInput input;
+    for (const auto& [key, value] : body.members) {
+        const auto type = std::find_if(commands::kAssociationTypes.begin(),
+                                       commands::kAssociationTypes.end(),
+                                       [&](const char* t) { return key == t; });
+        if (type == commands::kAssociationTypes.end()) {
+            if (every_key) {
+                input.unknown_keys.push_back(key);
+            }
+            continue;
+        }
+        auto& v = input.types[static_cast<std::size_t>(type - commands::kAssociationTypes.begin())];
+        v.present = true;
+        v.is_null = value.kind == JsonValue::Kind::kNull;
+        v.is_array = value.kind == JsonValue::Kind::kArray;
+        for (const auto& item : value.items) {
+            v.items.push_back(value_of(item));
+        }
+        if (value.kind == JsonValue::Kind::kString) {
+            // "1,2,3" (contract §5.1): each part as a number as written.
+            v.is_array = true;
+            std::string_view rest = value.text;
+            while (!rest.empty()) {
+                const auto comma = rest.find(',');
+                auto part = rest.substr(0, comma);
+                while (!part.empty() && part.front() == ' ') {
+                    part.remove_prefix(1);
+                }
+                while (!part.empty() && part.back() == ' ') {
+                    part.remove_suffix(1);
+                }
+                if (!part.empty()) {
+                    v.items.push_back(commands::FieldValue::number(std::string(part)));
+                }
+                rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            }
+        }
+    }
+    return input;
+}
+
+awaitable<Response> list_associations(AppContext& app, const Call& call) {
+    co_return app.store.read([&](const Views& views) {
+        auto deal = visible_deal(views, call, call.params.at(0), Trash::kLive);
+        if (!deal) {
+            return error_response(deal.error());
+        }
+        json::Buffer buffer;
+        json::Writer w(buffer);
+        write_association_arrays(w, (*deal)->associations);
+        return json_response(200, std::string(buffer.GetString(), buffer.GetSize()));
+    });
+}
+
+awaitable<Response> attach_associations(AppContext& app, const Call& call) {
+    co_return co_await change_associations(app, call, commands::AssociationMode::kAttach);
+}
+
+awaitable<Response> sync_associations(AppContext& app, const Call& call) {
+    co_return co_await change_associations(app, call, commands::AssociationMode::kSync);
+}
+
+awaitable<Response> detach_associations(AppContext& app, const Call& call) {
+    co_return co_await change_associations(app, call, commands::AssociationMode::kDetach);
+}
+
+}  // namespace deals::http::handlers
