@@ -6,6 +6,7 @@
 #include "http/json_write.hpp"
 #include "http/render.hpp"
 #include "projections/billable_math.hpp"
+#include "projections/search.hpp"
 
 namespace deals::http {
 
@@ -26,24 +27,25 @@ void write_double(json::Writer& w, double value) {
 
 }  // namespace
 
-BillableWith billable_with(const Request& request) {
-    auto with = request.param("with");
-    if (!with) {
-        return BillableWith::kNone;
-    }
+commands::Result<BillableWith> with_of(const Request& request) {
     BillableWith out = BillableWith::kNone;
-    std::string_view rest = *with;
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const auto item = rest.substr(0, comma);
+    for (const auto& item : projections::split_list(request.param("with").value_or(""), ";,")) {
         if (item == "billable.products") {
             out = BillableWith::kWithProducts;
-        } else if (item == "billable" && out == BillableWith::kNone) {
-            out = BillableWith::kBillable;
+        } else if (item == "billable") {
+            out = out == BillableWith::kNone ? BillableWith::kBillable : out;
+        } else {
+            return commands::validation(
+                {{"with",
+                  {"The relation " + item + " cannot be loaded; use billable or billable.products."}}});
         }
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     }
     return out;
+}
+
+BillableWith billable_with(const Request& request) {
+    const auto with = with_of(request);
+    return with ? *with : BillableWith::kNone;
 }
 
 void write_billable(json::Writer& w, const projections::Deal& deal, const projections::Views& views,

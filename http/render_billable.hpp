@@ -1,5 +1,6 @@
 #pragma once
 
+#include "commands/error.hpp"
 #include "http/request.hpp"
 #include "projections/views.hpp"
 #include "store/json.hpp"
@@ -9,6 +10,10 @@ namespace deals::http {
 /// What `?with=` asks to embed in deal responses: `billable` (its figures) or
 /// `billable.products` (its figures and lines).
 enum class BillableWith { kNone, kBillable, kWithProducts };
+/// `with` (contract §4.3): `billable` or `billable.products`, `;`- or `,`-separated; anything
+/// else is a 422 on `with`.
+commands::Result<BillableWith> with_of(const Request& request);
+/// `with` for responses that do not refuse a bad one (after a change): what it validly asks.
 BillableWith billable_with(const Request& request);
 
 /// The billable JSON of contract §7.5 for `deal` (a deal without one gets `id: null`, the

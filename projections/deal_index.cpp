@@ -122,10 +122,10 @@ void DealIndex::index_text(std::uint32_t slot, const Deal& deal) {
     }
 }
 
-void DealIndex::add_unsorted(const Deal& deal) {
+std::uint32_t DealIndex::place(const Deal& deal) {
     const auto slot = static_cast<std::uint32_t>(deal.id.value);
     if (slot >= deals_.size()) {
-        const std::size_t n = std::max<std::size_t>(slot + 1, deals_.size() * 3 / 2);
+        const std::size_t n = std::max<std::size_t>(slot + 1, deals_.size() * 3 / 2 + 16);
         deals_.resize(n, nullptr);
         name_key_.resize(n);
         name_folded_.resize(n);
@@ -133,9 +133,14 @@ void DealIndex::add_unsorted(const Deal& deal) {
     deals_[slot] = &deal;
     ++count_;
     index_text(slot, deal);
-    const auto keys = keys_of(deal);
+    return slot;
+}
+
+void DealIndex::add_unsorted(const Deal& deal) {
+    const auto slot = place(deal);
     for (std::size_t f = 0; f < kFields; ++f) {
-        pending_[f].push_back(entry(static_cast<DealSortField>(f), slot, keys.sort[f]));
+        const auto field = static_cast<DealSortField>(f);
+        pending_[f].push_back(entry(field, slot, key_of(field, deal)));
     }
     sealed_ = false;
 }
@@ -152,16 +157,7 @@ void DealIndex::seal() {
 
 void DealIndex::add(const Deal& deal) {
     seal();
-    const auto slot = static_cast<std::uint32_t>(deal.id.value);
-    if (slot >= deals_.size()) {
-        const std::size_t n = std::max<std::size_t>(slot + 1, deals_.size() * 3 / 2 + 16);
-        deals_.resize(n, nullptr);
-        name_key_.resize(n);
-        name_folded_.resize(n);
-    }
-    deals_[slot] = &deal;
-    ++count_;
-    index_text(slot, deal);
+    const auto slot = place(deal);
     for (std::size_t f = 0; f < kFields; ++f) {
         const auto field = static_cast<DealSortField>(f);
         orders_[f].insert(entry(field, slot, key_of(field, deal)));

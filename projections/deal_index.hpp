@@ -99,6 +99,8 @@ private:
 
     [[nodiscard]] OrderedIndex::Entry entry(DealSortField field, std::uint32_t slot,
                                             std::uint64_t key) const;
+    /// Takes `deal` into its slot and its texts into the text indexes; returns the slot.
+    std::uint32_t place(const Deal& deal);
     void index_text(std::uint32_t slot, const Deal& deal);
     [[nodiscard]] Slots evaluate(const IndexCondition& condition) const;
     [[nodiscard]] Slots scan(const std::function<bool(std::uint32_t)>& test) const;

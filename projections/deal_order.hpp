@@ -38,9 +38,4 @@ struct DealSortKey {
     bool descending = false;
 };
 
-/// Orders deals by `keys`, ties by id ascending. Text compares as search matches (collation
-/// ignoring case and accents); a missing value sorts before any value (as MySQL's NULLs),
-/// after in descending order.
-void sort_deals(std::vector<const Deal*>& deals, const std::vector<DealSortKey>& keys);
-
 }  // namespace deals::projections

@@ -2,10 +2,10 @@
 
 #include <array>
 #include <cctype>
-#include <cmath>
-#include <cstdlib>
+#include <stdexcept>
 #include <map>
 
+#include "events/decimal.hpp"
 #include "projections/collation.hpp"
 
 namespace deals::projections {
@@ -150,37 +150,33 @@ std::optional<std::int64_t> thousandths(std::string_view text) {
     if (!is_numeric(text)) {
         return std::nullopt;
     }
-    const std::string s(trim(text));
-    const long double v = std::strtold(s.c_str(), nullptr) * 1000.0L;
-    if (!std::isfinite(v) || std::fabs(v) > 9.0e15L) {
+    const auto value = events::Decimal::parse(trim(text));
+    if (!value || value->rounded(3) != *value) {
+        return std::nullopt;  // too large, or more than three decimals: equals no stored value
+    }
+    try {
+        return value->to_money().thousandths;
+    } catch (const std::overflow_error&) {
         return std::nullopt;
     }
-    const long double r = std::round(v);
-    if (std::fabs(v - r) > 1e-6L) {
-        return std::nullopt;
-    }
-    return static_cast<std::int64_t>(r);
 }
 
-std::vector<std::string> in_values(std::string_view value) {
+std::vector<std::string> split_list(std::string_view text, std::string_view separators) {
     std::vector<std::string> out;
-    for (const auto part : split(value, ',')) {
-        const auto t = trim(part);
-        if (!t.empty()) {
-            out.emplace_back(t);
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || separators.find(text[i]) != std::string_view::npos) {
+            const auto part = trim(text.substr(start, i - start));
+            if (!part.empty()) {
+                out.emplace_back(part);
+            }
+            start = i + 1;
         }
     }
     return out;
 }
 
-std::string decimal_text(std::int64_t thousandths) {
-    const bool negative = thousandths < 0;
-    const std::uint64_t v = negative ? 0 - static_cast<std::uint64_t>(thousandths)
-                                     : static_cast<std::uint64_t>(thousandths);
-    std::string frac = std::to_string(v % 1000);
-    frac.insert(0, 3 - frac.size(), '0');
-    return (negative ? "-" : "") + std::to_string(v / 1000) + "." + frac;
-}
+std::vector<std::string> in_values(std::string_view value) { return split_list(value, ","); }
 
 std::string equality_key(std::string_view text) {
     while (!text.empty() && text.back() == ' ') {

@@ -66,6 +66,9 @@ bool is_numeric(std::string_view text);
 /// otherwise (too precise, or not a number).
 std::optional<std::int64_t> thousandths(std::string_view text);
 
+/// The parts of `text` between any of `separators`, trimmed, empty ones dropped
+/// (`select=a;b`, `with=`, `in` values, `"1, 2"` id lists).
+std::vector<std::string> split_list(std::string_view text, std::string_view separators);
 /// `in` values: split on commas, trimmed, empty ones dropped.
 std::vector<std::string> in_values(std::string_view value);
 
@@ -74,9 +77,6 @@ std::vector<std::string> in_values(std::string_view value);
 /// in thousandths when the field is numeric.
 bool value_matches(SearchOp op, std::string_view wanted, const std::optional<std::string>& text,
                    std::optional<std::int64_t> number);
-
-/// A DECIMAL(15,3) column as MySQL shows it (`1250.500`), what `like` on a money field sees.
-std::string decimal_text(std::int64_t thousandths);
 
 /// Text folded for `=`: case and accents ignored, trailing spaces ignored (MySQL's PAD SPACE).
 std::string equality_key(std::string_view text);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "events/decimal.hpp"
 #include "projections/collation.hpp"
 
 #include <limits>
@@ -562,7 +563,7 @@ std::vector<IndexCondition> Views::index_conditions(const Search& search) const 
                 ic.kind = Kind::kScan;
                 ic.test = [value = c.value](const Deal& d) {
                     return d.amount &&
-                           decimal_text(d.amount->thousandths).find(value) != std::string::npos;
+                           Decimal::from_money(*d.amount).fixed(3).find(value) != std::string::npos;
                 };
             } else {
                 ic.kind = Kind::kKeys;

@@ -8,6 +8,7 @@
 #include "http/handlers/deal_change.hpp"
 #include "http/json_body.hpp"
 #include "http/render.hpp"
+#include "projections/search.hpp"
 
 namespace deals::http::handlers {
 
@@ -63,20 +64,8 @@ commands::AssociationInput association_input(const JsonValue& body, bool every_k
         if (value.kind == JsonValue::Kind::kString) {
             // "1,2,3" (contract §5.1): each part as a number as written.
             v.is_array = true;
-            std::string_view rest = value.text;
-            while (!rest.empty()) {
-                const auto comma = rest.find(',');
-                auto part = rest.substr(0, comma);
-                while (!part.empty() && part.front() == ' ') {
-                    part.remove_prefix(1);
-                }
-                while (!part.empty() && part.back() == ' ') {
-                    part.remove_suffix(1);
-                }
-                if (!part.empty()) {
-                    v.items.push_back(commands::FieldValue::number(std::string(part)));
-                }
-                rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            for (auto& part : projections::in_values(value.text)) {
+                v.items.push_back(commands::FieldValue::number(std::move(part)));
             }
         }
     }

@@ -27,27 +27,6 @@ constexpr std::array kDealKeys = {
     "associations_count", "billable", "created_at", "updated_at", "timeline_subject_key",
     "authorizations", "was_recently_created", "version"};
 
-std::vector<std::string> split(std::string_view s, std::string_view separators) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= s.size(); ++i) {
-        if (i == s.size() || separators.find(s[i]) != std::string_view::npos) {
-            auto part = s.substr(start, i - start);
-            while (!part.empty() && part.front() == ' ') {
-                part.remove_prefix(1);
-            }
-            while (!part.empty() && part.back() == ' ') {
-                part.remove_suffix(1);
-            }
-            if (!part.empty()) {
-                out.emplace_back(part);
-            }
-            start = i + 1;
-        }
-    }
-    return out;
-}
-
 /// Everything a listing is asked besides the page.
 struct Listing {
     projections::DealQuery query;
@@ -169,30 +148,13 @@ std::size_t take_of(const Request& request) {
     return n == 0 ? kMax : std::min(n, kMax);
 }
 
-commands::Result<BillableWith> with_of(const Request& request) {
-    const auto with = request.param("with");
-    BillableWith out = BillableWith::kNone;
-    for (const auto& item : split(with.value_or(""), ";,")) {
-        if (item == "billable.products") {
-            out = BillableWith::kWithProducts;
-        } else if (item == "billable") {
-            out = out == BillableWith::kNone ? BillableWith::kBillable : out;
-        } else {
-            return commands::validation(
-                {{"with",
-                  {"The relation " + item + " cannot be loaded; use billable or billable.products."}}});
-        }
-    }
-    return out;
-}
-
 commands::Result<std::optional<std::vector<std::string>>> select_of(const Request& request) {
     const auto select = request.param("select");
     if (!select) {
         return std::optional<std::vector<std::string>>{};
     }
     std::vector<std::string> keys{"id"};
-    for (auto& key : split(*select, ";")) {
+    for (auto& key : projections::split_list(*select, ";")) {
         if (std::find(kDealKeys.begin(), kDealKeys.end(), key) == kDealKeys.end()) {
             return commands::validation(
                 {{"select", {"The select key " + key + " is not a key of the deal."}}});

@@ -19,10 +19,6 @@ namespace deals::http::handlers {
 /// `order[N][direction]` (also `order[field]`). Empty when absent or naming no field.
 commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& request);
 
-/// `with` (contract §4.3): `billable` or `billable.products`, `;`- or `,`-separated; anything
-/// else is a 422 on `with`.
-commands::Result<BillableWith> with_of(const Request& request);
-
 /// `select=a;b` (contract §4.3): the deal keys to emit, `id` always among them; empty when
 /// absent. An unknown key is a 422 on `select`.
 commands::Result<std::optional<std::vector<std::string>>> select_of(const Request& request);

@@ -1,6 +1,7 @@
 // /api/products: the catalog (contract §7.6).
 
 #include "commands/catalog_commands.hpp"
+#include "events/decimal.hpp"
 #include "http/append.hpp"
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
@@ -60,7 +61,7 @@ std::pair<std::optional<std::string>, std::optional<std::int64_t>> product_value
         if (!m) {
             return {};
         }
-        return {projections::decimal_text(m->thousandths), m->thousandths};
+        return {events::Decimal::from_money(*m).fixed(3), m->thousandths};  // as DECIMAL(15,3)
     };
     auto integer = [](std::optional<std::int64_t> v)
         -> std::pair<std::optional<std::string>, std::optional<std::int64_t>> {
