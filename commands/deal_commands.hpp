@@ -12,6 +12,14 @@ namespace deals::commands {
 using namespace deals::events;  // NOLINT
 using projections::Deal;
 
+/// A custom field's value as validated: the field, and the value (none: cleared).
+struct CustomFieldAssignment {
+    CustomFieldId id;
+    std::string field_id;
+    CustomFieldType type = CustomFieldType::kText;
+    std::optional<CustomValue> value;
+};
+
 /// Create a deal. Every reference is already resolved and valid (see deal_validation.hpp);
 /// the new id is an input, allocated by the caller.
 struct CreateDeal {
@@ -25,6 +33,7 @@ struct CreateDeal {
     std::optional<std::string> lost_reason;
     std::optional<UserId> user_id;
     std::optional<std::string> swatch_color;
+    std::vector<CustomFieldAssignment> custom_fields;  ///< ascending by field id
 };
 
 /// Where a deal should be: a stage and the pipeline that owns it.
@@ -44,6 +53,7 @@ struct UpdateDeal {
     std::optional<std::optional<std::string>> lost_reason;
     std::optional<std::optional<UserId>> user_id;
     std::optional<std::optional<std::string>> swatch_color;
+    std::vector<CustomFieldAssignment> custom_fields;  ///< the ones given, ascending by field id
 };
 
 /// Set the status (the `/status/{status}` route): the reason is used when it becomes lost.

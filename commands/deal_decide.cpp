@@ -30,6 +30,25 @@ std::optional<StatusChanged> status_change(const Deal& state, DealStatus to,
     return e;
 }
 
+/// The custom field values that `assignments` change on `state` (none when it does not exist).
+std::optional<CustomFieldValuesChanged> custom_changes(
+    DealId id, const CustomFieldValues* state,
+    const std::vector<CustomFieldAssignment>& assignments) {
+    CustomFieldValuesChanged e{id, {}};
+    for (const auto& a : assignments) {
+        const CustomValue* old = state != nullptr ? state->find(a.id) : nullptr;
+        const bool same = old == nullptr ? !a.value : (a.value && *a.value == *old);
+        if (!same) {
+            e.changes.push_back(CustomFieldChange{
+                a.id, a.field_id, a.type, old ? std::optional(*old) : std::nullopt, a.value});
+        }
+    }
+    if (e.changes.empty()) {
+        return std::nullopt;
+    }
+    return e;
+}
+
 }  // namespace
 
 Error status_locked(DealStatus requested) {
@@ -46,7 +65,11 @@ Result<Events> decide(const Deal* state, const CreateDeal& c) {
                   c.amount,      c.expected_close_date,
                   c.status,      c.status == DealStatus::kLost ? c.lost_reason : std::nullopt,
                   c.user_id,     c.swatch_color};
-    return Events{std::move(e)};
+    Events events{std::move(e)};
+    if (auto values = custom_changes(c.id, nullptr, c.custom_fields)) {
+        events.emplace_back(std::move(*values));
+    }
+    return events;
 }
 
 Result<Events> decide(const Deal& state, const UpdateDeal& c) {
@@ -83,6 +106,9 @@ Result<Events> decide(const Deal& state, const UpdateDeal& c) {
                 status_change(state, *c.status, c.lost_reason ? *c.lost_reason : std::nullopt)) {
             events.emplace_back(std::move(*e));
         }
+    }
+    if (auto values = custom_changes(state.id, &state.custom_fields, c.custom_fields)) {
+        events.emplace_back(std::move(*values));
     }
     return events;
 }

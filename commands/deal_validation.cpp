@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <regex>
 
+#include "commands/custom_field_commands.hpp"
 #include "projections/collation.hpp"
 
 namespace deals::commands {
@@ -215,6 +216,7 @@ Result<CreateDeal> validate_create(const DealInput& in, const projections::Views
     }
     auto user = owner(in.user_id, views, errors);
     auto swatch = color(in.swatch_color, errors);
+    c.custom_fields = validate_custom_values(in.custom_fields, views, errors);
     if (!errors.empty()) {
         return errors.error();
     }
@@ -278,6 +280,7 @@ Result<UpdateDeal> validate_update(const DealInput& in, const Deal& current,
     }
     u.user_id = owner(in.user_id, views, errors);
     u.swatch_color = color(in.swatch_color, errors);
+    u.custom_fields = validate_custom_values(in.custom_fields, views, errors);
     if (!errors.empty()) {
         return errors.error();
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace deals::commands {
 
@@ -36,6 +37,14 @@ inline int decimal_places(const std::string& text) {
     return dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
 }
 
+/// A custom field key of a deal body (`cf_…`), before validation: its value and, when it is
+/// an array, its items.
+struct CustomValueInput {
+    std::string key;
+    FieldValue value;
+    std::vector<FieldValue> items;
+};
+
 /// The deal fields a create or update body may carry (contract §5.1), before validation.
 struct DealInput {
     FieldValue name;
@@ -47,6 +56,7 @@ struct DealInput {
     FieldValue lost_reason;
     FieldValue user_id;
     FieldValue swatch_color;
+    std::vector<CustomValueInput> custom_fields;  ///< every `cf_…` key of the body
 };
 
 }  // namespace deals::commands

@@ -39,6 +39,38 @@ std::optional<DealsScope> parse_deals_scope(std::string_view text) {
     return std::nullopt;
 }
 
+std::string_view to_string(CustomFieldType type) {
+    switch (type) {
+        case CustomFieldType::kText:
+            return "Text";
+        case CustomFieldType::kTextarea:
+            return "Textarea";
+        case CustomFieldType::kNumeric:
+            return "Numeric";
+        case CustomFieldType::kDate:
+            return "Date";
+        case CustomFieldType::kBoolean:
+            return "Boolean";
+        case CustomFieldType::kSelect:
+            return "Select";
+        case CustomFieldType::kMultiSelect:
+            return "MultiSelect";
+    }
+    return "Text";
+}
+
+std::optional<CustomFieldType> parse_custom_field_type(std::string_view text) {
+    for (const auto type :
+         {CustomFieldType::kText, CustomFieldType::kTextarea, CustomFieldType::kNumeric,
+          CustomFieldType::kDate, CustomFieldType::kBoolean, CustomFieldType::kSelect,
+          CustomFieldType::kMultiSelect}) {
+        if (to_string(type) == text) {
+            return type;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string_view type_name(const Event& event) {
     return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kType; }, event);
 }
@@ -75,6 +107,11 @@ struct StreamOf {
     std::string operator()(const UserCreated& e) const { return "user-" + e.user_id.str(); }
     std::string operator()(const TokenIssued& e) const { return "token-" + e.token_id.str(); }
     std::string operator()(const TokenRevoked& e) const { return "token-" + e.token_id.str(); }
+    template <class E>
+        requires requires(const E& e) { e.custom_field_id; }
+    std::string operator()(const E& e) const {
+        return "custom-field-" + e.custom_field_id.str();
+    }
     template <class E>
         requires requires(const E& e) { e.product_id; }
     std::string operator()(const E& e) const {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "events/billable_events.hpp"
+#include "events/custom_field_events.hpp"
 #include "events/deal_events.hpp"
 #include "events/directory_events.hpp"
 
@@ -19,7 +20,8 @@ using Event = std::variant<DealCreated, DealUpdated, StageChanged, OwnerAssigned
                            ProductRemoved, TaxTypeChanged, CatalogProductCreated,
                            CatalogProductUpdated, CatalogProductTrashed, CatalogProductRestored,
                            AssociationsChanged, PipelineUpdated, PipelineDeleted, StageUpdated,
-                           StageDeleted>;
+                           StageDeleted, CustomFieldCreated, CustomFieldUpdated,
+                           CustomFieldDeleted, CustomFieldValuesChanged>;
 
 /// The wire name of an event (`DealCreated`).
 std::string_view type_name(const Event& event);
@@ -55,7 +57,7 @@ struct RecordedEvent {
 };
 
 /// Stream names: `deal-42` (with its product lines), `pipeline-1` (with its stages), `user-1`,
-/// `token-7`, `product-3` (a catalog product).
+/// `token-7`, `product-3` (a catalog product), `custom-field-2`.
 std::string stream_of(const Event& event);
 std::string deal_stream(DealId id);
 

@@ -36,6 +36,11 @@ boost::asio::awaitable<Response> delete_pipeline(AppContext& app, const Call& ca
 boost::asio::awaitable<Response> create_stage(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> update_stage(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> delete_stage(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> list_custom_fields(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> show_custom_field(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> create_custom_field(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> update_custom_field(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> delete_custom_field(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> list_users(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> show_user(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> create_user(AppContext& app, const Call& call);

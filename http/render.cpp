@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <type_traits>
+#include <variant>
 
 #include "http/json_write.hpp"
 #include "projections/policy.hpp"
@@ -181,6 +183,83 @@ void write_user(json::Writer& w, const projections::User& u) {
     w.EndObject();
 }
 
+namespace {
+
+void write_custom_value(json::Writer& w, const events::CustomValue& value,
+                        events::CustomFieldType type) {
+    std::visit(
+        [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::string>) {
+                write_string(w, v);
+            } else if constexpr (std::is_same_v<V, events::Money>) {
+                write_number(w, v.str());
+            } else if constexpr (std::is_same_v<V, events::Date>) {
+                write_string(w, v.str());
+            } else if constexpr (std::is_same_v<V, bool>) {
+                w.Bool(v);
+            } else if (type == events::CustomFieldType::kSelect && v.size() == 1) {
+                w.Int64(v.front());
+            } else {
+                w.StartArray();
+                for (const auto id : v) {
+                    w.Int64(id);
+                }
+                w.EndArray();
+            }
+        },
+        value.value);
+}
+
+void write_custom_fields(json::Writer& w, const projections::Deal& d, const Views& views) {
+    for (const auto* field : views.custom_fields()) {
+        w.Key(field->field_id.data(), static_cast<rapidjson::SizeType>(field->field_id.size()));
+        if (const auto* value = d.custom_fields.find(field->id)) {
+            write_custom_value(w, *value, field->field_type);
+        } else {
+            w.Null();
+        }
+    }
+}
+
+}  // namespace
+
+void write_custom_field(json::Writer& w, const projections::CustomField& f, bool recently_created) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(f.id.value);
+    w.Key("resource_name");
+    write_string(w, f.resource_name);
+    w.Key("field_id");
+    write_string(w, f.field_id);
+    w.Key("label");
+    write_string(w, f.label);
+    w.Key("field_type");
+    w.String(std::string(events::to_string(f.field_type)).c_str());
+    w.Key("options");
+    w.StartArray();
+    for (const auto& o : f.options) {
+        w.StartObject();
+        w.Key("id");
+        w.Int64(o.id);
+        w.Key("name");
+        write_string(w, o.name);
+        w.Key("display_order");
+        w.Int64(o.display_order);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("created_at");
+    write_string(w, f.created_at.str());
+    w.Key("updated_at");
+    write_string(w, f.updated_at.str());
+    if (recently_created) {
+        w.Key("was_recently_created");
+        w.Bool(true);
+    }
+    w.EndObject();
+}
+
 void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
                 const projections::User& caller, events::Timestamp now, DealShape shape,
                 BillableWith with) {
@@ -276,6 +355,7 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     w.Bool(shape == DealShape::kCreated);
     w.Key("version");
     w.Uint64(d.version);
+    write_custom_fields(w, d, views);
     if (with != BillableWith::kNone) {
         w.Key("billable");
         write_billable(w, d, views, with == BillableWith::kWithProducts, false);

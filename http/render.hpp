@@ -27,6 +27,9 @@ void write_pipeline(json::Writer& w, const projections::Pipeline& pipeline,
                     bool with_stages, bool recently_created = false);
 void write_stage(json::Writer& w, const projections::Stage& stage, bool recently_created = false);
 void write_user(json::Writer& w, const projections::User& user);
+/// A custom field definition (contract §12).
+void write_custom_field(json::Writer& w, const projections::CustomField& field,
+                        bool recently_created = false);
 
 /// `{"contacts":[{"id":…}],"companies":[…],"activities":[…]}` (GET /api/associations/…).
 void write_association_arrays(json::Writer& w, const events::AssociatedIds& ids);

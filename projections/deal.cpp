@@ -111,6 +111,27 @@ struct DealApplier {
         change(deal.associations.companies, e.added.companies, e.removed.companies);
         change(deal.associations.activities, e.added.activities, e.removed.activities);
     }
+    void operator()(const CustomFieldValuesChanged& e) const {
+        auto& values = deal.custom_fields.values;
+        for (const auto& change : e.changes) {
+            auto it = std::lower_bound(values.begin(), values.end(), change.custom_field_id,
+                                       [](const CustomFieldValue& v, CustomFieldId id) {
+                                           return v.custom_field_id < id;
+                                       });
+            const bool present = it != values.end() && it->custom_field_id == change.custom_field_id;
+            if (!change.new_value) {
+                if (present) {
+                    values.erase(it);
+                }
+            } else if (present) {
+                it->field_type = change.field_type;
+                it->value = *change.new_value;
+            } else {
+                values.insert(it, CustomFieldValue{change.custom_field_id, change.field_type,
+                                                   *change.new_value});
+            }
+        }
+    }
     void operator()(const DealTrashed&) const { deal.deleted_at = at; }
     void operator()(const DealRestored&) const { deal.deleted_at.reset(); }
     void operator()(const DealPurged&) const {}

@@ -72,6 +72,9 @@ struct Deal {
     std::optional<Timestamp> deleted_at;  ///< set while the deal is in the trash
     std::optional<BillableView> billable;
     AssociatedIds associations;  ///< contacts, companies, activities (contract §8)
+    /// Custom field values (contract §12), ascending by field id. Values of a deleted field
+    /// stay here unread; its id is never used again.
+    CustomFieldValues custom_fields;
     StreamVersion version = 0;
 
     [[nodiscard]] bool trashed() const { return deleted_at.has_value(); }
@@ -88,7 +91,8 @@ struct Deal {
         f("board_order", s.board_order), f("products_count", s.products_count);
         f("stage_history", s.stage_history), f("created_at", s.created_at);
         f("updated_at", s.updated_at), f("deleted_at", s.deleted_at), f("billable", s.billable);
-        f("associations", s.associations), f("version", s.version);
+        f("associations", s.associations), f("custom_fields", s.custom_fields);
+        f("version", s.version);
     }
 };
 

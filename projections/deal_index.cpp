@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "projections/collation.hpp"
 
@@ -37,7 +39,94 @@ int DealIndex::NameTie::compare(std::uint32_t a, std::uint32_t b) const {
     return index_.name_key_[a].compare(index_.name_key_[b]);
 }
 
+/// The index of one custom field: an ordered index over every deal here (unset values have
+/// key 0 and sort first), and for Text the collation keys, folded texts and substring index.
+struct DealIndex::CustomColumn {
+    class Tie : public OrderedIndex::Tie {
+    public:
+        explicit Tie(const CustomColumn& column) : column_(column) {}
+        [[nodiscard]] int compare(std::uint32_t a, std::uint32_t b) const override {
+            return column_.collation_of(a).compare(column_.collation_of(b));
+        }
+
+    private:
+        const CustomColumn& column_;
+    };
+
+    CustomColumn(CustomFieldId field, CustomFieldType kind) : id(field), type(kind), tie(*this) {
+        if (type == CustomFieldType::kText) {
+            order.set_tie(&tie);
+        }
+    }
+
+    [[nodiscard]] std::string_view collation_of(std::uint32_t slot) const {
+        auto it = collation.find(slot);
+        return it == collation.end() ? std::string_view{} : std::string_view(it->second);
+    }
+    [[nodiscard]] std::string_view folded_of(std::uint32_t slot) const {
+        auto it = folded.find(slot);
+        return it == folded.end() ? std::string_view{} : std::string_view(it->second);
+    }
+    /// The key of a value (0: none). Text keys are a prefix of the collation key.
+    [[nodiscard]] std::uint64_t key(const CustomValue* value) const {
+        if (value == nullptr) {
+            return 0;
+        }
+        return std::visit(
+            [this](const auto& v) -> std::uint64_t {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, Money>) {
+                    return DealIndex::encode(v.thousandths);
+                } else if constexpr (std::is_same_v<V, Date>) {
+                    return DealIndex::encode(v.days);
+                } else if constexpr (std::is_same_v<V, std::vector<std::int64_t>>) {
+                    return v.empty() ? 0 : DealIndex::encode(v.front());
+                } else if constexpr (std::is_same_v<V, std::string>) {
+                    return type == CustomFieldType::kText ? prefix_of(collation_key(v)) : 0;
+                } else {
+                    return 0;
+                }
+            },
+            value->value);
+    }
+    void enter(std::uint32_t slot, const CustomValue* value) {
+        if (type == CustomFieldType::kText && value != nullptr) {
+            const auto& t = std::get<std::string>(value->value);
+            collation[slot] = collation_key(t);
+            auto& f = folded[slot] = fold(t);
+            text.add(slot, f);
+        }
+    }
+    void leave(std::uint32_t slot) {
+        if (auto it = folded.find(slot); it != folded.end()) {
+            text.remove(slot, it->second);
+            folded.erase(it);
+        }
+        collation.erase(slot);
+    }
+
+    CustomFieldId id;
+    CustomFieldType type;
+    Tie tie;
+    OrderedIndex order;
+    std::unordered_map<std::uint32_t, std::string> collation;
+    std::unordered_map<std::uint32_t, std::string> folded;
+    TextIndex text;
+};
+
+namespace {
+
+/// Whether a custom field of this type is indexed (sorted or searched).
+bool indexed(CustomFieldType type) {
+    return type == CustomFieldType::kText || type == CustomFieldType::kNumeric ||
+           type == CustomFieldType::kDate || type == CustomFieldType::kSelect;
+}
+
+}  // namespace
+
 DealIndex::DealIndex() : name_tie_(*this) { orders_[at(DealSortField::kName)].set_tie(&name_tie_); }
+
+DealIndex::~DealIndex() = default;
 
 DealIndex::DealIndex(DealIndex&& other) noexcept : name_tie_(*this) { *this = std::move(other); }
 
@@ -53,6 +142,7 @@ DealIndex& DealIndex::operator=(DealIndex&& other) noexcept {
     count_ = std::exchange(other.count_, 0);
     pending_ = std::move(other.pending_);
     sealed_ = std::exchange(other.sealed_, true);
+    custom_ = std::move(other.custom_);
     return *this;
 }
 
@@ -90,6 +180,8 @@ std::uint64_t DealIndex::key_of(DealSortField field, const Deal& d) {
             return encode(d.board_order);
         case DealSortField::kProductsCount:
             return encode(d.products_count);
+        case DealSortField::kCustom:
+            return 0;  // kept by the field's own index (key_for)
     }
     return 0;
 }
@@ -101,6 +193,7 @@ DealIndex::Keys DealIndex::keys_of(const Deal& deal) {
     }
     keys.name = deal.name;
     keys.lost_reason = deal.lost_reason;
+    keys.custom = deal.custom_fields;
     return keys;
 }
 
@@ -142,7 +235,7 @@ void DealIndex::add_unsorted(const Deal& deal) {
         const auto field = static_cast<DealSortField>(f);
         pending_[f].push_back(entry(field, slot, key_of(field, deal)));
     }
-    sealed_ = false;
+    sealed_ = false;  // the custom fields' indexes are rebuilt by seal()
 }
 
 void DealIndex::seal() {
@@ -153,6 +246,71 @@ void DealIndex::seal() {
         orders_[f].assign(std::exchange(pending_[f], {}));
     }
     sealed_ = true;
+    for (auto& [id, column] : custom_) {
+        define(column->id, column->type);
+    }
+}
+
+void DealIndex::define(CustomFieldId id, CustomFieldType type) {
+    if (!indexed(type)) {
+        return;
+    }
+    seal();
+    auto column = std::make_unique<CustomColumn>(id, type);
+    std::vector<OrderedIndex::Entry> entries;
+    entries.reserve(count_);
+    for (std::uint32_t s = 0; s < deals_.size(); ++s) {
+        if (deals_[s] != nullptr) {
+            const CustomValue* value = deals_[s]->custom_fields.find(id);
+            column->enter(s, value);
+            entries.push_back({column->key(value), s});
+        }
+    }
+    column->order.assign(std::move(entries));
+    custom_[id.value] = std::move(column);
+}
+
+void DealIndex::drop(CustomFieldId id) { custom_.erase(id.value); }
+
+const DealIndex::CustomColumn* DealIndex::column(CustomFieldId id) const {
+    auto it = custom_.find(id.value);
+    return it == custom_.end() ? nullptr : it->second.get();
+}
+
+void DealIndex::add_custom(std::uint32_t slot, const CustomFieldValues& values) {
+    for (auto& [id, column] : custom_) {
+        const CustomValue* value = values.find(column->id);
+        column->enter(slot, value);
+        column->order.insert({column->key(value), slot});
+    }
+}
+
+void DealIndex::remove_custom(std::uint32_t slot, const CustomFieldValues& values) {
+    for (auto& [id, column] : custom_) {
+        const CustomValue* value = values.find(column->id);
+        column->order.erase({column->key(value), slot});
+        column->leave(slot);
+    }
+}
+
+const OrderedIndex& DealIndex::ordered(DealSortField field, CustomFieldId custom) const {
+    if (field == DealSortField::kCustom) {
+        const auto* c = column(custom);
+        if (c == nullptr) {
+            throw std::logic_error("DealIndex: custom field " + custom.str() + " is not indexed");
+        }
+        return c->order;
+    }
+    return orders_[at(field)];
+}
+
+std::uint64_t DealIndex::key_for(DealSortField field, CustomFieldId custom,
+                                 const Deal& deal) const {
+    if (field == DealSortField::kCustom) {
+        const auto* c = column(custom);
+        return c == nullptr ? 0 : c->key(deal.custom_fields.find(custom));
+    }
+    return key_of(field, deal);
 }
 
 void DealIndex::add(const Deal& deal) {
@@ -162,6 +320,7 @@ void DealIndex::add(const Deal& deal) {
         const auto field = static_cast<DealSortField>(f);
         orders_[f].insert(entry(field, slot, key_of(field, deal)));
     }
+    add_custom(slot, deal.custom_fields);
 }
 
 void DealIndex::remove(DealId id, const Keys& before) {
@@ -170,6 +329,7 @@ void DealIndex::remove(DealId id, const Keys& before) {
     for (std::size_t f = 0; f < kFields; ++f) {
         orders_[f].erase(entry(static_cast<DealSortField>(f), slot, before.sort[f]));
     }
+    remove_custom(slot, before.custom);
     names_.remove(slot, name_folded_[slot]);
     if (auto it = lost_folded_.find(slot); it != lost_folded_.end()) {
         lost_reasons_.remove(slot, it->second);
@@ -201,6 +361,17 @@ void DealIndex::update(const Keys& before, const Deal& deal) {
             }
             orders_[f].insert(entry(field, slot, now));
         }
+    }
+    for (auto& [id, column] : custom_) {
+        const CustomValue* was = before.custom.find(column->id);
+        const CustomValue* now = deal.custom_fields.find(column->id);
+        if (was == now || (was != nullptr && now != nullptr && *was == *now)) {
+            continue;
+        }
+        column->order.erase({column->key(was), slot});
+        column->leave(slot);
+        column->enter(slot, now);
+        column->order.insert({column->key(now), slot});
     }
     if (before.lost_reason != deal.lost_reason) {
         if (auto it = lost_folded_.find(slot); it != lost_folded_.end()) {
@@ -242,8 +413,9 @@ Slots DealIndex::evaluate(const IndexCondition& c) const {
         }
         case Kind::kKeys: {
             Slots out;
+            const auto& order = ordered(c.field, c.custom);
             for (const auto key : c.keys) {
-                orders_[at(c.field)].slots_with_key(key, out);
+                order.slots_with_key(key, out);
             }
             if (c.keys.size() > 1) {
                 std::sort(out.begin(), out.end());
@@ -254,15 +426,26 @@ Slots DealIndex::evaluate(const IndexCondition& c) const {
         case Kind::kContains:
         case Kind::kEquals: {
             const bool name = c.text == IndexCondition::Text::kName;
+            const CustomColumn* custom =
+                c.text == IndexCondition::Text::kCustom ? column(c.custom) : nullptr;
+            if (c.text == IndexCondition::Text::kCustom && custom == nullptr) {
+                return {};
+            }
             auto text_of = [&](std::uint32_t s) -> std::string_view {
                 if (name) {
                     return name_folded_[s];
                 }
+                if (custom != nullptr) {
+                    return custom->folded_of(s);
+                }
                 auto it = lost_folded_.find(s);
                 return it == lost_folded_.end() ? std::string_view{} : std::string_view(it->second);
             };
-            const auto& index = name ? names_ : lost_reasons_;
-            const auto has_text = [&](std::uint32_t s) { return name || lost_folded_.contains(s); };
+            const auto& index = name ? names_ : (custom != nullptr ? custom->text : lost_reasons_);
+            const auto has_text = [&](std::uint32_t s) {
+                return name || (custom != nullptr ? custom->folded.contains(s)
+                                                  : lost_folded_.contains(s));
+            };
             if (c.kind == Kind::kContains) {
                 const std::string& needle = c.needles.at(0);
                 if (auto found = index.containing(needle, text_of)) {
@@ -307,19 +490,25 @@ Slots DealIndex::evaluate(const IndexCondition& c) const {
     return {};
 }
 
-int DealIndex::compare(DealSortField field, std::uint32_t a, std::uint32_t b) const {
-    if (field == DealSortField::kName) {
+int DealIndex::compare(const DealSortKey& key, std::uint32_t a, std::uint32_t b) const {
+    if (key.field == DealSortField::kName) {
         return name_key_[a].compare(name_key_[b]);
     }
-    const auto x = key_of(field, *deals_[a]);
-    const auto y = key_of(field, *deals_[b]);
+    if (key.field == DealSortField::kCustom) {
+        const auto* c = column(key.custom);
+        if (c != nullptr && c->type == CustomFieldType::kText) {
+            return c->collation_of(a).compare(c->collation_of(b));
+        }
+    }
+    const auto x = key_for(key.field, key.custom, *deals_[a]);
+    const auto y = key_for(key.field, key.custom, *deals_[b]);
     return x < y ? -1 : (y < x ? 1 : 0);
 }
 
 bool DealIndex::before(const std::vector<DealSortKey>& order, std::uint32_t a,
                        std::uint32_t b) const {
     for (const auto& key : order) {
-        const int c = compare(key.field, a, b);
+        const int c = compare(key, a, b);
         if (c != 0) {
             return key.descending ? c > 0 : c < 0;
         }
@@ -346,7 +535,7 @@ std::vector<std::uint32_t> DealIndex::ordered_page(const std::vector<DealSortKey
         return page;
     }
     const std::size_t wanted = offset + std::min(limit, total - offset);  // no overflow
-    const auto& primary = orders_[at(order.front().field)];
+    const auto& primary = ordered(order.front().field, order.front().custom);
     const bool descending = order.front().descending;
     const std::vector<DealSortKey> rest(order.begin() + 1, order.end());
     const bool filtered = matches != nullptr || test != nullptr;
@@ -458,8 +647,9 @@ DealIndex::Page DealIndex::find(const std::vector<IndexCondition>& conditions, b
     for (const auto& condition : conditions) {
         if (condition.kind == IndexCondition::Kind::kKeys) {
             std::size_t n = 0;
+            const auto& index = ordered(condition.field, condition.custom);
             for (const auto key : condition.keys) {
-                n += orders_[at(condition.field)].count(key);
+                n += index.count(key);
             }
             if (n > 0) {
                 lazy.push_back(&condition);
@@ -494,11 +684,12 @@ DealIndex::Page DealIndex::find(const std::vector<IndexCondition>& conditions, b
     if (lazy.size() == 1 && (!matches || (empty_or && !owner))) {
         // One key condition alone: count it, walk with a test.
         const IndexCondition& only = *lazy.front();
+        const auto& index = ordered(only.field, only.custom);
         for (const auto key : only.keys) {
-            page.total += orders_[at(only.field)].count(key);
+            page.total += index.count(key);
         }
         const std::function<bool(std::uint32_t)> test = [&](std::uint32_t s) {
-            const auto k = key_of(only.field, *deals_[s]);
+            const auto k = key_for(only.field, only.custom, *deals_[s]);
             return std::find(only.keys.begin(), only.keys.end(), k) != only.keys.end();
         };
         std::vector<std::uint32_t> slots;

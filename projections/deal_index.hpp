@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -26,10 +28,11 @@ struct IndexCondition {
         kEquals,    ///< the text equals one of `needles` (see `equality_key`)
         kScan,      ///< `test` says so: a walk over every deal, for rare operator choices
     };
-    enum class Text { kName, kLostReason };
+    enum class Text { kName, kLostReason, kCustom };
 
     Kind kind = Kind::kNothing;
     DealSortField field = DealSortField::kId;
+    CustomFieldId custom{};  ///< the custom field, for `field` kCustom or `text` kCustom
     std::vector<std::uint64_t> keys;  ///< distinct
     Text text = Text::kName;
     std::vector<std::string> needles;
@@ -39,13 +42,15 @@ struct IndexCondition {
 
 /// The deals of one place (live or trash) indexed for the query language: an ordered index
 /// per sortable field (contract §4.2) and substring indexes over the folded name and lost
-/// reason. Kept in step by `add`/`update`/`remove` as events are applied; rebuilt from the
+/// reason; for each custom field that is sorted or searched (contract §12), an ordered index
+/// of its values and, for Text, a substring index. Kept in step by `add`/`update`/`remove` as events are applied; rebuilt from the
 /// views at start-up (`assign`). A deal's slot is its id.
 class DealIndex {
 public:
     DealIndex();
     /// Moves keep the deals' addresses valid (Views moves the map they live in along).
     DealIndex(DealIndex&& other) noexcept;
+    ~DealIndex();
     DealIndex& operator=(DealIndex&& other) noexcept;
     DealIndex(const DealIndex&) = delete;
     DealIndex& operator=(const DealIndex&) = delete;
@@ -55,6 +60,7 @@ public:
         std::array<std::uint64_t, 16> sort{};
         std::string name;
         std::optional<std::string> lost_reason;
+        CustomFieldValues custom;
     };
     static Keys keys_of(const Deal& deal);
     /// A field's order-preserving key (a missing value is the lowest).
@@ -70,6 +76,12 @@ public:
     /// Start-up: adds without ordering; `seal()` sorts once. Nothing else may happen between.
     void add_unsorted(const Deal& deal);
     void seal();
+
+    /// Indexes a custom field's values (Numeric, Date, Text, Select; other types are only
+    /// stored), from the deals here; again from scratch when it is indexed already.
+    void define(CustomFieldId id, CustomFieldType type);
+    /// Forgets a deleted custom field's index.
+    void drop(CustomFieldId id);
 
     [[nodiscard]] std::size_t size() const { return count_; }
     [[nodiscard]] const Deal* deal(std::uint32_t slot) const {
@@ -88,6 +100,7 @@ public:
                             std::size_t offset, std::size_t limit) const;
 
 private:
+    struct CustomColumn;
     class NameTie : public OrderedIndex::Tie {
     public:
         explicit NameTie(const DealIndex& index) : index_(index) {}
@@ -104,7 +117,16 @@ private:
     void index_text(std::uint32_t slot, const Deal& deal);
     [[nodiscard]] Slots evaluate(const IndexCondition& condition) const;
     [[nodiscard]] Slots scan(const std::function<bool(std::uint32_t)>& test) const;
-    [[nodiscard]] int compare(DealSortField field, std::uint32_t a, std::uint32_t b) const;
+    [[nodiscard]] int compare(const DealSortKey& key, std::uint32_t a, std::uint32_t b) const;
+    /// The ordered index of a field (a built-in one, or `custom`'s).
+    [[nodiscard]] const OrderedIndex& ordered(DealSortField field, CustomFieldId custom) const;
+    /// A field's key for `deal`, as `ordered(field, custom)` holds it.
+    [[nodiscard]] std::uint64_t key_for(DealSortField field, CustomFieldId custom,
+                                        const Deal& deal) const;
+    [[nodiscard]] const CustomColumn* column(CustomFieldId id) const;
+    /// Enters / leaves a deal in every custom field's index (`values` are its values).
+    void add_custom(std::uint32_t slot, const CustomFieldValues& values);
+    void remove_custom(std::uint32_t slot, const CustomFieldValues& values);
     [[nodiscard]] bool before(const std::vector<DealSortKey>& order, std::uint32_t a,
                               std::uint32_t b) const;
     /// Whether sorting `matches` deals beats walking an index for the first `wanted`.
@@ -129,6 +151,7 @@ private:
     std::size_t count_ = 0;
     std::array<std::vector<OrderedIndex::Entry>, 16> pending_;  ///< add_unsorted, until seal
     bool sealed_ = true;
+    std::map<std::int64_t, std::unique_ptr<CustomColumn>> custom_;  ///< by custom field id
 };
 
 }  // namespace deals::projections

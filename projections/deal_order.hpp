@@ -25,7 +25,8 @@ enum class DealSortField {
     kStageChangedDate,
     kOwnerAssignedDate,
     kBoardOrder,
-    kProductsCount
+    kProductsCount,
+    kCustom  ///< a custom field (contract §12): Numeric, Date or Text; see `DealSortKey::custom`
 };
 
 std::optional<DealSortField> parse_deal_sort_field(std::string_view name);
@@ -36,6 +37,7 @@ std::string_view deal_sort_fields();
 struct DealSortKey {
     DealSortField field = DealSortField::kName;
     bool descending = false;
+    CustomFieldId custom{};  ///< the field, when `field` is kCustom
 };
 
 }  // namespace deals::projections

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "events/event.hpp"
 
@@ -62,6 +63,46 @@ struct User {
         f("id", s.id), f("name", s.name), f("email", s.email), f("super_admin", s.super_admin);
         f("access_api", s.access_api), f("deals_scope", s.deals_scope);
         f("created_at", s.created_at), f("updated_at", s.updated_at);
+    }
+};
+
+/// A custom field definition (contract §12) as served by `/api/custom-fields`.
+struct CustomField {
+    CustomFieldId id;
+    std::string resource_name;
+    std::string field_id;  ///< the deal key of its values, `cf_…`
+    std::string label;
+    CustomFieldType field_type = CustomFieldType::kText;
+    std::vector<CustomFieldOption> options;  ///< display order, ties by id
+    Timestamp created_at;
+    Timestamp updated_at;
+    StreamVersion version = 0;  ///< of the stream `custom-field-N`
+
+    [[nodiscard]] const CustomFieldOption* option(std::int64_t option_id) const {
+        for (const auto& o : options) {
+            if (o.id == option_id) {
+                return &o;
+            }
+        }
+        return nullptr;
+    }
+    /// Searched by `q` (contract §12): Text by `like`, Numeric and Select (option name) by `=`.
+    [[nodiscard]] bool searchable() const {
+        return field_type == CustomFieldType::kText || field_type == CustomFieldType::kNumeric ||
+               field_type == CustomFieldType::kSelect;
+    }
+    /// A key of `order` (contract §4.2): Numeric, Date and Text.
+    [[nodiscard]] bool sortable() const {
+        return field_type == CustomFieldType::kText || field_type == CustomFieldType::kNumeric ||
+               field_type == CustomFieldType::kDate;
+    }
+
+    friend bool operator==(const CustomField&, const CustomField&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("id", s.id), f("resource_name", s.resource_name), f("field_id", s.field_id);
+        f("label", s.label), f("field_type", s.field_type), f("options", s.options);
+        f("created_at", s.created_at), f("updated_at", s.updated_at), f("version", s.version);
     }
 };
 

@@ -84,10 +84,108 @@ void Views::apply(const RecordedEvent& event) {
                    },
                    event.data)) {
         apply_catalog(event);
+    } else if (std::visit(
+                   [](const auto& ev) {
+                       return requires { ev.custom_field_id; };
+                   },
+                   event.data)) {
+        apply_custom_field(event);
     } else {
         apply_directory(event);
     }
     applied_sequence_ = event.sequence;
+}
+
+namespace {
+
+void sort_options(std::vector<CustomFieldOption>& options) {
+    std::stable_sort(options.begin(), options.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.display_order, a.id) < std::pair(b.display_order, b.id);
+    });
+}
+
+std::int64_t highest_option(const std::vector<CustomFieldOption>& options) {
+    std::int64_t out = 0;
+    for (const auto& o : options) {
+        out = std::max(out, o.id);
+    }
+    return out;
+}
+
+}  // namespace
+
+void Views::apply_custom_field(const RecordedEvent& event) {
+    const Timestamp at = event.occurred_at;
+    if (const auto* e = std::get_if<CustomFieldCreated>(&event.data)) {
+        CustomField field{e->custom_field_id, e->resource_name, e->field_id, e->label,
+                          e->field_type,      e->options,       at,          at,
+                          event.stream_version};
+        sort_options(field.options);
+        watermarks_.custom_field =
+            std::max(watermarks_.custom_field.value_or(0), e->custom_field_id.value);
+        watermarks_.custom_field_option =
+            std::max(watermarks_.custom_field_option.value_or(0), highest_option(e->options));
+        custom_fields_[e->custom_field_id] = std::move(field);
+        live_.define(e->custom_field_id, e->field_type);
+        trashed_.define(e->custom_field_id, e->field_type);
+        refresh_search_fields();
+        dirty_.custom_fields.insert(e->custom_field_id);
+    } else if (const auto* e = std::get_if<CustomFieldUpdated>(&event.data)) {
+        if (CustomField* field = find_in(custom_fields_, e->custom_field_id)) {
+            field->label = e->label;
+            field->options = e->options;
+            sort_options(field->options);
+            field->updated_at = at;
+            field->version = event.stream_version;
+        }
+        watermarks_.custom_field_option =
+            std::max(watermarks_.custom_field_option.value_or(0), highest_option(e->options));
+        dirty_.custom_fields.insert(e->custom_field_id);
+    } else if (const auto* e = std::get_if<CustomFieldDeleted>(&event.data)) {
+        custom_fields_.erase(e->custom_field_id);
+        live_.drop(e->custom_field_id);
+        trashed_.drop(e->custom_field_id);
+        refresh_search_fields();
+        dirty_.custom_fields.insert(e->custom_field_id);  // gone: the checkpoint deletes it
+    }
+}
+
+void Views::refresh_search_fields() {
+    const auto builtin = projections::deal_search_fields();
+    search_fields_.assign(builtin.begin(), builtin.end());
+    for (const auto& [_, field] : custom_fields_) {
+        if (field.searchable()) {
+            search_fields_.push_back(
+                SearchField{field.field_id,
+                            field.field_type == CustomFieldType::kText ? SearchOp::kLike
+                                                                        : SearchOp::kEquals,
+                            field.field_type == CustomFieldType::kNumeric});
+        }
+    }
+}
+
+const CustomField* Views::custom_field(CustomFieldId id) const {
+    return find_in(custom_fields_, id);
+}
+
+const CustomField* Views::custom_field_by_key(std::string_view key) const {
+    for (const auto& [_, field] : custom_fields_) {
+        if (field.field_id == key) {
+            return &field;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<const CustomField*> Views::custom_fields() const { return values_of(custom_fields_); }
+
+void Views::load(CustomField field) {
+    const CustomFieldId id = field.id;
+    watermarks_.custom_field = std::max(watermarks_.custom_field.value_or(0), id.value);
+    watermarks_.custom_field_option =
+        std::max(watermarks_.custom_field_option.value_or(0), highest_option(field.options));
+    custom_fields_[id] = std::move(field);
+    refresh_search_fields();
 }
 
 void Views::apply_directory(const RecordedEvent& event) {
@@ -389,6 +487,7 @@ void Views::mark_dirty(const DirtySet& dirty) {
     dirty_.users.insert(dirty.users.begin(), dirty.users.end());
     dirty_.tokens.insert(dirty.tokens.begin(), dirty.tokens.end());
     dirty_.products.insert(dirty.products.begin(), dirty.products.end());
+    dirty_.custom_fields.insert(dirty.custom_fields.begin(), dirty.custom_fields.end());
 }
 
 void Views::load(Deal deal) {
@@ -402,6 +501,10 @@ void Views::load(Deal deal) {
 void Views::finish_load() {
     live_.seal();
     trashed_.seal();
+    for (const auto& [id, field] : custom_fields_) {
+        live_.define(id, field.field_type);
+        trashed_.define(id, field.field_type);
+    }
 }
 
 void Views::load(Pipeline pipeline) {
@@ -449,9 +552,13 @@ void Views::load_position(Sequence applied, const IdWatermarks& watermarks) {
     };
     const auto product = highest(watermarks_.product, watermarks.product);
     const auto line = highest(watermarks_.billable_product, watermarks.billable_product);
+    const auto field = highest(watermarks_.custom_field, watermarks.custom_field);
+    const auto option = highest(watermarks_.custom_field_option, watermarks.custom_field_option);
     watermarks_ = watermarks;
     watermarks_.product = product;
     watermarks_.billable_product = line;
+    watermarks_.custom_field = field;
+    watermarks_.custom_field_option = option;
 }
 
 }  // namespace deals::projections
@@ -488,6 +595,59 @@ std::vector<std::int64_t> integer_values(const SearchCondition& c) {
 }
 
 }  // namespace
+
+void Views::custom_condition(const CustomField& field, const SearchCondition& c,
+                             IndexCondition& ic) const {
+    using Kind = IndexCondition::Kind;
+    const bool like = c.op == SearchOp::kLike;
+    ic.custom = field.id;
+    switch (field.field_type) {
+        case CustomFieldType::kText:
+            ic.text = IndexCondition::Text::kCustom;
+            if (like) {
+                ic.kind = Kind::kContains;
+                ic.needles = {fold(c.value)};
+            } else {
+                ic.kind = Kind::kEquals;
+                for (const auto& v : values_of(c)) {
+                    ic.needles.push_back(equality_key(v));
+                }
+            }
+            return;
+        case CustomFieldType::kNumeric:
+            if (like) {
+                // The stored DECIMAL(15,3) text, as for `amount`: rare, so a scan.
+                ic.kind = Kind::kScan;
+                ic.test = [value = c.value, id = field.id](const Deal& d) {
+                    const auto* v = d.custom_fields.find(id);
+                    const auto* m = v ? std::get_if<Money>(&v->value) : nullptr;
+                    return m && Decimal::from_money(*m).fixed(3).find(value) != std::string::npos;
+                };
+                return;
+            }
+            ic.kind = Kind::kKeys;
+            ic.field = DealSortField::kCustom;
+            for (const auto& v : values_of(c)) {
+                if (auto t = thousandths(v)) {
+                    ic.keys.push_back(DealIndex::encode(*t));
+                }
+            }
+            return;
+        case CustomFieldType::kSelect:
+            // The option's name, through the relation (reference §3.4).
+            ic.kind = Kind::kKeys;
+            ic.field = DealSortField::kCustom;
+            for (const auto& o : field.options) {
+                if (value_matches(c.op, c.value, o.name, std::nullopt)) {
+                    ic.keys.push_back(DealIndex::encode(o.id));
+                }
+            }
+            return;
+        default:
+            ic.kind = Kind::kNothing;  // not searchable: parse_search never names it
+            return;
+    }
+}
 
 std::vector<IndexCondition> Views::index_conditions(const Search& search) const {
     using Kind = IndexCondition::Kind;
@@ -597,6 +757,8 @@ std::vector<IndexCondition> Views::index_conditions(const Search& search) const 
             integer_field(DealSortField::kUserId, [](const Deal& d) {
                 return d.user_id ? std::optional(d.user_id->value) : std::nullopt;
             });
+        } else if (const CustomField* cf = custom_field_by_key(name)) {
+            custom_condition(*cf, c, ic);
         }
         std::sort(ic.keys.begin(), ic.keys.end());
         ic.keys.erase(std::unique(ic.keys.begin(), ic.keys.end()), ic.keys.end());

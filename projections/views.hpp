@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -38,9 +39,10 @@ struct DirtySet {
     std::unordered_set<UserId> users;
     std::unordered_set<TokenId> tokens;
     std::unordered_set<ProductId> products;
+    std::unordered_set<CustomFieldId> custom_fields;
     [[nodiscard]] bool empty() const {
         return deals.empty() && pipelines.empty() && stages.empty() && users.empty() &&
-               tokens.empty() && products.empty();
+               tokens.empty() && products.empty() && custom_fields.empty();
     }
 };
 
@@ -54,11 +56,14 @@ struct IdWatermarks {
     // Optional on the wire: checkpoints written before the catalog existed lack them.
     std::optional<std::int64_t> product;
     std::optional<std::int64_t> billable_product;  ///< product lines of deals
+    std::optional<std::int64_t> custom_field;
+    std::optional<std::int64_t> custom_field_option;  ///< option ids, across all fields
     friend bool operator==(const IdWatermarks&, const IdWatermarks&) = default;
     template <class Self, class F>
     static void describe(Self& s, F&& f) {
         f("deal", s.deal), f("pipeline", s.pipeline), f("stage", s.stage), f("user", s.user);
         f("token", s.token), f("product", s.product), f("billable_product", s.billable_product);
+        f("custom_field", s.custom_field), f("custom_field_option", s.custom_field_option);
     }
 };
 
@@ -111,6 +116,16 @@ public:
     [[nodiscard]] const Product* product_by_sku(std::string_view sku) const;
     /// Catalog products in name order (ties by id).
     [[nodiscard]] std::vector<const Product*> products_by_name(Trash which) const;
+    [[nodiscard]] const CustomField* custom_field(CustomFieldId id) const;
+    /// The live field whose key (`field_id`, `cf_…`) is `key`.
+    [[nodiscard]] const CustomField* custom_field_by_key(std::string_view key) const;
+    [[nodiscard]] std::vector<const CustomField*> custom_fields() const;  ///< by id
+    /// The searchable deal fields: contract §4.4's, then the searchable custom fields by id.
+    /// Valid while the views are not changed (under the same read lock).
+    [[nodiscard]] std::span<const SearchField> deal_search_fields() const {
+        return search_fields_;
+    }
+
     /// The deal a product line belongs to (lines of purged deals are gone).
     [[nodiscard]] std::optional<DealId> deal_of_line(BillableProductId line) const;
 
@@ -126,6 +141,7 @@ public:
     void load(User user);
     void load(Token token);
     void load(Product product);
+    void load(CustomField field);
     void load_position(Sequence applied, const IdWatermarks& watermarks);
     /// Ends loading: sorts the indexes once (they take loaded deals unsorted).
     void finish_load();
@@ -136,8 +152,13 @@ private:
         return which == Trash::kLive ? live_ : trashed_;
     }
     [[nodiscard]] std::vector<IndexCondition> index_conditions(const Search& search) const;
+    void custom_condition(const CustomField& field, const SearchCondition& c,
+                          IndexCondition& ic) const;
     void apply_directory(const RecordedEvent& event);
     void apply_catalog(const RecordedEvent& event);
+    void apply_custom_field(const RecordedEvent& event);
+    /// Lists the searchable fields again after a custom field came or went.
+    void refresh_search_fields();
     void index_lines(const Deal& deal, bool add);
 
     std::unordered_map<DealId, Deal> deals_;
@@ -152,6 +173,9 @@ private:
     std::unordered_map<std::string, ProductId> product_by_folded_name_;
     std::unordered_map<std::string, ProductId> product_by_sku_;
     std::unordered_map<BillableProductId, DealId> deal_of_line_;
+    std::map<CustomFieldId, CustomField> custom_fields_;  ///< nodes stay put: see search_fields_
+    std::vector<SearchField> search_fields_ = std::vector<SearchField>(
+        projections::deal_search_fields().begin(), projections::deal_search_fields().end());
     Sequence applied_sequence_ = 0;
     IdWatermarks watermarks_;
     DirtySet dirty_;

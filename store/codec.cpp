@@ -169,6 +169,7 @@ std::string encode_view(const projections::Stage& v) { return to_json(v); }
 std::string encode_view(const projections::User& v) { return to_json(v); }
 std::string encode_view(const projections::Token& v) { return to_json(v); }
 std::string encode_view(const projections::Product& v) { return to_json(v); }
+std::string encode_view(const projections::CustomField& v) { return to_json(v); }
 std::string encode_view(const projections::IdWatermarks& v) { return to_json(v); }
 void decode_view(std::string_view j, projections::Deal& out) { from_json(j, out); }
 void decode_view(std::string_view j, projections::Pipeline& out) { from_json(j, out); }
@@ -176,6 +177,7 @@ void decode_view(std::string_view j, projections::Stage& out) { from_json(j, out
 void decode_view(std::string_view j, projections::User& out) { from_json(j, out); }
 void decode_view(std::string_view j, projections::Token& out) { from_json(j, out); }
 void decode_view(std::string_view j, projections::Product& out) { from_json(j, out); }
+void decode_view(std::string_view j, projections::CustomField& out) { from_json(j, out); }
 void decode_view(std::string_view j, projections::IdWatermarks& out) { from_json(j, out); }
 
 }  // namespace deals::store

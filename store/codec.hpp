@@ -41,6 +41,7 @@ std::string encode_view(const projections::Stage& v);
 std::string encode_view(const projections::User& v);
 std::string encode_view(const projections::Token& v);
 std::string encode_view(const projections::Product& v);
+std::string encode_view(const projections::CustomField& v);
 std::string encode_view(const projections::IdWatermarks& v);
 void decode_view(std::string_view json, projections::Deal& out);
 void decode_view(std::string_view json, projections::Pipeline& out);
@@ -48,6 +49,7 @@ void decode_view(std::string_view json, projections::Stage& out);
 void decode_view(std::string_view json, projections::User& out);
 void decode_view(std::string_view json, projections::Token& out);
 void decode_view(std::string_view json, projections::Product& out);
+void decode_view(std::string_view json, projections::CustomField& out);
 void decode_view(std::string_view json, projections::IdWatermarks& out);
 
 }  // namespace deals::store

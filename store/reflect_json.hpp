@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "events/event.hpp"
@@ -63,6 +64,64 @@ inline void write_one(json::Writer& w, DiscountType v) { write_one(w, std::strin
 template <class Tag>
 void write_one(json::Writer& w, const Id<Tag>& v) {
     w.Int64(v.value);
+}
+inline void write_one(json::Writer& w, CustomFieldType v) { write_one(w, std::string(to_string(v))); }
+
+/// A custom field's value: the plain JSON value its type implies (events/custom_field_events.hpp).
+/// A Select value is its one option id; a MultiSelect value an array of them.
+inline void write_custom_value(json::Writer& w, const std::optional<CustomValue>& v,
+                               CustomFieldType type) {
+    if (!v) {
+        w.Null();
+        return;
+    }
+    std::visit(
+        [&w, type](const auto& x) {
+            using X = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<X, std::vector<std::int64_t>>) {
+                if (type == CustomFieldType::kSelect && x.size() == 1) {
+                    w.Int64(x.front());
+                    return;
+                }
+                w.StartArray();
+                for (const auto id : x) {
+                    w.Int64(id);
+                }
+                w.EndArray();
+            } else {
+                write_one(w, x);
+            }
+        },
+        v->value);
+}
+inline void write_one(json::Writer& w, const CustomFieldChange& v) {
+    w.StartObject();
+    w.Key("custom_field_id");
+    w.Int64(v.custom_field_id.value);
+    w.Key("field_id");
+    write_one(w, v.field_id);
+    w.Key("field_type");
+    write_one(w, v.field_type);
+    w.Key("old");
+    write_custom_value(w, v.old_value, v.field_type);
+    w.Key("new");
+    write_custom_value(w, v.new_value, v.field_type);
+    w.EndObject();
+}
+/// A deal view's values: `[{"custom_field_id":3,"field_type":"Numeric","value":12.5},…]`.
+inline void write_one(json::Writer& w, const CustomFieldValues& v) {
+    w.StartArray();
+    for (const auto& item : v.values) {
+        w.StartObject();
+        w.Key("custom_field_id");
+        w.Int64(item.custom_field_id.value);
+        w.Key("field_type");
+        write_one(w, item.field_type);
+        w.Key("value");
+        write_custom_value(w, item.value, item.field_type);
+        w.EndObject();
+    }
+    w.EndArray();
 }
 
 template <class T>
@@ -199,6 +258,102 @@ inline void read_one(const json::Value& j, DealsScope& v) {
 template <class Tag>
 void read_one(const json::Value& j, Id<Tag>& v) {
     read_one(j, v.value);
+}
+inline void read_one(const json::Value& j, CustomFieldType& v) {
+    auto t = parse_custom_field_type(text_of(j));
+    if (!t) {
+        throw DecodeError("expected a custom field type");
+    }
+    v = *t;
+}
+inline std::optional<CustomValue> read_custom_value(const json::Value& j, CustomFieldType type) {
+    if (j.IsNull()) {
+        return std::nullopt;
+    }
+    CustomValue out;
+    switch (type) {
+        case CustomFieldType::kText:
+        case CustomFieldType::kTextarea: {
+            std::string text;
+            read_one(j, text);
+            out.value = std::move(text);
+            break;
+        }
+        case CustomFieldType::kNumeric: {
+            Money number;
+            read_one(j, number);
+            out.value = number;
+            break;
+        }
+        case CustomFieldType::kDate: {
+            Date date;
+            read_one(j, date);
+            out.value = date;
+            break;
+        }
+        case CustomFieldType::kBoolean: {
+            bool flag = false;
+            read_one(j, flag);
+            out.value = flag;
+            break;
+        }
+        case CustomFieldType::kSelect:
+            if (!j.IsArray()) {
+                std::int64_t id = 0;
+                read_one(j, id);
+                out.value = std::vector<std::int64_t>{id};
+                break;
+            }
+            [[fallthrough]];
+        case CustomFieldType::kMultiSelect: {
+            if (!j.IsArray()) {
+                throw DecodeError("expected an array of option ids");
+            }
+            std::vector<std::int64_t> ids;
+            for (const auto& item : j.GetArray()) {
+                read_one(item, ids.emplace_back());
+            }
+            out.value = std::move(ids);
+            break;
+        }
+    }
+    return out;
+}
+inline const json::Value& member(const json::Value& j, const char* name) {
+    auto it = j.FindMember(name);
+    if (it == j.MemberEnd()) {
+        throw DecodeError(std::string("missing field ") + name);
+    }
+    return it->value;
+}
+inline void read_one(const json::Value& j, CustomFieldChange& v) {
+    if (!j.IsObject()) {
+        throw DecodeError("expected a custom field change");
+    }
+    read_one(member(j, "custom_field_id"), v.custom_field_id.value);
+    read_one(member(j, "field_id"), v.field_id);
+    read_one(member(j, "field_type"), v.field_type);
+    v.old_value = read_custom_value(member(j, "old"), v.field_type);
+    v.new_value = read_custom_value(member(j, "new"), v.field_type);
+}
+inline void read_one(const json::Value& j, CustomFieldValues& v) {
+    if (!j.IsArray()) {
+        throw DecodeError("expected custom field values");
+    }
+    v.values.clear();
+    for (const auto& item : j.GetArray()) {
+        if (!item.IsObject()) {
+            throw DecodeError("expected a custom field value");
+        }
+        auto& out = v.values.emplace_back();
+        read_one(member(item, "custom_field_id"), out.custom_field_id.value);
+        read_one(member(item, "field_type"), out.field_type);
+        auto value = read_custom_value(member(item, "value"), out.field_type);
+        if (!value) {
+            throw DecodeError("expected a custom field value");
+        }
+        out.value = std::move(*value);
+    }
 }
 
 template <class T>

@@ -126,7 +126,8 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
                                    load_views<projections::Stage>(db, 's', views) +
                                    load_views<projections::User>(db, 'u', views) +
                                    load_views<projections::Token>(db, 't', views) +
-                                   load_views<projections::Product>(db, 'c', views);
+                                   load_views<projections::Product>(db, 'c', views) +
+                                   load_views<projections::CustomField>(db, 'f', views);
         views.finish_load();
         impl.log = std::make_unique<RocksEventLog>(
             impl.db.get(), [s = store.get()](const auto& events) { s->on_commit(events); },
@@ -153,6 +154,8 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     store->next_token_ = marks.token;
     store->next_product_ = marks.product.value_or(0);
     store->next_line_ = marks.billable_product.value_or(0);
+    store->next_custom_field_ = marks.custom_field.value_or(0);
+    store->next_option_ = marks.custom_field_option.value_or(0);
     if (options.seed_defaults && store->views_.pipelines().empty()) {
         const events::PipelineId pipeline{marks.pipeline + 1};
         auto outcome = store->append_and_wait(
@@ -282,6 +285,9 @@ void Store::checkpoint(bool sync) {
         }
         for (auto id : dirty.tokens) {
             put_view(wb, 't', id, views_.token(id));
+        }
+        for (auto id : dirty.custom_fields) {
+            put_view(wb, 'f', id, views_.custom_field(id));
         }
         for (auto id : dirty.products) {
             put_view(wb, 'c', id, views_.product(id));

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -71,6 +73,25 @@ public:
     events::StageId allocate_stage_ids(std::int64_t count) {
         return events::StageId{next_stage_.fetch_add(count) + 1};
     }
+    events::CustomFieldId allocate_custom_field_id() {
+        return events::CustomFieldId{++next_custom_field_};
+    }
+    /// `count` consecutive custom field option ids (unique across fields); the first of them.
+    std::int64_t allocate_option_ids(std::int64_t count) {
+        return next_option_.fetch_add(count) + 1;
+    }
+
+    /// Holds a unique name (a custom field's key, say) while one request decides and appends
+    /// what creates it, so that two concurrent requests cannot both create it: the views only
+    /// show the name once the append is applied. False when another request holds it.
+    bool claim(const std::string& name) {
+        std::lock_guard lock(claims_mutex_);
+        return claims_.insert(name).second;
+    }
+    void release(const std::string& name) {
+        std::lock_guard lock(claims_mutex_);
+        claims_.erase(name);
+    }
 
     /// Adds `observer`, called on the writer thread after each durable batch is applied, with
     /// the new head sequence. It must be quick and must not append. Returns a token for
@@ -104,6 +125,10 @@ private:
     std::atomic<std::int64_t> next_line_{0};
     std::atomic<std::int64_t> next_pipeline_{0};
     std::atomic<std::int64_t> next_stage_{0};
+    std::atomic<std::int64_t> next_custom_field_{0};
+    std::atomic<std::int64_t> next_option_{0};
+    std::mutex claims_mutex_;
+    std::set<std::string> claims_;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -34,14 +34,16 @@ struct Listing {
     std::optional<std::vector<std::string>> select;
 };
 
-commands::Result<Listing> listing_of(const Call& call) {
+/// The listing a request asks for; custom fields make it depend on the views (read it under
+/// the same lock as the listing itself).
+commands::Result<Listing> listing_of(const Call& call, const Views& views) {
     Listing listing;
-    auto order = order_of(call.request);
+    auto order = order_of(call.request, views);
     if (!order) {
         return order.error();
     }
     listing.query.order = std::move(*order);
-    auto search = search_of(call.request, projections::deal_search_fields());
+    auto search = search_of(call.request, views.deal_search_fields());
     if (!search) {
         return search.error();
     }
@@ -51,7 +53,7 @@ commands::Result<Listing> listing_of(const Call& call) {
         return with.error();
     }
     listing.with = *with;
-    auto select = select_of(call.request);
+    auto select = select_of(call.request, views);
     if (!select) {
         return select.error();
     }
@@ -89,7 +91,8 @@ void write_item(json::Writer& w, const projections::Deal& deal, const Views& vie
 
 }  // namespace
 
-commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& request) {
+commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& request,
+                                                                 const Views& views) {
     // (index length, index) -> field, direction: numeric order of the array indexes.
     std::map<std::pair<std::size_t, std::string>, std::pair<std::string, std::string>> entries;
     for (const auto& [name, value] : request.query) {
@@ -119,12 +122,23 @@ commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& 
         if (field_text.empty()) {
             continue;  // as Concord, an entry without a field is dropped
         }
-        const auto field = projections::parse_deal_sort_field(field_text);
+        auto field = projections::parse_deal_sort_field(field_text);
+        events::CustomFieldId custom{};
+        if (const auto* cf = views.custom_field_by_key(field_text); cf && cf->sortable()) {
+            field = projections::DealSortField::kCustom;
+            custom = cf->id;
+        }
         if (!field) {
+            std::string sortable(projections::deal_sort_fields());
+            for (const auto* cf : views.custom_fields()) {
+                if (cf->sortable()) {
+                    sortable += ", " + cf->field_id;
+                }
+            }
             return commands::validation(
                 {{"order",
                   {"The order field " + field_text + " cannot be sorted by; sortable: " +
-                   std::string(projections::deal_sort_fields()) + "."}}});
+                   sortable + "."}}});
         }
         std::string direction = direction_text;
         std::transform(direction.begin(), direction.end(), direction.begin(),
@@ -132,7 +146,7 @@ commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& 
         if (!direction.empty() && direction != "asc" && direction != "desc") {
             return commands::validation({{"order", {"The order direction must be asc or desc."}}});
         }
-        keys.push_back({*field, direction == "desc"});
+        keys.push_back({*field, direction == "desc", custom});
     }
     return keys;
 }
@@ -148,14 +162,16 @@ std::size_t take_of(const Request& request) {
     return n == 0 ? kMax : std::min(n, kMax);
 }
 
-commands::Result<std::optional<std::vector<std::string>>> select_of(const Request& request) {
+commands::Result<std::optional<std::vector<std::string>>> select_of(const Request& request,
+                                                                    const Views& views) {
     const auto select = request.param("select");
     if (!select) {
         return std::optional<std::vector<std::string>>{};
     }
     std::vector<std::string> keys{"id"};
     for (auto& key : projections::split_list(*select, ";")) {
-        if (std::find(kDealKeys.begin(), kDealKeys.end(), key) == kDealKeys.end()) {
+        if (std::find(kDealKeys.begin(), kDealKeys.end(), key) == kDealKeys.end() &&
+            views.custom_field_by_key(key) == nullptr) {
             return commands::validation(
                 {{"select", {"The select key " + key + " is not a key of the deal."}}});
         }
@@ -187,11 +203,11 @@ commands::Result<std::optional<projections::Search>> search_of(
 }
 
 Response deal_page(AppContext& app, const Call& call, Trash which) {
-    auto listing = listing_of(call);
-    if (!listing) {
-        return error_response(listing.error());
-    }
     return app.store.read([&](const Views& views) {
+        auto listing = listing_of(call, views);
+        if (!listing) {
+            return error_response(listing.error());
+        }
         const auto request = page_request(call.request);
         const std::size_t offset = (request.page - 1) * request.per_page;
         const auto page = views.find_deals(which, listing->query, offset, request.per_page);
@@ -209,14 +225,14 @@ awaitable<Response> list_deals(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> search_deals(AppContext& app, const Call& call) {
-    auto listing = listing_of(call);
-    if (!listing) {
-        co_return error_response(listing.error());
-    }
-    if (!listing->query.search) {
-        co_return json_response(200, "[]");  // an empty q finds nothing (contract §4.4)
-    }
     co_return app.store.read([&](const Views& views) {
+        auto listing = listing_of(call, views);
+        if (!listing) {
+            return error_response(listing.error());
+        }
+        if (!listing->query.search) {
+            return json_response(200, "[]");  // an empty q finds nothing (contract §4.4)
+        }
         const auto page = views.find_deals(Trash::kLive, listing->query, 0, take_of(call.request));
         const auto now = app.clock();
         json::Buffer buffer;

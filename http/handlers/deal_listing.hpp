@@ -17,11 +17,13 @@ namespace deals::http::handlers {
 
 /// `order` (contract §4.2): `field|direction`, or the array form `order[N][field]` /
 /// `order[N][direction]` (also `order[field]`). Empty when absent or naming no field.
-commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& request);
+commands::Result<std::vector<projections::DealSortKey>> order_of(const Request& request,
+                                                                 const projections::Views& views);
 
 /// `select=a;b` (contract §4.3): the deal keys to emit, `id` always among them; empty when
 /// absent. An unknown key is a 422 on `select`.
-commands::Result<std::optional<std::vector<std::string>>> select_of(const Request& request);
+commands::Result<std::optional<std::vector<std::string>>> select_of(
+    const Request& request, const projections::Views& views);
 
 /// `q`, `search_fields`, `search_match` (contract §4.4) against `fields`: nothing, a search,
 /// or the 403 / 422 refusal.

@@ -35,7 +35,16 @@ const JsonValue* embedded_billable(const JsonValue& body, bool creating) {
     return b;
 }
 
-/// Validates the embedded billable; merges its errors after the deal's (keys `billable.…`).
+/// Custom fields come last in contract §5.1's field order, after the association keys and
+/// the billable: moves their errors there (the summary message follows the new first error).
+commands::Error custom_fields_last(commands::Error error) {
+    std::stable_partition(error.fields.begin(), error.fields.end(),
+                          [](const auto& field) { return !field.first.starts_with("cf_"); });
+    return commands::validation(std::move(error.fields));
+}
+
+/// Validates the embedded billable; merges its errors after the deal's (keys `billable.…`),
+/// and the custom fields' after both.
 commands::Result<std::optional<commands::SaveBillable>> embedded_save(
     const JsonValue* billable, const std::optional<commands::Error>& deal_error) {
     std::optional<commands::SaveBillable> save;
@@ -52,8 +61,9 @@ commands::Result<std::optional<commands::SaveBillable>> embedded_save(
         return *deal_error;
     }
     if (deal_error || billable_error) {
-        return merge_validation(deal_error ? &*deal_error : nullptr,
-                                billable_error ? &*billable_error : nullptr, "billable.");
+        return custom_fields_last(merge_validation(deal_error ? &*deal_error : nullptr,
+                                                   billable_error ? &*billable_error : nullptr,
+                                                   "billable."));
     }
     return save;
 }
@@ -133,15 +143,26 @@ void add_association_events(const projections::Deal* before, commands::Events& e
 }
 
 commands::DealInput deal_input(const JsonValue& body) {
-    return {field(body, "name"),
-            field(body, "pipeline_id"),
-            field(body, "stage_id"),
-            field(body, "amount"),
-            field(body, "expected_close_date"),
-            field(body, "status"),
-            field(body, "lost_reason"),
-            field(body, "user_id"),
-            field(body, "swatch_color")};
+    commands::DealInput in{field(body, "name"),
+                           field(body, "pipeline_id"),
+                           field(body, "stage_id"),
+                           field(body, "amount"),
+                           field(body, "expected_close_date"),
+                           field(body, "status"),
+                           field(body, "lost_reason"),
+                           field(body, "user_id"),
+                           field(body, "swatch_color"),
+                           {}};
+    for (const auto& [key, value] : body.members) {
+        if (key.starts_with("cf_")) {
+            commands::CustomValueInput custom{key, value_of(value), {}};
+            for (const auto& item : value.items) {
+                custom.items.push_back(value_of(item));
+            }
+            in.custom_fields.push_back(std::move(custom));
+        }
+    }
+    return in;
 }
 
 }  // namespace

@@ -126,6 +126,54 @@ const std::string kConsultingProductJson =
     R"({"name":"Consulting day","sku":"CONS-DAY","description":"On site","unit_price":1000,)"
     R"("direct_cost":650.5,"tax_rate":7.5,"tax_label":"VAT","unit":"day","is_active":true})";
 
+/// A custom field value from its C++ form: text, a number, a date, a boolean or option ids.
+CustomValue text_value(const char* text) { return CustomValue{std::string(text)}; }
+CustomValue number_value(const char* text) { return CustomValue{money(text)}; }
+CustomValue date_value(const char* text) { return CustomValue{*Date::parse(text)}; }
+CustomValue bool_value(bool flag) { return CustomValue{flag}; }
+CustomValue options_value(std::vector<std::int64_t> ids) { return CustomValue{std::move(ids)}; }
+
+/// A Select field with two options, as defined and as renamed and extended later.
+const std::vector<CustomFieldOption> kTierOptions{{4, "Gold", 1}, {5, "Silver", 2}};
+const std::string kTierOptionsJson =
+    R"([{"id":4,"name":"Gold","display_order":1},{"id":5,"name":"Silver","display_order":2}])";
+
+/// One change per value kind (Text, Textarea, Numeric, Date, Boolean, Select, MultiSelect), from
+/// nothing, between values and to nothing.
+CustomFieldValuesChanged every_value_kind() {
+    return CustomFieldValuesChanged{
+        DealId{5},
+        {CustomFieldChange{CustomFieldId{1}, "cf_notes", CustomFieldType::kText, std::nullopt,
+                           text_value("Call back in May, \"Señor\"")},
+         CustomFieldChange{CustomFieldId{2}, "cf_tier", CustomFieldType::kSelect,
+                           options_value({4}), options_value({5})},
+         CustomFieldChange{CustomFieldId{3}, "cf_budget", CustomFieldType::kNumeric,
+                           number_value("1200"), number_value("1250.125")},
+         CustomFieldChange{CustomFieldId{4}, "cf_renewal", CustomFieldType::kDate, std::nullopt,
+                           date_value("2026-03-03")},
+         CustomFieldChange{CustomFieldId{5}, "cf_signed", CustomFieldType::kBoolean,
+                           bool_value(false), bool_value(true)},
+         CustomFieldChange{CustomFieldId{6}, "cf_regions", CustomFieldType::kMultiSelect,
+                           options_value({7}), options_value({7, 9, 12})},
+         CustomFieldChange{CustomFieldId{7}, "cf_memo", CustomFieldType::kTextarea,
+                           text_value("Draft\nsecond line"), std::nullopt}}};
+}
+const std::string kEveryValueKindJson =
+    R"({"deal_id":5,"changes":[)"
+    R"({"custom_field_id":1,"field_id":"cf_notes","field_type":"Text","old":null,)"
+    R"("new":"Call back in May, \"Señor\""},)"
+    R"({"custom_field_id":2,"field_id":"cf_tier","field_type":"Select","old":4,"new":5},)"
+    R"({"custom_field_id":3,"field_id":"cf_budget","field_type":"Numeric","old":1200,)"
+    R"("new":1250.125},)"
+    R"({"custom_field_id":4,"field_id":"cf_renewal","field_type":"Date","old":null,)"
+    R"("new":"2026-03-03"},)"
+    R"({"custom_field_id":5,"field_id":"cf_signed","field_type":"Boolean","old":false,)"
+    R"("new":true},)"
+    R"({"custom_field_id":6,"field_id":"cf_regions","field_type":"MultiSelect","old":[7],)"
+    R"("new":[7,9,12]},)"
+    R"({"custom_field_id":7,"field_id":"cf_memo","field_type":"Textarea",)"
+    R"("old":"Draft\nsecond line","new":null}]})";
+
 /// One golden case: an event and the exact JSON of its `data`.
 struct Golden {
     const char* what;
@@ -285,6 +333,41 @@ std::vector<Golden> golden_events() {
          R"("display_order":3})"},
         {"StageDeleted", StageDeleted{StageId{6}, PipelineId{2}},
          R"({"stage_id":6,"pipeline_id":2})"},
+        // Custom fields (contract §12): definitions on `custom-field-N`, values on the deal.
+        {"CustomFieldCreated, a Select field with options",
+         CustomFieldCreated{CustomFieldId{2}, "deals", "cf_tier", "Tier", CustomFieldType::kSelect,
+                            kTierOptions},
+         R"({"custom_field_id":2,"resource_name":"deals","field_id":"cf_tier","label":"Tier",)"
+         R"("field_type":"Select","options":)" +
+             kTierOptionsJson + "}"},
+        {"CustomFieldCreated, a Numeric field without options",
+         CustomFieldCreated{CustomFieldId{3}, "deals", "cf_budget", "Budget (€)",
+                            CustomFieldType::kNumeric, {}},
+         R"({"custom_field_id":3,"resource_name":"deals","field_id":"cf_budget",)"
+         R"j("label":"Budget (€)","field_type":"Numeric","options":[]})j"},
+        {"CustomFieldUpdated, renamed with an option added",
+         CustomFieldUpdated{CustomFieldId{2},
+                            "cf_tier",
+                            "Customer tier",
+                            {{4, "Gold", 1}, {5, "Silver", 2}, {9, "Bronze", 3}}},
+         R"({"custom_field_id":2,"field_id":"cf_tier","label":"Customer tier","options":[)"
+         R"({"id":4,"name":"Gold","display_order":1},{"id":5,"name":"Silver","display_order":2},)"
+         R"({"id":9,"name":"Bronze","display_order":3}]})"},
+        {"CustomFieldDeleted", CustomFieldDeleted{CustomFieldId{2}, "cf_tier"},
+         R"({"custom_field_id":2,"field_id":"cf_tier"})"},
+        {"CustomFieldValuesChanged, every value kind", every_value_kind(), kEveryValueKindJson},
+        {"CustomFieldValuesChanged, a create: values from nothing",
+         CustomFieldValuesChanged{
+             DealId{5},
+             {CustomFieldChange{CustomFieldId{3}, "cf_budget", CustomFieldType::kNumeric,
+                                std::nullopt, number_value("0.5")},
+              CustomFieldChange{CustomFieldId{6}, "cf_regions", CustomFieldType::kMultiSelect,
+                                std::nullopt, options_value({7})}}},
+         R"({"deal_id":5,"changes":[)"
+         R"({"custom_field_id":3,"field_id":"cf_budget","field_type":"Numeric","old":null,)"
+         R"("new":0.5},)"
+         R"({"custom_field_id":6,"field_id":"cf_regions","field_type":"MultiSelect",)"
+         R"("old":null,"new":[7]}]})"},
     };
 }
 
@@ -356,7 +439,9 @@ TEST_CASE("event wire names and schema versions are fixed", "[codec][golden]") {
                                             "CatalogProductRestored", "AssociationsChanged",
                                             "PipelineUpdated",
                                             "PipelineDeleted",       "StageUpdated",
-                                            "StageDeleted"};
+                                            "StageDeleted",          "CustomFieldCreated",
+                                            "CustomFieldUpdated",    "CustomFieldDeleted",
+                                            "CustomFieldValuesChanged"};
     std::vector<std::string> names;
     for (const auto& g : golden_events()) {
         const std::string name(type_name(g.event));
@@ -391,6 +476,12 @@ TEST_CASE("events live on the streams of their aggregates", "[codec][golden]") {
     CHECK(stream_of(PipelineDeleted{PipelineId{2}}) == "pipeline-2");
     CHECK(stream_of(StageUpdated{StageId{6}, PipelineId{2}}) == "pipeline-2");
     CHECK(stream_of(StageDeleted{StageId{6}, PipelineId{2}}) == "pipeline-2");
+    // A custom field's definition has its own stream; a deal's values are on the deal's.
+    CHECK(stream_of(CustomFieldCreated{CustomFieldId{2}}) == "custom-field-2");
+    CHECK(stream_of(CustomFieldUpdated{CustomFieldId{2}}) == "custom-field-2");
+    CHECK(stream_of(CustomFieldDeleted{CustomFieldId{2}}) == "custom-field-2");
+    CHECK(stream_of(CustomFieldValuesChanged{DealId{5}}) == "deal-5");
+    CHECK(stream_of(every_value_kind()) == "deal-5");
 }
 
 // ---- the envelope ----
@@ -494,6 +585,73 @@ TEST_CASE("a DealUpdated without a field's change decodes with that field absent
     CHECK(std::get<DealUpdated>(e.data) == expected);
 }
 
+TEST_CASE("a Select value is written as its option id and a MultiSelect value as an array",
+          "[codec][roundtrip]") {
+    // In C++ both are option ids (one for Select); only the JSON tells them apart, by field_type.
+    const CustomFieldValuesChanged changed{
+        DealId{5},
+        {CustomFieldChange{CustomFieldId{2}, "cf_tier", CustomFieldType::kSelect, std::nullopt,
+                           options_value({4})},
+         CustomFieldChange{CustomFieldId{6}, "cf_regions", CustomFieldType::kMultiSelect,
+                           options_value({4}), options_value({4, 9})}}};
+
+    const std::string json = encode_data(changed);
+    CHECK(json == R"({"deal_id":5,"changes":[)"
+                  R"({"custom_field_id":2,"field_id":"cf_tier","field_type":"Select",)"
+                  R"("old":null,"new":4},)"
+                  R"({"custom_field_id":6,"field_id":"cf_regions","field_type":"MultiSelect",)"
+                  R"("old":[4],"new":[4,9]}]})");
+
+    const RecordedEvent back = decode_record(record_of(recorded(changed, 12, 3)));
+    CHECK(back.stream == "deal-5");
+    REQUIRE(std::holds_alternative<CustomFieldValuesChanged>(back.data));
+    const auto& read = std::get<CustomFieldValuesChanged>(back.data);
+    CHECK(read == changed);
+    REQUIRE(read.changes.size() == 2);
+    CHECK(read.changes[0].new_value == options_value({4}));
+    CHECK(read.changes[1].old_value == options_value({4}));
+    CHECK(read.changes[1].new_value == options_value({4, 9}));
+}
+
+TEST_CASE("a custom field value that does not fit its field type is refused",
+          "[codec][corruption]") {
+    struct Bad {
+        const char* what;
+        const char* change;
+    };
+    const auto bad = GENERATE(
+        Bad{"a Numeric value that is not a number",
+            R"({"custom_field_id":3,"field_id":"cf_budget","field_type":"Numeric","old":null,)"
+            R"("new":"lots"})"},
+        Bad{"a Date value that is not a date",
+            R"({"custom_field_id":4,"field_id":"cf_renewal","field_type":"Date","old":null,)"
+            R"("new":"tomorrow"})"},
+        Bad{"a Boolean value that is a number",
+            R"({"custom_field_id":5,"field_id":"cf_signed","field_type":"Boolean","old":null,)"
+            R"("new":1})"},
+        Bad{"a MultiSelect value that is one id",
+            R"({"custom_field_id":6,"field_id":"cf_regions","field_type":"MultiSelect",)"
+            R"("old":null,"new":7})"},
+        Bad{"a Select value that is not an id",
+            R"({"custom_field_id":2,"field_id":"cf_tier","field_type":"Select","old":null,)"
+            R"("new":"Gold"})"},
+        Bad{"an unknown field type",
+            R"({"custom_field_id":2,"field_id":"cf_tier","field_type":"Radio","old":null,)"
+            R"("new":4})"},
+        Bad{"a change without old",
+            R"({"custom_field_id":2,"field_id":"cf_tier","field_type":"Select","new":4})"});
+    INFO(bad.what);
+    CHECK_THROWS_AS(
+        decode_record(raw_record(
+            R"({"id":"x","sequence":1,"stream":"deal-5","stream_version":2,)"
+            R"("type":"CustomFieldValuesChanged","schema_version":1,)"
+            R"("occurred_at":"2026-03-01T10:00:00.000000Z",)"
+            R"("actor":{"user_id":null,"token_id":null},"request_id":"","correlation_id":"",)"
+            R"("data":{"deal_id":5,"changes":[)" +
+            std::string(bad.change) + "]}}")),
+        std::runtime_error);
+}
+
 // ---- corruption ----
 
 TEST_CASE("a record that is not body, previous hash and hash is refused", "[codec][corruption]") {
@@ -582,7 +740,8 @@ TEST_CASE("a deal view has a pinned stored form", "[codec][golden][views]") {
           R"("entered_at":"2026-03-01T10:00:00.000000Z","left_at":null}],)"
           R"("created_at":"2026-03-01T10:00:00.000000Z",)"
           R"("updated_at":"2026-03-01T10:00:00.000000Z","deleted_at":null,"billable":null,)"
-          R"("associations":{"contacts":[],"companies":[],"activities":[]},"version":1})");
+          R"("associations":{"contacts":[],"companies":[],"activities":[]},"custom_fields":[],)"
+          R"("version":1})");
 }
 
 TEST_CASE("a deal view with a billable has a pinned stored form", "[codec][golden][views]") {
@@ -631,7 +790,8 @@ TEST_CASE("a deal view with a billable has a pinned stored form", "[codec][golde
               R"(,"created_at":"2026-03-01T10:00:10.000000Z",)"
               R"("updated_at":"2026-03-01T10:00:10.000000Z"}],)"
               R"("created_at":"2026-03-01T10:00:10.000000Z"},)"
-          R"("associations":{"contacts":[],"companies":[],"activities":[]},"version":5})");
+          R"("associations":{"contacts":[],"companies":[],"activities":[]},"custom_fields":[],)"
+          R"("version":5})");
 }
 
 TEST_CASE("a deal view with every field set survives a round trip", "[codec][roundtrip][views]") {
@@ -671,6 +831,60 @@ TEST_CASE("a deal view with every field set survives a round trip", "[codec][rou
     decode_view(encode_view(d), back);
 
     CHECK(back == d);
+}
+
+TEST_CASE("a deal view's custom field values have a pinned stored form and survive a round trip",
+          "[codec][golden][roundtrip][views]") {
+    deals::projections::Deal d;
+    deals::projections::apply(
+        d,
+        DealCreated{DealId{5}, "Acme renewal", PipelineId{1}, StageId{1}, std::nullopt,
+                    std::nullopt, DealStatus::kOpen, std::nullopt, std::nullopt, std::nullopt},
+        kT0, 1);
+    deals::projections::apply(d, every_value_kind(), at(10), 2);
+    // Cleared values have no entry; the others are kept ascending by field id.
+    REQUIRE(d.custom_fields.values.size() == 6);
+
+    const std::string json = encode_view(d);
+    CHECK_THAT(
+        json,
+        Catch::Contains(
+            R"("custom_fields":[)"
+            R"({"custom_field_id":1,"field_type":"Text","value":"Call back in May, \"Señor\""},)"
+            R"({"custom_field_id":2,"field_type":"Select","value":5},)"
+            R"({"custom_field_id":3,"field_type":"Numeric","value":1250.125},)"
+            R"({"custom_field_id":4,"field_type":"Date","value":"2026-03-03"},)"
+            R"({"custom_field_id":5,"field_type":"Boolean","value":true},)"
+            R"({"custom_field_id":6,"field_type":"MultiSelect","value":[7,9,12]}],)"
+            R"("version":2})"));
+
+    deals::projections::Deal back;
+    decode_view(json, back);
+    CHECK(back == d);
+    CHECK(back.custom_fields.find(CustomFieldId{2}) != nullptr);
+    CHECK(*back.custom_fields.find(CustomFieldId{2}) == options_value({5}));
+    CHECK(back.custom_fields.find(CustomFieldId{7}) == nullptr);
+}
+
+TEST_CASE("a deal view stored before custom fields existed reads back without values",
+          "[codec][roundtrip][views]") {
+    deals::projections::Deal d;
+    deals::projections::apply(
+        d,
+        DealCreated{kDeal, "Acme renewal", PipelineId{1}, StageId{1}, std::nullopt, std::nullopt,
+                    DealStatus::kOpen, std::nullopt, std::nullopt, std::nullopt},
+        kT0, 1);
+    std::string old_form = encode_view(d);
+    const std::string key = R"("custom_fields":[],)";
+    REQUIRE(old_form.find(key) != std::string::npos);
+    old_form.erase(old_form.find(key), key.size());
+
+    deals::projections::Deal back;
+    back.custom_fields.values.push_back(
+        CustomFieldValue{CustomFieldId{1}, CustomFieldType::kText, text_value("stale")});
+    decode_view(old_form, back);
+    CHECK(back == d);
+    CHECK(back.custom_fields.values.empty());
 }
 
 TEST_CASE("directory views and watermarks survive a round trip", "[codec][roundtrip][views]") {
@@ -731,10 +945,10 @@ TEST_CASE("directory views have pinned stored forms", "[codec][golden][views]") 
 
     CHECK(encode_view(IdWatermarks{42, 2, 9, 3, 7}) ==
           R"({"deal":42,"pipeline":2,"stage":9,"user":3,"token":7,"product":null,)"
-          R"("billable_product":null})");
+          R"("billable_product":null,"custom_field":null,"custom_field_option":null})");
     CHECK(encode_view(IdWatermarks{42, 2, 9, 3, 7, 4, 11}) ==
           R"({"deal":42,"pipeline":2,"stage":9,"user":3,"token":7,"product":4,)"
-          R"("billable_product":11})");
+          R"("billable_product":11,"custom_field":null,"custom_field_option":null})");
     CHECK(encode_view(
               Product{ProductId{3}, consulting_product(), UserId{1}, at(0), at(5), std::nullopt}) ==
           R"({"id":3,"fields":)" + kConsultingProductJson +

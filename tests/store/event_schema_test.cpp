@@ -231,6 +231,48 @@ std::vector<Case> cases() {
                                             money("0"), std::nullopt, money("0"),
                                             "TAX",      std::nullopt, false};
 
+    // Custom fields: one value of each kind (text, a number with decimals, a date, a boolean, a
+    // Select id, a MultiSelect array), from nothing (null old), between values and to nothing.
+    const auto ids = [](std::vector<std::int64_t> v) { return CustomValue{std::move(v)}; };
+    const CustomFieldCreated select_field{CustomFieldId{2},
+                                          "deals",
+                                          "cf_tier",
+                                          "Tier",
+                                          CustomFieldType::kSelect,
+                                          {{4, "Gold", 1}, {5, "Silver", 2}}};
+    const CustomFieldValuesChanged every_value_kind{
+        DealId{5},
+        {CustomFieldChange{CustomFieldId{1}, "cf_notes", CustomFieldType::kText, std::nullopt,
+                           CustomValue{std::string("Call back in May, \"Señor\" ✓")}},
+         CustomFieldChange{CustomFieldId{2}, "cf_tier", CustomFieldType::kSelect, std::nullopt,
+                           ids({4})},
+         CustomFieldChange{CustomFieldId{3}, "cf_budget", CustomFieldType::kNumeric,
+                           CustomValue{money("1200")}, CustomValue{money("1250.125")}},
+         CustomFieldChange{CustomFieldId{4}, "cf_renewal", CustomFieldType::kDate, std::nullopt,
+                           CustomValue{*Date::parse("2026-03-03")}},
+         CustomFieldChange{CustomFieldId{5}, "cf_signed", CustomFieldType::kBoolean,
+                           CustomValue{false}, CustomValue{true}},
+         CustomFieldChange{CustomFieldId{6}, "cf_regions", CustomFieldType::kMultiSelect,
+                           std::nullopt, ids({7, 9, 12})},
+         CustomFieldChange{CustomFieldId{7}, "cf_memo", CustomFieldType::kTextarea, std::nullopt,
+                           CustomValue{std::string("Line 1\nLine 2")}}}};
+    const CustomFieldValuesChanged every_value_cleared{
+        DealId{5},
+        {CustomFieldChange{CustomFieldId{1}, "cf_notes", CustomFieldType::kText,
+                           CustomValue{std::string("x")}, std::nullopt},
+         CustomFieldChange{CustomFieldId{2}, "cf_tier", CustomFieldType::kSelect, ids({5}),
+                           std::nullopt},
+         CustomFieldChange{CustomFieldId{3}, "cf_budget", CustomFieldType::kNumeric,
+                           CustomValue{money("0.005")}, std::nullopt},
+         CustomFieldChange{CustomFieldId{4}, "cf_renewal", CustomFieldType::kDate,
+                           CustomValue{*Date::parse("2026-12-31")}, std::nullopt},
+         CustomFieldChange{CustomFieldId{5}, "cf_signed", CustomFieldType::kBoolean,
+                           CustomValue{true}, std::nullopt},
+         CustomFieldChange{CustomFieldId{6}, "cf_regions", CustomFieldType::kMultiSelect,
+                           ids({9}), std::nullopt},
+         CustomFieldChange{CustomFieldId{7}, "cf_memo", CustomFieldType::kTextarea,
+                           CustomValue{std::string("y")}, std::nullopt}}};
+
     std::vector<Case> out{
         {"DealCreated, every field set",
          DealCreated{kDeal, "Acme renewal", PipelineId{1}, StageId{3}, Money::parse("1250.5"),
@@ -324,6 +366,31 @@ std::vector<Case> cases() {
         {"StageUpdated", StageUpdated{StageId{6}, PipelineId{2}, "Négociation", 40, 3}},
         {"StageDeleted", StageDeleted{StageId{6}, PipelineId{2}}},
         {"PipelineDeleted, after its stages", PipelineDeleted{PipelineId{2}}},
+        {"CustomFieldCreated, a Select field", select_field, kUserRequest, 21, 1},
+        {"CustomFieldCreated, a MultiSelect field",
+         CustomFieldCreated{CustomFieldId{6}, "deals", "cf_regions", "Regions",
+                            CustomFieldType::kMultiSelect,
+                            {{7, "EMEA", 1}, {9, "Americas", 2}, {12, "APAC ✓", 3}}},
+         kUserRequest, 22, 1},
+        {"CustomFieldCreated, a Text field without options",
+         CustomFieldCreated{CustomFieldId{1}, "deals", "cf_notes", "Notes \"internal\" — Zürich",
+                            CustomFieldType::kText, {}},
+         kUserRequest, 23, 1},
+        {"CustomFieldUpdated, renamed with an option added",
+         CustomFieldUpdated{CustomFieldId{2},
+                            "cf_tier",
+                            "Customer tier",
+                            {{4, "Gold", 1}, {5, "Silver", 2}, {13, "Bronze", 3}}}},
+        {"CustomFieldUpdated, a field without options relabelled",
+         CustomFieldUpdated{CustomFieldId{1}, "cf_notes", "Remarks", {}}},
+        {"CustomFieldDeleted", CustomFieldDeleted{CustomFieldId{2}, "cf_tier"}},
+        {"CustomFieldValuesChanged, every value kind", every_value_kind},
+        {"CustomFieldValuesChanged, every value kind cleared", every_value_cleared},
+        {"CustomFieldValuesChanged, a create: the largest number, from nothing",
+         CustomFieldValuesChanged{
+             DealId{5},
+             {CustomFieldChange{CustomFieldId{3}, "cf_budget", CustomFieldType::kNumeric,
+                                std::nullopt, CustomValue{money("999999999999.999")}}}}},
     };
 
     // Envelope edge cases.
@@ -501,6 +568,16 @@ TEST_CASE("the schema has one data definition per event type that lists exactly 
     check_definition<BillableTotals>("billableTotals");
     check_definition<TaxTotal>("taxTotal");
     check_definition<CatalogProductFields>("catalogProductFields");
+    check_definition<CustomFieldOption>("customFieldOption");
+    // CustomFieldChange is written by hand (store/reflect_json.hpp), not through `describe`.
+    {
+        const auto& change = schema_json()["definitions"]["customFieldChange"];
+        const std::set<std::string> fields{"custom_field_id", "field_id", "field_type", "old",
+                                           "new"};
+        CHECK(keys_of(change["properties"]) == fields);
+        CHECK(names_of(change["required"]) == fields);
+        CHECK(change["additionalProperties"].IsFalse());
+    }
 
     const auto& branches = schema_json()["oneOf"];
     REQUIRE(branches.IsArray());
@@ -816,4 +893,190 @@ TEST_CASE("a refused value names the validator's keyword and where it failed", "
     CHECK_THAT(v.why, Catch::Contains("keyword 'oneOf' at document #"));
     CHECK_THAT(v.why,
                Catch::Contains("data against #/definitions/DealCreated: keyword 'required'"));
+}
+
+// The entries of `changes` and `options` (arrays, so not covered above) are as strict.
+TEST_CASE("a custom field change or option with a field missing, renamed or extra is invalid",
+          "[store]") {
+    std::size_t entries = 0;
+    for (const auto& c : cases()) {
+        const auto original = kafka_value(c);
+        for (const char* array : {"changes", "options"}) {
+            if (!original["data"].HasMember(array)) {
+                continue;
+            }
+            const auto& items = original["data"][array];
+            for (rapidjson::SizeType i = 0; i < items.Size(); ++i) {
+                ++entries;
+                const std::string at = "/data/" + std::string(array) + "/" + std::to_string(i);
+                for (const auto& field : items[i].GetObject()) {
+                    const std::string name = field.name.GetString();
+                    {
+                        INFO(c.what << ": without " << at << "/" << name);
+                        rapidjson::Document value;
+                        value.CopyFrom(original, value.GetAllocator());
+                        rapidjson::Pointer(at.c_str()).Get(value)->RemoveMember(name.c_str());
+                        CHECK_FALSE(validate(value).valid);
+                    }
+                    {
+                        INFO(c.what << ": " << at << "/" << name << " renamed");
+                        rapidjson::Document value;
+                        value.CopyFrom(original, value.GetAllocator());
+                        auto& a = value.GetAllocator();
+                        auto& inner = *rapidjson::Pointer(at.c_str()).Get(value);
+                        rapidjson::Value moved(inner[name.c_str()], a);
+                        inner.RemoveMember(name.c_str());
+                        inner.AddMember(rapidjson::Value((name + "s").c_str(), a), moved, a);
+                        CHECK_FALSE(validate(value).valid);
+                    }
+                }
+                INFO(c.what << ": an unknown field in " << at);
+                rapidjson::Document value;
+                value.CopyFrom(original, value.GetAllocator());
+                rapidjson::Pointer(at.c_str())
+                    .Get(value)
+                    ->AddMember("label", rapidjson::Value(1), value.GetAllocator());
+                CHECK_FALSE(validate(value).valid);
+            }
+        }
+    }
+    CHECK(entries > 0);
+}
+
+TEST_CASE("a custom field event with a malformed value is invalid", "[store]") {
+    const auto all = cases();
+    const auto find = [&all](const std::string& what) {
+        for (const auto& c : all) {
+            if (c.what == what) {
+                return c;
+            }
+        }
+        FAIL("no case " << what);
+        return all.front();
+    };
+    struct Mutation {
+        const char* what;
+        const char* case_name;
+        const char* pointer;
+        const char* json;
+    };
+    static constexpr const char* kinds = "CustomFieldValuesChanged, every value kind";
+    const auto m = GENERATE(
+        // The changes of every_value_kind: 0 Text, 1 Select, 2 Numeric, 3 Date, 4 Boolean,
+        // 5 MultiSelect, 6 Textarea.
+        Mutation{"a Text value that is a number", kinds, "/data/changes/0/new", "12"},
+        Mutation{"an empty Text value (empty input clears)", kinds, "/data/changes/0/new", R"("")"},
+        Mutation{"a Select value as an array", kinds, "/data/changes/1/new", "[4]"},
+        Mutation{"a Select value as a string", kinds, "/data/changes/1/new", R"("4")"},
+        Mutation{"a Select value that is an option name", kinds, "/data/changes/1/new",
+                 R"("Gold")"},
+        Mutation{"a Select option id 0", kinds, "/data/changes/1/new", "0"},
+        Mutation{"a Select option id with decimals", kinds, "/data/changes/1/new", "4.5"},
+        Mutation{"a Numeric value as a string", kinds, "/data/changes/2/new", R"("1250.125")"},
+        Mutation{"a negative Numeric value", kinds, "/data/changes/2/old", "-1"},
+        Mutation{"a Numeric value above the maximum", kinds, "/data/changes/2/new",
+                 "1000000000000"},
+        Mutation{"a Date with a time", kinds, "/data/changes/3/new", R"("2026-03-03T00:00:00Z")"},
+        Mutation{"a Date as a number", kinds, "/data/changes/3/new", "20260303"},
+        Mutation{"a Boolean as a number", kinds, "/data/changes/4/new", "1"},
+        Mutation{"a Boolean as a string", kinds, "/data/changes/4/old", R"("false")"},
+        Mutation{"a MultiSelect value that is one id", kinds, "/data/changes/5/new", "7"},
+        Mutation{"an empty MultiSelect value (an empty selection is null)", kinds,
+                 "/data/changes/5/new", "[]"},
+        Mutation{"a MultiSelect value with a repeated id", kinds, "/data/changes/5/new", "[7,7]"},
+        Mutation{"a MultiSelect value with an option name", kinds, "/data/changes/5/new",
+                 R"([7,"EMEA"])"},
+        Mutation{"a Textarea value that is a boolean", kinds, "/data/changes/6/new", "true"},
+        Mutation{"an unknown field type", kinds, "/data/changes/0/field_type", R"("Radio")"},
+        Mutation{"a field type in lower case", kinds, "/data/changes/1/field_type", R"("select")"},
+        Mutation{"a Select change relabelled MultiSelect", kinds, "/data/changes/1/field_type",
+                 R"("MultiSelect")"},
+        Mutation{"a field key without cf_", kinds, "/data/changes/0/field_id", R"("notes")"},
+        Mutation{"a field key with upper case", kinds, "/data/changes/0/field_id",
+                 R"("cf_Notes")"},
+        Mutation{"a custom field id 0", kinds, "/data/changes/0/custom_field_id", "0"},
+        Mutation{"no changes at all", kinds, "/data/changes", "[]"},
+        Mutation{"changes as an object", kinds, "/data/changes", R"({"cf_notes":"x"})"},
+        Mutation{"a change that is a plain value", kinds, "/data/changes/0", R"("x")"},
+        Mutation{"values on a custom field stream", kinds, "/stream", R"("custom-field-5")"},
+        Mutation{"a definition on a deal stream", "CustomFieldCreated, a Select field", "/stream",
+                 R"("deal-2")"},
+        Mutation{"a definition on a custom_field stream", "CustomFieldDeleted", "/stream",
+                 R"("custom_field-2")"},
+        Mutation{"another resource", "CustomFieldCreated, a Select field", "/data/resource_name",
+                 R"("contacts")"},
+        Mutation{"an unknown field type", "CustomFieldCreated, a Select field",
+                 "/data/field_type", R"("Dropdown")"},
+        Mutation{"a Select field without options", "CustomFieldCreated, a Select field",
+                 "/data/options", "[]"},
+        Mutation{"a MultiSelect field without options", "CustomFieldCreated, a MultiSelect field",
+                 "/data/options", "[]"},
+        Mutation{"a Text field with options", "CustomFieldCreated, a Text field without options",
+                 "/data/options", R"([{"id":4,"name":"Gold","display_order":1}])"},
+        Mutation{"options that are null", "CustomFieldUpdated, renamed with an option added",
+                 "/data/options", "null"},
+        Mutation{"an option id 0", "CustomFieldUpdated, renamed with an option added",
+                 "/data/options/0/id", "0"},
+        Mutation{"an option without a name", "CustomFieldUpdated, renamed with an option added",
+                 "/data/options/0/name", R"("")"},
+        Mutation{"a decimal display order", "CustomFieldCreated, a Select field",
+                 "/data/options/1/display_order", "1.5"},
+        Mutation{"a null label", "CustomFieldUpdated, renamed with an option added", "/data/label",
+                 "null"},
+        Mutation{"a field key with a dash", "CustomFieldDeleted", "/data/field_id",
+                 R"("cf-tier")"});
+    INFO(m.what << " (" << m.case_name << ")");
+    auto value = kafka_value(find(m.case_name));
+    REQUIRE(validate(value).valid);
+    REQUIRE(rapidjson::Pointer(m.pointer).Get(value) != nullptr);  // replaced, not added
+    rapidjson::Document replacement;
+    replacement.Parse(m.json);
+    REQUIRE_FALSE(replacement.HasParseError());
+    rapidjson::Value copy(replacement, value.GetAllocator());
+    rapidjson::Pointer(m.pointer).Set(value, copy, value.GetAllocator());
+
+    INFO(to_text(value));
+    CHECK_FALSE(validate(value).valid);
+}
+
+// A value's JSON form is chosen by its field's type: the schema accepts exactly that form.
+TEST_CASE("each custom field type's values have one JSON form", "[store]") {
+    const Case c{"values",
+                 CustomFieldValuesChanged{
+                     DealId{5}, {CustomFieldChange{CustomFieldId{1}, "cf_x", CustomFieldType::kText,
+                                                   std::nullopt, std::nullopt}}}};
+    struct Form {
+        const char* field_type;
+        const char* json;
+        bool valid;
+    };
+    const auto f = GENERATE(
+        Form{"Text", R"("Acme")", true}, Form{"Text", "null", true},
+        Form{"Text", "1", false}, Form{"Text", "[1]", false},
+        Form{"Textarea", R"("a\nb")", true}, Form{"Textarea", "false", false},
+        Form{"Numeric", "3", true}, Form{"Numeric", "1250.5", true},
+        Form{"Numeric", "0.005", true}, Form{"Numeric", "999999999999.999", true},
+        Form{"Numeric", "null", true}, Form{"Numeric", R"("3")", false},
+        Form{"Date", R"("2026-03-03")", true}, Form{"Date", R"("03/03/2026")", false},
+        Form{"Boolean", "true", true}, Form{"Boolean", "false", true},
+        Form{"Boolean", "0", false}, Form{"Select", "4", true}, Form{"Select", "null", true},
+        Form{"Select", "[4,5]", false}, Form{"Select", "true", false},
+        Form{"MultiSelect", "[4]", true}, Form{"MultiSelect", "[4,9,12]", true},
+        Form{"MultiSelect", "null", true}, Form{"MultiSelect", "[-1]", false},
+        Form{"MultiSelect", R"("4,9")", false});
+    INFO(f.field_type << " " << f.json);
+    auto value = kafka_value(c);
+    auto& a = value.GetAllocator();
+    auto& change = value["data"]["changes"][0];
+    change["field_type"].SetString(f.field_type, a);
+    rapidjson::Document replacement;
+    replacement.Parse(f.json);
+    REQUIRE_FALSE(replacement.HasParseError());
+    change["old"].SetNull();
+    change["new"].CopyFrom(replacement, a);
+
+    const Verdict v = validate(value);
+
+    INFO(to_text(value) << "\n" << v.why);
+    CHECK(v.valid == f.valid);
 }
