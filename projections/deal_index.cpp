@@ -59,6 +59,11 @@ struct DealIndex::CustomColumn {
         }
     }
 
+    /// A present text's collation key behind a 0x01 byte, so that it sorts after every unset
+    /// value (empty) even when the collation ignores all of it (a lone soft hyphen).
+    static std::string present_key(std::string_view text) {
+        return '\x01' + collation_key(text);
+    }
     [[nodiscard]] std::string_view collation_of(std::uint32_t slot) const {
         auto it = collation.find(slot);
         return it == collation.end() ? std::string_view{} : std::string_view(it->second);
@@ -82,7 +87,7 @@ struct DealIndex::CustomColumn {
                 } else if constexpr (std::is_same_v<V, std::vector<std::int64_t>>) {
                     return v.empty() ? 0 : DealIndex::encode(v.front());
                 } else if constexpr (std::is_same_v<V, std::string>) {
-                    return type == CustomFieldType::kText ? prefix_of(collation_key(v)) : 0;
+                    return type == CustomFieldType::kText ? prefix_of(present_key(v)) : 0;
                 } else {
                     return 0;
                 }
@@ -92,7 +97,7 @@ struct DealIndex::CustomColumn {
     void enter(std::uint32_t slot, const CustomValue* value) {
         if (type == CustomFieldType::kText && value != nullptr) {
             const auto& t = std::get<std::string>(value->value);
-            collation[slot] = collation_key(t);
+            collation[slot] = present_key(t);
             auto& f = folded[slot] = fold(t);
             text.add(slot, f);
         }

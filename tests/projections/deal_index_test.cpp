@@ -1,11 +1,12 @@
-// Model-based randomized tests of the deal list/search indexes (contract §4.1, §4.2, §4.4):
-// random deal events go through the World and Views::find_deals is compared with a brute-force
-// model computed from the deals themselves; OrderedIndex and TextIndex are also checked directly
+// Model-based randomized tests of the deal list/search indexes (contract §4.1, §4.2, §4.4, and
+// custom fields, §12): random deal and custom field events go through the World and
+// Views::find_deals is compared with a brute-force model computed from the deals themselves; OrderedIndex and TextIndex are also checked directly
 // against std containers.
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -309,6 +311,140 @@ DealStatus random_status(Rng& rng) {
     return r < 6 ? DealStatus::kOpen : (r < 8 ? DealStatus::kWon : DealStatus::kLost);
 }
 
+// ---- custom fields (contract §12, notes/custom-fields-spec.md) ----
+
+// Texts of Text/Textarea values: case and accent variants of each other, trailing spaces,
+// punctuation; no `,` (an `in` separator), `;` or `:` (the per-field `q` form).
+const std::vector<std::string> kCustomTexts = {
+    "\xC2\xAD",  // a lone soft hyphen: the collation ignores it, yet it is a value (not unset)
+    "Zürich office",
+    "zurich OFFICE",
+    "Renée",
+    "renee",
+    "RENÉE  ",
+    "Ørsted",
+    "Crème brûlée",
+    "CREME BRULEE",
+    "50% off",
+    "a_b",
+    "Señal",
+    "senal",
+    "ÉTÉ",
+    "ete",
+    "Straße 5",
+    "STRASSE 5",
+    "ID-0042",
+    "id-0042 ",
+    "x",
+    "X",
+    "Müller & Co",
+    "muller & co",
+    "São Paulo",
+    "sao paulo",
+    "Łódź",
+    "lodz",
+    "(pending)",
+    "#7",
+    "Alpha",
+    "alpha beta",
+    "Zoë",
+    "zoe",
+    "Alphabet soup",
+    "Alphabetical",
+    "Alphabets",
+    "12345",
+};
+
+// Numeric values (thousandths, 0 ..= 999999999999.999).
+const std::vector<std::int64_t> kCustomNumbers = {
+    0, 1, 3, 500, 1000, 7000, 42000, 99999, 1250000, 1250500, 100000000, 999999999999999};
+
+// Option names of Select/MultiSelect fields: accents and case (no `,`, `;`, `:`).
+const std::vector<std::string> kOptionNames = {
+    "Gold",        "Señor Plata", "BRONZE", "Ärger", "café",       "Zoë",      "Olé olé",
+    "Bronze Plus", "n/a",         "Straße", "Élan",  "elan vital", "Platinum", "ÜBER",
+};
+
+constexpr std::array kAllCustomTypes = {CustomFieldType::kText,       CustomFieldType::kTextarea,
+                                        CustomFieldType::kNumeric,    CustomFieldType::kDate,
+                                        CustomFieldType::kBoolean,    CustomFieldType::kSelect,
+                                        CustomFieldType::kMultiSelect};
+
+const char* type_word(CustomFieldType t) {
+    switch (t) {
+        case CustomFieldType::kText:
+            return "text";
+        case CustomFieldType::kTextarea:
+            return "textarea";
+        case CustomFieldType::kNumeric:
+            return "numeric";
+        case CustomFieldType::kDate:
+            return "date";
+        case CustomFieldType::kBoolean:
+            return "bool";
+        case CustomFieldType::kSelect:
+            return "select";
+        case CustomFieldType::kMultiSelect:
+            return "multi";
+    }
+    return "?";
+}
+
+/// A custom field definition as the test made it (its own record, not the views').
+struct FieldDef {
+    CustomFieldId id;
+    std::string key;  ///< `cf_…`
+    CustomFieldType type = CustomFieldType::kText;
+    std::vector<CustomFieldOption> options;
+    std::vector<std::string> former_names;  ///< option names before a rename
+    bool deleted = false;
+
+    /// Contract §12: Text, Numeric and Select are searchable; Numeric, Date and Text sortable.
+    [[nodiscard]] bool searchable() const {
+        return type == CustomFieldType::kText || type == CustomFieldType::kNumeric ||
+               type == CustomFieldType::kSelect;
+    }
+    [[nodiscard]] bool sortable() const {
+        return type == CustomFieldType::kText || type == CustomFieldType::kNumeric ||
+               type == CustomFieldType::kDate;
+    }
+    [[nodiscard]] const CustomFieldOption* option(std::int64_t id) const {
+        for (const auto& o : options) {
+            if (o.id == id) {
+                return &o;
+            }
+        }
+        return nullptr;
+    }
+};
+
+std::string eq_key(std::string_view s) { return pj::fold(rtrim_spaces(std::string(s))); }
+
+std::string describe_value(const CustomValue& v) {
+    std::ostringstream out;
+    std::visit(
+        [&](const auto& x) {
+            using V = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<V, std::string>) {
+                out << '"' << x << '"';
+            } else if constexpr (std::is_same_v<V, Money>) {
+                out << decimal3(x.thousandths);
+            } else if constexpr (std::is_same_v<V, Date>) {
+                out << "day" << x.days;
+            } else if constexpr (std::is_same_v<V, bool>) {
+                out << (x ? "true" : "false");
+            } else {
+                out << "[";
+                for (std::size_t i = 0; i < x.size(); ++i) {
+                    out << (i ? "," : "") << x[i];
+                }
+                out << "]";
+            }
+        },
+        v.value);
+    return out.str();
+}
+
 /// Drives a World with random deal events.
 class Simulation {
 public:
@@ -346,11 +482,18 @@ public:
                            status == DealStatus::kLost ? random_lost_reason(rng_) : std::nullopt,
                            random_owner(rng_), std::nullopt});
         alive_.push_back(id);
+        if (chance(rng_, 0.6)) {
+            set_values(id, true);  // a create with values: CustomFieldValuesChanged right after
+        }
     }
 
     void change() {
         if (alive_.empty()) {
             create();
+            return;
+        }
+        if (chance(rng_, 0.012)) {
+            field_event();
             return;
         }
         const std::size_t at_index = pick(rng_, alive_.size());
@@ -363,7 +506,12 @@ public:
             } else {
                 record(DealPurged{d.id});
                 alive_.erase(alive_.begin() + static_cast<std::ptrdiff_t>(at_index));
+                values_.erase(id);
             }
+            return;
+        }
+        if (chance(rng_, 0.18)) {
+            set_values(id, false);  // set, change, clear (trashed deals now and then too)
             return;
         }
         // Changes to live deals (and now and then to a trashed one, which events allow).
@@ -410,8 +558,217 @@ public:
         }
     }
 
+    // ---- custom fields ----
+
+    /// Every field ever defined (deleted ones marked), by id.
+    const std::map<std::int64_t, FieldDef>& fields() const { return fields_; }
+    /// What the events set on each deal: deal id -> field id -> value (deleted fields' too).
+    const std::map<std::int64_t, std::map<std::int64_t, CustomValue>>& values() const {
+        return values_;
+    }
+    int deletions() const { return deletions_; }
+
+    std::vector<FieldDef*> live_fields() {
+        std::vector<FieldDef*> out;
+        for (auto& [_, f] : fields_) {
+            if (!f.deleted) {
+                out.push_back(&f);
+            }
+        }
+        return out;
+    }
+
+    /// Defines a field (CustomFieldCreated); sometimes under a deleted field's key, which makes
+    /// a new field without the old one's values.
+    void define_field(std::optional<CustomFieldType> type = std::nullopt) {
+        FieldDef f;
+        f.id = CustomFieldId{next_field_++};
+        f.type = type ? *type : kAllCustomTypes[pick(rng_, kAllCustomTypes.size())];
+        std::vector<const FieldDef*> reusable;
+        for (const auto& [_, old] : fields_) {
+            if (old.deleted && !key_live(old.key)) {
+                reusable.push_back(&old);
+            }
+        }
+        if (!reusable.empty() && chance(rng_, 0.5)) {
+            const FieldDef& old = *one_of(rng_, reusable);
+            f.key = old.key;
+            if (!type && chance(rng_, 0.7)) {
+                f.type = old.type;
+            }
+        } else {
+            f.key = std::string("cf_") + type_word(f.type) + "_" + std::to_string(f.id.value);
+        }
+        if (has_options(f.type)) {
+            const std::size_t n = 2 + pick(rng_, 4);
+            for (std::size_t i = 0; i < n; ++i) {
+                f.options.push_back(CustomFieldOption{next_option_++, fresh_option_name(f, nullptr),
+                                                      static_cast<std::int64_t>(i) + 1});
+            }
+        }
+        record(CustomFieldCreated{f.id, "deals", f.key, "Label of " + f.key, f.type, f.options});
+        fields_[f.id.value] = std::move(f);
+    }
+
+    /// Renames options, adds options (CustomFieldUpdated); options are never removed.
+    void update_field(FieldDef& f) {
+        if (has_options(f.type)) {
+            if (chance(rng_, 0.7)) {
+                auto& o = f.options[pick(rng_, f.options.size())];
+                f.former_names.push_back(o.name);
+                // Sometimes only another spelling of the same name (case, accents).
+                o.name = chance(rng_, 0.25) ? accentify(rng_, pj::fold(o.name))
+                                            : fresh_option_name(f, &o);
+            }
+            if (chance(rng_, 0.5)) {
+                std::int64_t order = 0;
+                for (const auto& o : f.options) {
+                    order = std::max(order, o.display_order);
+                }
+                f.options.push_back(
+                    CustomFieldOption{next_option_++, fresh_option_name(f, nullptr), order + 1});
+            }
+            if (chance(rng_, 0.2)) {
+                for (auto& o : f.options) {
+                    o.display_order = static_cast<std::int64_t>(pick(rng_, 5)) + 1;
+                }
+            }
+        }
+        record(CustomFieldUpdated{
+            f.id, f.key, "Label of " + f.key + " (" + std::to_string(clock_) + ")", f.options});
+    }
+
+    /// Deletes a field (CustomFieldDeleted); deals keep its values, unread.
+    void delete_field(FieldDef& f) {
+        record(CustomFieldDeleted{f.id, f.key});
+        f.deleted = true;
+        ++deletions_;
+    }
+
+    /// A random definition event.
+    void field_event() {
+        auto live = live_fields();
+        const auto r = pick(rng_, 100);
+        if (live.size() < 3 || (r < 30 && live.size() < 8)) {
+            define_field();
+        } else if (r < 75) {
+            update_field(*one_of(rng_, live));
+        } else {
+            delete_field(*one_of(rng_, live));
+        }
+    }
+
+    /// Sets, changes or clears some live fields' values of deal `id` (CustomFieldValuesChanged
+    /// with only the fields that change, ascending by id).
+    void set_values(std::int64_t id, bool created) {
+        auto live = live_fields();
+        if (live.empty()) {
+            return;
+        }
+        std::shuffle(live.begin(), live.end(), rng_);
+        const std::size_t n = created ? 1 + pick(rng_, live.size())
+                                      : 1 + pick(rng_, std::min<std::size_t>(3, live.size()));
+        live.resize(n);
+        std::sort(live.begin(), live.end(),
+                  [](const FieldDef* a, const FieldDef* b) { return a->id < b->id; });
+        auto& current = values_[id];
+        CustomFieldValuesChanged e{DealId{id}, {}};
+        for (const FieldDef* f : live) {
+            std::optional<CustomValue> old;
+            if (auto it = current.find(f->id.value); it != current.end()) {
+                old = it->second;
+            }
+            std::optional<CustomValue> now;
+            if (!old || !chance(rng_, 0.25)) {
+                now = random_value(*f);
+            }
+            if (now == old) {
+                continue;
+            }
+            e.changes.push_back(CustomFieldChange{f->id, f->key, f->type, old, now});
+            if (now) {
+                current[f->id.value] = *now;
+            } else {
+                current.erase(f->id.value);
+            }
+        }
+        if (!e.changes.empty()) {
+            record(e);
+        }
+    }
+
 private:
     static PipelineId pipeline_of(std::int64_t stage) { return PipelineId{stage <= 5 ? 1 : 2}; }
+
+    bool key_live(const std::string& key) const {
+        return std::any_of(fields_.begin(), fields_.end(),
+                           [&](const auto& e) { return !e.second.deleted && e.second.key == key; });
+    }
+
+    /// An option name not equal (case, accents, trailing spaces ignored) to another option of
+    /// `f` than `self`.
+    std::string fresh_option_name(const FieldDef& f, const CustomFieldOption* self) {
+        for (int attempt = 0;; ++attempt) {
+            std::string name = one_of(rng_, kOptionNames);
+            const auto v = pick(rng_, 10);
+            if (v < 2) {
+                name = ascii_upper(name);
+            } else if (v < 3) {
+                name = accentify(rng_, pj::fold(name));
+            }
+            if (attempt > 50) {
+                name += " " + std::to_string(next_option_);
+            }
+            const bool taken = std::any_of(f.options.begin(), f.options.end(), [&](const auto& o) {
+                return &o != self && eq_key(o.name) == eq_key(name);
+            });
+            if (!taken) {
+                return name;
+            }
+        }
+    }
+
+    CustomValue random_value(const FieldDef& f) {
+        switch (f.type) {
+            case CustomFieldType::kText:
+            case CustomFieldType::kTextarea: {
+                std::string t = one_of(rng_, kCustomTexts);
+                if (chance(rng_, 0.15)) {
+                    t += " " + std::to_string(pick(rng_, 20));
+                }
+                return CustomValue{t};
+            }
+            case CustomFieldType::kNumeric:
+                return CustomValue{Money{one_of(rng_, kCustomNumbers)}};
+            case CustomFieldType::kDate: {
+                const auto v = pick(rng_, 20);
+                const std::int32_t days = v == 0   ? -4000
+                                          : v == 1 ? 0
+                                          : v == 2
+                                              ? 60000
+                                              : 20450 + static_cast<std::int32_t>(pick(rng_, 30));
+                return CustomValue{Date{days}};
+            }
+            case CustomFieldType::kBoolean:
+                return CustomValue{chance(rng_, 0.5)};
+            case CustomFieldType::kSelect:
+                return CustomValue{std::vector<std::int64_t>{one_of(rng_, f.options).id}};
+            case CustomFieldType::kMultiSelect: {
+                std::vector<std::int64_t> ids;
+                for (const auto& o : f.options) {
+                    if (chance(rng_, 0.4)) {
+                        ids.push_back(o.id);
+                    }
+                }
+                if (ids.empty()) {
+                    ids.push_back(one_of(rng_, f.options).id);
+                }
+                std::sort(ids.begin(), ids.end());
+                return CustomValue{ids};
+            }
+        }
+        return CustomValue{std::string("?")};
+    }
 
     void record(Event e) {
         const RecordedEvent r = world_.record(std::move(e), at(clock_));
@@ -444,9 +801,23 @@ private:
     std::int64_t next_line_ = 1;
     std::int64_t clock_ = 0;
     Views* mirror_ = nullptr;
+    std::map<std::int64_t, FieldDef> fields_;
+    std::map<std::int64_t, std::map<std::int64_t, CustomValue>> values_;
+    std::int64_t next_field_ = 1;
+    std::int64_t next_option_ = 1;
+    int deletions_ = 0;
 };
 
 // ---- the model ----
+
+/// A deal's value of one live custom field, as the contract compares it.
+struct ModelCustom {
+    std::optional<std::string> text;       ///< Text/Textarea: the value; Select: the option's name
+    std::optional<std::string> folded;     ///< fold(text)
+    std::optional<std::string> eq;         ///< eq_key(text)
+    std::optional<std::string> collation;  ///< Text: collation key, for order
+    std::optional<std::int64_t> number;    ///< Numeric: thousandths; Date: days
+};
 
 struct ModelDeal {
     const Deal* d = nullptr;
@@ -461,24 +832,100 @@ struct ModelDeal {
     std::optional<std::string> user_eq;
     std::string stage_eq;
     std::string pipeline_eq;
+    /// Values of the live custom fields, by field id (a deleted field's value is not here).
+    std::map<std::int64_t, ModelCustom> custom;
+};
+
+const ModelCustom* custom_of(const ModelDeal& m, std::int64_t field) {
+    auto it = m.custom.find(field);
+    return it == m.custom.end() ? nullptr : &it->second;
+}
+
+/// A searchable field as the contract lists it (§4.4, §12).
+struct ModelField {
+    std::string name;
+    SearchOp op;
+    bool numeric;
+    std::optional<std::int64_t> custom;  ///< the custom field's id
+};
+
+/// Contract §4.4's built-in fields, in Concord's order.
+const std::vector<ModelField> kBuiltinSearchFields = {
+    {"id", SearchOp::kEquals, true, {}},           {"name", SearchOp::kLike, false, {}},
+    {"pipeline.name", SearchOp::kLike, false, {}}, {"pipeline_id", SearchOp::kEquals, true, {}},
+    {"stage.name", SearchOp::kLike, false, {}},    {"stage_id", SearchOp::kEquals, true, {}},
+    {"amount", SearchOp::kEquals, true, {}},       {"status", SearchOp::kLike, false, {}},
+    {"lost_reason", SearchOp::kLike, false, {}},   {"user.name", SearchOp::kLike, false, {}},
+    {"user_id", SearchOp::kEquals, true, {}},
 };
 
 struct Model {
     std::vector<ModelDeal> live;
     std::vector<ModelDeal> trashed;
+    std::map<std::int64_t, FieldDef> fields;  ///< the live custom fields, by id
+    std::vector<ModelField> search_fields;    ///< built-in, then searchable custom ones by id
     [[nodiscard]] const std::vector<ModelDeal>& of(Trash which) const {
         return which == Trash::kLive ? live : trashed;
     }
+    [[nodiscard]] std::size_t field_index(std::string_view name) const {
+        for (std::size_t i = 0; i < search_fields.size(); ++i) {
+            if (search_fields[i].name == name) {
+                return i;
+            }
+        }
+        FAIL("no search field " << name);
+        return 0;
+    }
+    [[nodiscard]] std::vector<const FieldDef*> custom(bool (FieldDef::*want)() const) const {
+        std::vector<const FieldDef*> out;
+        for (const auto& [_, f] : fields) {
+            if ((f.*want)()) {
+                out.push_back(&f);
+            }
+        }
+        return out;
+    }
 };
 
-std::string eq_key(std::string_view s) { return pj::fold(rtrim_spaces(std::string(s))); }
-
-Model snapshot(const Views& views, std::int64_t max_id) {
+Model snapshot(const Views& views, const Simulation& sim) {
     Model m;
-    for (std::int64_t id = 1; id <= max_id; ++id) {
+    for (const auto& [id, f] : sim.fields()) {
+        if (!f.deleted) {
+            m.fields[id] = f;
+        }
+    }
+    m.search_fields = kBuiltinSearchFields;
+    for (const auto& [id, f] : m.fields) {
+        if (f.searchable()) {
+            m.search_fields.push_back(
+                {f.key, f.type == CustomFieldType::kText ? SearchOp::kLike : SearchOp::kEquals,
+                 f.type == CustomFieldType::kNumeric, id});
+        }
+    }
+    static const std::map<std::int64_t, CustomValue> kNone;
+    for (std::int64_t id = 1; id <= sim.max_id(); ++id) {
         const Deal* d = views.deal(DealId{id});
         if (d == nullptr) {
             continue;
+        }
+        // The values the events set (deleted fields' included): the deal view holds them.
+        auto set = sim.values().find(id);
+        const auto& values = set == sim.values().end() ? kNone : set->second;
+        CustomFieldValues expected;
+        for (const auto& [field, v] : values) {
+            expected.values.push_back({CustomFieldId{field}, sim.fields().at(field).type, v});
+        }
+        if (d->custom_fields != expected) {
+            std::ostringstream got;
+            std::ostringstream want;
+            for (const auto& v : d->custom_fields.values) {
+                got << " " << v.custom_field_id.value << "=" << describe_value(v.value);
+            }
+            for (const auto& v : expected.values) {
+                want << " " << v.custom_field_id.value << "=" << describe_value(v.value);
+            }
+            FAIL_CHECK("deal " << id << " custom_fields:" << got.str()
+                               << "; the events set:" << want.str());
         }
         ModelDeal md;
         md.d = d;
@@ -503,6 +950,45 @@ Model snapshot(const Views& views, std::int64_t max_id) {
             md.user_folded = pj::fold(user->name);
             md.user_eq = eq_key(user->name);
         }
+        for (const auto& [field, f] : m.fields) {
+            auto it = values.find(field);
+            if (it == values.end()) {
+                continue;
+            }
+            const CustomValue& v = it->second;
+            ModelCustom mc;
+            auto text = [&](const std::string& t) {
+                mc.text = t;
+                mc.folded = pj::fold(t);
+                mc.eq = eq_key(t);
+                mc.collation = pj::collation_key(t);
+            };
+            switch (f.type) {
+                case CustomFieldType::kText:
+                case CustomFieldType::kTextarea:
+                    text(std::get<std::string>(v.value));
+                    break;
+                case CustomFieldType::kNumeric:
+                    mc.number = std::get<Money>(v.value).thousandths;
+                    break;
+                case CustomFieldType::kDate:
+                    mc.number = std::get<Date>(v.value).days;
+                    break;
+                case CustomFieldType::kSelect: {
+                    const auto& ids = std::get<std::vector<std::int64_t>>(v.value);
+                    REQUIRE(ids.size() == 1);
+                    const auto* o = f.option(ids.front());
+                    REQUIRE(o != nullptr);
+                    text(o->name);  // searched by the option's current name
+                    mc.collation.reset();
+                    break;
+                }
+                case CustomFieldType::kBoolean:
+                case CustomFieldType::kMultiSelect:
+                    break;
+            }
+            md.custom[field] = std::move(mc);
+        }
         (d->trashed() ? m.trashed : m.live).push_back(std::move(md));
     }
     return m;
@@ -521,11 +1007,19 @@ struct ModelCondition {
     std::string field;
     bool like = false;
     std::vector<ModelValue> values;
+    std::optional<std::int64_t> custom;  ///< a custom field's id
+    CustomFieldType type = CustomFieldType::kText;
 };
 
-ModelCondition prepare(const SearchCondition& c) {
+ModelCondition prepare(const Model& model, const SearchCondition& c) {
     ModelCondition out;
-    out.field = std::string(pj::deal_search_fields()[c.field].name);
+    REQUIRE(c.field < model.search_fields.size());
+    const ModelField& field = model.search_fields[c.field];
+    out.field = field.name;
+    if (field.custom) {
+        out.custom = field.custom;
+        out.type = model.fields.at(*field.custom).type;
+    }
     out.like = c.op == SearchOp::kLike;
     const std::vector<std::string> values =
         c.op == SearchOp::kIn ? split_trimmed(c.value) : std::vector<std::string>{c.value};
@@ -563,6 +1057,25 @@ bool integer_matches(std::optional<std::int64_t> x, bool like, const ModelValue&
 bool value_matches(const ModelDeal& m, const ModelCondition& c, const ModelValue& v) {
     const Deal& d = *m.d;
     const std::string& f = c.field;
+    if (c.custom) {
+        const ModelCustom* value = custom_of(m, *c.custom);
+        if (value == nullptr) {
+            return false;  // NULL matches nothing
+        }
+        switch (c.type) {
+            case CustomFieldType::kText:
+            case CustomFieldType::kSelect:  // the option's name
+                return text_matches(value->folded, value->eq, c.like, v);
+            case CustomFieldType::kNumeric:
+                if (c.like) {
+                    return decimal3(*value->number).find(v.raw) != std::string::npos;
+                }
+                return v.th && *v.th == *value->number;
+            default:
+                FAIL("custom field " << f << " is not searchable");
+        }
+        return false;
+    }
     if (f == "id") {
         return integer_matches(d.id.value, c.like, v);
     }
@@ -659,14 +1172,29 @@ std::optional<std::int64_t> sort_value(const Deal& d, DealSortField f) {
         case DealSortField::kProductsCount:
             return d.products_count;
         case DealSortField::kCustom:
-            return std::nullopt;  // not generated by this model
+            return std::nullopt;  // compared by compare_field
     }
     return std::nullopt;
 }
 
-int compare_field(const ModelDeal& a, const ModelDeal& b, DealSortField f) {
+int compare_field(const ModelDeal& a, const ModelDeal& b, const DealSortKey& k) {
+    const DealSortField f = k.field;
     if (f == DealSortField::kName) {
         return a.key < b.key ? -1 : (b.key < a.key ? 1 : 0);
+    }
+    if (f == DealSortField::kCustom) {
+        // Unset first; Text by collation key, Numeric and Date by value.
+        const ModelCustom* x = custom_of(a, k.custom.value);
+        const ModelCustom* y = custom_of(b, k.custom.value);
+        if (x == nullptr || y == nullptr) {
+            return x != nullptr ? 1 : (y != nullptr ? -1 : 0);
+        }
+        if (x->collation) {
+            REQUIRE(y->collation);
+            return *x->collation < *y->collation ? -1 : (*y->collation < *x->collation ? 1 : 0);
+        }
+        REQUIRE((x->number && y->number));
+        return *x->number < *y->number ? -1 : (*y->number < *x->number ? 1 : 0);
     }
     const auto x = sort_value(*a.d, f);
     const auto y = sort_value(*b.d, f);
@@ -700,7 +1228,7 @@ std::vector<std::int64_t> model_ids(const Model& model, Trash which,
     const auto& keys = order.empty() ? by_name : order;
     std::sort(rows.begin(), rows.end(), [&](const ModelDeal* a, const ModelDeal* b) {
         for (const auto& k : keys) {
-            const int c = compare_field(*a, *b, k.field);
+            const int c = compare_field(*a, *b, k);
             if (c != 0) {
                 return k.descending ? c > 0 : c < 0;
             }
@@ -745,9 +1273,6 @@ std::size_t field_index(std::string_view name) {
     return 0;
 }
 
-SearchOp default_op(std::size_t field) { return pj::deal_search_fields()[field].op; }
-bool numeric_field(std::size_t field) { return pj::deal_search_fields()[field].numeric; }
-
 struct QuerySpec {
     std::string kind;
     std::string q;
@@ -767,16 +1292,18 @@ const char* op_name(SearchOp op) {
     return op == SearchOp::kLike ? "like" : op == SearchOp::kEquals ? "=" : "in";
 }
 
-std::string describe(const std::vector<SearchCondition>& conditions) {
+std::string describe(const Model& model, const std::vector<SearchCondition>& conditions) {
     std::ostringstream out;
     for (const auto& c : conditions) {
-        out << "[" << pj::deal_search_fields()[c.field].name << " " << op_name(c.op) << " \""
-            << c.value << "\"]";
+        out << "["
+            << (c.field < model.search_fields.size() ? model.search_fields[c.field].name
+                                                     : "#" + std::to_string(c.field))
+            << " " << op_name(c.op) << " \"" << c.value << "\"]";
     }
     return out.str();
 }
 
-std::string describe(const QuerySpec& s) {
+std::string describe(const Model& model, const QuerySpec& s) {
     std::ostringstream out;
     out << "kind=" << s.kind << " which=" << (s.which == Trash::kLive ? "live" : "trashed")
         << " q=\"" << s.q << "\"";
@@ -786,7 +1313,7 @@ std::string describe(const QuerySpec& s) {
     if (s.search_match) {
         out << " search_match=\"" << *s.search_match << "\"";
     }
-    out << " conditions=" << describe(s.intended) << (s.match_all ? " (AND)" : " (OR)");
+    out << " conditions=" << describe(model, s.intended) << (s.match_all ? " (AND)" : " (OR)");
     if (s.owner) {
         out << " owner=" << s.owner->value;
     }
@@ -822,6 +1349,9 @@ std::string describe_deal(const Deal& d) {
         << " amount=" << (d.amount ? decimal3(d.amount->thousandths) : "null")
         << " lost_reason=" << (d.lost_reason ? "\"" + *d.lost_reason + "\"" : "null")
         << (d.trashed() ? " trashed" : "");
+    for (const auto& v : d.custom_fields.values) {
+        out << " cf#" << v.custom_field_id.value << "=" << describe_value(v.value);
+    }
     return out.str();
 }
 
@@ -859,6 +1389,205 @@ public:
     }
 
 private:
+    [[nodiscard]] std::size_t field_index(std::string_view name) const {
+        return model_.field_index(name);
+    }
+    [[nodiscard]] SearchOp default_op(std::size_t f) const { return model_.search_fields[f].op; }
+    [[nodiscard]] bool numeric_field(std::size_t f) const {
+        return model_.search_fields[f].numeric;
+    }
+    [[nodiscard]] const FieldDef* custom_by_key(std::string_view key) const {
+        for (const auto& [_, f] : model_.fields) {
+            if (f.key == key) {
+                return &f;
+            }
+        }
+        return nullptr;
+    }
+
+    /// The value of custom field `field` of some deal (live or trashed); null when none has one.
+    const ModelCustom* some_custom(std::int64_t field) {
+        std::vector<const ModelCustom*> pool;
+        for (const auto* deals : {&model_.live, &model_.trashed}) {
+            for (const auto& m : *deals) {
+                if (const auto* v = custom_of(m, field)) {
+                    pool.push_back(v);
+                }
+            }
+        }
+        return pool.empty() ? nullptr : pool[pick(rng_, pool.size())];
+    }
+
+    std::string custom_text(const FieldDef& f) {
+        const auto* v = some_custom(f.id.value);
+        return v != nullptr && chance(rng_, 0.85) ? *v->text : one_of(rng_, kCustomTexts);
+    }
+
+    /// A Text field's value, whole, perhaps in another case or with accents: for `=`.
+    std::string custom_whole(const FieldDef& f) {
+        std::string t = custom_text(f);
+        const auto v = pick(rng_, 10);
+        if (v < 3) {
+            t = ascii_upper(t);
+        } else if (v < 5) {
+            t = accentify(rng_, pj::fold(t));
+        }
+        return std::string(trim(t));
+    }
+
+    /// A Numeric field's value written in one of the ways PHP's is_numeric accepts.
+    std::string custom_number(const FieldDef& f) {
+        const auto* v = some_custom(f.id.value);
+        const std::int64_t th =
+            v != nullptr && chance(rng_, 0.8) ? *v->number : one_of(rng_, kCustomNumbers);
+        const auto w = pick(rng_, 10);
+        if (w < 5) {
+            return shortest(th);
+        }
+        if (w < 7) {
+            return decimal3(th);
+        }
+        if (w < 8) {
+            return "+" + shortest(th);
+        }
+        if (w < 9) {  // too precise: equals no stored value
+            return shortest(th) + (shortest(th).find('.') == std::string::npos ? ".0001" : "01");
+        }
+        return th % 1000 == 0 ? std::to_string(th / 1000) + "e0" : shortest(th);
+    }
+
+    /// A Select option's name (current, in another case or with accents; a former name; or
+    /// another field's).
+    std::string option_value(const FieldDef& f) {
+        const auto w = pick(rng_, 10);
+        std::string name;
+        if (w < 7) {
+            const auto* v = some_custom(f.id.value);
+            name = v != nullptr && chance(rng_, 0.7) ? *v->text : one_of(rng_, f.options).name;
+            const auto x = pick(rng_, 4);
+            if (x == 0) {
+                name = ascii_upper(name);
+            } else if (x == 1) {
+                name = accentify(rng_, pj::fold(name));
+            }
+        } else if (w < 8 && !f.former_names.empty()) {
+            name = one_of(rng_, f.former_names);
+        } else {
+            name = one_of(rng_, kOptionNames);
+        }
+        return std::string(trim(name));
+    }
+
+    /// A value for a custom field's default operator.
+    std::string custom_value(const FieldDef& f) {
+        switch (f.type) {
+            case CustomFieldType::kText:
+                return needle_of(custom_text(f));
+            case CustomFieldType::kNumeric:
+                return custom_number(f);
+            default:
+                return option_value(f);
+        }
+    }
+
+    /// A search on a custom field: alone with each operator, or with other fields.
+    bool custom_search(QuerySpec& s) {
+        const auto searchable = model_.custom(&FieldDef::searchable);
+        if (searchable.empty()) {
+            return false;
+        }
+        const FieldDef& f = *one_of(rng_, searchable);
+        const auto v = pick(rng_, 10);
+        if (v >= 8) {
+            mixed(s, f);
+            return true;
+        }
+        const auto maybe = [&](SearchOp op) {
+            return chance(rng_, 0.3) ? std::optional(op) : std::nullopt;
+        };
+        switch (f.type) {
+            case CustomFieldType::kText:
+                if (v < 5) {
+                    s.kind = "cf-text-like";
+                    single(s, f.key, maybe(SearchOp::kLike), needle_of(custom_text(f)),
+                           chance(rng_, 0.3));
+                } else if (v < 7) {
+                    s.kind = "cf-text-eq";
+                    single(s, f.key, SearchOp::kEquals, custom_whole(f));
+                } else {
+                    s.kind = "cf-text-in";
+                    single(s, f.key, SearchOp::kIn, custom_whole(f) + "," + custom_whole(f) + ", ");
+                }
+                break;
+            case CustomFieldType::kNumeric:
+                if (v < 5) {
+                    s.kind = "cf-number-eq";
+                    single(s, f.key, maybe(SearchOp::kEquals), custom_number(f));
+                } else if (v < 7) {
+                    s.kind = "cf-number-in";
+                    single(s, f.key, SearchOp::kIn, custom_number(f) + "," + custom_number(f));
+                } else {
+                    s.kind = "cf-number-like";
+                    single(s, f.key, SearchOp::kLike,
+                           one_of(rng_, std::vector<std::string>{"500", "0.5", "250", ".000", "1",
+                                                                 "99", "3", "999.9"}));
+                }
+                break;
+            default:  // Select
+                if (v < 5) {
+                    s.kind = "cf-select-eq";
+                    single(s, f.key, maybe(SearchOp::kEquals), option_value(f));
+                } else if (v < 7) {
+                    s.kind = "cf-select-in";
+                    single(s, f.key, SearchOp::kIn, option_value(f) + "," + option_value(f));
+                } else {
+                    s.kind = "cf-select-like";
+                    single(s, f.key, SearchOp::kLike, needle_of(one_of(rng_, f.options).name));
+                }
+                break;
+        }
+        return true;
+    }
+
+    /// `search_fields` naming custom field `f` with other fields (custom and built-in), one
+    /// value for all.
+    void mixed(QuerySpec& s, const FieldDef& f) {
+        s.kind = "cf-mixed";
+        std::vector<std::string> names = {f.key};
+        const auto searchable = model_.custom(&FieldDef::searchable);
+        if (searchable.size() > 1 && chance(rng_, 0.4)) {
+            const FieldDef* g = one_of(rng_, searchable);
+            if (g->key != f.key) {
+                names.push_back(g->key);
+            }
+        }
+        std::vector<std::string> builtin = {"name",   "lost_reason", "stage.name", "status",
+                                            "amount", "user_id",     "id",         "user.name"};
+        std::shuffle(builtin.begin(), builtin.end(), rng_);
+        names.push_back(builtin[0]);
+        if (chance(rng_, 0.5)) {
+            names.push_back(builtin[1]);
+        }
+        std::shuffle(names.begin(), names.end(), rng_);
+        const std::string value = custom_value(f);
+        s.q = value;
+        std::string sf;
+        for (const auto& n : names) {
+            const std::size_t i = field_index(n);
+            SearchOp op = default_op(i);
+            sf += (sf.empty() ? "" : ";") + n;
+            if (!numeric_field(i) && chance(rng_, 0.25)) {
+                op = chance(rng_, 0.5) ? SearchOp::kEquals : SearchOp::kLike;
+                sf += std::string(":") + op_name(op);
+            }
+            if (numeric_field(i) && !numeric_syntax(value)) {
+                continue;  // skipped: the value is not a number
+            }
+            s.intended.push_back({i, op, std::string(trim(value))});
+        }
+        s.search_fields = sf;
+    }
+
     const ModelDeal& some_deal() {
         const auto& pool =
             chance(rng_, 0.8) || model_.trashed.empty() ? model_.live : model_.trashed;
@@ -1024,6 +1753,10 @@ private:
             s.q = chance(rng_, 0.5) ? "" : "   ";
             return;
         }
+        if (chance(rng_, 0.3) && custom_search(s)) {
+            match(s);
+            return;
+        }
         if (k < 28) {
             s.kind = "name-like";
             single(s, "name", std::nullopt, name_needle(), chance(rng_, 0.3));
@@ -1126,8 +1859,13 @@ private:
             v < 6   ? name_needle()
             : v < 8 ? std::to_string(pick(rng_, 8))
                     : one_of(rng_, std::vector<std::string>{"won", "Lost", "1250.5", "José", "50"});
+        const auto searchable = model_.custom(&FieldDef::searchable);
+        if (!searchable.empty() && chance(rng_, 0.35)) {
+            s.kind = "whole-q-cf";
+            value = custom_value(*one_of(rng_, searchable));
+        }
         s.q = value;
-        const auto fields = pj::deal_search_fields();
+        const auto& fields = model_.search_fields;
         for (std::size_t i = 0; i < fields.size(); ++i) {
             if (fields[i].numeric && !numeric_syntax(value)) {
                 continue;
@@ -1143,10 +1881,21 @@ private:
                                           "amount", "id",     "stage_id", "stage.name"};
         std::shuffle(names.begin(), names.end(), rng_);
         names.resize(2 + pick(rng_, 2));
+        const auto searchable = model_.custom(&FieldDef::searchable);
+        if (!searchable.empty() && chance(rng_, 0.6)) {
+            names[0] = one_of(rng_, searchable)->key;
+            const std::string other = one_of(rng_, searchable)->key;
+            if (other != names[0] && chance(rng_, 0.3)) {
+                names[1] = other;
+            }
+            std::shuffle(names.begin(), names.end(), rng_);
+        }
         std::map<std::string, std::string> values;
         for (const auto& n : names) {
             std::string v;
-            if (n == "name") {
+            if (const FieldDef* f = custom_by_key(n)) {
+                v = custom_value(*f);
+            } else if (n == "name") {
                 v = name_needle();
             } else if (n == "status") {
                 v = status_value();
@@ -1192,7 +1941,7 @@ private:
             }
             s.search_fields = sf;
         } else {
-            const auto fields = pj::deal_search_fields();
+            const auto& fields = model_.search_fields;
             for (std::size_t i = 0; i < fields.size(); ++i) {
                 auto it = values.find(std::string(fields[i].name));
                 if (it != values.end()) {
@@ -1219,6 +1968,10 @@ private:
         const auto v = pick(rng_, 10);
         std::size_t keys = v < 3 ? 0 : v < 8 ? 1 : v < 9 ? 2 : 3;
         std::vector<std::string> names = kSortFieldNames;
+        const auto sortable = model_.custom(&FieldDef::sortable);
+        for (const auto* f : sortable) {
+            names.push_back(f->key);
+        }
         std::shuffle(names.begin(), names.end(), rng_);
         if (keys >= 2 && chance(rng_, 0.5)) {
             // Primary keys with many ties, so that the second key matters.
@@ -1229,8 +1982,20 @@ private:
             names.erase(std::find(names.begin(), names.end(), primary));
             names.insert(names.begin(), primary);
         }
+        if (!sortable.empty() && chance(rng_, 0.35)) {
+            // A custom field first, or second after a key with many ties.
+            keys = std::max<std::size_t>(keys, 1);
+            const std::string key = one_of(rng_, sortable)->key;
+            names.erase(std::find(names.begin(), names.end(), key));
+            names.insert(names.begin() + (keys >= 2 && chance(rng_, 0.4) ? 1 : 0), key);
+        }
         for (std::size_t i = 0; i < keys; ++i) {
             const bool desc = chance(rng_, 0.5);
+            if (const FieldDef* f = custom_by_key(names[i])) {
+                s.order.push_back({DealSortField::kCustom, desc, f->id});
+                s.order_text.push_back(names[i] + (desc ? "|desc" : "|asc"));
+                continue;
+            }
             const auto field = pj::parse_deal_sort_field(names[i]);
             REQUIRE(field);
             s.order.push_back({*field, desc});
@@ -1249,6 +2014,71 @@ struct Checker {
     int failures = 0;
     int queries = 0;
     int nonempty = 0;
+    int custom_searches = 0;  ///< queries with a condition on a custom field
+    int custom_search_hits = 0;
+    int custom_orders = 0;  ///< queries ordered by a custom field
+    int custom_order_hits = 0;
+    std::map<std::string, std::pair<int, int>> kinds;  ///< kind -> queries, with a match
+
+    /// The definitions as the views serve them: the searchable fields (built-in, then the live
+    /// searchable custom fields by id), the live fields, their keys and options.
+    void definitions(const Views& views, const Model& model, const Simulation& sim) {
+        auto op_of = [](SearchOp op) { return std::string(op_name(op)); };
+        std::ostringstream want;
+        std::ostringstream got;
+        for (const auto& f : model.search_fields) {
+            want << f.name << ":" << op_of(f.op) << (f.numeric ? "#" : "") << ",";
+        }
+        for (const auto& f : views.deal_search_fields()) {
+            got << f.name << ":" << op_of(f.op) << (f.numeric ? "#" : "") << ",";
+        }
+        if (want.str() != got.str()) {
+            ++failures;
+            FAIL_CHECK("seed=" << seed << " phase=" << phase << " deal_search_fields\n expected "
+                               << want.str() << "\n actual   " << got.str());
+        }
+        std::vector<std::int64_t> live;
+        for (const auto* f : views.custom_fields()) {
+            live.push_back(f->id.value);
+        }
+        std::vector<std::int64_t> expected;
+        for (const auto& [id, _] : model.fields) {
+            expected.push_back(id);
+        }
+        if (live != expected) {
+            ++failures;
+            FAIL_CHECK("seed=" << seed << " phase=" << phase << " custom_fields() "
+                               << join_ids(live) << ", expected " << join_ids(expected));
+        }
+        for (const auto& [id, f] : sim.fields()) {
+            const auto* found = views.custom_field_by_key(f.key);
+            const FieldDef* now = nullptr;
+            for (const auto& [_, g] : model.fields) {
+                if (g.key == f.key) {
+                    now = &g;
+                }
+            }
+            if ((now == nullptr) != (found == nullptr) || (now && found->id != now->id)) {
+                ++failures;
+                FAIL_CHECK("seed="
+                           << seed << " phase=" << phase << " custom_field_by_key(" << f.key
+                           << ") gives " << (found ? std::to_string(found->id.value) : "none")
+                           << ", expected " << (now ? std::to_string(now->id.value) : "none"));
+            }
+            if (!f.deleted && found != nullptr) {
+                auto by_id = [](std::vector<CustomFieldOption> o) {
+                    std::sort(o.begin(), o.end(),
+                              [](const auto& a, const auto& b) { return a.id < b.id; });
+                    return o;
+                };
+                if (by_id(found->options) != by_id(f.options)) {
+                    ++failures;
+                    FAIL_CHECK("seed=" << seed << " phase=" << phase << " options of " << f.key
+                                       << " differ");
+                }
+            }
+        }
+    }
 
     void deal_list(const Views& views, const Model& model) {
         for (const Trash which : {Trash::kLive, Trash::kTrashed}) {
@@ -1271,7 +2101,7 @@ struct Checker {
     void run(const Views& views, const Model& model, const QuerySpec& s) {
         ++queries;
         const auto parsed = pj::parse_search(
-            pj::deal_search_fields(), s.q,
+            views.deal_search_fields(), s.q,
             s.search_fields ? std::optional<std::string_view>(*s.search_fields) : std::nullopt,
             s.search_match ? std::optional<std::string_view>(*s.search_match) : std::nullopt);
         DealQuery query;
@@ -1280,7 +2110,7 @@ struct Checker {
         if (s.kind == "none") {
             if (!std::holds_alternative<std::monostate>(parsed)) {
                 ++failures;
-                FAIL_CHECK("seed=" << seed << " phase=" << phase << " " << describe(s)
+                FAIL_CHECK("seed=" << seed << " phase=" << phase << " " << describe(model, s)
                                    << ": parse_search should find no search");
                 return;
             }
@@ -1288,7 +2118,7 @@ struct Checker {
             const auto* search = std::get_if<Search>(&parsed);
             if (search == nullptr) {
                 ++failures;
-                FAIL_CHECK("seed=" << seed << " phase=" << phase << " " << describe(s)
+                FAIL_CHECK("seed=" << seed << " phase=" << phase << " " << describe(model, s)
                                    << ": parse_search refused ("
                                    << (std::holds_alternative<SearchRefusal>(parsed)
                                            ? static_cast<int>(std::get<SearchRefusal>(parsed))
@@ -1298,8 +2128,8 @@ struct Checker {
             }
             if (search->conditions != s.intended || search->match_all != s.match_all) {
                 ++failures;
-                FAIL_CHECK("seed=" << seed << " phase=" << phase << " " << describe(s)
-                                   << "\n parse_search gave " << describe(search->conditions)
+                FAIL_CHECK("seed=" << seed << " phase=" << phase << " " << describe(model, s)
+                                   << "\n parse_search gave " << describe(model, search->conditions)
                                    << (search->match_all ? " (AND)" : " (OR)"));
             }
             query.search = *search;
@@ -1307,7 +2137,7 @@ struct Checker {
         std::vector<ModelCondition> conditions;
         if (query.search) {
             for (const auto& c : query.search->conditions) {
-                conditions.push_back(prepare(c));
+                conditions.push_back(prepare(model, c));
             }
         }
         const bool match_all = query.search && query.search->match_all;
@@ -1325,6 +2155,19 @@ struct Checker {
         if (!expected.empty()) {
             ++nonempty;
         }
+        const bool custom_search =
+            std::any_of(conditions.begin(), conditions.end(),
+                        [](const ModelCondition& c) { return c.custom.has_value(); });
+        const bool custom_order = std::any_of(s.order.begin(), s.order.end(), [](const auto& k) {
+            return k.field == DealSortField::kCustom;
+        });
+        auto& kind = kinds[s.kind];
+        ++kind.first;
+        kind.second += all.empty() ? 0 : 1;
+        custom_searches += custom_search ? 1 : 0;
+        custom_search_hits += custom_search && !all.empty() ? 1 : 0;
+        custom_orders += custom_order ? 1 : 0;
+        custom_order_hits += custom_order && all.size() > 1 ? 1 : 0;
         if (page.total == all.size() && actual == expected) {
             return;
         }
@@ -1361,7 +2204,7 @@ struct Checker {
                 }
             }
         }
-        FAIL_CHECK("seed=" << seed << " phase=" << phase << " " << describe(s)
+        FAIL_CHECK("seed=" << seed << " phase=" << phase << " " << describe(model, s)
                            << "\n expected total " << all.size() << " page " << join_ids(expected)
                            << "\n actual   total " << page.total << " page " << join_ids(actual)
                            << diff.str());
@@ -1385,7 +2228,7 @@ void choose_offsets(Rng& rng, const Model& model, std::vector<QuerySpec>& querie
         bool match_all = false;
         if (s.kind != "none") {
             for (const auto& c : s.intended) {
-                conditions.push_back(prepare(c));
+                conditions.push_back(prepare(model, c));
             }
             match_all = s.match_all;
         }
@@ -1397,10 +2240,11 @@ void choose_offsets(Rng& rng, const Model& model, std::vector<QuerySpec>& querie
 
 constexpr std::size_t kQueriesPerPhase = 220;
 
-void check_phase(Checker& checker, Rng& rng, const Views& views, std::int64_t max_id,
+void check_phase(Checker& checker, Rng& rng, const Views& views, const Simulation& sim,
                  const std::string& phase) {
     checker.phase = phase;
-    const Model model = snapshot(views, max_id);
+    const Model model = snapshot(views, sim);
+    checker.definitions(views, model, sim);
     checker.deal_list(views, model);
     auto queries = make_queries(rng, model, kQueriesPerPhase);
     choose_offsets(rng, model, queries);
@@ -1410,7 +2254,13 @@ void check_phase(Checker& checker, Rng& rng, const Views& views, std::int64_t ma
 }
 
 /// Views loaded from the deals of `views` as at start-up (unsorted adds, then one sort).
-void load_from(Views& loaded, const Views& views, std::int64_t max_id) {
+void load_from(Views& loaded, const Views& views, std::int64_t max_id, bool fields_first) {
+    // Custom field definitions before or after the deals: finish_load indexes them either way.
+    if (fields_first) {
+        for (const auto* f : views.custom_fields()) {
+            loaded.load(*f);
+        }
+    }
     // Reverse id order: the loaded index must not depend on the order deals come in.
     for (std::int64_t id = max_id; id >= 1; --id) {
         if (const Deal* d = views.deal(DealId{id})) {
@@ -1425,6 +2275,11 @@ void load_from(Views& loaded, const Views& views, std::int64_t max_id) {
     }
     for (const auto* u : views.users()) {
         loaded.load(*u);
+    }
+    if (!fields_first) {
+        for (const auto* f : views.custom_fields()) {
+            loaded.load(*f);
+        }
     }
     loaded.load_position(views.applied_sequence(), views.watermarks());
     loaded.finish_load();
@@ -1445,44 +2300,109 @@ TEST_CASE("find_deals agrees with a brute-force model of the contract over rando
     int total_queries = 0;
     int total_nonempty = 0;
     int total_failures = 0;
+    int custom_searches = 0;
+    int custom_search_hits = 0;
+    int custom_orders = 0;
+    int custom_order_hits = 0;
+    int deletions = 0;
+    std::map<std::string, std::pair<int, int>> kinds;
     for (const auto seed : seeds) {
         Simulation sim(seed);
         Rng& rng = sim.rng();
         const std::size_t deals = 300 + pick(rng, 300);
+        // Custom fields: some defined before any deal, the others while deals are created.
+        std::vector<CustomFieldType> types = {
+            CustomFieldType::kText,   CustomFieldType::kNumeric,     CustomFieldType::kDate,
+            CustomFieldType::kSelect, CustomFieldType::kMultiSelect, CustomFieldType::kBoolean};
+        if (chance(rng, 0.5)) {
+            types.push_back(one_of(
+                rng, std::vector<CustomFieldType>{CustomFieldType::kText, CustomFieldType::kNumeric,
+                                                  CustomFieldType::kTextarea}));
+        }
+        std::shuffle(types.begin(), types.end(), rng);
+        const std::size_t early = 1 + pick(rng, 3);
+        std::multiset<std::size_t> later;  // creation steps at which the others are defined
+        for (std::size_t i = 0; i < types.size(); ++i) {
+            if (i < early) {
+                sim.define_field(types[i]);
+            } else {
+                later.insert(pick(rng, deals));
+            }
+        }
+        std::size_t next_type = early;
         for (std::size_t i = 0; i < deals; ++i) {
+            for (auto n = later.count(i); n > 0; --n) {
+                sim.define_field(types[next_type++]);
+            }
             sim.create();
         }
         Checker checker;
         checker.seed = seed;
-        check_phase(checker, rng, sim.views(), sim.max_id(), "after-create");
+        check_phase(checker, rng, sim.views(), sim, "after-create");
         const std::size_t changes = deals * 3 / 2;
         for (std::size_t i = 0; i < changes / 2; ++i) {
             sim.change();
         }
-        check_phase(checker, rng, sim.views(), sim.max_id(), "mid-changes");
+        check_phase(checker, rng, sim.views(), sim, "mid-changes");
+        if (sim.deletions() == 0) {
+            // At least one field deleted in every run; its key taken again now and then.
+            auto live = sim.live_fields();
+            sim.delete_field(*one_of(rng, live));
+            if (chance(rng, 0.5)) {
+                sim.define_field();
+            }
+        }
         for (std::size_t i = changes / 2; i < changes; ++i) {
             sim.change();
         }
-        check_phase(checker, rng, sim.views(), sim.max_id(), "final");
+        check_phase(checker, rng, sim.views(), sim, "final");
 
         // Views loaded at start-up (one sort), then kept in step by the same events.
         Views loaded;
-        load_from(loaded, sim.views(), sim.max_id());
-        check_phase(checker, rng, loaded, sim.max_id(), "loaded");
+        load_from(loaded, sim.views(), sim.max_id(), chance(rng, 0.5));
+        check_phase(checker, rng, loaded, sim, "loaded");
         sim.mirror_to(&loaded);
         for (std::size_t i = 0; i < deals / 2; ++i) {
             sim.change();
         }
-        check_phase(checker, rng, loaded, sim.max_id(), "loaded-then-changed");
+        if (chance(rng, 0.5)) {
+            sim.field_event();  // a definition change after loading, for sure
+        }
+        check_phase(checker, rng, loaded, sim, "loaded-then-changed");
 
         total_queries += checker.queries;
         total_nonempty += checker.nonempty;
         total_failures += checker.failures;
+        custom_searches += checker.custom_searches;
+        custom_search_hits += checker.custom_search_hits;
+        custom_orders += checker.custom_orders;
+        custom_order_hits += checker.custom_order_hits;
+        deletions += sim.deletions();
+        for (const auto& [k, n] : checker.kinds) {
+            kinds[k].first += n.first;
+            kinds[k].second += n.second;
+        }
     }
-    INFO("queries " << total_queries << ", with a non-empty page " << total_nonempty);
+    std::ostringstream stats;
+    stats << "queries " << total_queries << ", with a non-empty page " << total_nonempty
+          << "; on custom fields: searches " << custom_searches << " (matching "
+          << custom_search_hits << "), orders " << custom_orders << " (over 2+ deals "
+          << custom_order_hits << "); fields deleted " << deletions
+          << "; by kind (queries/matching):";
+    for (const auto& [k, n] : kinds) {
+        stats << " " << k << " " << n.first << "/" << n.second;
+    }
+    INFO(stats.str());
+    if (std::getenv("DEALS_INDEX_TEST_VERBOSE") != nullptr) {
+        WARN(stats.str());
+    }
     CHECK(total_failures == 0);
     // The random queries must mostly find something, or the test proves little.
     CHECK(total_nonempty * 2 > total_queries);
+    CHECK(custom_search_hits * 2 > custom_searches);
+    CHECK(custom_order_hits * 2 > custom_orders);
+    CHECK(custom_searches * 8 > total_queries);
+    CHECK(custom_orders * 8 > total_queries);
 }
 
 TEST_CASE("parse_search refuses unknown search fields (403) and numeric-only fields for text (422)",
