@@ -20,6 +20,12 @@ boost::asio::awaitable<Response> update_deal(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> delete_deal(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> change_status(AppContext& app, const Call& call);
 
+// Contract §13 (handlers/audit.cpp). GET /api/deals/{id} goes to show_deal_as_of, which is
+// show_deal unless the query has `as_of`.
+boost::asio::awaitable<Response> show_deal_as_of(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> deal_events(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> audit_head(AppContext& app, const Call& call);
+
 boost::asio::awaitable<Response> list_trashed(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> show_trashed(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> restore_deal(AppContext& app, const Call& call);
