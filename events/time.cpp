@@ -62,19 +62,54 @@ std::optional<sys_days> parse_date_part(std::string_view s, std::size_t& pos) {
 
 }  // namespace
 
+namespace {
+
+/// Writes `value` as `width` decimal digits (zero-padded) at `out`.
+char* put_digits(char* out, long value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        out[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return out + width;
+}
+
+}  // namespace
+
+// Formatted by hand (no snprintf): views, events and API responses print many of them.
 std::string Timestamp::str() const {
     using namespace std::chrono;
     const auto tp = sys_time<microseconds>{microseconds{micros}};
     const auto dp = floor<days>(tp);
     const year_month_day ymd{dp};
     const hh_mm_ss<microseconds> hms{tp - dp};
-    char buf[40];
-    std::snprintf(
-        buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", static_cast<int>(ymd.year()),
-        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-        static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-        static_cast<long>(hms.seconds().count()), static_cast<long>(hms.subseconds().count()));
-    return buf;
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", year,
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                      static_cast<long>(hms.hours().count()),
+                      static_cast<long>(hms.minutes().count()),
+                      static_cast<long>(hms.seconds().count()),
+                      static_cast<long>(hms.subseconds().count()));
+        return buf;
+    }
+    std::string out(27, '\0');
+    char* p = out.data();
+    p = put_digits(p, year, 4);
+    *p++ = '-';
+    p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
+    *p++ = '-';
+    p = put_digits(p, static_cast<unsigned>(ymd.day()), 2);
+    *p++ = 'T';
+    p = put_digits(p, static_cast<long>(hms.hours().count()), 2);
+    *p++ = ':';
+    p = put_digits(p, static_cast<long>(hms.minutes().count()), 2);
+    *p++ = ':';
+    p = put_digits(p, static_cast<long>(hms.seconds().count()), 2);
+    *p++ = '.';
+    p = put_digits(p, static_cast<long>(hms.subseconds().count()), 6);
+    *p = 'Z';
+    return out;
 }
 
 Timestamp Timestamp::system_now() {
@@ -154,10 +189,20 @@ std::optional<Timestamp> Timestamp::parse(std::string_view s) {
 
 std::string Date::str() const {
     const year_month_day ymd{sys_days{std::chrono::days{days}}};
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return buf;
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) {
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", year, static_cast<unsigned>(ymd.month()),
+                      static_cast<unsigned>(ymd.day()));
+        return buf;
+    }
+    std::string out(10, '\0');
+    char* p = put_digits(out.data(), year, 4);
+    *p++ = '-';
+    p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
+    *p++ = '-';
+    put_digits(p, static_cast<unsigned>(ymd.day()), 2);
+    return out;
 }
 
 std::optional<Date> Date::parse(std::string_view text) {

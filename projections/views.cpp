@@ -50,7 +50,22 @@ void Views::apply(const RecordedEvent& event) {
             },
             event.data);
         watermarks_.deal = std::max(watermarks_.deal, id.value);
-        if (std::holds_alternative<DealPurged>(event.data)) {
+        if (bulk_) {
+            // No index, no dirty set: finish_load indexes every deal once.
+            if (std::holds_alternative<DealPurged>(event.data)) {
+                if (auto it = deals_.find(id); it != deals_.end()) {
+                    index_lines(it->second, false);
+                    deals_.erase(it);
+                }
+            } else {
+                Deal& deal = deals_[id];
+                if (deal.version != 0) {
+                    index_lines(deal, false);
+                }
+                projections::apply(deal, event.data, event.occurred_at, event.stream_version);
+                index_lines(deal, true);
+            }
+        } else if (std::holds_alternative<DealPurged>(event.data)) {
             if (const Deal* existing = deal(id)) {
                 index_of(*existing).remove(id, DealIndex::keys_of(*existing));
                 index_lines(*existing, false);
@@ -77,7 +92,9 @@ void Views::apply(const RecordedEvent& event) {
             }
             index_lines(deal, true);
         }
-        dirty_.deals.insert(id);
+        if (!bulk_) {
+            dirty_.deals.insert(id);
+        }
     } else if (std::visit(
                    [](const auto& ev) {
                        return requires { ev.product_id; };
@@ -126,8 +143,10 @@ void Views::apply_custom_field(const RecordedEvent& event) {
         watermarks_.custom_field_option =
             std::max(watermarks_.custom_field_option.value_or(0), highest_option(e->options));
         custom_fields_[e->custom_field_id] = std::move(field);
-        live_.define(e->custom_field_id, e->field_type);
-        trashed_.define(e->custom_field_id, e->field_type);
+        if (!bulk_) {
+            live_.define(e->custom_field_id, e->field_type);
+            trashed_.define(e->custom_field_id, e->field_type);
+        }
         refresh_search_fields();
         dirty_.custom_fields.insert(e->custom_field_id);
     } else if (const auto* e = std::get_if<CustomFieldUpdated>(&event.data)) {
@@ -499,6 +518,12 @@ void Views::load(Deal deal) {
 }
 
 void Views::finish_load() {
+    if (bulk_) {
+        bulk_ = false;
+        for (const auto& [_, deal] : deals_) {
+            index_of(deal).add_unsorted(deal);
+        }
+    }
     live_.seal();
     trashed_.seal();
     for (const auto& [id, field] : custom_fields_) {

@@ -146,6 +146,38 @@ public:
     /// Ends loading: sorts the indexes once (they take loaded deals unsorted).
     void finish_load();
 
+    /// Bulk folding (a rebuild from the log): `apply` keeps the views only, with no deal index
+    /// and no dirty set, until `finish_load` indexes every deal at once. Call before the first
+    /// event.
+    void begin_bulk() { bulk_ = true; }
+
+    /// Calls `visit(view)` for every view: deals, pipelines, stages, users, tokens, catalog
+    /// products and custom fields (each a const reference of its own type).
+    template <class Visit>
+    void each_view(Visit&& visit) const {
+        for (const auto& [_, v] : deals_) {
+            visit(v);
+        }
+        for (const auto& [_, v] : pipelines_) {
+            visit(v);
+        }
+        for (const auto& [_, v] : stages_) {
+            visit(v);
+        }
+        for (const auto& [_, v] : users_) {
+            visit(v);
+        }
+        for (const auto& [_, v] : tokens_) {
+            visit(v);
+        }
+        for (const auto& [_, v] : products_) {
+            visit(v);
+        }
+        for (const auto& [_, v] : custom_fields_) {
+            visit(v);
+        }
+    }
+
 private:
     DealIndex& index_of(const Deal& deal) { return deal.trashed() ? trashed_ : live_; }
     [[nodiscard]] const DealIndex& index_of(Trash which) const {
@@ -179,6 +211,7 @@ private:
     Sequence applied_sequence_ = 0;
     IdWatermarks watermarks_;
     DirtySet dirty_;
+    bool bulk_ = false;
 };
 
 }  // namespace deals::projections

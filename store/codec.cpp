@@ -1,5 +1,7 @@
 #include "store/codec.hpp"
 
+#include <cstring>
+
 #include "store/reflect_json.hpp"
 
 namespace deals::store {
@@ -152,6 +154,36 @@ events::RecordedEvent decode_record(std::string_view record) {
     e.data = decode_data(type, static_cast<int>(version), member(doc, "data"));
     e.prev_hash = std::string(parts.prev_hash);
     e.hash = std::string(parts.hash);
+    return e;
+}
+
+events::RecordedEvent decode_record_for_fold(char* record, std::size_t size) {
+    // The body ends at the first newline (JSON text holds none raw): parsed in place, strings
+    // are not copied; one document per thread, its pool emptied before each parse.
+    char* end = static_cast<char*>(std::memchr(record, '\n', size));
+    if (end == nullptr) {
+        throw DecodeError("record without hashes");
+    }
+    *end = '\0';
+    thread_local json::Document doc;
+    doc.SetNull();
+    doc.GetAllocator().Clear();
+    doc.ParseInsitu<json::kExactNumbers>(record);
+    if (doc.HasParseError() || !doc.IsObject()) {
+        throw DecodeError("invalid envelope JSON");
+    }
+    events::RecordedEvent e;
+    e.sequence = static_cast<events::Sequence>(read_as<std::int64_t>(member(doc, "sequence")));
+    e.stream_version =
+        static_cast<events::StreamVersion>(read_as<std::int64_t>(member(doc, "stream_version")));
+    const auto& type = member(doc, "type");
+    if (!type.IsString()) {
+        throw DecodeError("event type is not a string");
+    }
+    const auto version = read_as<std::int64_t>(member(doc, "schema_version"));
+    e.occurred_at = read_as<events::Timestamp>(member(doc, "occurred_at"));
+    e.data = decode_data(std::string_view(type.GetString(), type.GetStringLength()),
+                         static_cast<int>(version), member(doc, "data"));
     return e;
 }
 

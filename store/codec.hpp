@@ -31,6 +31,11 @@ RecordParts split_record(std::string_view record);
 /// event type.
 events::RecordedEvent decode_record(std::string_view record);
 
+/// Decodes only what folding into views needs: sequence, stream version, time and data (the
+/// id, stream, actor, request ids and hashes stay empty). For rebuilds, where decoding is the
+/// hot path; same errors as `decode_record`. Parses in place: the record's bytes are changed.
+events::RecordedEvent decode_record_for_fold(char* record, std::size_t size);
+
 /// The full envelope of contract §16 (body plus `prev_hash` and `hash`), from a stored record.
 std::string envelope_json(std::string_view record);
 

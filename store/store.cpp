@@ -106,7 +106,9 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
         // The last checkpoint of the views, then the events after it.
         auto& views = store->views_;
         std::string checkpoint;
-        if (impl.db->Get(rocksdb::ReadOptions{}, keys::kCheckpoint, &checkpoint).ok()) {
+        const bool has_checkpoint =
+            impl.db->Get(rocksdb::ReadOptions{}, keys::kCheckpoint, &checkpoint).ok();
+        if (has_checkpoint) {
             json::Document doc;
             doc.Parse(checkpoint.data(), checkpoint.size());
             if (doc.HasParseError() || !doc.IsObject() || !doc["sequence"].IsUint64()) {
@@ -121,7 +123,20 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
             impl.report.checkpoint = doc["sequence"].GetUint64();
         }
         auto& db = *impl.db;
-        impl.report.views_loaded = load_views<projections::Deal>(db, 'd', views) +
+        // Views are only read with the checkpoint that says which events they reflect: a
+        // directory without one (new, or a rebuild interrupted half-way) drops any it holds
+        // and replays the whole log.
+        if (!has_checkpoint) {
+            const auto dropped = db.DeleteRange(rocksdb::WriteOptions{}, db.DefaultColumnFamily(),
+                                                std::string(1, keys::kView),
+                                                std::string(1, keys::kView + 1));
+            if (!dropped.ok()) {
+                throw std::runtime_error("cannot drop views without a checkpoint: " +
+                                         dropped.ToString());
+            }
+        }
+        impl.report.views_loaded = !has_checkpoint ? 0 :
+                                   load_views<projections::Deal>(db, 'd', views) +
                                    load_views<projections::Pipeline>(db, 'p', views) +
                                    load_views<projections::Stage>(db, 's', views) +
                                    load_views<projections::User>(db, 'u', views) +

@@ -13,6 +13,8 @@
 #include "store/kafka_consumer.hpp"
 #include "store/store.hpp"
 #include "store/tokens.hpp"
+#include "tools/audit_commands.hpp"
+#include "tools/rebuild_command.hpp"
 #include "tools/seed.hpp"
 
 namespace {
@@ -188,6 +190,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     seed_cmd->add_option("--seed", seed.seed, "Random seed (same seed, same deals)")
         ->capture_default_str();
+    seed_cmd->add_option("--events-per-deal", seed.events_per_deal,
+                         "Events per deal: 1 is a create, more adds a history (for replay benchmarks)")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
     seed_cmd->add_option("--owners", seed.owners, "Users to own deals (created when missing)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
@@ -216,7 +222,16 @@ int main(int argc, char** argv) {
     tail->add_option("--limit", tail_limit, "Stop after this many events");
     tail->add_option("--idle-exit", tail_idle, "Stop after this many seconds without an event");
 
+    tools::RebuildCommand rebuild;
+    auto* rebuild_cmd = tools::add_rebuild_command(cli, rebuild);
+
+    tools::add_audit_commands(cli, data_dir);  // events, verify, replay, export: read-only
+
     CLI11_PARSE(cli, argc, argv);
+
+    if (*rebuild_cmd) {
+        return tools::run_rebuild(data_dir, rebuild);
+    }
 
     if (*broker) {
         return run_broker(partitions, topic);

@@ -133,6 +133,57 @@ private:
     std::int64_t shown_tenth_ = -1;
 };
 
+/// Appends to a new deal's events a history of `count - 1` more, each decided on the deal as
+/// the events before it leave it: renames and new amounts, stage moves, owner changes, won
+/// and reopened.
+std::optional<commands::Error> add_history(commands::Events& events, int count,
+                                           std::mt19937_64& rng,
+                                           const std::vector<events::UserId>& owners,
+                                           const std::vector<commands::StagePlacement>& stages) {
+    projections::Deal deal;
+    const auto now = events::Timestamp::system_now();
+    for (const auto& e : events) {
+        projections::apply(deal, e, now, deal.version + 1);
+    }
+    std::uniform_int_distribution<int> percent(0, 99);
+    while (static_cast<int>(events.size()) < count) {
+        commands::Result<commands::Events> next = commands::Events{};
+        const int pick = percent(rng);
+        if (pick < 35) {
+            commands::UpdateDeal u;
+            u.name = deal.name + (deal.name.ends_with(" (renewal)") ? "" : " (renewal)");
+            u.amount = std::optional(events::Money{std::uniform_int_distribution<std::int64_t>(
+                1'000'000, 500'000'000)(rng)});
+            next = commands::decide(deal, u);
+        } else if (pick < 65 && !stages.empty()) {
+            commands::UpdateDeal u;
+            u.stage = stages[std::uniform_int_distribution<std::size_t>(0, stages.size() - 1)(rng)];
+            next = commands::decide(deal, u);
+        } else if (pick < 80 && !owners.empty()) {
+            commands::UpdateDeal u;
+            u.user_id = std::optional(
+                owners[std::uniform_int_distribution<std::size_t>(0, owners.size() - 1)(rng)]);
+            next = commands::decide(deal, u);
+        } else {
+            commands::ChangeStatus c;
+            c.status = deal.status == events::DealStatus::kOpen ? events::DealStatus::kWon
+                                                                : events::DealStatus::kOpen;
+            next = commands::decide(deal, c);
+        }
+        if (!next) {
+            return next.error();
+        }
+        for (auto& e : *next) {
+            if (static_cast<int>(events.size()) >= count) {
+                break;
+            }
+            projections::apply(deal, e, now, deal.version + 1);
+            events.push_back(std::move(e));
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions& options) {
@@ -167,6 +218,13 @@ commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions
     const std::int64_t stages = store.read([](const projections::Views& views) {
         return static_cast<std::int64_t>(views.stages_by_name().size());
     });
+    const auto placements = store.read([](const projections::Views& views) {
+        std::vector<commands::StagePlacement> out;
+        for (const auto* s : views.stages_by_name()) {
+            out.push_back({s->id, s->pipeline_id});
+        }
+        return out;
+    });
     const events::Date today{
         static_cast<std::int32_t>(events::Timestamp::system_now().micros / 86'400'000'000LL)};
 
@@ -189,6 +247,11 @@ commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions
         auto events = commands::decide(nullptr, *command);
         if (!events) {
             return events.error();
+        }
+        if (options.events_per_deal > 1) {
+            if (auto failed = add_history(*events, options.events_per_deal, rng, owners, placements)) {
+                return *failed;
+            }
         }
         {
             std::unique_lock lock(mutex);

@@ -12,6 +12,9 @@ struct SeedOptions {
     std::uint64_t seed = 1;  ///< the same seed on an empty directory gives the same deals
     int owners = 8;          ///< seed users created when fewer users exist
     bool progress = true;    ///< a progress line on stderr (rate and time left)
+    /// Events per deal: 1 is a create; more adds a history decided on the deal as it stands
+    /// (renames and new amounts, stage moves, owner changes, won/reopened), in the same append.
+    int events_per_deal = 1;
 };
 
 /// Creates realistic deals (company and product-like names with accents, amounts, stages,

@@ -1,0 +1,506 @@
+// dealsctl events / verify / replay / export: the auditors' commands, against a stopped data
+// directory, a tampered one (RocksDB written directly), and a dealsd serving writes.
+
+#include <rocksdb/db.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "store/codec.hpp"
+#include "store/json.hpp"
+#include "store/keys.hpp"
+#include "store/sha256.hpp"
+#include "tests/e2e/e2e_helpers.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace deals;
+using deals::testing::HttpClient;
+using deals::testing::Process;
+using deals::testing::TempDir;
+using deals::testing::e2e::admin_token;
+using deals::testing::e2e::run_dealsctl;
+
+namespace {
+
+struct Ran {
+    int status = -1;
+    std::string out;
+    std::string err;
+    [[nodiscard]] std::vector<std::string> lines() const {
+        std::vector<std::string> v;
+        std::istringstream in(out);
+        for (std::string l; std::getline(in, l);) {
+            v.push_back(l);
+        }
+        return v;
+    }
+};
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) {
+        if (c == '\'') {
+            q += "'\\''";
+        } else {
+            q.push_back(c);
+        }
+    }
+    return q + "'";
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Runs `dealsctl --data-dir DIR ARGS…` to the end, with its whole stdout and stderr.
+Ran ctl(const std::string& dir, const std::vector<std::string>& args) {
+    static std::atomic<int> counter{0};
+    const auto base =
+        std::filesystem::temp_directory_path() /
+        ("audit-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::string command = quote(DEALS_DEALSCTL) + " --data-dir " + quote(dir);
+    for (const auto& a : args) {
+        command += " " + quote(a);
+    }
+    command += " >" + quote(base.string() + ".out") + " 2>" + quote(base.string() + ".err");
+    const int raw = std::system(command.c_str());
+    Ran r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128;
+    r.out = slurp(base.string() + ".out");
+    r.err = slurp(base.string() + ".err");
+    std::filesystem::remove(base.string() + ".out");
+    std::filesystem::remove(base.string() + ".err");
+    return r;
+}
+
+json::Document parse(const std::string& text) {
+    json::Document doc;
+    doc.Parse(text.data(), text.size());
+    REQUIRE_FALSE(doc.HasParseError());
+    return doc;
+}
+
+/// A deal's JSON without the keys that depend on the moment it is rendered.
+std::string timeless(const std::string& deal_json) {
+    json::Document doc;
+    doc.Parse<json::kExactNumbers>(deal_json.data(), deal_json.size());
+    REQUIRE_FALSE(doc.HasParseError());
+    doc.RemoveMember("time_in_stages");
+    doc.RemoveMember("falls_behind_expected_close_date");
+    json::Buffer buffer;
+    json::Writer w(buffer);
+    doc.Accept(w);
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+/// The sequences of `events` output lines.
+std::vector<std::uint64_t> sequences(const Ran& r) {
+    std::vector<std::uint64_t> out;
+    for (const auto& line : r.lines()) {
+        const auto doc = parse(line);
+        out.push_back(doc["sequence"].GetUint64());
+    }
+    return out;
+}
+
+struct Server {
+    std::unique_ptr<Process> process;
+    unsigned short port = 0;
+    void stop() {
+        process->kill(SIGTERM);
+        CHECK(process->wait() == 0);
+    }
+};
+
+Server start_server(const std::string& dir) {
+    Server s;
+    s.process = std::make_unique<Process>(
+        std::vector<std::string>{DEALS_DEALSD, "--data-dir", dir, "--listen", "127.0.0.1:0",
+                                 "--threads", "2", "--kafka", "off"});
+    const std::string line = s.process->wait_for_line("listening on http://");
+    REQUIRE_FALSE(line.empty());
+    s.port = deals::testing::port_of(line);
+    return s;
+}
+
+/// A stopped data directory with a few hundred events.
+void seed(const std::string& dir, int deals) {
+    int status = 0;
+    run_dealsctl(dir, {"seed", "--deals", std::to_string(deals), "--no-progress"}, status);
+    REQUIRE(status == 0);
+}
+
+/// Changes the stored log directly (the server stopped).
+template <class F>
+void with_db(const std::string& dir, F&& change) {
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    change(*db);
+    REQUIRE(db->Close().ok());
+}
+
+std::string stored(rocksdb::DB& db, std::uint64_t sequence) {
+    std::string value;
+    REQUIRE(db.Get(rocksdb::ReadOptions{}, store::keys::event(sequence), &value).ok());
+    return value;
+}
+
+void put(rocksdb::DB& db, std::uint64_t sequence, const std::string& value) {
+    REQUIRE(db.Put(rocksdb::WriteOptions{}, store::keys::event(sequence), value).ok());
+}
+
+/// A minimal RFC 4180 reader.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> row;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                field.push_back('"');
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                field.push_back(c);
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            row.push_back(std::move(field));
+            field.clear();
+        } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+            row.push_back(std::move(field));
+            field.clear();
+            rows.push_back(std::move(row));
+            row.clear();
+            ++i;
+        } else {
+            field.push_back(c);
+        }
+    }
+    REQUIRE_FALSE(quoted);
+    REQUIRE(field.empty());
+    REQUIRE(row.empty());
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a missing record",
+          "[e2e][audit]") {
+    TempDir origin;
+    seed(origin.path(), 200);
+
+    const auto intact = ctl(origin.path(), {"verify"});
+    INFO(intact.out << intact.err);
+    REQUIRE(intact.status == 0);
+    CHECK_THAT(intact.out, Catch::StartsWith("intact: "));
+    CHECK_THAT(intact.out, Catch::Contains("events/s"));
+    const auto json = ctl(origin.path(), {"verify", "--json"});
+    REQUIRE(json.status == 0);
+    const auto report = parse(json.out);
+    CHECK(report["intact"].GetBool());
+    const auto head = report["head"]["sequence"].GetUint64();
+    CHECK(report["verified"].GetUint64() == head);
+    CHECK(head > 200);
+
+    // The hash an auditor recorded at sequence 50 (the record's own, as GET /api/audit/head
+    // would have said then).
+    std::string hash50;
+    with_db(origin.path(), [&](rocksdb::DB& db) {
+        hash50 = std::string(store::split_record(stored(db, 50)).hash);
+    });
+    CHECK(ctl(origin.path(), {"verify", "--expect-hash", hash50, "--at", "50"}).status == 0);
+    const auto wrong =
+        ctl(origin.path(), {"verify", "--expect-hash", std::string(64, 'a'), "--at", "50"});
+    CHECK(wrong.status == 1);
+    CHECK_THAT(wrong.out, Catch::Contains("NOT intact: sequence 50: hash is " + hash50));
+
+    const auto copy = [&](const std::string& to) {
+        std::filesystem::copy(origin.path(), to,
+                              std::filesystem::copy_options::recursive |
+                                  std::filesystem::copy_options::overwrite_existing);
+    };
+
+    SECTION("one byte of one stored body") {
+        TempDir dir;
+        copy(dir.path());
+        with_db(dir.path(), [](rocksdb::DB& db) {
+            std::string r = stored(db, 100);
+            const auto at = r.find("\"data\":{") + 9;
+            r[at] = r[at] == 'x' ? 'y' : 'x';
+            put(db, 100, r);
+        });
+        const auto bad = ctl(dir.path(), {"verify"});
+        INFO(bad.out << bad.err);
+        CHECK(bad.status == 1);
+        CHECK_THAT(bad.out, Catch::Contains("NOT intact: sequence 100: hash does not recompute"));
+        CHECK_THAT(bad.out, Catch::Contains("verified before it: 99 events"));
+        const auto j = parse(ctl(dir.path(), {"verify", "--json"}).out);
+        CHECK_FALSE(j["intact"].GetBool());
+        CHECK(j["failed_sequence"].GetUint64() == 100);
+        // From after the change, trusting the stored prev_hash of 101: intact (documented).
+        const auto after = ctl(dir.path(), {"verify", "--from", "101"});
+        CHECK(after.status == 0);
+        CHECK_THAT(after.out, Catch::Contains("trusting its stored prev_hash"));
+        CHECK(ctl(dir.path(), {"verify", "--from", "99"}).status == 1);
+    }
+    SECTION("a stored prev_hash") {
+        TempDir dir;
+        copy(dir.path());
+        with_db(dir.path(), [](rocksdb::DB& db) {
+            std::string r = stored(db, 120);
+            const auto parts = store::split_record(r);
+            std::string prev(parts.prev_hash);
+            prev[10] = prev[10] == '0' ? '1' : '0';
+            put(db, 120, store::make_record(parts.body, prev, parts.hash));
+        });
+        const auto bad = ctl(dir.path(), {"verify"});
+        INFO(bad.out << bad.err);
+        CHECK(bad.status == 1);
+        CHECK_THAT(bad.out, Catch::Contains("NOT intact: sequence 120: prev_hash"));
+        CHECK_THAT(bad.out, Catch::Contains("is not the hash of sequence 119"));
+    }
+    SECTION("a record rewritten with its hash recomputed breaks the link to the next") {
+        TempDir dir;
+        copy(dir.path());
+        with_db(dir.path(), [](rocksdb::DB& db) {
+            const std::string r = stored(db, 130);
+            const auto parts = store::split_record(r);
+            std::string body(parts.body);
+            body.replace(body.find("\"data\":{"), 8, "\"data\":{ ");
+            put(db, 130,
+                store::make_record(body, parts.prev_hash,
+                                   store::sha256_hex(parts.prev_hash, body)));
+        });
+        const auto bad = ctl(dir.path(), {"verify"});
+        CHECK(bad.status == 1);
+        CHECK_THAT(bad.out, Catch::Contains("NOT intact: sequence 131: prev_hash"));
+    }
+    SECTION("a deleted record (a gap)") {
+        TempDir dir;
+        copy(dir.path());
+        with_db(dir.path(), [](rocksdb::DB& db) {
+            REQUIRE(db.Delete(rocksdb::WriteOptions{}, store::keys::event(150)).ok());
+        });
+        const auto bad = ctl(dir.path(), {"verify"});
+        INFO(bad.out << bad.err);
+        CHECK(bad.status == 1);
+        CHECK_THAT(bad.out,
+                   Catch::Contains("NOT intact: sequence 150: missing: the next stored record is "
+                                   "sequence 151"));
+    }
+    SECTION("the first record deleted") {
+        TempDir dir;
+        copy(dir.path());
+        with_db(dir.path(), [](rocksdb::DB& db) {
+            REQUIRE(db.Delete(rocksdb::WriteOptions{}, store::keys::event(1)).ok());
+        });
+        const auto bad = ctl(dir.path(), {"verify"});
+        CHECK(bad.status == 1);
+        CHECK_THAT(bad.out, Catch::Contains("NOT intact: sequence 1: missing"));
+    }
+    SECTION("a body whose sequence is not its key's") {
+        TempDir dir;
+        copy(dir.path());
+        with_db(dir.path(), [](rocksdb::DB& db) {
+            // Sequence 160's record stored again under key 161, chained correctly after 160:
+            // every hash recomputes and links, only the body's sequence gives it away.
+            const auto p160 = store::split_record(stored(db, 160));
+            const std::string body(p160.body);
+            const std::string hash = store::sha256_hex(p160.hash, body);
+            put(db, 161, store::make_record(body, p160.hash, hash));
+        });
+        const auto bad = ctl(dir.path(), {"verify"});
+        CHECK(bad.status == 1);
+        CHECK_THAT(bad.out,
+                   Catch::Contains("NOT intact: sequence 161: the body says sequence 160"));
+    }
+}
+
+TEST_CASE("events: the log as section 16 envelopes, filtered", "[e2e][audit]") {
+    TempDir dir;
+    seed(dir.path(), 50);
+    const auto all = ctl(dir.path(), {"events"});
+    REQUIRE(all.status == 0);
+    const auto seqs = sequences(all);
+    REQUIRE_FALSE(seqs.empty());
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        REQUIRE(seqs[i] == i + 1);
+    }
+    // Each line is the envelope: the stored body with prev_hash and hash appended.
+    const auto first = parse(all.lines().front());
+    CHECK(first["prev_hash"].GetString() == std::string(64, '0'));
+    CHECK(std::string(first["hash"].GetString()).size() == 64);
+    with_db(dir.path(), [&](rocksdb::DB& db) {
+        CHECK(all.lines()[9] == store::envelope_json(stored(db, 10)));
+    });
+
+    const auto stream = ctl(dir.path(), {"events", "--stream", "deal-3"});
+    REQUIRE(stream.status == 0);
+    REQUIRE_FALSE(stream.lines().empty());
+    for (const auto& line : stream.lines()) {
+        CHECK(std::string(parse(line)["stream"].GetString()) == "deal-3");
+    }
+    const auto created = ctl(dir.path(), {"events", "--type", "DealCreated"});
+    CHECK(created.lines().size() == 50);
+    const auto range = ctl(dir.path(), {"events", "--from", "5", "--until", "9"});
+    CHECK(sequences(range) == std::vector<std::uint64_t>{5, 6, 7, 8, 9});
+    const auto until_time =
+        ctl(dir.path(), {"events", "--until", std::string(first["occurred_at"].GetString())});
+    CHECK_FALSE(until_time.lines().empty());
+    CHECK(ctl(dir.path(), {"events", "--until", "2000-01-01"}).lines().empty());
+    CHECK(ctl(dir.path(), {"events", "--until", "yesterday"}).status != 0);
+}
+
+TEST_CASE("events and verify while dealsd serves writes; replay and export match the API",
+          "[e2e][audit]") {
+    TempDir dir;
+    const std::string token = admin_token(dir.path());
+    auto server = start_server(dir.path());
+    HttpClient client(server.port, token);
+
+    // A custom field, so that the exports carry a cf_ column.
+    REQUIRE(client
+                .post("/api/custom-fields",
+                      R"({"resource_name":"deals","field_id":"cf_tier","label":"Tier",)"
+                      R"("field_type":"Text"})")
+                .status == 201);
+    const std::string tricky = "Acme, \"Big\"\nDeal";
+    auto made =
+        client.post("/api/deals", R"({"name":"Acme, \"Big\"\nDeal","stage_id":1,)"
+                                  R"("amount":"1250.50","expected_close_date":"2099-12-31",)"
+                                  R"("cf_tier":"gold","contacts":[3,4]})");
+    REQUIRE(made.status == 201);
+    REQUIRE(client.post("/api/deals", R"({"name":"Second","stage_id":2})").status == 201);
+    REQUIRE(client.put("/api/deals/2", R"({"status":"won"})").status == 200);
+
+    // The point an auditor notes, and what the API shows there.
+    const auto noted = ctl(dir.path(), {"verify", "--json"});
+    REQUIRE(noted.status == 0);
+    const auto at = parse(noted.out)["head"]["sequence"].GetUint64();
+    std::map<int, std::string> shown;
+    for (int id : {1, 2}) {
+        auto res = client.get("/api/deals/" + std::to_string(id));
+        REQUIRE(res.status == 200);
+        shown[id] = res.body;
+    }
+
+    // Then writers, with events and verify run against the same directory meanwhile.
+    std::atomic<bool> stop{false};
+    std::atomic<int> created{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w) {
+        writers.emplace_back([&, w] {
+            HttpClient c(server.port, token);
+            for (int i = 0; !stop; ++i) {
+                auto r = c.post("/api/deals", R"({"name":"W)" + std::to_string(w) + "-" +
+                                                  std::to_string(i) + R"(","stage_id":1})");
+                if (r.status == 201) {
+                    ++created;
+                }
+            }
+        });
+    }
+    for (int round = 0; round < 4; ++round) {
+        while (created < 150 * (round + 1)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        const auto seen = ctl(dir.path(), {"events"});
+        INFO(seen.err);
+        REQUIRE(seen.status == 0);
+        const auto seqs = sequences(seen);
+        REQUIRE(seqs.size() >= at);
+        for (std::size_t i = 0; i < seqs.size(); ++i) {
+            REQUIRE(seqs[i] == i + 1);  // a gapless prefix of the log
+        }
+        const auto verified = ctl(dir.path(), {"verify", "--json"});
+        INFO(verified.out << verified.err);
+        REQUIRE(verified.status == 0);
+        CHECK(parse(verified.out)["verified"].GetUint64() >= seqs.size());
+    }
+    stop = true;
+    for (auto& t : writers) {
+        t.join();
+    }
+    REQUIRE(client.put("/api/deals/1", R"({"name":"Renamed later"})").status == 200);
+    REQUIRE(client.del("/api/deals/2").status == 204);
+
+    SECTION("replay --as-of the noted sequence gives what the API showed then") {
+        const auto replay = ctl(dir.path(), {"replay", "--as-of", std::to_string(at)});
+        INFO(replay.err);
+        REQUIRE(replay.status == 0);
+        const auto lines = replay.lines();
+        REQUIRE(lines.size() == 2);
+        CHECK(timeless(lines[0]) == timeless(shown[1]));
+        CHECK(timeless(lines[1]) == timeless(shown[2]));
+        const auto one = ctl(dir.path(), {"replay", "--as-of", std::to_string(at), "--deal", "2"});
+        REQUIRE(one.status == 0);
+        CHECK(timeless(one.out.substr(0, one.out.size() - 1)) == timeless(shown[2]));
+        const auto later =
+            ctl(dir.path(), {"replay", "--as-of", std::to_string(at), "--deal", "3"});
+        CHECK(later.status == 1);
+        CHECK_THAT(later.err, Catch::Contains("deal 3 did not exist"));
+        const auto before = ctl(dir.path(), {"replay", "--as-of", "2000-01-01"});
+        CHECK(before.status == 0);
+        CHECK(before.out.empty());
+    }
+    SECTION("export jsonl is GET /api/deals/{id}; csv parses back") {
+        const auto jsonl = ctl(dir.path(), {"export", "--format", "jsonl"});
+        INFO(jsonl.err);
+        REQUIRE(jsonl.status == 0);
+        const auto lines = jsonl.lines();
+        REQUIRE(lines.size() == static_cast<std::size_t>(created) + 1);  // deal 2 is trashed
+        for (const auto& line : lines) {
+            const auto id = parse(line)["id"].GetInt64();
+            auto res = client.get("/api/deals/" + std::to_string(id));
+            REQUIRE(res.status == 200);
+            REQUIRE(timeless(line) == timeless(res.body));
+        }
+        const auto trashed = ctl(dir.path(), {"export", "--trashed"});
+        REQUIRE(trashed.lines().size() == 1);
+        CHECK(parse(trashed.out)["id"].GetInt64() == 2);
+
+        // The tricky name, in a deal created now (deal 1 was renamed).
+        REQUIRE(client.put("/api/deals/1", R"({"name":"Acme, \"Big\"\nDeal"})").status == 200);
+        const auto csv = ctl(dir.path(), {"export", "--format", "csv"});
+        REQUIRE(csv.status == 0);
+        const auto rows = parse_csv(csv.out);
+        REQUIRE(rows.size() == lines.size() + 1);
+        const auto& header = rows.front();
+        CHECK(header.front() == "id");
+        CHECK(std::find(header.begin(), header.end(), "cf_tier") != header.end());
+        CHECK(header.back() == "activities");
+        for (const auto& row : rows) {
+            REQUIRE(row.size() == header.size());
+        }
+        const auto col = [&](const char* name) {
+            return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
+                                            header.begin());
+        };
+        const auto& acme = rows[1];
+        CHECK(acme[col("id")] == "1");
+        CHECK(acme[col("name")] == tricky);
+        CHECK(acme[col("amount")] == "1250.5");
+        CHECK(acme[col("cf_tier")] == "gold");
+        CHECK(acme[col("contacts")] == "3;4");
+        CHECK(acme[col("stage")] == "Qualified To Buy");
+        CHECK(acme[col("pipeline")] == "Sales Pipeline");
+    }
+    server.stop();
+}

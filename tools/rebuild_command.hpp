@@ -1,0 +1,18 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace deals::tools {
+
+/// `dealsctl rebuild`: every projection folded again from the log (store/rebuild.hpp).
+struct RebuildCommand {
+    bool json = false;
+    bool progress = true;
+    int threads = 0;
+};
+
+CLI::App* add_rebuild_command(CLI::App& cli, RebuildCommand& command);
+int run_rebuild(const std::string& data_dir, const RebuildCommand& command);
+
+}  // namespace deals::tools
