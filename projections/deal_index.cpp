@@ -1,6 +1,8 @@
 #include "projections/deal_index.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -210,17 +212,22 @@ OrderedIndex::Entry DealIndex::entry(DealSortField field, std::uint32_t slot,
     return {key, slot};
 }
 
-void DealIndex::index_text(std::uint32_t slot, const Deal& deal) {
-    name_key_[slot] = collation_key(deal.name);
-    name_folded_[slot] = fold(deal.name);
+DealIndex::TextKeys DealIndex::text_keys(const Deal& deal) {
+    return {collation_key(deal.name), fold(deal.name),
+            deal.lost_reason ? std::optional(fold(*deal.lost_reason)) : std::nullopt};
+}
+
+void DealIndex::index_text(std::uint32_t slot, TextKeys keys) {
+    name_key_[slot] = std::move(keys.name_key);
+    name_folded_[slot] = std::move(keys.name_folded);
     names_.add(slot, name_folded_[slot]);
-    if (deal.lost_reason) {
-        auto& folded = lost_folded_[slot] = fold(*deal.lost_reason);
+    if (keys.lost_folded) {
+        auto& folded = lost_folded_[slot] = std::move(*keys.lost_folded);
         lost_reasons_.add(slot, folded);
     }
 }
 
-std::uint32_t DealIndex::place(const Deal& deal) {
+std::uint32_t DealIndex::place(const Deal& deal, TextKeys keys) {
     const auto slot = static_cast<std::uint32_t>(deal.id.value);
     if (slot >= deals_.size()) {
         const std::size_t n = std::max<std::size_t>(slot + 1, deals_.size() * 3 / 2 + 16);
@@ -230,12 +237,14 @@ std::uint32_t DealIndex::place(const Deal& deal) {
     }
     deals_[slot] = &deal;
     ++count_;
-    index_text(slot, deal);
+    index_text(slot, std::move(keys));
     return slot;
 }
 
-void DealIndex::add_unsorted(const Deal& deal) {
-    const auto slot = place(deal);
+void DealIndex::add_unsorted(const Deal& deal) { add_unsorted(deal, text_keys(deal)); }
+
+void DealIndex::add_unsorted(const Deal& deal, TextKeys keys) {
+    const auto slot = place(deal, std::move(keys));
     for (std::size_t f = 0; f < kFields; ++f) {
         const auto field = static_cast<DealSortField>(f);
         pending_[f].push_back(entry(field, slot, key_of(field, deal)));
@@ -243,12 +252,24 @@ void DealIndex::add_unsorted(const Deal& deal) {
     sealed_ = false;  // the custom fields' indexes are rebuilt by seal()
 }
 
-void DealIndex::seal() {
+void DealIndex::seal(unsigned threads) {
     if (sealed_) {
         return;
     }
-    for (std::size_t f = 0; f < kFields; ++f) {
-        orders_[f].assign(std::exchange(pending_[f], {}));
+    // Each field's index sorts on its own; a few threads take the fields in turn.
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t f = next++; f < kFields; f = next++) {
+            orders_[f].assign(std::exchange(pending_[f], {}));
+        }
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < std::max(1u, threads); ++t) {
+        helpers.emplace_back(work);
+    }
+    work();
+    for (auto& h : helpers) {
+        h.join();
     }
     sealed_ = true;
     for (auto& [id, column] : custom_) {
@@ -320,7 +341,7 @@ std::uint64_t DealIndex::key_for(DealSortField field, CustomFieldId custom,
 
 void DealIndex::add(const Deal& deal) {
     seal();
-    const auto slot = place(deal);
+    const auto slot = place(deal, text_keys(deal));
     for (std::size_t f = 0; f < kFields; ++f) {
         const auto field = static_cast<DealSortField>(f);
         orders_[f].insert(entry(field, slot, key_of(field, deal)));

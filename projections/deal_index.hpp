@@ -73,9 +73,20 @@ public:
     /// `deal` has changed from `before` (and stays in this index).
     void update(const Keys& before, const Deal& deal);
     void remove(DealId id, const Keys& before);
+    /// A deal's texts as the index keeps them (ICU collation and folding, the costly part of
+    /// indexing): computed apart, on any thread, for `add_unsorted`.
+    struct TextKeys {
+        std::string name_key;
+        std::string name_folded;
+        std::optional<std::string> lost_folded;
+    };
+    static TextKeys text_keys(const Deal& deal);
+
     /// Start-up: adds without ordering; `seal()` sorts once. Nothing else may happen between.
     void add_unsorted(const Deal& deal);
-    void seal();
+    void add_unsorted(const Deal& deal, TextKeys keys);
+    /// Sorts what `add_unsorted` took, the fields' indexes on up to `threads` threads.
+    void seal(unsigned threads = 1);
 
     /// Indexes a custom field's values (Numeric, Date, Text, Select; other types are only
     /// stored), from the deals here; again from scratch when it is indexed already.
@@ -113,8 +124,8 @@ private:
     [[nodiscard]] OrderedIndex::Entry entry(DealSortField field, std::uint32_t slot,
                                             std::uint64_t key) const;
     /// Takes `deal` into its slot and its texts into the text indexes; returns the slot.
-    std::uint32_t place(const Deal& deal);
-    void index_text(std::uint32_t slot, const Deal& deal);
+    std::uint32_t place(const Deal& deal, TextKeys keys);
+    void index_text(std::uint32_t slot, TextKeys keys);
     [[nodiscard]] Slots evaluate(const IndexCondition& condition) const;
     [[nodiscard]] Slots scan(const std::function<bool(std::uint32_t)>& test) const;
     [[nodiscard]] int compare(const DealSortKey& key, std::uint32_t a, std::uint32_t b) const;

@@ -1,6 +1,7 @@
 #include "projections/views.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "events/decimal.hpp"
@@ -513,19 +514,43 @@ void Views::load(Deal deal) {
     watermarks_.deal = std::max(watermarks_.deal, deal.id.value);
     const DealId id = deal.id;
     const Deal& stored = deals_[id] = std::move(deal);
-    index_of(stored).add_unsorted(stored);
+    if (!bulk_) {
+        index_of(stored).add_unsorted(stored);
+    }
     index_lines(stored, true);
 }
 
 void Views::finish_load() {
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     if (bulk_) {
+        // Every deal at once: the texts' ICU keys on every core, then placed in one pass.
         bulk_ = false;
+        std::vector<const Deal*> all;
+        all.reserve(deals_.size());
         for (const auto& [_, deal] : deals_) {
-            index_of(deal).add_unsorted(deal);
+            all.push_back(&deal);
+        }
+        // In id order: the text indexes' postings then grow at their ends.
+        std::sort(all.begin(), all.end(),
+                  [](const Deal* a, const Deal* b) { return a->id < b->id; });
+        std::vector<DealIndex::TextKeys> keys(all.size());
+        std::vector<std::thread> workers;
+        for (unsigned t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                for (std::size_t i = t; i < all.size(); i += threads) {
+                    keys[i] = DealIndex::text_keys(*all[i]);
+                }
+            });
+        }
+        for (auto& w : workers) {
+            w.join();
+        }
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            index_of(*all[i]).add_unsorted(*all[i], std::move(keys[i]));
         }
     }
-    live_.seal();
-    trashed_.seal();
+    live_.seal(threads);
+    trashed_.seal(threads);
     for (const auto& [id, field] : custom_fields_) {
         live_.define(id, field.field_type);
         trashed_.define(id, field.field_type);

@@ -146,9 +146,9 @@ public:
     /// Ends loading: sorts the indexes once (they take loaded deals unsorted).
     void finish_load();
 
-    /// Bulk folding (a rebuild from the log): `apply` keeps the views only, with no deal index
-    /// and no dirty set, until `finish_load` indexes every deal at once. Call before the first
-    /// event.
+    /// Bulk loading or folding (start-up, a rebuild from the log): `load` and `apply` keep the
+    /// views only, with no deal index and no dirty set, until `finish_load` indexes every deal
+    /// at once, on every core. Call before the first view or event.
     void begin_bulk() { bulk_ = true; }
 
     /// Calls `visit(view)` for every view: deals, pipelines, stages, users, tokens, catalog

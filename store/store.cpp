@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -45,17 +46,51 @@ commands::Error open_error(const std::string& dir, const rocksdb::Status& s) {
     return commands::unavailable("cannot open the data directory " + dir + ": " + text);
 }
 
-/// Loads every stored view of one kind into `views`.
+/// Loads every stored view of one kind into `views`. Decoding (JSON) is the costly part: this
+/// thread reads chunks of stored views and the other cores decode them, a few chunks ahead,
+/// while the decoded ones are loaded in key order.
 template <class View>
 std::size_t load_views(rocksdb::DB& db, char kind, projections::Views& views) {
+    constexpr std::size_t kChunk = 4096;
+    const std::size_t ahead = std::max(1u, std::thread::hardware_concurrency());
     const std::string prefix = keys::view_prefix(kind);
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions{}));
+    rocksdb::ReadOptions read;
+    read.readahead_size = 4 * 1024 * 1024;
+    read.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(read));
+    const auto decode_chunk = [](std::vector<std::string> raw) {
+        std::vector<View> out(raw.size());
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            decode_view(raw[i], out[i]);
+        }
+        return out;
+    };
+    std::deque<std::future<std::vector<View>>> pending;
     std::size_t n = 0;
+    const auto load_front = [&] {
+        auto decoded = pending.front().get();
+        pending.pop_front();
+        for (auto& v : decoded) {
+            views.load(std::move(v));
+        }
+        n += decoded.size();
+    };
+    std::vector<std::string> chunk;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        View v;
-        decode_view(it->value().ToStringView(), v);
-        views.load(std::move(v));
-        ++n;
+        chunk.emplace_back(it->value().ToStringView());
+        if (chunk.size() == kChunk) {
+            pending.push_back(std::async(std::launch::async, decode_chunk, std::move(chunk)));
+            chunk = {};
+            if (pending.size() > ahead) {
+                load_front();
+            }
+        }
+    }
+    if (!chunk.empty()) {
+        pending.push_back(std::async(std::launch::async, decode_chunk, std::move(chunk)));
+    }
+    while (!pending.empty()) {
+        load_front();
     }
     return n;
 }
@@ -108,6 +143,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
         std::string checkpoint;
         const bool has_checkpoint =
             impl.db->Get(rocksdb::ReadOptions{}, keys::kCheckpoint, &checkpoint).ok();
+        views.begin_bulk();  // indexed once, on every core, by finish_load
         if (has_checkpoint) {
             json::Document doc;
             doc.Parse(checkpoint.data(), checkpoint.size());
