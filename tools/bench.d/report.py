@@ -19,6 +19,27 @@
 
   report.py query --scenarios JSONL --meta JSON --json OUT.json --md OUT.md
       Writes docs/bench-query.json (every figure) and the markdown of the query section.
+
+  report.py api-row --name … --scenario S --server ours|nginx --connections C --wrk FILE
+                    [--other-cpu-pct X]
+      Prints one JSON line for an API scenario (or the nginx baseline) from the "result: {…}"
+      line of tools/bench.d/api.lua or create_deal.lua: the figures, and the problems (any
+      non-2xx response, socket error or timeout, no request at all).
+
+  report.py pg-row --name … --connections C --pgbench-out FILE --log-prefix PREFIX
+                   --rows N [--other-cpu-pct X]
+      The same for the PostgreSQL baseline: pgbench's tps (without the initial connection
+      time), its failed transactions, and p50/p90/p99 from its per-transaction logs
+      (PREFIX.*); --rows is the count of rows in the table afterwards (must equal the
+      transactions processed).
+
+  report.py api --rows JSONL --meta JSON --json docs/bench-api.json --md-api OUT.md
+                --md-baselines OUT.md
+      Writes the "api" and "baselines" keys of docs/bench-api.json (other keys kept) and the
+      markdown of the api section and/or the baselines section (whichever the rows hold).
+
+  report.py rebuild --meta JSON --json docs/bench-api.json --md OUT.md
+      Writes the "rebuild" key of docs/bench-api.json and the markdown of the rebuild section.
 """
 import argparse
 import json
@@ -243,6 +264,263 @@ def query(args) -> None:
     Path(args.md).write_text("\n".join(lines) + "\n")
 
 
+# --- api, baselines, rebuild ----------------------------------------------------------------
+TARGET_RATIO = {"postgres": 1.2, "nginx": 0.5}  # ours / baseline, at least
+
+
+def read_wrk_result(path: Path):
+    text = path.read_text() if path.exists() else ""
+    for line in text.splitlines():
+        if line.startswith("result: "):
+            r = json.loads(line[len("result: "):])
+            r["non_2xx"] = max(r.pop("non_200"), r.pop("wrk_status_errors"))
+            return r
+    return None
+
+
+def row_problems(r) -> list:
+    problems = []
+    if r is None:
+        return ["no result (the tool failed; see its output)"]
+    if r.get("non_2xx"):
+        problems.append(f"{r['non_2xx']:,} non-2xx responses (last {r.get('last_bad_status')})")
+    errors = sum((r.get("socket_errors") or {}).values())
+    if errors:
+        problems.append(f"{errors:,} socket errors/timeouts")
+    if r.get("failed"):
+        problems.append(f"{r['failed']:,} failed transactions")
+    if r.get("rows_mismatch"):
+        problems.append(r["rows_mismatch"])
+    if not r.get("requests"):
+        problems.append("no request completed")
+    return problems
+
+
+def api_row(args) -> None:
+    r = read_wrk_result(Path(args.wrk))
+    row = {"name": args.name, "scenario": args.scenario, "server": args.server,
+           "connections": args.connections, "wrk_threads": 2, "result": r,
+           "other_processes_cpu_pct": float(args.other_cpu_pct)}
+    row["problems"] = row_problems(r)
+    print(json.dumps(row, ensure_ascii=False))
+
+
+def percentile(sorted_values, pct):
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, math.ceil(pct / 100 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+def pg_row(args) -> None:
+    out = Path(args.pgbench_out).read_text() if Path(args.pgbench_out).exists() else ""
+    def grab(pattern, cast=float):
+        m = re.search(pattern, out, re.M)
+        return cast(m.group(1)) if m else None
+    tps = grab(r"^tps = ([0-9.]+) \(without initial connection time\)")
+    processed = grab(r"^number of transactions actually processed: (\d+)", int)
+    failed = grab(r"^number of failed transactions: (\d+)", int) or 0
+    seconds = grab(r"^duration: (\d+) s", int)
+    latencies = []
+    prefix = Path(args.log_prefix)
+    for log in sorted(prefix.parent.glob(prefix.name + ".*")):
+        for line in log.read_text().splitlines():
+            f = line.split()
+            if len(f) >= 3 and f[2].isdigit():
+                latencies.append(int(f[2]) / 1000.0)
+    latencies.sort()
+    r = None
+    if tps is not None:
+        r = {"requests": processed, "seconds": seconds, "rps": tps,
+             "p50_ms": percentile(latencies, 50), "p90_ms": percentile(latencies, 90),
+             "p99_ms": percentile(latencies, 99), "max_ms": latencies[-1] if latencies else None,
+             "mean_ms": grab(r"^latency average = ([0-9.]+) ms"), "failed": failed,
+             "logged_transactions": len(latencies), "rows_in_table": args.rows,
+             "socket_errors": {}}
+        if args.rows != processed:
+            r["rows_mismatch"] = f"{args.rows:,} rows in the table for {processed:,} transactions"
+    row = {"name": args.name, "scenario": "create", "server": "postgres",
+           "connections": args.connections, "pgbench_threads": 2, "result": r,
+           "other_processes_cpu_pct": float(args.other_cpu_pct)}
+    row["problems"] = row_problems(r)
+    print(json.dumps(row, ensure_ascii=False))
+
+
+def merge_json(path: Path, updates: dict) -> None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    data.update(updates)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def machine_line(m) -> str:
+    return (f"on {m['measured_at']} on this machine ({m['machine']['nproc']} cores, "
+            f"{m['machine']['cpu_model']}, {m['machine']['mem_total_gib']} GiB), server built in "
+            f"Release mode (tree at {m['build']['commit']}"
+            f"{', with uncommitted changes' if m['build']['dirty'] else ''})")
+
+
+def fmt_rps(r):
+    return f"{r['rps']:,.0f}" if r and r.get("rps") is not None else "–"
+
+
+def cpu_cell(row):
+    pct = row["other_processes_cpu_pct"]
+    return f"{pct:g}%{' ⚠' if pct > BUSY_PCT else ''}"
+
+
+def api(args) -> None:
+    meta = json.loads(Path(args.meta).read_text())
+    rows = [json.loads(l) for l in Path(args.rows).read_text().splitlines() if l.strip()]
+    ours = [r for r in rows if r["server"] == "ours"]
+    pairs = []
+    for b in (r for r in rows if r["server"] != "ours"):
+        mine = next((r for r in ours if r["scenario"] == b["scenario"]
+                     and r["connections"] == b["connections"]), None)
+        ratio = None
+        if mine and mine["result"] and b["result"] and b["result"].get("rps"):
+            ratio = mine["result"]["rps"] / b["result"]["rps"]
+        target = TARGET_RATIO[b["server"]]
+        pairs.append({"scenario": b["scenario"], "connections": b["connections"],
+                      "ours": mine, "baseline": b, "ratio": None if ratio is None else round(ratio, 3),
+                      "target_ratio": target,
+                      "target_met": ratio is not None and ratio >= target and not mine["problems"]
+                      and not b["problems"]})
+    updates = {}
+    md = lambda w_list: "\n".join(w_list) + "\n"
+    if meta["sections"].get("api"):
+        updates["api"] = {**meta, "scenarios": ours,
+                          "all_2xx": all(not r["problems"] for r in ours)}
+        lines = []
+        w = lines.append
+        d = meta["deals"]
+        w(f"## API at {d:,} deals")
+        w("")
+        w(f"Measured by `tools/bench --only api --deals {d} --duration {meta['duration_s']}` "
+          + machine_line(meta) + ". Every figure is also in `docs/bench-api.json` (key `api`).")
+        w("")
+        w(f"* Data: the directory seeded by `{meta['seed_command']}`, "
+          "plus a super-admin and its token; `dealsd --kafka off --listen 127.0.0.1:0` (no Kafka: "
+          "the baselines have none either; the creates section measures the cost of the embedded "
+          "broker), one process for every row, in the order of the table.")
+        w(f"* Each row: `wrk -t2 -c<connections> -d{meta['duration_s']}s --timeout 10s --latency` "
+          "(keep-alive, closed loop, on the same cores as the server) as the super-admin. "
+          "`tools/bench.d/api.lua` (get, update, status, billable) or `create_deal.lua` (create).")
+        w(f"* *get*: `GET /api/deals/{{id}}`, id uniformly random in 1–{d:,}. *update*: `PUT "
+          "/api/deals/{id}` with a new name and amount, same ids. *status*: `PUT "
+          "/api/deals/{id}/status/won` then `…/status/open` on the same deal (two requests, two "
+          "events), over the deals the create row just made (all open, so the lock rule of "
+          "contract §6 never answers 409; a seeded deal may be lost). *billable*: `POST "
+          "/api/deals/{id}/billable` with three lines (exclusive tax; products matched in the "
+          "catalog by name), random seeded ids; every request adds three lines to the deal. "
+          "*create*: `POST /api/deals` (201 only after the group commit's fsync).")
+        w("* *non-2xx*: responses outside 200–299 as the script saw them, plus socket errors and "
+          "timeouts; any is a failure (tools/bench exits 1).")
+        w("")
+        w("| scenario | connections | requests/s | p50 | p90 | p99 | max | non-2xx | other CPU |")
+        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for r in ours:
+            res = r["result"] or {}
+            bad = "–" if not res else f"{res['non_2xx']:,}" + (
+                f" (+{sum(res['socket_errors'].values()):,} socket errors)"
+                if sum(res["socket_errors"].values()) else "")
+            w(f"| {r['name']} | {r['connections']} | {fmt_rps(res)} | {fmt_ms(res.get('p50_ms'))} | "
+              f"{fmt_ms(res.get('p90_ms'))} | {fmt_ms(res.get('p99_ms'))} | {fmt_ms(res.get('max_ms'))} | "
+              f"{bad} | {cpu_cell(r)} |")
+        bad_rows = [r for r in ours if r["problems"]]
+        if bad_rows:
+            w("")
+            for r in bad_rows:
+                w(f"**FAILED** {r['name']} ({r['connections']} connections): " + "; ".join(r["problems"]))
+        Path(args.md_api).write_text(md(lines))
+    if meta["sections"].get("baselines"):
+        updates["baselines"] = {**meta, "pairs": pairs,
+                                "all_targets_met": all(p["target_met"] for p in pairs)}
+        lines = []
+        w = lines.append
+        w("## Against PostgreSQL and nginx")
+        w("")
+        w(f"Measured by `tools/bench --only baselines --duration {meta['duration_s']}` (or a whole run) "
+          + machine_line(meta) + ". Each baseline ran right after its counterpart on our server, "
+          "with the same duration, connections and client threads. Every figure is also in "
+          "`docs/bench-api.json` (key `baselines`).")
+        w("")
+        pg = meta.get("postgres") or {}
+        ng = meta.get("nginx") or {}
+        w(f"* **PostgreSQL {pg.get('version', '?')}** (Debian package), started by tools/bench in a "
+          "temporary directory (`initdb`, `pg_ctl` with its unix socket in that directory and a free "
+          "port), default settings and durability (`fsync=on`, `synchronous_commit=on`, "
+          "`wal_sync_method` default), the table `deals(id bigserial primary key, doc jsonb not null, "
+          "created_at timestamptz default now())` with an index on `(doc->>'name')`. "
+          f"`{pg.get('command', 'pgbench')}` over TCP to 127.0.0.1 with "
+          "`tools/bench.d/pg_insert.sql`: one autocommit INSERT of the JSON create_deal.lua posts. "
+          "requests/s is pgbench's tps without the initial connection time; the latencies come from "
+          "its per-transaction log. Ratio: our durable creates / PostgreSQL's inserts.")
+        w(f"* **nginx {ng.get('version', '?')}** (Debian `nginx-light`), started by tools/bench with a "
+          "generated configuration (`listen 127.0.0.1:<free port>`, `worker_processes auto`, "
+          "keep-alive, `access_log off`, `open_file_cache`), serving for any `/api/deals/…` the "
+          f"body our server answered to `GET /api/deals/1` ({ng.get('body_bytes', '?')} bytes, "
+          "fetched first) as a static file. The same wrk command and script as our *get* row "
+          "(the Authorization header is sent and ignored). Ratio: our get by id / nginx.")
+        w(f"* ⚠: other processes took more than {BUSY_PCT:g}% of the CPU while one of the pair ran "
+          "(per row in `docs/bench-api.json`); the pair should be measured again on a quiet machine.")
+        w("")
+        w("| scenario | connections | ours: requests/s | p50 | p99 | baseline | baseline: requests/s | p50 | p99 | ours / baseline | target | met |")
+        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for p in pairs:
+            o = (p["ours"] or {}).get("result") or {}
+            b = p["baseline"]["result"] or {}
+            met = "yes" if p["target_met"] else "**no**"
+            probs = ((p["ours"] or {}).get("problems") or []) + p["baseline"]["problems"]
+            if probs:
+                met += ": " + "; ".join(probs)
+            busy = max(p["baseline"]["other_processes_cpu_pct"],
+                       (p["ours"] or {}).get("other_processes_cpu_pct", 0))
+            if busy > BUSY_PCT:
+                met += f" ⚠ (other processes up to {busy:g}% CPU)"
+            label = {"postgres": "PostgreSQL INSERT (pgbench)", "nginx": "nginx static body"}[p["baseline"]["server"]]
+            name = {"create": "durable create", "get": "get by id"}.get(p["scenario"], p["scenario"])
+            ratio = "–" if p["ratio"] is None else f"**{p['ratio']:.2f}**"
+            w(f"| {name} | {p['connections']} | {fmt_rps(o)} | {fmt_ms(o.get('p50_ms'))} | "
+              f"{fmt_ms(o.get('p99_ms'))} | {label} | {fmt_rps(b)} | {fmt_ms(b.get('p50_ms'))} | "
+              f"{fmt_ms(b.get('p99_ms'))} | {ratio} | ≥ {p['target_ratio']:g} | {met} |")
+        Path(args.md_baselines).write_text(md(lines))
+    merge_json(Path(args.json), updates)
+
+
+def rebuild(args) -> None:
+    m = json.loads(Path(args.meta).read_text())
+    merge_json(Path(args.json), {"rebuild": m})
+    r = m["rebuild"]["report"] or {}
+    lines = []
+    w = lines.append
+    d = m["deals"]
+    w(f"## Rebuild, start-up and memory at {d:,} deals")
+    w("")
+    w(f"Measured by `tools/bench --only rebuild --deals {d}` " + machine_line(m)
+      + ". Every figure is also in `docs/bench-api.json` (key `rebuild`).")
+    w("")
+    w(f"* Data: `{m['seed_command']}` into an empty directory: {m['seed']['wall_seconds']:.1f} s, "
+      f"{m['seed']['deals_per_second']:,.0f} deals/s; {m['seed_events']:,} events in the log, "
+      f"data directory {m['data_dir_bytes'] / 1e6:,.0f} MB"
+      + (" (the query section had just served it)" if m.get("after_query") else "") + ".")
+    w(f"* `dealsctl rebuild --json --no-progress` (dealsd stopped): **{r.get('seconds', 0):.2f} s** for "
+      f"{r.get('events', 0):,} events and {r.get('views', 0):,} views: "
+      f"**{r.get('events_per_second_overall', 0):,.0f} events/s overall**, folding "
+      f"{r.get('events_per_second', 0):,.0f} events/s ({r.get('fold_seconds', 0):.2f} s), writing the "
+      f"views {r.get('write_seconds', 0):.2f} s; {m['rebuild']['wall_seconds']:.2f} s from exec to exit"
+      + (f", peak RSS {m['rebuild']['peak_rss_kib'] / 1024:,.0f} MiB" if m['rebuild'].get('peak_rss_kib') else "")
+      + f"; other processes {m['rebuild']['other_processes_cpu_pct']:g}% CPU.")
+    w(f"* Start-up of `dealsd --kafka off --listen 127.0.0.1:0` on the rebuilt directory: "
+      f"**{m['startup']['seconds']:.2f} s** from exec until \"listening on\" in its log "
+      f"(`{m['startup']['data_line']}`; other processes {m['startup']['other_processes_cpu_pct']:g}% CPU).")
+    w(f"* Memory once listening (/proc/PID/status): **VmRSS {m['memory']['vm_rss_kib'] / 1024:,.0f} MiB**, "
+      f"VmHWM {m['memory']['vm_hwm_kib'] / 1024:,.0f} MiB.")
+    Path(args.md).write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -268,6 +546,30 @@ def main() -> int:
     p.add_argument("--meta", required=True)
     p.add_argument("--json", required=True)
     p.add_argument("--md", required=True)
+    p = sub.add_parser("api-row")
+    p.add_argument("--name", required=True)
+    p.add_argument("--scenario", required=True)
+    p.add_argument("--server", required=True)
+    p.add_argument("--connections", type=int, required=True)
+    p.add_argument("--wrk", required=True)
+    p.add_argument("--other-cpu-pct", default="0")
+    p = sub.add_parser("pg-row")
+    p.add_argument("--name", required=True)
+    p.add_argument("--connections", type=int, required=True)
+    p.add_argument("--pgbench-out", required=True)
+    p.add_argument("--log-prefix", required=True)
+    p.add_argument("--rows", type=int, required=True)
+    p.add_argument("--other-cpu-pct", default="0")
+    p = sub.add_parser("api")
+    p.add_argument("--rows", required=True)
+    p.add_argument("--meta", required=True)
+    p.add_argument("--json", required=True)
+    p.add_argument("--md-api", required=True)
+    p.add_argument("--md-baselines", required=True)
+    p = sub.add_parser("rebuild")
+    p.add_argument("--meta", required=True)
+    p.add_argument("--json", required=True)
+    p.add_argument("--md", required=True)
     args = parser.parse_args()
     if args.command == "splice":
         splice(Path(args.doc), args.section, Path(args.fragment))
@@ -276,6 +578,14 @@ def main() -> int:
         print("null" if n is None else n)
     elif args.command == "scenario":
         scenario(args)
+    elif args.command == "api-row":
+        api_row(args)
+    elif args.command == "pg-row":
+        pg_row(args)
+    elif args.command == "api":
+        api(args)
+    elif args.command == "rebuild":
+        rebuild(args)
     else:
         query(args)
     return 0
