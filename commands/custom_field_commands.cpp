@@ -20,19 +20,6 @@ constexpr std::size_t kMaxFieldId = 64;
 /// DECIMAL(15,3), as Concord stores a numeric custom field.
 const Money kMaxNumeric{999'999'999'999'999};
 
-std::optional<Error> only_super_admins(bool by_super_admin) {
-    if (!by_super_admin) {
-        return forbidden("This action is unauthorized.");
-    }
-    return std::nullopt;
-}
-
-bool is_integer_text(const std::string& s) {
-    return !s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-    });
-}
-
 /// An option of `field` named by id (a number or numeric text) or by name (case, accents and
 /// trailing spaces ignored).
 const CustomFieldOption* resolve_option(const projections::CustomField& field,

@@ -15,12 +15,6 @@ namespace {
 constexpr std::size_t kMaxString = 191;
 const Money kMaxAmount = Money::units(1'000'000'000'000);
 
-bool is_integer_text(const std::string& s) {
-    return !s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-    });
-}
-
 /// Checks a nullable string rule (string, ≤ 191) and returns its value, or nullopt.
 std::optional<std::optional<std::string>> nullable_string(const FieldValue& v,
                                                           const std::string& field,

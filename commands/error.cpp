@@ -31,6 +31,13 @@ Error conflict(std::string message) { return {ErrorCode::kConflict, std::move(me
 
 Error forbidden(std::string message) { return {ErrorCode::kForbidden, std::move(message), {}}; }
 
+std::optional<Error> only_super_admins(bool by_super_admin) {
+    if (!by_super_admin) {
+        return forbidden("This action is unauthorized.");
+    }
+    return std::nullopt;
+}
+
 Error precondition_failed(std::string message) {
     return {ErrorCode::kPreconditionFailed, std::move(message), {}};
 }

@@ -2,6 +2,7 @@
 
 #include <boost/system/result.hpp>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,8 @@ Error forbidden(std::string message);
 Error precondition_failed(std::string message);
 Error unavailable(std::string detail);
 Error internal(std::string detail);
+/// The 403 of a route only super-admins may use, or nothing when the caller is one.
+std::optional<Error> only_super_admins(bool by_super_admin);
 /// A 422 from collected field errors, with the Laravel summary message.
 Error validation(FieldErrors fields);
 

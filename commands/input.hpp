@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,13 @@ struct FieldValue {
     static FieldValue string(std::string t);  ///< trims; empty becomes null
     static FieldValue boolean(bool b) { return {Kind::kBool, b ? "true" : "false"}; }
 };
+
+/// Digits only, short enough for an int64 id (`12`, not `-1`, `1.0` or 18+ digits).
+inline bool is_integer_text(const std::string& s) {
+    return !s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+    });
+}
 
 /// Digits after the point in a number as written (0 for `12`, 2 for `1.50`); -1 for text with
 /// an exponent, whose places are not as written. For Laravel's "0-N decimal places" rules.

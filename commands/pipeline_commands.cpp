@@ -72,13 +72,6 @@ std::optional<std::int64_t> integer_rule(FieldErrorsBuilder& errors, const Field
     return std::nullopt;
 }
 
-std::optional<Error> only_super_admins(bool by_super_admin) {
-    if (!by_super_admin) {
-        return forbidden("This action is unauthorized.");
-    }
-    return std::nullopt;
-}
-
 /// The next display order after the stages of a pipeline (1 for the first).
 std::int64_t next_display_order(const projections::Views& views, PipelineId pipeline) {
     std::int64_t highest = 0;

@@ -112,6 +112,14 @@ std::string Timestamp::str() const {
     return out;
 }
 
+std::optional<Timestamp> Timestamp::parse_until(std::string_view text) {
+    auto t = parse(text);
+    if (t && text.size() == 10) {  // a date alone: up to the end of that day
+        t->micros += 86'400'000'000LL - 1;
+    }
+    return t;
+}
+
 Timestamp Timestamp::system_now() {
     using namespace std::chrono;
     return Timestamp{duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};

@@ -21,6 +21,10 @@ struct Timestamp {
     /// Accepts `YYYY-MM-DD` (midnight UTC) and ISO-8601 date-times with an optional fraction and
     /// `Z` or a `±HH:MM` offset. Returns nullopt for anything else, including invalid dates.
     static std::optional<Timestamp> parse(std::string_view text);
+    /// The last instant `text` names, for "up to" questions (`?as_of=`, `dealsctl --until`): a
+    /// date-time as `parse` reads it, or a date alone meaning the end of that day (UTC,
+    /// 23:59:59.999999).
+    static std::optional<Timestamp> parse_until(std::string_view text);
 };
 
 /// A calendar date (days since 1970-01-01), as `expected_close_date` is stored.

@@ -171,6 +171,7 @@ void Views::apply_custom_field(const RecordedEvent& event) {
 }
 
 void Views::refresh_search_fields() {
+    custom_field_list_ = values_of(custom_fields_);
     const auto builtin = projections::deal_search_fields();
     search_fields_.assign(builtin.begin(), builtin.end());
     for (const auto& [_, field] : custom_fields_) {
@@ -197,7 +198,6 @@ const CustomField* Views::custom_field_by_key(std::string_view key) const {
     return nullptr;
 }
 
-std::vector<const CustomField*> Views::custom_fields() const { return values_of(custom_fields_); }
 
 void Views::load(CustomField field) {
     const CustomFieldId id = field.id;

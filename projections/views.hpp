@@ -119,7 +119,10 @@ public:
     [[nodiscard]] const CustomField* custom_field(CustomFieldId id) const;
     /// The live field whose key (`field_id`, `cf_…`) is `key`.
     [[nodiscard]] const CustomField* custom_field_by_key(std::string_view key) const;
-    [[nodiscard]] std::vector<const CustomField*> custom_fields() const;  ///< by id
+    /// The live fields by id (kept with the map: no allocation per rendered deal).
+    [[nodiscard]] const std::vector<const CustomField*>& custom_fields() const {
+        return custom_field_list_;
+    }
     /// The searchable deal fields: contract §4.4's, then the searchable custom fields by id.
     /// Valid while the views are not changed (under the same read lock).
     [[nodiscard]] std::span<const SearchField> deal_search_fields() const {
@@ -189,7 +192,7 @@ private:
     void apply_directory(const RecordedEvent& event);
     void apply_catalog(const RecordedEvent& event);
     void apply_custom_field(const RecordedEvent& event);
-    /// Lists the searchable fields again after a custom field came or went.
+    /// Lists the fields and the searchable ones again after a custom field came or went.
     void refresh_search_fields();
     void index_lines(const Deal& deal, bool add);
 
@@ -206,6 +209,7 @@ private:
     std::unordered_map<std::string, ProductId> product_by_sku_;
     std::unordered_map<BillableProductId, DealId> deal_of_line_;
     std::map<CustomFieldId, CustomField> custom_fields_;  ///< nodes stay put: see search_fields_
+    std::vector<const CustomField*> custom_field_list_;   ///< custom_fields_ by id
     std::vector<SearchField> search_fields_ = std::vector<SearchField>(
         projections::deal_search_fields().begin(), projections::deal_search_fields().end());
     Sequence applied_sequence_ = 0;

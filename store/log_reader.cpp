@@ -10,6 +10,7 @@
 #include "store/codec.hpp"
 #include "store/json.hpp"
 #include "store/keys.hpp"
+#include "store/view_io.hpp"
 #include "store/rocks_event_log.hpp"
 
 namespace deals::store {
@@ -55,17 +56,6 @@ void check(const rocksdb::Status& status, const char* what) {
     }
 }
 
-template <class View>
-void load_views(rocksdb::DB& db, char kind, projections::Views& views) {
-    const std::string prefix = keys::view_prefix(kind);
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions{}));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        View v;
-        decode_view(it->value().ToStringView(), v);
-        views.load(std::move(v));
-    }
-    check(it->status(), "reading the views");
-}
 
 }  // namespace
 
@@ -217,27 +207,14 @@ events::Sequence LogReader::load_checkpoint(projections::Views& views) const {
         return 0;  // no checkpoint: the views on disk (if any) say nothing; fold the whole log
     }
     check(status, "reading the checkpoint");
-    json::Document doc;
-    doc.Parse(checkpoint.data(), checkpoint.size());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("sequence") ||
-        !doc["sequence"].IsUint64() || !doc.HasMember("watermarks")) {
-        throw std::runtime_error("corrupt checkpoint");
+    const auto stored = decode_checkpoint(checkpoint);
+    try {
+        load_all_views(*impl_->db, views);
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(std::string("reading the views: ") + e.what());
     }
-    projections::IdWatermarks marks;
-    json::Buffer buf;
-    json::Writer w(buf);
-    doc["watermarks"].Accept(w);
-    decode_view(std::string_view(buf.GetString(), buf.GetSize()), marks);
-    auto& db = *impl_->db;
-    load_views<projections::Deal>(db, 'd', views);
-    load_views<projections::Pipeline>(db, 'p', views);
-    load_views<projections::Stage>(db, 's', views);
-    load_views<projections::User>(db, 'u', views);
-    load_views<projections::Token>(db, 't', views);
-    load_views<projections::Product>(db, 'c', views);
-    load_views<projections::CustomField>(db, 'f', views);
-    const auto sequence = doc["sequence"].GetUint64();
-    views.load_position(sequence, marks);
+    const auto sequence = stored.sequence;
+    views.load_position(sequence, stored.watermarks);
     return sequence;
 }
 

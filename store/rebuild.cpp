@@ -22,6 +22,7 @@
 #include "projections/views.hpp"
 #include "store/codec.hpp"
 #include "store/keys.hpp"
+#include "store/view_io.hpp"
 
 namespace deals::store {
 
@@ -50,13 +51,6 @@ std::vector<events::RecordedEvent> decode_all(Chunk chunk) {
     return out;
 }
 
-char kind_of(const projections::Deal&) { return 'd'; }
-char kind_of(const projections::Pipeline&) { return 'p'; }
-char kind_of(const projections::Stage&) { return 's'; }
-char kind_of(const projections::User&) { return 'u'; }
-char kind_of(const projections::Token&) { return 't'; }
-char kind_of(const projections::Product&) { return 'c'; }
-char kind_of(const projections::CustomField&) { return 'f'; }
 
 }  // namespace
 
@@ -236,7 +230,7 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
     refs.reserve(progress.total_views);
     views.each_view([&](const auto& view) {
         using V = std::decay_t<decltype(view)>;
-        refs.push_back({keys::view(kind_of(view), view.id.value), &view,
+        refs.push_back({keys::view(view_kind(&view), view.id.value), &view,
                         +[](const void* p) -> std::string {
                             return encode_view(*static_cast<const V*>(p));
                         }});
@@ -305,10 +299,7 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
     std::filesystem::remove_all(staging, ec);
     if (failed.ok()) {
         rocksdb::WriteBatch checkpoint;
-        const std::string marks = encode_view(views.watermarks());
-        checkpoint.Put(keys::kCheckpoint, "{\"sequence\":" +
-                                              std::to_string(views.applied_sequence()) +
-                                              ",\"watermarks\":" + marks + "}");
+        checkpoint.Put(keys::kCheckpoint, encode_checkpoint(views));
         failed = db->Write(synced, &checkpoint);
     }
     if (!failed.ok()) {

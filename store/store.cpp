@@ -17,6 +17,7 @@
 #include "store/codec.hpp"
 #include "store/json.hpp"
 #include "store/keys.hpp"
+#include "store/view_io.hpp"
 
 namespace deals::store {
 
@@ -46,61 +47,12 @@ commands::Error open_error(const std::string& dir, const rocksdb::Status& s) {
     return commands::unavailable("cannot open the data directory " + dir + ": " + text);
 }
 
-/// Loads every stored view of one kind into `views`. Decoding (JSON) is the costly part: this
-/// thread reads chunks of stored views and the other cores decode them, a few chunks ahead,
-/// while the decoded ones are loaded in key order.
-template <class View>
-std::size_t load_views(rocksdb::DB& db, char kind, projections::Views& views) {
-    constexpr std::size_t kChunk = 4096;
-    const std::size_t ahead = std::max(1u, std::thread::hardware_concurrency());
-    const std::string prefix = keys::view_prefix(kind);
-    rocksdb::ReadOptions read;
-    read.readahead_size = 4 * 1024 * 1024;
-    read.fill_cache = false;
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(read));
-    const auto decode_chunk = [](std::vector<std::string> raw) {
-        std::vector<View> out(raw.size());
-        for (std::size_t i = 0; i < raw.size(); ++i) {
-            decode_view(raw[i], out[i]);
-        }
-        return out;
-    };
-    std::deque<std::future<std::vector<View>>> pending;
-    std::size_t n = 0;
-    const auto load_front = [&] {
-        auto decoded = pending.front().get();
-        pending.pop_front();
-        for (auto& v : decoded) {
-            views.load(std::move(v));
-        }
-        n += decoded.size();
-    };
-    std::vector<std::string> chunk;
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        chunk.emplace_back(it->value().ToStringView());
-        if (chunk.size() == kChunk) {
-            pending.push_back(std::async(std::launch::async, decode_chunk, std::move(chunk)));
-            chunk = {};
-            if (pending.size() > ahead) {
-                load_front();
-            }
-        }
-    }
-    if (!chunk.empty()) {
-        pending.push_back(std::async(std::launch::async, decode_chunk, std::move(chunk)));
-    }
-    while (!pending.empty()) {
-        load_front();
-    }
-    return n;
-}
-
 template <class View, class Id>
-void put_view(rocksdb::WriteBatch& wb, char kind, Id id, const View* view) {
+void put_view(rocksdb::WriteBatch& wb, Id id, const View* view) {
     if (view != nullptr) {
-        wb.Put(keys::view(kind, id.value), encode_view(*view));
+        wb.Put(keys::view(view_kind(view), id.value), encode_view(*view));
     } else {
-        wb.Delete(keys::view(kind, id.value));
+        wb.Delete(keys::view(view_kind(view), id.value));
     }
 }
 
@@ -145,18 +97,9 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
             impl.db->Get(rocksdb::ReadOptions{}, keys::kCheckpoint, &checkpoint).ok();
         views.begin_bulk();  // indexed once, on every core, by finish_load
         if (has_checkpoint) {
-            json::Document doc;
-            doc.Parse(checkpoint.data(), checkpoint.size());
-            if (doc.HasParseError() || !doc.IsObject() || !doc["sequence"].IsUint64()) {
-                throw std::runtime_error("corrupt checkpoint");
-            }
-            projections::IdWatermarks marks;
-            json::Buffer buf;
-            json::Writer w(buf);
-            doc["watermarks"].Accept(w);
-            decode_view(std::string_view(buf.GetString(), buf.GetSize()), marks);
-            views.load_position(doc["sequence"].GetUint64(), marks);
-            impl.report.checkpoint = doc["sequence"].GetUint64();
+            const auto stored = decode_checkpoint(checkpoint);
+            views.load_position(stored.sequence, stored.watermarks);
+            impl.report.checkpoint = stored.sequence;
         }
         auto& db = *impl.db;
         // Views are only read with the checkpoint that says which events they reflect: a
@@ -171,14 +114,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
                                          dropped.ToString());
             }
         }
-        impl.report.views_loaded = !has_checkpoint ? 0 :
-                                   load_views<projections::Deal>(db, 'd', views) +
-                                   load_views<projections::Pipeline>(db, 'p', views) +
-                                   load_views<projections::Stage>(db, 's', views) +
-                                   load_views<projections::User>(db, 'u', views) +
-                                   load_views<projections::Token>(db, 't', views) +
-                                   load_views<projections::Product>(db, 'c', views) +
-                                   load_views<projections::CustomField>(db, 'f', views);
+        impl.report.views_loaded = has_checkpoint ? load_all_views(db, views) : 0;
         views.finish_load();
         impl.log = std::make_unique<RocksEventLog>(
             impl.db.get(), [s = store.get()](const auto& events) { s->on_commit(events); },
@@ -323,32 +259,30 @@ void Store::checkpoint(bool sync) {
         std::unique_lock lock(views_mutex_);
         dirty = views_.take_dirty();
         for (auto id : dirty.deals) {
-            put_view(wb, 'd', id, views_.deal(id));
+            put_view(wb, id, views_.deal(id));
         }
         for (auto id : dirty.pipelines) {
-            put_view(wb, 'p', id, views_.pipeline(id));
+            put_view(wb, id, views_.pipeline(id));
         }
         for (auto id : dirty.stages) {
-            put_view(wb, 's', id, views_.stage(id));
+            put_view(wb, id, views_.stage(id));
         }
         for (auto id : dirty.users) {
-            put_view(wb, 'u', id, views_.user(id));
+            put_view(wb, id, views_.user(id));
         }
         for (auto id : dirty.tokens) {
-            put_view(wb, 't', id, views_.token(id));
+            put_view(wb, id, views_.token(id));
         }
         for (auto id : dirty.custom_fields) {
-            put_view(wb, 'f', id, views_.custom_field(id));
+            put_view(wb, id, views_.custom_field(id));
         }
         for (auto id : dirty.products) {
-            put_view(wb, 'c', id, views_.product(id));
+            put_view(wb, id, views_.product(id));
         }
         if (wb.Count() == 0 && !sync) {
             return;
         }
-        const std::string marks = encode_view(views_.watermarks());
-        wb.Put(keys::kCheckpoint, "{\"sequence\":" + std::to_string(views_.applied_sequence()) +
-                                      ",\"watermarks\":" + marks + "}");
+        wb.Put(keys::kCheckpoint, encode_checkpoint(views_));
     }
     rocksdb::WriteOptions options;
     options.sync = sync;

@@ -110,13 +110,9 @@ std::optional<Point> parse_point(const std::string& text) {
         }
         return p;
     }
-    p.time = Timestamp::parse(text);
+    p.time = Timestamp::parse_until(text);  // as `?as_of=` of the API reads it
     if (!p.time) {
         return std::nullopt;
-    }
-    if (text.size() == 10) {
-        // A date alone means the end of that day (UTC), as `?as_of=` of the API reads it.
-        p.time->micros += 86'400'000'000LL - 1;
     }
     return p;
 }

@@ -141,16 +141,13 @@ commands::Result<AsOf> parse_as_of(std::string text, events::Sequence head) {
             text[space] = '+';
         }
     }
-    const auto parsed = events::Timestamp::parse(text);
-    if (!parsed) {
+    const auto until = events::Timestamp::parse_until(text);
+    if (!until) {
         return as_of_error(
             "The as of field must be a sequence number, a date (YYYY-MM-DD) or an ISO-8601 "
             "timestamp.");
     }
-    if (text.size() == 10) {  // a date alone: up to the end of that day
-        return AsOf{std::nullopt, events::Timestamp{parsed->micros + 86'400'000'000LL - 1}};
-    }
-    return AsOf{std::nullopt, *parsed};
+    return AsOf{std::nullopt, *until};
 }
 
 /// The 422 for a bad `from_version` / `limit`, or the values.

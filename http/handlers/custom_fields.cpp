@@ -103,7 +103,7 @@ bool super_admin(const Call& call) { return call.caller->user.super_admin; }
 
 awaitable<Response> list_custom_fields(AppContext& app, const Call& call) {
     co_return json_response(200, app.store.read([&](const Views& views) {
-        const auto fields = views.custom_fields();
+        const auto& fields = views.custom_fields();
         return paginate(call.request, page_request(call.request), fields.size(),
                         [&](json::Writer& w, std::size_t i) { write_custom_field(w, *fields[i]); });
     }));
