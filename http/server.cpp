@@ -21,6 +21,8 @@
 #include <random>
 #include <thread>
 
+#include <pthread.h>
+
 #include "http/error_table.hpp"
 #include "http/router.hpp"
 
@@ -315,7 +317,11 @@ void Server::run() {
                                          : static_cast<int>(std::thread::hardware_concurrency()));
     std::vector<std::thread> threads;
     for (int t = 1; t < n; ++t) {
-        threads.emplace_back([&i] { i.io.run(); });
+        threads.emplace_back([&i, t] {
+            const std::string name = "http-" + std::to_string(t);
+            pthread_setname_np(pthread_self(), name.c_str());
+            i.io.run();
+        });
     }
     i.io.run();
     for (auto& t : threads) {

@@ -3,9 +3,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <random>
+
+#include <pthread.h>
 
 #include "store/codec.hpp"
 #include "store/keys.hpp"
@@ -53,6 +56,17 @@ struct RocksEventLog::Pending {
     events::AppendOutcome outcome;
 };
 
+/// A batch the writer has written (without sync), or failed, on its way to the syncer and then
+/// to the applier.
+struct RocksEventLog::Batch {
+    std::vector<events::RecordedEvent> events;  ///< the batch's events, in sequence order
+    std::vector<Pending> appends;
+    bool written = false;  ///< events are in the WAL and wait for a sync
+    events::Sequence sequence = 0;  ///< the tail after this batch (when written)
+    std::string hash;
+    events::Timestamp time;
+};
+
 RocksEventLog::RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
                              std::size_t max_batch_appends)
     : db_(db),
@@ -70,7 +84,21 @@ RocksEventLog::RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock cl
         head_hash_ = std::string(parts.hash);
         last_time_ = decode_record(record).occurred_at;
     }
-    writer_ = std::thread([this] { run(); });
+    tail_sequence_ = head_sequence_;
+    tail_hash_ = head_hash_;
+    tail_time_ = last_time_;
+    applier_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "log-applier");
+        run_applier();
+    });
+    syncer_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "log-syncer");
+        run_syncer();
+    });
+    writer_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "log-writer");
+        run();
+    });
 }
 
 RocksEventLog::~RocksEventLog() { stop(); }
@@ -86,6 +114,23 @@ void RocksEventLog::stop() {
     queue_cv_.notify_all();
     if (writer_.joinable()) {
         writer_.join();
+    }
+    // Each stage hands its last batch on before it stops; the next one finishes it, then stops.
+    {
+        std::lock_guard lock(sync_mutex_);
+        syncer_stopping_ = true;
+    }
+    sync_cv_.notify_all();
+    if (syncer_.joinable()) {
+        syncer_.join();
+    }
+    {
+        std::lock_guard lock(applied_mutex_);
+        applier_stopping_ = true;
+    }
+    applied_cv_.notify_all();
+    if (applier_.joinable()) {
+        applier_.join();
     }
 }
 
@@ -119,7 +164,8 @@ void RocksEventLog::run() {
             if (queue_.empty()) {
                 return;  // stopping, and everything queued has been written
             }
-            // Group commit: everything that queued up while the last fsync ran goes together.
+            // Group commit: everything that queued up while the last batch was written goes
+            // together.
             while (!queue_.empty() && batch.size() < max_batch_) {
                 batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
@@ -135,19 +181,35 @@ events::StreamVersion RocksEventLog::cached_version(const std::string& stream) {
     if (it != versions_.end()) {
         return it->second;
     }
-    const auto v = stream_version(stream);
+    // A stream's first entry is never removed, so a stream without one does not exist: a point
+    // lookup, which the bloom filters answer for a new stream, instead of an iterator's seek
+    // through every level. (Any other outcome, even an error, takes the seek.)
+    std::string first;
+    const bool absent =
+        db_->Get(rocksdb::ReadOptions{}, keys::stream_entry(stream, 1), &first).IsNotFound();
+    const auto v = absent ? 0 : stream_version(stream);
     versions_.emplace(stream, v);
     return v;
 }
 
 void RocksEventLog::write_batch(std::vector<Pending>& batch) {
+    Batch out;
+    if (broken_.load()) {
+        // A sync failed: what the WAL holds past the durable head is in doubt, so nothing more is
+        // written until a restart recovers the log.
+        for (Pending& p : batch) {
+            p.outcome = {events::AppendStatus::kUnavailable, 0, {}, broken_reason_};
+        }
+        out.appends = std::move(batch);
+        hand_to_syncer(std::move(out));
+        return;
+    }
     rocksdb::WriteBatch wb;
-    std::vector<events::RecordedEvent> committed;
     std::unordered_map<std::string, events::StreamVersion> touched;
-    events::Sequence sequence = head_sequence_;
-    std::string hash = head_hash_;
+    events::Sequence sequence = tail_sequence_;
+    std::string hash = tail_hash_;
     // occurred_at never goes backwards along the sequence, even if the wall clock does.
-    const events::Timestamp now = std::max(clock_(), last_time_);
+    const events::Timestamp now = std::max(clock_(), tail_time_);
 
     for (Pending& p : batch) {
         const auto& stream = p.request.stream;
@@ -177,70 +239,148 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
             wb.Put(keys::event(r.sequence), make_record(body, r.prev_hash, r.hash));
             wb.Put(keys::stream_entry(stream, r.stream_version), seq_value);
             p.outcome.recorded.push_back(r);
-            committed.push_back(std::move(r));
+            out.events.push_back(std::move(r));
         }
         p.outcome.current_version = version;
         touched[stream] = version;
     }
 
-    std::size_t committed_appends = 0;
-    std::uint64_t sync_micros = 0;
-    std::uint64_t failures = 0;
-    std::uint64_t conflicts = 0;
-    bool written = false;
     if (wb.Count() > 0) {
-        rocksdb::WriteOptions options;
-        options.sync = true;
-        const auto start = std::chrono::steady_clock::now();
-        const rocksdb::Status status = db_->Write(options, &wb);
-        sync_micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+        // Into the WAL without waiting for the disk: the syncer makes it durable, and while it
+        // waits on fsync this thread is already writing the next batch.
+        const rocksdb::Status status = db_->Write(rocksdb::WriteOptions{}, &wb);
         if (!status.ok()) {
-            // Nothing of this batch is acknowledged; the head stays where it was.
+            // Nothing of this batch is acknowledged; the tail stays where it was.
             for (Pending& p : batch) {
                 if (p.outcome.status == events::AppendStatus::kOk) {
                     p.outcome = {events::AppendStatus::kUnavailable, 0, {}, status.ToString()};
-                    ++failures;
                 }
             }
-            committed.clear();
+            out.events.clear();
         } else {
             for (auto& [stream, version] : touched) {
                 versions_[stream] = version;
             }
-            {
-                std::lock_guard lock(head_mutex_);
-                head_sequence_ = sequence;
-                head_hash_ = hash;
-                last_time_ = now;
-            }
-            written = true;
-            if (on_commit_) {
-                on_commit_(committed);
-            }
+            tail_sequence_ = sequence;
+            tail_hash_ = hash;
+            tail_time_ = now;
+            out.written = true;
+            out.sequence = sequence;
+            out.hash = hash;
+            out.time = now;
         }
     }
-    for (Pending& p : batch) {
-        if (p.outcome.status == events::AppendStatus::kOk) {
-            ++committed_appends;
-        } else if (p.outcome.status == events::AppendStatus::kWrongExpectedVersion) {
-            ++conflicts;
-        }
-    }
+    out.appends = std::move(batch);
+    hand_to_syncer(std::move(out));
+}
+
+void RocksEventLog::hand_to_syncer(Batch batch) {
     {
-        std::lock_guard lock(head_mutex_);
-        stats_.batches += written ? 1 : 0;
-        stats_.events += committed.size();
-        stats_.sync_micros += sync_micros;
-        stats_.failures += failures;
-        stats_.conflicts += conflicts;
-        stats_.appends += committed_appends;
-        stats_.max_batch_appends =
-            std::max<std::uint64_t>(stats_.max_batch_appends, committed_appends);
+        std::lock_guard lock(sync_mutex_);
+        sync_queue_.push_back(std::move(batch));
     }
-    for (Pending& p : batch) {
-        p.done(std::move(p.outcome));
+    sync_cv_.notify_one();
+}
+
+void RocksEventLog::run_syncer() {
+    std::deque<Batch> batches;
+    for (;;) {
+        {
+            std::unique_lock lock(sync_mutex_);
+            sync_cv_.wait(lock, [this] { return syncer_stopping_ || !sync_queue_.empty(); });
+            if (sync_queue_.empty()) {
+                return;  // stopping, and every batch written has been synced and handed on
+            }
+            batches.swap(sync_queue_);
+        }
+        // One fsync makes every batch written so far durable, however many queued meanwhile.
+        const bool to_sync = std::any_of(batches.begin(), batches.end(),
+                                         [](const Batch& b) { return b.written; });
+        std::uint64_t sync_micros = 0;
+        if (to_sync && !broken_.load()) {
+            const auto start = std::chrono::steady_clock::now();
+            const rocksdb::Status status = db_->SyncWAL();
+            sync_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+            if (!status.ok()) {
+                broken_reason_ = "the log could not be synced: " + status.ToString();
+                broken_.store(true);
+            }
+        }
+        std::uint64_t committed_appends = 0;
+        std::uint64_t committed_events = 0;
+        std::uint64_t failures = 0;
+        std::uint64_t conflicts = 0;
+        for (Batch& b : batches) {
+            if (b.written && broken_.load()) {
+                // Written but never durable: none of it is acknowledged.
+                for (Pending& p : b.appends) {
+                    if (p.outcome.status == events::AppendStatus::kOk) {
+                        p.outcome = {events::AppendStatus::kUnavailable, 0, {}, broken_reason_};
+                    }
+                }
+                b.events.clear();
+                b.written = false;
+            }
+            if (b.written) {
+                std::lock_guard lock(head_mutex_);
+                head_sequence_ = b.sequence;
+                head_hash_ = b.hash;
+                last_time_ = b.time;
+            }
+            committed_events += b.events.size();
+            for (Pending& p : b.appends) {
+                if (p.outcome.status == events::AppendStatus::kOk) {
+                    ++committed_appends;
+                } else if (p.outcome.status == events::AppendStatus::kWrongExpectedVersion) {
+                    ++conflicts;
+                } else {
+                    ++failures;
+                }
+            }
+        }
+        {
+            std::lock_guard lock(head_mutex_);
+            stats_.batches += (to_sync && committed_events > 0) ? 1 : 0;
+            stats_.events += committed_events;
+            stats_.sync_micros += sync_micros;
+            stats_.failures += failures;
+            stats_.conflicts += conflicts;
+            stats_.appends += committed_appends;
+            stats_.max_batch_appends =
+                std::max<std::uint64_t>(stats_.max_batch_appends, committed_appends);
+        }
+        {
+            std::lock_guard lock(applied_mutex_);
+            for (Batch& b : batches) {
+                applied_queue_.push_back(std::move(b));
+            }
+        }
+        batches.clear();
+        applied_cv_.notify_one();
+    }
+}
+
+void RocksEventLog::run_applier() {
+    for (;;) {
+        Batch item;
+        {
+            std::unique_lock lock(applied_mutex_);
+            applied_cv_.wait(lock, [this] { return applier_stopping_ || !applied_queue_.empty(); });
+            if (applied_queue_.empty()) {
+                return;  // stopping, and every batch handed over has been applied
+            }
+            item = std::move(applied_queue_.front());
+            applied_queue_.pop_front();
+        }
+        // Views first, then the callbacks: a client acknowledged can read its write.
+        if (on_commit_ && !item.events.empty()) {
+            on_commit_(item.events);
+        }
+        for (Pending& p : item.appends) {
+            p.done(std::move(p.outcome));
+        }
     }
 }
 
@@ -265,10 +405,15 @@ std::vector<events::RecordedEvent> RocksEventLog::read_stream(const std::string&
                                                               std::size_t limit) const {
     std::vector<events::RecordedEvent> out;
     const std::string prefix = keys::stream_prefix(stream);
+    const events::Sequence durable = head_sequence();  // nothing the WAL holds unsynced
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions{}));
     for (it->Seek(keys::stream_entry(stream, from_version));
          it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
-        const std::string record = read_record(keys::get_be64(it->value().ToStringView()));
+        const events::Sequence sequence = keys::get_be64(it->value().ToStringView());
+        if (sequence > durable) {
+            break;
+        }
+        const std::string record = read_record(sequence);
         if (!record.empty()) {
             out.push_back(decode_record(record));
         }
@@ -280,6 +425,7 @@ std::vector<events::RecordedEvent> RocksEventLog::read_range(events::Sequence fr
                                                              events::Sequence to,
                                                              std::size_t limit) const {
     std::vector<events::RecordedEvent> out;
+    to = std::min(to, head_sequence());  // nothing the WAL holds unsynced
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions{}));
     for (it->Seek(keys::event(from)); it->Valid() && out.size() < limit; it->Next()) {
         const auto key = it->key();
@@ -298,10 +444,12 @@ std::vector<std::string> RocksEventLog::read_records(events::Sequence from,
     out.reserve(std::min<std::size_t>(limit, 4096));
     rocksdb::ReadOptions options;
     options.fill_cache = false;  // a long replay must not push the views' blocks out
+    const events::Sequence durable = head_sequence();  // nothing the WAL holds unsynced
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
     for (it->Seek(keys::event(from)); it->Valid() && out.size() < limit; it->Next()) {
         const auto key = it->key();
-        if (key.size() != 9 || key[0] != keys::kEvent) {
+        if (key.size() != 9 || key[0] != keys::kEvent ||
+            keys::get_be64(key.ToStringView().substr(1)) > durable) {
             break;
         }
         out.emplace_back(it->value().ToStringView());

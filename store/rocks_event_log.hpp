@@ -31,9 +31,16 @@ struct LogStats {
 
 /// The event log on RocksDB. Appends are queued to one writer thread, which checks expected
 /// versions, assigns gapless sequence numbers and the hash chain, and writes every append it
-/// has gathered as one WriteBatch with sync=true: group commit. After the batch is durable it
-/// calls `on_commit` with the new events (in sequence order), then each append's callback.
-/// Reads are thread-safe and see committed events only. Does not own the DB.
+/// has gathered as one WriteBatch: group commit. Three threads form a pipeline:
+/// - the writer puts each batch into the WAL (and memtable) without waiting for the disk;
+/// - the syncer makes everything written so far durable with one fsync (SyncWAL), then moves
+///   the durable head;
+/// - the applier calls `on_commit` with the new events (in sequence order), then each append's
+///   callback.
+/// So the fsync of one batch overlaps with writing the next and applying the last. Nothing is
+/// acknowledged, applied or readable through this class before its fsync. If a sync fails, every
+/// append not yet durable fails and later appends fail too, until a restart recovers the log.
+/// Reads are thread-safe and see durable events only. Does not own the DB.
 class RocksEventLog final : public events::EventLog {
 public:
     using CommitListener = std::function<void(const std::vector<events::RecordedEvent>&)>;
@@ -65,7 +72,11 @@ public:
 
 private:
     struct Pending;
+    struct Batch;
     void run();
+    void run_syncer();
+    void run_applier();
+    void hand_to_syncer(Batch batch);
     void write_batch(std::vector<Pending>& batch);
     events::StreamVersion cached_version(const std::string& stream);
 
@@ -87,6 +98,28 @@ private:
     events::Timestamp last_time_;
     LogStats stats_;
     std::thread writer_;
+
+    // Owned by the writer: the end of what it has written, durable or not yet.
+    events::Sequence tail_sequence_ = 0;
+    std::string tail_hash_;
+    events::Timestamp tail_time_;
+    // Set (once, by the syncer) when a sync fails; the reason is written before the flag.
+    std::atomic<bool> broken_{false};
+    std::string broken_reason_;
+
+    // Batches written (without sync) or failed, waiting for the syncer, in order.
+    std::mutex sync_mutex_;
+    std::condition_variable sync_cv_;
+    std::deque<Batch> sync_queue_;
+    bool syncer_stopping_ = false;
+    std::thread syncer_;
+
+    // Batches written (or failed) that the applier thread has yet to apply and answer, in order.
+    std::mutex applied_mutex_;
+    std::condition_variable applied_cv_;
+    std::deque<Batch> applied_queue_;
+    bool applier_stopping_ = false;
+    std::thread applier_;
 };
 
 /// 64 zeros: the `prev_hash` of the first event.

@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include <pthread.h>
+
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -80,6 +82,13 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    // A bloom filter over the memtable's whole keys too: the log writer's check that a new
+    // stream has no first entry then rarely walks the skip list.
+    db_options.memtable_whole_key_filtering = true;
+    db_options.memtable_prefix_bloom_size_ratio = 0.02;
+    // No compaction while the views load: it would take a core from decoding and indexing them.
+    // Turned on once the store is loaded.
+    db_options.disable_auto_compactions = true;
     rocksdb::DB* raw = nullptr;
     const auto status = rocksdb::DB::Open(db_options, options.data_dir, &raw);
     if (!status.ok()) {
@@ -132,6 +141,10 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
             impl.report.events_replayed += batch.size();
             from = batch.back().sequence + 1;
         }
+        const auto compaction = impl.db->SetOptions({{"disable_auto_compactions", "false"}});
+        if (!compaction.ok()) {
+            throw std::runtime_error("cannot turn compaction back on: " + compaction.ToString());
+        }
     } catch (const std::exception& e) {
         return commands::unavailable("cannot load " + options.data_dir + ": " + e.what());
     }
@@ -159,6 +172,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     store->next_stage_ = store->views_.watermarks().stage;
     store->checkpoint(true);
     impl.checkpointer = std::thread([s = store.get()] {
+        pthread_setname_np(pthread_self(), "checkpointer");
         Impl& i = *s->impl_;
         std::unique_lock lock(i.timer_mutex);
         while (!i.closing) {
@@ -256,7 +270,10 @@ void Store::checkpoint(bool sync) {
     projections::DirtySet dirty;
     {
         // Taking the dirty set and serializing it must see one consistent state of the views.
-        std::unique_lock lock(views_mutex_);
+        // A shared lock is enough for that: only the log's applier changes the views, and it
+        // needs the lock exclusively. Requests go on reading meanwhile. The dirty set is touched
+        // only by the applier and by checkpoints, which take turns on checkpoint_mutex.
+        std::shared_lock lock(views_mutex_);
         dirty = views_.take_dirty();
         for (auto id : dirty.deals) {
             put_view(wb, id, views_.deal(id));
