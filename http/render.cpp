@@ -1,9 +1,12 @@
 #include "http/render.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <string>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "http/json_write.hpp"
 #include "projections/policy.hpp"
@@ -260,6 +263,51 @@ void write_custom_field(json::Writer& w, const projections::CustomField& f, bool
     w.EndObject();
 }
 
+namespace {
+
+/// The JSON of a pipeline or stage as a deal nests it, rendered once per socket thread and
+/// reused until the views' pipelines or stages change (Views::directory_stamp). A deal's
+/// pipeline with its stages is most of a deal's JSON.
+class NestedJsonCache {
+public:
+    template <typename Render>
+    void write(json::Writer& w, const Views& views, std::int64_t id, int variant, Render render) {
+        if (views.directory_stamp() != stamp_) {
+            entries_.clear();
+            stamp_ = views.directory_stamp();
+        }
+        for (const auto& e : entries_) {
+            if (e.id == id && e.variant == variant) {
+                w.RawValue(e.json.data(), e.json.size(), rapidjson::kObjectType);
+                return;
+            }
+        }
+        json::Buffer buffer;
+        json::Writer inner(buffer);
+        render(inner);
+        if (entries_.size() >= kMaxEntries) {
+            entries_.clear();
+        }
+        entries_.push_back({id, variant, std::string(buffer.GetString(), buffer.GetSize())});
+        const auto& json = entries_.back().json;
+        w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    }
+
+private:
+    static constexpr std::size_t kMaxEntries = 256;
+    struct Entry {
+        std::int64_t id;
+        int variant;
+        std::string json;
+    };
+    std::uint64_t stamp_ = 0;
+    std::vector<Entry> entries_;
+};
+
+thread_local NestedJsonCache nested_json;
+
+}  // namespace
+
 void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
                 const projections::User& caller, events::Timestamp now, DealShape shape,
                 BillableWith with) {
@@ -277,7 +325,12 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     w.Int64(d.pipeline_id.value);
     w.Key("pipeline");
     if (const auto* p = views.pipeline(d.pipeline_id)) {
-        write_pipeline(w, *p, views, caller, single);
+        // What a pipeline's JSON depends on besides the pipeline: its stages (when single) and
+        // whether the caller is a super-admin (its authorizations).
+        const int variant = 1 + (single ? 2 : 0) + (caller.super_admin ? 1 : 0);
+        nested_json.write(w, views, p->id.value, variant, [&](json::Writer& inner) {
+            write_pipeline(inner, *p, views, caller, single);
+        });
     } else {
         w.Null();
     }
@@ -285,7 +338,8 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     w.Int64(d.stage_id.value);
     w.Key("stage");
     if (const auto* s = views.stage(d.stage_id)) {
-        write_stage(w, *s);
+        nested_json.write(w, views, s->id.value, 0,
+                          [&](json::Writer& inner) { write_stage(inner, *s); });
     } else {
         w.Null();
     }

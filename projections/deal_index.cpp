@@ -252,6 +252,42 @@ void DealIndex::add_unsorted(const Deal& deal, TextKeys keys) {
     sealed_ = false;  // the custom fields' indexes are rebuilt by seal()
 }
 
+void DealIndex::add_unsorted(std::span<const Deal* const> deals, std::span<TextKeys> keys,
+                             unsigned threads) {
+    const auto name = static_cast<std::size_t>(DealSortField::kName);
+    for (auto& p : pending_) {
+        p.reserve(p.size() + deals.size());
+    }
+    // The other fields' entries depend on the deal alone (a deal's slot is its id).
+    std::atomic<std::size_t> next{0};
+    const auto entries = [&] {
+        for (std::size_t f = next++; f < kFields; f = next++) {
+            if (f == name) {
+                continue;
+            }
+            const auto field = static_cast<DealSortField>(f);
+            for (const Deal* deal : deals) {
+                const auto slot = static_cast<std::uint32_t>(deal->id.value);
+                pending_[f].push_back(entry(field, slot, key_of(field, *deal)));
+            }
+        }
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < std::max(1u, threads); ++t) {
+        helpers.emplace_back(entries);
+    }
+    for (std::size_t i = 0; i < deals.size(); ++i) {
+        pending_[name].push_back({prefix_of(keys[i].name_key), place(*deals[i], std::move(keys[i]))});
+    }
+    if (helpers.empty()) {
+        entries();
+    }
+    for (auto& h : helpers) {
+        h.join();
+    }
+    sealed_ = false;  // the custom fields' indexes are rebuilt by seal()
+}
+
 void DealIndex::seal(unsigned threads) {
     if (sealed_) {
         return;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -85,6 +86,10 @@ public:
     /// Start-up: adds without ordering; `seal()` sorts once. Nothing else may happen between.
     void add_unsorted(const Deal& deal);
     void add_unsorted(const Deal& deal, TextKeys keys);
+    /// `add_unsorted` of many deals, each with its keys (taken): the texts are indexed on this
+    /// thread while up to `threads - 1` others compute the fields' entries.
+    void add_unsorted(std::span<const Deal* const> deals, std::span<TextKeys> keys,
+                      unsigned threads);
     /// Sorts what `add_unsorted` took, the fields' indexes on up to `threads` threads.
     void seal(unsigned threads = 1);
 

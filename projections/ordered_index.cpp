@@ -1,8 +1,38 @@
 #include "projections/ordered_index.hpp"
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
+#include <utility>
 
 namespace deals::projections {
+
+namespace {
+
+/// Stable LSD radix sort of entries by key, a byte at a time; a byte that is the same in every
+/// entry costs one counting pass and no move.
+void radix_sort_by_key(std::vector<OrderedIndex::Entry>& entries) {
+    std::vector<OrderedIndex::Entry> moved(entries.size());
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        std::array<std::size_t, 256> start{};
+        for (const auto& e : entries) {
+            ++start[(e.key >> shift) & 0xFF];
+        }
+        if (std::find(start.begin(), start.end(), entries.size()) != start.end()) {
+            continue;
+        }
+        std::size_t at = 0;
+        for (auto& s : start) {
+            at += std::exchange(s, at);
+        }
+        for (const auto& e : entries) {
+            moved[start[(e.key >> shift) & 0xFF]++] = e;
+        }
+        entries.swap(moved);
+    }
+}
+
+}  // namespace
 
 bool OrderedIndex::less(const Entry& a, const Entry& b) const {
     if (a.key != b.key) {
@@ -122,8 +152,27 @@ void OrderedIndex::erase(Entry entry) {
 }
 
 void OrderedIndex::assign(std::vector<Entry> entries) {
-    std::sort(entries.begin(), entries.end(),
-              [this](const Entry& x, const Entry& y) { return less(x, y); });
+    const auto by_order = [this](const Entry& x, const Entry& y) { return less(x, y); };
+    const auto by_slot = [](const Entry& x, const Entry& y) { return x.slot < y.slot; };
+    if (std::is_sorted(entries.begin(), entries.end(), by_order)) {
+        // Already in order (an id, or a time that grows with it): nothing to do.
+    } else if (std::is_sorted(entries.begin(), entries.end(), by_slot)) {
+        // In slot order, as start-up adds them: a stable sort by key gives (key, slot) order,
+        // and only runs of equal keys need the tie's comparison.
+        radix_sort_by_key(entries);
+        if (tie_ != nullptr) {
+            for (auto run = entries.begin(); run != entries.end();) {
+                const auto end = std::find_if(run, entries.end(),
+                                              [&](const Entry& e) { return e.key != run->key; });
+                if (end - run > 1) {
+                    std::sort(run, end, by_order);
+                }
+                run = end;
+            }
+        }
+    } else {
+        std::sort(entries.begin(), entries.end(), by_order);
+    }
     blocks_.clear();
     block_ids_.clear();
     free_ids_.clear();

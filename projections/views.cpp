@@ -1,5 +1,7 @@
 #include "projections/views.hpp"
 
+#include <atomic>
+
 #include <algorithm>
 #include <thread>
 #include <utility>
@@ -208,7 +210,13 @@ void Views::load(CustomField field) {
     refresh_search_fields();
 }
 
+std::uint64_t Views::new_directory_stamp() {
+    static std::atomic<std::uint64_t> last{0};
+    return ++last;
+}
+
 void Views::apply_directory(const RecordedEvent& event) {
+    directory_stamp_ = new_directory_stamp();
     const Timestamp at = event.occurred_at;
     // Every event of a pipeline's stream (its stages' too) moves the pipeline's version.
     const auto bump = [&](PipelineId id) {
@@ -545,9 +553,23 @@ void Views::finish_load() {
         for (auto& w : workers) {
             w.join();
         }
+        // Live and trashed deals go to their own indexes, each in id order.
+        std::vector<const Deal*> trashed;
+        std::vector<DealIndex::TextKeys> trashed_keys;
+        std::size_t live = 0;
         for (std::size_t i = 0; i < all.size(); ++i) {
-            index_of(*all[i]).add_unsorted(*all[i], std::move(keys[i]));
+            if (&index_of(*all[i]) == &live_) {
+                all[live] = all[i];
+                keys[live++] = std::move(keys[i]);
+            } else {
+                trashed.push_back(all[i]);
+                trashed_keys.push_back(std::move(keys[i]));
+            }
         }
+        all.resize(live);
+        keys.resize(live);
+        live_.add_unsorted(all, keys, threads);
+        trashed_.add_unsorted(trashed, trashed_keys, threads);
     }
     live_.seal(threads);
     trashed_.seal(threads);
@@ -558,11 +580,13 @@ void Views::finish_load() {
 }
 
 void Views::load(Pipeline pipeline) {
+    directory_stamp_ = new_directory_stamp();
     const PipelineId id = pipeline.id;
     pipelines_[id] = std::move(pipeline);
 }
 
 void Views::load(Stage stage) {
+    directory_stamp_ = new_directory_stamp();
     const StageId id = stage.id;
     stages_[id] = std::move(stage);
 }

@@ -76,6 +76,11 @@ public:
     void apply(const RecordedEvent& event);
 
     [[nodiscard]] Sequence applied_sequence() const { return applied_sequence_; }
+
+    /// A stamp that changes whenever a pipeline or stage changes, and that no other Views object
+    /// shares unless it is a copy of this one holding the same pipelines and stages: the key of
+    /// caches of their rendered JSON.
+    [[nodiscard]] std::uint64_t directory_stamp() const { return directory_stamp_; }
     [[nodiscard]] const IdWatermarks& watermarks() const { return watermarks_; }
 
     [[nodiscard]] const Deal* deal(DealId id) const;
@@ -213,9 +218,12 @@ private:
     std::vector<SearchField> search_fields_ = std::vector<SearchField>(
         projections::deal_search_fields().begin(), projections::deal_search_fields().end());
     Sequence applied_sequence_ = 0;
+    std::uint64_t directory_stamp_ = new_directory_stamp();
     IdWatermarks watermarks_;
     DirtySet dirty_;
     bool bulk_ = false;
+
+    static std::uint64_t new_directory_stamp();
 };
 
 }  // namespace deals::projections

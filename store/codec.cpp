@@ -34,6 +34,18 @@ void from_json(std::string_view text, T& out) {
     reflect::read(doc, out);
 }
 
+/// As from_json, parsing in place: no copy of the strings, and RapidJSON's fast paths.
+template <class T>
+void from_json_in_place(std::string& text, T& out) {
+    json::Document doc;
+    doc.ParseInsitu<json::kExactNumbers>(text.data());
+    if (doc.HasParseError()) {
+        throw DecodeError(std::string("invalid JSON: ") +
+                          rapidjson::GetParseError_En(doc.GetParseError()));
+    }
+    reflect::read(doc, out);
+}
+
 /// Decodes `data` as the alternative of `Event` whose wire name is `type`.
 template <std::size_t I = 0>
 events::Event decode_data(std::string_view type, int schema_version, const json::Value& data) {
@@ -204,6 +216,19 @@ std::string encode_view(const projections::Product& v) { return to_json(v); }
 std::string encode_view(const projections::CustomField& v) { return to_json(v); }
 std::string encode_view(const projections::IdWatermarks& v) { return to_json(v); }
 void decode_view(std::string_view j, projections::Deal& out) { from_json(j, out); }
+void decode_view_in_place(std::string& j, projections::Deal& out) { from_json_in_place(j, out); }
+void decode_view_in_place(std::string& j, projections::Pipeline& out) {
+    from_json_in_place(j, out);
+}
+void decode_view_in_place(std::string& j, projections::Stage& out) { from_json_in_place(j, out); }
+void decode_view_in_place(std::string& j, projections::User& out) { from_json_in_place(j, out); }
+void decode_view_in_place(std::string& j, projections::Token& out) { from_json_in_place(j, out); }
+void decode_view_in_place(std::string& j, projections::Product& out) {
+    from_json_in_place(j, out);
+}
+void decode_view_in_place(std::string& j, projections::CustomField& out) {
+    from_json_in_place(j, out);
+}
 void decode_view(std::string_view j, projections::Pipeline& out) { from_json(j, out); }
 void decode_view(std::string_view j, projections::Stage& out) { from_json(j, out); }
 void decode_view(std::string_view j, projections::User& out) { from_json(j, out); }

@@ -3,6 +3,7 @@
 // Generic JSON for the structs that list their fields with `describe` (events, views). Private to
 // store/: included by .cpp files only.
 
+#include <cstring>
 #include <charconv>
 #include <optional>
 #include <stdexcept>
@@ -375,9 +376,14 @@ void read(const json::Value& j, T& out) {
         if (!j.IsObject()) {
             throw DecodeError("expected an object");
         }
-        T::describe(out, [&j](const char* name, auto& field) {
+        // Our encoder writes the fields in `describe` order, so the next member is tried first;
+        // any other order still decodes, through FindMember.
+        auto next = j.MemberBegin();
+        T::describe(out, [&j, &next](const char* name, auto& field) {
             using F = std::decay_t<decltype(field)>;
-            auto it = j.FindMember(name);
+            auto it = next != j.MemberEnd() && std::strcmp(next->name.GetString(), name) == 0
+                          ? next
+                          : j.FindMember(name);
             if (it == j.MemberEnd()) {
                 if constexpr (IsOptional<F>::value) {
                     field.reset();
@@ -389,6 +395,7 @@ void read(const json::Value& j, T& out) {
                     throw DecodeError(std::string("missing field ") + name);
                 }
             }
+            next = it + 1;
             read(it->value, field);
         });
     } else if constexpr (requires { out.push_back(typename T::value_type{}); } &&

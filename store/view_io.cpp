@@ -31,7 +31,7 @@ std::size_t load_views(rocksdb::DB& db, projections::Views& views) {
     const auto decode_chunk = [](std::vector<std::string> raw) {
         std::vector<View> out(raw.size());
         for (std::size_t i = 0; i < raw.size(); ++i) {
-            decode_view(raw[i], out[i]);
+            decode_view_in_place(raw[i], out[i]);
         }
         return out;
     };

@@ -2361,6 +2361,13 @@ TEST_CASE("find_deals agrees with a brute-force model of the contract over rando
         Views loaded;
         load_from(loaded, sim.views(), sim.max_id(), chance(rng, 0.5));
         check_phase(checker, rng, loaded, sim, "loaded");
+        {
+            // As Store::open loads: in bulk, indexed once in id order (the radix sort's path).
+            Views bulk;
+            bulk.begin_bulk();
+            load_from(bulk, sim.views(), sim.max_id(), chance(rng, 0.5));
+            check_phase(checker, rng, bulk, sim, "bulk-loaded");
+        }
         sim.mirror_to(&loaded);
         for (std::size_t i = 0; i < deals / 2; ++i) {
             sim.change();
