@@ -559,8 +559,11 @@ void Views::finish_load() {
         std::size_t live = 0;
         for (std::size_t i = 0; i < all.size(); ++i) {
             if (&index_of(*all[i]) == &live_) {
-                all[live] = all[i];
-                keys[live++] = std::move(keys[i]);
+                if (live != i) {  // never a self-move: it may leave the keys empty
+                    all[live] = all[i];
+                    keys[live] = std::move(keys[i]);
+                }
+                ++live;
             } else {
                 trashed.push_back(all[i]);
                 trashed_keys.push_back(std::move(keys[i]));
