@@ -109,7 +109,13 @@ struct Server::Impl {
     AppContext& app;
     ServerConfig config;
     Router router;
-    asio::io_context io;
+    // One io_context per I/O thread, each run by its one thread: a connection stays on one
+    // thread, so its handlers never hop threads or wake another one. `io` (the main thread's)
+    // also holds the acceptor, the signals and the shutdown timer.
+    asio::io_context io{1};
+    std::vector<std::unique_ptr<asio::io_context>> extra;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> extra_work;
+    std::atomic<std::size_t> next_context{0};
     tcp::acceptor acceptor;
     asio::strand<asio::io_context::executor_type> control;  ///< stop, signals and the grace timer
     asio::signal_set signals;
@@ -123,12 +129,16 @@ struct Server::Impl {
         : app(a),
           config(std::move(c)),
           router(a),
-          io(config.threads),
           acceptor(asio::make_strand(io)),
           control(asio::make_strand(io)),
           signals(control),
           grace(control) {}
 
+    /// The executor of the next connection: the I/O threads' contexts in turn.
+    asio::io_context::executor_type next_executor() {
+        const std::size_t i = next_context++ % (extra.size() + 1);
+        return i == 0 ? io.get_executor() : extra[i - 1]->get_executor();
+    }
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(beast::tcp_stream stream);
     asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -139,7 +149,8 @@ struct Server::Impl {
 
 asio::awaitable<void> Server::Impl::accept_loop() {
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kUseTuple);
+        auto executor = next_executor();
+        auto [ec, socket] = co_await acceptor.async_accept(executor, kUseTuple);
         if (ec) {
             if (stopping || ec == asio::error::operation_aborted) {
                 co_return;
@@ -148,8 +159,9 @@ asio::awaitable<void> Server::Impl::accept_loop() {
         }
         socket.set_option(tcp::no_delay(true), ec);
         ++sessions;
-        auto executor = socket.get_executor();
-        asio::co_spawn(executor, session(beast::tcp_stream(std::move(socket))), asio::detached);
+        auto socket_executor = socket.get_executor();
+        asio::co_spawn(socket_executor, session(beast::tcp_stream(std::move(socket))),
+                       asio::detached);
     }
 }
 
@@ -264,7 +276,16 @@ void Server::Impl::session_ended() {
 }
 
 Server::Server(AppContext& app, ServerConfig config)
-    : impl_(std::make_unique<Impl>(app, std::move(config))) {}
+    : impl_(std::make_unique<Impl>(app, std::move(config))) {
+    auto& i = *impl_;
+    const int n =
+        std::max(1, i.config.threads > 0 ? i.config.threads
+                                         : static_cast<int>(std::thread::hardware_concurrency()));
+    for (int t = 1; t < n; ++t) {
+        i.extra.push_back(std::make_unique<asio::io_context>(1));
+        i.extra_work.push_back(asio::make_work_guard(*i.extra.back()));
+    }
+}
 
 Server::~Server() = default;
 
@@ -312,18 +333,24 @@ void Server::stop_on_signals() {
 
 void Server::run() {
     auto& i = *impl_;
-    const int n =
-        std::max(1, i.config.threads > 0 ? i.config.threads
-                                         : static_cast<int>(std::thread::hardware_concurrency()));
+    const int n = static_cast<int>(i.extra.size()) + 1;
     std::vector<std::thread> threads;
     for (int t = 1; t < n; ++t) {
-        threads.emplace_back([&i, t] {
+        auto& context = *i.extra[static_cast<std::size_t>(t - 1)];
+        threads.emplace_back([&context, t] {
             const std::string name = "http-" + std::to_string(t);
             pthread_setname_np(pthread_self(), name.c_str());
-            i.io.run();
+            context.run();
         });
     }
+    // `io` runs until the server has stopped: its shutdown timer waits for every session.
     i.io.run();
+    for (auto& w : i.extra_work) {
+        w.reset();
+    }
+    for (auto& context : i.extra) {
+        context->stop();  // after a shutdown grace ran out, sessions still open are dropped
+    }
     for (auto& t : threads) {
         t.join();
     }

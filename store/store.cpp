@@ -220,6 +220,21 @@ void Store::remove_commit_observer(std::uint64_t token) {
     impl_->observers.erase(token);
 }
 
+std::uint64_t Store::background_jobs() const {
+    if (!impl_->db) {
+        return 0;
+    }
+    std::uint64_t total = 0;
+    for (const auto* name : {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes",
+                             "rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
+        std::uint64_t value = 0;
+        if (impl_->db->GetIntProperty(name, &value)) {
+            total += value;
+        }
+    }
+    return total;
+}
+
 events::Sequence Store::relay_position(std::string_view cluster_id, std::string_view topic) const {
     std::string value;
     if (!impl_->db ||

@@ -102,6 +102,10 @@ public:
 
     /// The position the Kafka relay reached on one cluster and topic (0 when none is kept).
     events::Sequence relay_position(std::string_view cluster_id, std::string_view topic) const;
+
+    /// RocksDB's background work now: flushes and compactions running, plus one when a
+    /// compaction or flush is due and not yet started (0 when the store is settled).
+    std::uint64_t background_jobs() const;
     /// Keeps that position (not synced: losing it in a machine crash only repeats events).
     commands::Result<void> put_relay_position(std::string_view cluster_id, std::string_view topic,
                                               events::Sequence sequence);

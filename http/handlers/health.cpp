@@ -83,6 +83,9 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
            static_cast<double>(stats.max_batch_appends));
     metric("deals_fsync_seconds_total", "counter", "Time spent in synced log writes.",
            static_cast<double>(stats.sync_micros) / 1e6);
+    metric("deals_storage_background_jobs", "gauge",
+           "RocksDB flushes and compactions running or due (0: settled).",
+           static_cast<double>(app.store.background_jobs()));
     if (app.relay) {
         const auto k = app.relay->stats();
         metric("deals_kafka_published_sequence", "gauge",

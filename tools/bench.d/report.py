@@ -220,6 +220,8 @@ def query(args) -> None:
       f"{m['startup']['other_processes_cpu_pct']:g}% during start-up, per scenario in the table. "
       f"Above {BUSY_PCT:g}% the figure is marked ⚠: it was measured on a busy machine and "
       "should be taken again.")
+    w("* Timing starts once the server's RocksDB has no flush or compaction running or due "
+      "(`deals_storage_background_jobs` 0 in /metrics).")
     w(f"* Each row: `wrk -t{m['wrk']['threads']} -c{m['wrk']['connections']} "
       f"-d{m['wrk']['duration_s']}s --latency` (keep-alive, closed loop, on the same "
       f"{m['machine']['nproc']} cores as the server) with `tools/bench.d/get_path.lua`, GET of the "
@@ -404,7 +406,10 @@ def api(args) -> None:
         w(f"* Data: the directory seeded by `{meta['seed_command']}`, "
           "plus a super-admin and its token; `dealsd --kafka off --listen 127.0.0.1:0` (no Kafka: "
           "the baselines have none either; the creates section measures the cost of the embedded "
-          "broker), one process for every row, in the order of the table.")
+          "broker), one process for every row, in the order of the table. The rows start once "
+          "the server's RocksDB has no flush or compaction running or due "
+          "(`deals_storage_background_jobs` 0 in /metrics): start-up leaves compaction until "
+          "the views are loaded, and a freshly seeded directory has some to do.")
         w(f"* Each row: `wrk -t2 -c<connections> -d{meta['duration_s']}s --timeout 10s --latency` "
           "(keep-alive, closed loop, on the same cores as the server) as the super-admin. "
           "`tools/bench.d/api.lua` (get, update, status, billable) or `create_deal.lua` (create).")
