@@ -244,19 +244,17 @@ std::uint32_t DealIndex::place(const Deal& deal, TextKeys keys) {
 void DealIndex::add_unsorted(const Deal& deal) { add_unsorted(deal, text_keys(deal)); }
 
 void DealIndex::add_unsorted(const Deal& deal, TextKeys keys) {
-    const auto slot = place(deal, std::move(keys));
-    for (std::size_t f = 0; f < kFields; ++f) {
-        const auto field = static_cast<DealSortField>(f);
-        pending_[f].push_back(entry(field, slot, key_of(field, deal)));
-    }
-    sealed_ = false;  // the custom fields' indexes are rebuilt by seal()
+    const Deal* one = &deal;
+    add_unsorted(std::span(&one, 1), std::span(&keys, 1), 1);
 }
 
 void DealIndex::add_unsorted(std::span<const Deal* const> deals, std::span<TextKeys> keys,
                              unsigned threads) {
     const auto name = static_cast<std::size_t>(DealSortField::kName);
-    for (auto& p : pending_) {
-        p.reserve(p.size() + deals.size());
+    if (deals.size() > 1) {  // not for one: growing by one each time would copy every time
+        for (auto& p : pending_) {
+            p.reserve(p.size() + deals.size());
+        }
     }
     // The other fields' entries depend on the deal alone (a deal's slot is its id).
     std::atomic<std::size_t> next{0};
@@ -277,7 +275,8 @@ void DealIndex::add_unsorted(std::span<const Deal* const> deals, std::span<TextK
         helpers.emplace_back(entries);
     }
     for (std::size_t i = 0; i < deals.size(); ++i) {
-        pending_[name].push_back({prefix_of(keys[i].name_key), place(*deals[i], std::move(keys[i]))});
+        const auto key = prefix_of(keys[i].name_key);
+        pending_[name].push_back({key, place(*deals[i], std::move(keys[i]))});
     }
     if (helpers.empty()) {
         entries();

@@ -7,10 +7,12 @@
 
 #include "projections/views.hpp"
 #include "store/json.hpp"
+#include "tests/support/require_status.hpp"
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
 using deals::testing::HttpClient;
+using deals::testing::require_status;
 using deals::testing::TestServer;
 
 namespace {
@@ -37,13 +39,6 @@ json::Document save(HttpClient& client, std::int64_t deal, const std::string& bo
     INFO("POST " << target << " " << body << " -> " << res.status << " " << res.body);
     REQUIRE(res.status == 200);
     return parse(res.body);
-}
-
-void require_status(HttpClient& client, const std::string& method, const std::string& target,
-                    const std::string& body, int status) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == status);
 }
 
 /// The JSON text of the first `"amount":` number of a body.

@@ -12,22 +12,17 @@
 #include "projections/views.hpp"
 #include "store/codec.hpp"
 #include "store/store.hpp"
+#include "tests/support/require_status.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
 using deals::testing::HttpClient;
+using deals::testing::require_status;
 using deals::testing::TempDir;
 using deals::testing::TestServer;
 
 namespace {
-
-void require_status(HttpClient& client, const std::string& method, const std::string& target,
-                    const std::string& body, int status) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == status);
-}
 
 /// Every pipeline and stage of `views`, as stored JSON, in id order.
 std::vector<std::string> directory_of(const projections::Views& views) {

@@ -12,44 +12,39 @@
 #include "store/codec.hpp"
 #include "store/rebuild.hpp"
 #include "store/store.hpp"
+#include "tests/support/require_status.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
 using deals::testing::HttpClient;
+using deals::testing::require_status;
 using deals::testing::TempDir;
 using deals::testing::TestServer;
 
 namespace {
-
-void require(HttpClient& client, const std::string& method, const std::string& target,
-             const std::string& body, int status) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == status);
-}
 
 /// A history touching every kind of view through the API: custom fields (one deleted), deals
 /// with values, renames, stage moves, owners, status changes, associations, products on a
 /// deal (creating catalog products), trash, restore and purge, a pipeline, users and tokens.
 void make_history(TestServer& server) {
     auto c = server.client();
-    require(c, "POST", "/api/custom-fields",
+    require_status(c, "POST", "/api/custom-fields",
             R"({"resource_name":"deals","field_id":"cf_budget","label":"Budget","field_type":"Numeric"})",
             201);
-    require(c, "POST", "/api/custom-fields",
+    require_status(c, "POST", "/api/custom-fields",
             R"({"resource_name":"deals","field_id":"cf_tier","label":"Tier","field_type":"Select","options":[{"name":"Gold"},{"name":"Silver"}]})",
             201);
-    require(c, "POST", "/api/custom-fields",
+    require_status(c, "POST", "/api/custom-fields",
             R"({"resource_name":"deals","field_id":"cf_gone","label":"Gone","field_type":"Text"})",
             201);
-    require(c, "POST", "/api/users", R"({"name":"Nora","email":"nora@example.com"})", 201);
-    require(c, "POST", "/api/personal-access-tokens", R"({"name":"ci"})", 201);
-    require(c, "POST", "/api/pipelines", R"({"name":"Partners","stages":[{"name":"Intro","win_probability":20}]})",
+    require_status(c, "POST", "/api/users", R"({"name":"Nora","email":"nora@example.com"})", 201);
+    require_status(c, "POST", "/api/personal-access-tokens", R"({"name":"ci"})", 201);
+    require_status(c, "POST", "/api/pipelines", R"({"name":"Partners","stages":[{"name":"Intro","win_probability":20}]})",
             201);
     for (int i = 1; i <= 40; ++i) {
         const std::string n = std::to_string(i);
-        require(c, "POST", "/api/deals",
+        require_status(c, "POST", "/api/deals",
                 R"({"name":"Deal )" + n + R"( Café","stage_id":)" + std::to_string(1 + i % 5) +
                     R"(,"amount":)" + n + R"(00.5,"cf_budget":")" + n + R"(.25","cf_tier":")" +
                     (i % 2 ? "gold" : "Silver") + R"(","cf_gone":"x","contacts":[)" + n + "]}",
@@ -57,22 +52,22 @@ void make_history(TestServer& server) {
     }
     for (int i = 1; i <= 40; i += 3) {
         const std::string path = "/api/deals/" + std::to_string(i);
-        require(c, "PUT", path, R"({"name":"Renamed )" + std::to_string(i) +
+        require_status(c, "PUT", path, R"({"name":"Renamed )" + std::to_string(i) +
                                     R"(","stage_id":6,"user_id":2,"cf_budget":null})", 200);
-        require(c, "PUT", path + "/status/won", "", 200);
-        require(c, "PUT", "/api/associations/deals/" + std::to_string(i), R"({"companies":[7]})",
+        require_status(c, "PUT", path + "/status/won", "", 200);
+        require_status(c, "PUT", "/api/associations/deals/" + std::to_string(i), R"({"companies":[7]})",
                 200);
-        require(c, "POST", path + "/billable",
+        require_status(c, "POST", path + "/billable",
                 R"({"tax_type":"exclusive","products":[{"name":"Support plan","unit_price":900,"qty":2,"tax_rate":10}]})",
                 200);
     }
-    require(c, "PUT", "/api/deals/2/status/lost", R"({"lost_reason":"Budget cut"})", 200);
+    require_status(c, "PUT", "/api/deals/2/status/lost", R"({"lost_reason":"Budget cut"})", 200);
     for (int i = 5; i <= 40; i += 5) {
-        require(c, "DELETE", "/api/deals/" + std::to_string(i), "", 204);
+        require_status(c, "DELETE", "/api/deals/" + std::to_string(i), "", 204);
     }
-    require(c, "POST", "/api/trashed/deals/10", "", 200);
-    require(c, "DELETE", "/api/trashed/deals/15", "", 204);
-    require(c, "DELETE", "/api/custom-fields/3", "", 204);
+    require_status(c, "POST", "/api/trashed/deals/10", "", 200);
+    require_status(c, "DELETE", "/api/trashed/deals/15", "", 204);
+    require_status(c, "DELETE", "/api/custom-fields/3", "", 204);
 }
 
 /// Every stored view and the checkpoint, raw.

@@ -13,14 +13,14 @@
 --   DEALS_IDS       "LO-HI", the range of deal ids to draw from.
 -- Each wrk thread draws from its own fixed seed, so two runs send the same ids.
 -- Counts every response that is not 2xx (wrk's "Non-2xx" line only counts >= 400) and prints
--- one line "result: {json}" in the format of get_path.lua (non-2xx under "non_200").
-local threads = {}
+-- one line "result: {json}" (tools/bench.d/result.lua; non-2xx under "non_200").
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "result.lua")  -- record_thread, done
 local next_id = 1
 
 function setup(thread)
   thread:set("thread_id", next_id)
   next_id = next_id + 1
-  table.insert(threads, thread)
+  record_thread(thread)
 end
 
 -- Globals, not locals: done() reads them from each thread with thread:get().
@@ -84,24 +84,4 @@ function response(status, headers, body)
     non200 = non200 + 1
     last_bad = status
   end
-end
-
-function done(summary, latency, requests)
-  local bad, bad_status = 0, 0
-  for _, t in ipairs(threads) do
-    bad = bad + (t:get("non200") or 0)
-    local s = t:get("last_bad") or 0
-    if s ~= 0 then bad_status = s end
-  end
-  local e = summary.errors
-  local seconds = summary.duration / 1e6
-  local function ms(us) return us / 1000.0 end
-  io.write(string.format(
-    'result: {"requests":%d,"seconds":%.3f,"rps":%.2f,"p50_ms":%.3f,"p90_ms":%.3f,' ..
-    '"p99_ms":%.3f,"max_ms":%.3f,"mean_ms":%.3f,"non_200":%d,"last_bad_status":%d,' ..
-    '"socket_errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},"wrk_status_errors":%d}\n',
-    summary.requests, seconds, seconds > 0 and summary.requests / seconds or 0,
-    ms(latency:percentile(50)), ms(latency:percentile(90)), ms(latency:percentile(99)),
-    ms(latency.max), ms(latency.mean), bad, bad_status,
-    e.connect, e.read, e.write, e.timeout, e.status))
 end
