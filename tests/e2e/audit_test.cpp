@@ -29,6 +29,7 @@ using deals::testing::Process;
 using deals::testing::TempDir;
 using deals::testing::e2e::admin_token;
 using deals::testing::e2e::run_dealsctl;
+using deals::testing::e2e::start_dealsd;
 
 namespace {
 
@@ -112,26 +113,6 @@ std::vector<std::uint64_t> sequences(const Ran& r) {
         out.push_back(doc["sequence"].GetUint64());
     }
     return out;
-}
-
-struct Server {
-    std::unique_ptr<Process> process;
-    unsigned short port = 0;
-    void stop() {
-        process->kill(SIGTERM);
-        CHECK(process->wait() == 0);
-    }
-};
-
-Server start_server(const std::string& dir) {
-    Server s;
-    s.process = std::make_unique<Process>(
-        std::vector<std::string>{DEALS_DEALSD, "--data-dir", dir, "--listen", "127.0.0.1:0",
-                                 "--threads", "2", "--kafka", "off"});
-    const std::string line = s.process->wait_for_line("listening on http://");
-    REQUIRE_FALSE(line.empty());
-    s.port = deals::testing::port_of(line);
-    return s;
 }
 
 /// A stopped data directory with a few hundred events.
@@ -372,7 +353,7 @@ TEST_CASE("events and verify while dealsd serves writes; replay and export match
           "[e2e][audit]") {
     TempDir dir;
     const std::string token = admin_token(dir.path());
-    auto server = start_server(dir.path());
+    auto server = start_dealsd(dir.path(), {"--kafka", "off"});
     HttpClient client(server.port, token);
 
     // A custom field, so that the exports carry a cf_ column.
@@ -502,5 +483,6 @@ TEST_CASE("events and verify while dealsd serves writes; replay and export match
         CHECK(acme[col("stage")] == "Qualified To Buy");
         CHECK(acme[col("pipeline")] == "Sales Pipeline");
     }
-    server.stop();
+    server.process->kill(SIGTERM);
+    CHECK(server.process->wait() == 0);
 }

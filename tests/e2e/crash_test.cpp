@@ -21,30 +21,12 @@ using deals::testing::Process;
 using deals::testing::TempDir;
 using deals::testing::e2e::admin_token;
 using deals::testing::e2e::run_dealsctl;
-
-namespace {
-
-struct Server {
-    std::unique_ptr<Process> process;
-    unsigned short port = 0;
-};
-
-Server start_server(const std::string& dir) {
-    Server s;
-    s.process = std::make_unique<Process>(std::vector<std::string>{
-        DEALS_DEALSD, "--data-dir", dir, "--listen", "127.0.0.1:0", "--threads", "2"});
-    const std::string line = s.process->wait_for_line("listening on http://");
-    REQUIRE_FALSE(line.empty());
-    s.port = deals::testing::port_of(line);
-    return s;
-}
-
-}  // namespace
+using deals::testing::e2e::start_dealsd;
 
 TEST_CASE("every create acknowledged before a SIGKILL is there after a restart", "[e2e]") {
     TempDir dir;
     const std::string token = admin_token(dir.path());
-    auto server = start_server(dir.path());
+    auto server = start_dealsd(dir.path());
 
     constexpr int kClients = 16;
     constexpr std::size_t kAcksBeforeKill = 1500;
@@ -91,7 +73,7 @@ TEST_CASE("every create acknowledged before a SIGKILL is there after a restart",
     }
     INFO("acknowledged creates: " << acked.size());
 
-    auto restarted = start_server(dir.path());
+    auto restarted = start_dealsd(dir.path());
     HttpClient client(restarted.port, token);
     std::size_t missing = 0;
     for (const auto& [id, name] : acked) {
@@ -126,7 +108,7 @@ TEST_CASE("every create acknowledged before a SIGKILL is there after a restart",
 TEST_CASE("SIGTERM stops the server cleanly and dealsctl refuses a held data directory", "[e2e]") {
     TempDir dir;
     const std::string token = admin_token(dir.path());
-    auto server = start_server(dir.path());
+    auto server = start_dealsd(dir.path());
     HttpClient client(server.port, token);
     REQUIRE(client.post("/api/deals", R"({"name":"Kept","stage_id":1})").status == 201);
 
@@ -142,7 +124,7 @@ TEST_CASE("SIGTERM stops the server cleanly and dealsctl refuses a held data dir
     CHECK(status == 0);
     CHECK_THAT(users, Catch::Contains("admin@example.com"));
 
-    auto again = start_server(dir.path());
+    auto again = start_dealsd(dir.path());
     HttpClient after(again.port, token);
     auto list = after.get("/api/deals");
     CHECK(list.status == 200);
