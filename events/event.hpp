@@ -35,11 +35,20 @@ struct Actor {
     friend bool operator==(const Actor&, const Actor&) = default;
 };
 
+/// A write made under an `Idempotency-Key` (contract §13). Not part of any event: the log
+/// stores a marker under `key` in the same atomic batch as the events, so a retry after a crash
+/// between the commit and the response still finds that the write was made.
+struct IdempotencyMark {
+    std::string key;          ///< the caller's key, scoped to the caller (hex)
+    std::string fingerprint;  ///< of the request's method, target and body (hex)
+};
+
 /// Request context copied into every event of one append.
 struct EventMeta {
     Actor actor;
     std::string request_id;
     std::string correlation_id;
+    IdempotencyMark idempotency;  ///< not recorded in the events; empty key: none
 };
 
 /// An event as it stands in the log: the envelope of contract §16 around `data`.

@@ -25,6 +25,9 @@ struct Request {
     std::string request_id;  ///< the client's X-Request-Id or a generated one
     /// X-Correlation-Id when acceptable (printable ASCII, ≤ 200 bytes), else the request id.
     std::string correlation_id;
+    /// Set by the router for a write under an `Idempotency-Key`: the events it appends carry it.
+    std::string idempotency_key;          ///< scoped to the caller (hex)
+    std::string idempotency_fingerprint;  ///< of method, target and body (hex)
 
     [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
     [[nodiscard]] std::optional<std::string> param(std::string_view name) const;

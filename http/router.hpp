@@ -1,6 +1,9 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,11 +31,21 @@ const std::vector<Route>& routes();
 /// request id, never shown to the client). Thread-safe.
 class Router {
 public:
-    explicit Router(AppContext& app) : app_(app) {}
+    explicit Router(AppContext& app);
+    ~Router();
     boost::asio::awaitable<Response> dispatch(const Request& request);
 
 private:
+    struct InFlight;
+    /// A write under an `Idempotency-Key` (contract §13): run once per caller and key, answered
+    /// again from the store on a retry (router.cpp).
+    boost::asio::awaitable<Response> idempotent(const Route& route, Call call, std::string key);
+    /// The answer to a write that was committed but whose response was never kept.
+    boost::asio::awaitable<Response> recovered(const Call& call, const std::string& stream,
+                                               std::uint64_t sequence);
+
     AppContext& app_;
+    std::unique_ptr<InFlight> in_flight_;
 };
 
 /// Resolves `Authorization: Bearer <id>|<secret>` or `Bearer <secret>` to its user.

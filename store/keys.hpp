@@ -12,6 +12,7 @@ constexpr char kEvent = 'e';        ///< e<seq:be64>                 -> record
 constexpr char kStreamIndex = 'x';  ///< x<stream>\0<version:be64>   -> <seq:be64>
 constexpr char kView = 'v';         ///< v<kind><id:be64>            -> view JSON
 constexpr char kMeta = 'm';         ///< m<name>                     -> JSON
+constexpr char kIdempotency = 'i';  ///< i<scoped key hex>           -> marker or response JSON
 
 inline void put_be64(std::string& out, std::uint64_t v) {
     for (int shift = 56; shift >= 0; shift -= 8) {
@@ -54,6 +55,12 @@ inline std::string view(char kind, std::int64_t id) {
 inline std::string view_prefix(char kind) { return std::string{kView, kind}; }
 
 inline const std::string kCheckpoint = "mcheckpoint";
+
+inline std::string idempotency(std::string_view scoped_key) {
+    std::string k(1, kIdempotency);
+    k.append(scoped_key);
+    return k;
+}
 
 /// mkafka\0<cluster id>\0<topic> -> {"sequence":N}: what the relay has published there.
 inline std::string relay_position(std::string_view cluster_id, std::string_view topic) {

@@ -228,7 +228,9 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
             r.stream = stream;
             r.stream_version = ++version;
             r.occurred_at = now;
-            r.meta = p.request.meta;
+            r.meta.actor = p.request.meta.actor;
+            r.meta.request_id = p.request.meta.request_id;
+            r.meta.correlation_id = p.request.meta.correlation_id;
             r.data = std::move(p.request.events[i]);
             const std::string body = encode_body(r, p.data_json[i]);
             r.prev_hash = hash;
@@ -243,6 +245,14 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         }
         p.outcome.current_version = version;
         touched[stream] = version;
+        if (const auto& mark = p.request.meta.idempotency; !mark.key.empty()) {
+            // Beside the events, in their batch: durable exactly when they are.
+            wb.Put(keys::idempotency(mark.key),
+                   "{\"fingerprint\":\"" + mark.fingerprint + "\",\"stream\":\"" + stream +
+                       "\",\"version\":" + std::to_string(version) +
+                       ",\"sequence\":" + std::to_string(sequence) +
+                       ",\"at\":" + std::to_string(now.micros / 1000000) + "}");
+        }
     }
 
     if (wb.Count() > 0) {

@@ -267,6 +267,28 @@ commands::Result<void> Store::put_relay_position(std::string_view cluster_id,
     return {};
 }
 
+std::optional<std::string> Store::idempotency(std::string_view scoped_key) const {
+    std::string value;
+    if (!impl_->db ||
+        !impl_->db->Get(rocksdb::ReadOptions{}, keys::idempotency(scoped_key), &value).ok()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+commands::Result<void> Store::put_idempotency(std::string_view scoped_key,
+                                              std::string_view value) {
+    if (!impl_->db) {
+        return commands::unavailable("the data directory is closed");
+    }
+    const auto status = impl_->db->Put(rocksdb::WriteOptions{}, keys::idempotency(scoped_key),
+                                       rocksdb::Slice(value.data(), value.size()));
+    if (!status.ok()) {
+        return commands::unavailable("cannot keep an idempotent response: " + status.ToString());
+    }
+    return {};
+}
+
 events::AppendOutcome Store::append_and_wait(events::AppendRequest request) {
     std::promise<events::AppendOutcome> promise;
     auto future = promise.get_future();

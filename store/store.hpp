@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -109,6 +110,13 @@ public:
     /// Keeps that position (not synced: losing it in a machine crash only repeats events).
     commands::Result<void> put_relay_position(std::string_view cluster_id, std::string_view topic,
                                               events::Sequence sequence);
+
+    /// What is kept under one scoped `Idempotency-Key` (contract §13): the marker the log wrote
+    /// with the events, or the whole response put by `put_idempotency`. Nullopt when nothing is.
+    std::optional<std::string> idempotency(std::string_view scoped_key) const;
+    /// Keeps the response to a request made under a key (not synced: the marker written with
+    /// the events is, and a response lost in a crash is rebuilt from it).
+    commands::Result<void> put_idempotency(std::string_view scoped_key, std::string_view value);
 
     /// Writes the views changed since the last checkpoint (synced when `sync`).
     void checkpoint(bool sync);

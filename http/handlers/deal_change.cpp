@@ -71,6 +71,7 @@ events::EventMeta meta_of(const Call& call) {
     meta.request_id = call.request.request_id;
     meta.correlation_id =
         call.request.correlation_id.empty() ? call.request.request_id : call.request.correlation_id;
+    meta.idempotency = {call.request.idempotency_key, call.request.idempotency_fingerprint};
     return meta;
 }
 
