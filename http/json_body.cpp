@@ -2,6 +2,9 @@
 
 #include <rapidjson/reader.h>
 
+#include <optional>
+#include <unordered_set>
+
 #include "store/json.hpp"
 
 namespace deals::http {
@@ -19,11 +22,37 @@ public:
         return add(JsonValue{JsonValue::Kind::kNumber, std::string(s, n)});
     }
     bool String(const char* s, rapidjson::SizeType n, bool) {
+        if (has_surrogate(s, n)) {
+            return false;
+        }
         return add(JsonValue{JsonValue::Kind::kString, std::string(s, n)});
     }
     bool StartObject() { return open(JsonValue::Kind::kObject); }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
+        if (has_surrogate(s, n)) {
+            return false;
+        }
         pending_key_.assign(s, n);
+        // A linear scan for the few keys of a usual object; a set once there are many, so that
+        // an object of 100,000 keys costs no more than its parse.
+        Level& level = stack_.back();
+        bool repeated = false;
+        if (level.value.members.size() < kScanKeys) {
+            for (const auto& member : level.value.members) {
+                repeated = repeated || member.first == pending_key_;
+            }
+        } else {
+            if (level.seen.empty()) {
+                for (const auto& member : level.value.members) {
+                    level.seen.insert(member.first);
+                }
+            }
+            repeated = !level.seen.insert(pending_key_).second;
+        }
+        if (repeated) {
+            duplicate_key = pending_key_;
+            return false;
+        }
         return true;
     }
     bool EndObject(rapidjson::SizeType) { return close(); }
@@ -32,8 +61,23 @@ public:
 
     JsonValue root;
     bool too_deep = false;
+    bool bad_text = false;
+    std::optional<std::string> duplicate_key;
 
 private:
+    /// RapidJSON validates the bytes of the body, but a `\\udc00` escape with no high surrogate
+    /// before it decodes to ED B0 80: a surrogate code point, which is not UTF-8.
+    bool has_surrogate(const char* s, rapidjson::SizeType n) {
+        for (rapidjson::SizeType i = 0; i + 1 < n; ++i) {
+            if (static_cast<unsigned char>(s[i]) == 0xED &&
+                static_cast<unsigned char>(s[i + 1]) >= 0xA0) {
+                bad_text = true;
+                return true;
+            }
+        }
+        return false;
+    }
+
     bool open(JsonValue::Kind kind) {
         if (stack_.size() >= kMaxDepth) {
             too_deep = true;
@@ -41,11 +85,12 @@ private:
         }
         JsonValue v;
         v.kind = kind;
-        stack_.push_back({std::move(v), std::move(pending_key_)});
+        stack_.push_back({std::move(v), std::move(pending_key_), {}});
         return true;
     }
     bool close() {
-        auto [value, key] = std::move(stack_.back());
+        JsonValue value = std::move(stack_.back().value);
+        std::string key = std::move(stack_.back().key);
         stack_.pop_back();
         pending_key_ = std::move(key);
         return add(std::move(value));
@@ -55,22 +100,22 @@ private:
             root = std::move(v);
             return true;
         }
-        JsonValue& parent = stack_.back().first;
+        JsonValue& parent = stack_.back().value;
         if (parent.kind == JsonValue::Kind::kArray) {
             parent.items.push_back(std::move(v));
         } else {
-            for (auto& [k, existing] : parent.members) {
-                if (k == pending_key_) {
-                    existing = std::move(v);
-                    return true;
-                }
-            }
             parent.members.emplace_back(std::move(pending_key_), std::move(v));
         }
         return true;
     }
 
-    std::vector<std::pair<JsonValue, std::string>> stack_;
+    struct Level {
+        JsonValue value;
+        std::string key;                  ///< of this object or array in its parent
+        std::unordered_set<std::string> seen;  ///< keys, once there are kScanKeys of them
+    };
+    static constexpr std::size_t kScanKeys = 16;
+    std::vector<Level> stack_;
     std::string pending_key_;
 };
 
@@ -100,6 +145,13 @@ commands::Result<JsonValue> parse_json_object(std::string_view body) {
     const auto result = reader.Parse<kFlags>(stream, builder);
     if (builder.too_deep) {
         return commands::bad_request("Malformed JSON: nesting is too deep.");
+    }
+    if (builder.bad_text) {
+        return commands::bad_request("Malformed JSON: a string escapes a lone UTF-16 surrogate.");
+    }
+    if (builder.duplicate_key) {
+        return commands::bad_request("Malformed JSON: the key \"" + *builder.duplicate_key +
+                                     "\" appears twice in one object.");
     }
     if (result.IsError()) {
         return commands::bad_request(std::string("Malformed JSON: ") +

@@ -12,7 +12,9 @@
 namespace deals::http {
 
 /// A parsed JSON request body that keeps numbers as written (money stays exact) and object keys
-/// in order. Duplicate keys: the last one wins, as PHP's json_decode does.
+/// in order. A key twice in one object is malformed (400): PHP's json_decode would keep the last,
+/// but which one a client meant is a guess, and proxies that keep the first would see another
+/// request than we do.
 struct JsonValue {
     enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
     Kind kind = Kind::kNull;
@@ -25,7 +27,8 @@ struct JsonValue {
 };
 
 /// Parses a request body that must be a JSON object (an empty body counts as `{}`). Errors are
-/// 400 "Malformed JSON: <reason>". Nesting deeper than 64 levels is refused.
+/// 400 "Malformed JSON: <reason>". Nesting deeper than 64 levels, duplicate keys and strings
+/// that escape a lone UTF-16 surrogate are refused.
 commands::Result<JsonValue> parse_json_object(std::string_view body);
 
 /// The member `key` of `object` as a validation input (absent when missing).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <string_view>
 
 namespace deals::http {
 
@@ -37,6 +39,46 @@ std::optional<std::string> decode(std::string_view in, bool plus_is_space) {
     return out;
 }
 
+/// Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
+bool valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        for (std::size_t k = 1; k <= n; ++k) {
+            if (i + k >= s.size()) {
+                return false;
+            }
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
 }  // namespace
 
 std::optional<std::string> Request::header(std::string_view name) const {
@@ -62,8 +104,18 @@ std::optional<std::string> Request::param(std::string_view name) const {
 bool parse_target(Request& request) {
     const std::string_view target = request.target;
     const auto q = target.find('?');
-    const auto path = decode(target.substr(0, q), false);
-    if (!path || path->empty() || path->front() != '/' || path->find('\0') != std::string::npos) {
+    const std::string_view raw_path = target.substr(0, q);
+    // An encoded slash would decode into a segment separator the client did not write (and
+    // that proxies in front may route differently): refused, as Apache does by default.
+    for (std::size_t i = raw_path.find('%'); i != std::string_view::npos;
+         i = raw_path.find('%', i + 1)) {
+        if (raw_path.substr(i, 3) == "%2F" || raw_path.substr(i, 3) == "%2f") {
+            return false;
+        }
+    }
+    const auto path = decode(raw_path, false);
+    if (!path || path->empty() || path->front() != '/' || path->find('\0') != std::string::npos ||
+        !valid_utf8(*path)) {
         return false;
     }
     request.path = *path;
@@ -81,9 +133,12 @@ bool parse_target(Request& request) {
         auto key = decode(part.substr(0, eq), true);
         auto value = eq == std::string_view::npos ? std::optional<std::string>("")
                                                   : decode(part.substr(eq + 1), true);
-        if (key && value) {
-            request.query.emplace_back(std::move(*key), std::move(*value));
+        // A bad escape (`%zz`, a lone `%`) or bytes that are not UTF-8 make the whole target
+        // malformed: dropping the parameter would answer a different question than was asked.
+        if (!key || !value || !valid_utf8(*key) || !valid_utf8(*value)) {
+            return false;
         }
+        request.query.emplace_back(std::move(*key), std::move(*value));
     }
     return true;
 }

@@ -54,8 +54,9 @@ struct Call {
     std::vector<std::string> params;
 };
 
-/// Splits a target into path and query, percent-decoding both. Returns false when the path
-/// does not decode to valid text.
+/// Splits a target into path and query, percent-decoding both. Returns false when the path or
+/// a query parameter has a bad escape or does not decode to UTF-8, or the path holds an encoded
+/// slash (`%2F`) or a NUL.
 bool parse_target(Request& request);
 
 }  // namespace deals::http

@@ -201,7 +201,22 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
     stream.expires_after(config.idle_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
     if (ec) {
-        co_return false;  // closed, idle timeout, shutdown, or garbage before a header
+        // A request Beast cannot parse (a bad request line, a header with control characters, a
+        // header over the limit) is answered before the connection closes, so that the client
+        // learns why. Closed, cut-off, timed-out and cancelled reads just close.
+        if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+            Response refused =
+                ec == bhttp::error::header_limit
+                    ? Response{431, message_body("Request header fields too large."), {}}
+                    : error_response(commands::bad_request("Malformed HTTP request."));
+            Request none;
+            none.request_id = new_request_id();
+            auto res = to_response(std::move(refused), none, app, false);
+            stream.expires_after(config.read_timeout);
+            std::tie(ec, n) = co_await bhttp::async_write(stream, res, kUseTuple);
+        }
+        co_return false;
     }
     state.busy = true;
     stream.expires_after(config.read_timeout);

@@ -18,21 +18,40 @@ using boost::asio::awaitable;
 using projections::Trash;
 using projections::Views;
 
-/// The `billable` of a deal body, when it is to be saved: on create an object with a non-empty
-/// `products` array; on update any non-empty object (Concord's "truthy").
-const JsonValue* embedded_billable(const JsonValue& body, bool creating) {
+/// The `billable` of a deal body, when it is to be validated: any non-empty object (Concord's
+/// "truthy").
+const JsonValue* embedded_billable(const JsonValue& body) {
     const JsonValue* b = body.find("billable");
     if (b == nullptr || b->kind != JsonValue::Kind::kObject || b->members.empty()) {
         return nullptr;
     }
-    if (creating) {
-        const JsonValue* products = b->find("products");
-        if (products == nullptr || products->kind != JsonValue::Kind::kArray ||
-            products->items.empty()) {
-            return nullptr;
-        }
-    }
     return b;
+}
+
+/// On create, a valid billable is saved only with a non-empty `products` array (Concord).
+bool saved_on_create(const JsonValue* billable) {
+    const JsonValue* products = billable ? billable->find("products") : nullptr;
+    return products != nullptr && products->kind == JsonValue::Kind::kArray &&
+           !products->items.empty();
+}
+
+/// `billable` must be an object (§5.1). Empty values (null, "", []) are no billable, as in Concord;
+/// anything else that is not an object is a 422 on `billable`, after the deal's own errors.
+std::optional<commands::Error> with_billable_type_error(const JsonValue& body,
+                                                        std::optional<commands::Error> error) {
+    using Kind = JsonValue::Kind;
+    const JsonValue* b = body.find("billable");
+    if (b == nullptr || b->kind == Kind::kNull || b->kind == Kind::kObject ||
+        (b->kind == Kind::kArray && b->items.empty()) ||
+        (b->kind == Kind::kString && b->text.empty())) {
+        return error;
+    }
+    if (error && error->code != commands::ErrorCode::kValidation) {
+        return error;
+    }
+    commands::FieldErrors fields = error ? error->fields : commands::FieldErrors{};
+    fields.emplace_back("billable", std::vector<std::string>{"The billable field must be an array."});
+    return commands::validation(std::move(fields));
 }
 
 /// Custom fields come last in contract §5.1's field order, after the association keys and
@@ -197,10 +216,15 @@ awaitable<Response> create_deal(AppContext& app, const Call& call) {
     });
     const auto associations = commands::validate_body_associations(
         association_input(*body, false), commands::AssociationMode::kAttach);
-    auto billable = embedded_save(embedded_billable(*body, true),
-                                  with_association_errors(error_of(command), associations));
+    const JsonValue* billable_body = embedded_billable(*body);
+    auto billable = embedded_save(
+        billable_body,
+        with_billable_type_error(*body, with_association_errors(error_of(command), associations)));
     if (!billable) {
         co_return error_response(billable.error());
+    }
+    if (!saved_on_create(billable_body)) {
+        billable->reset();
     }
     if (*billable) {
         // Decided once against a stand-in deal with stand-in ids, so that a billable refused
@@ -265,7 +289,7 @@ awaitable<Response> update_deal(AppContext& app, const Call& call) {
                                          : body.error());
     }
     const auto input = deal_input(*body);
-    const JsonValue* billable_body = embedded_billable(*body, false);
+    const JsonValue* billable_body = embedded_billable(*body);
     const auto associations = commands::validate_body_associations(
         association_input(*body, false), commands::AssociationMode::kSync);
     std::vector<events::Event> catalog;
@@ -273,8 +297,9 @@ awaitable<Response> update_deal(AppContext& app, const Call& call) {
         [&](const Views& views,
             const projections::Deal& deal) -> commands::Result<commands::Events> {
         auto command = commands::validate_update(input, deal, views, app.validation);
-        auto billable = embedded_save(billable_body,
-                                      with_association_errors(error_of(command), associations));
+        auto billable = embedded_save(
+            billable_body, with_billable_type_error(
+                               *body, with_association_errors(error_of(command), associations)));
         if (!billable) {
             return billable.error();
         }
