@@ -19,7 +19,9 @@ struct ServerConfig {
     int threads = 0;                          ///< 0: one per core
     std::size_t body_limit = 1024 * 1024;     ///< bytes; larger bodies get 413
     std::size_t header_limit = 16 * 1024;     ///< bytes of request line and headers
-    std::chrono::seconds read_timeout{30};    ///< to receive a whole request once it started
+    std::chrono::seconds read_timeout{30};    ///< to receive a whole request from its first byte,
+                                              ///< and to send a response
+    std::size_t max_connections = 10000;      ///< more are answered 503 and closed
     std::chrono::seconds idle_timeout{60};    ///< keep-alive connections with no request
     std::chrono::seconds shutdown_grace{10};  ///< in-flight requests get this long on SIGTERM
     bool log_requests = false;

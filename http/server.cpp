@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -140,6 +141,7 @@ struct Server::Impl {
         return i == 0 ? io.get_executor() : extra[i - 1]->get_executor();
     }
     asio::awaitable<void> accept_loop();
+    asio::awaitable<void> refuse(tcp::socket socket);
     asio::awaitable<void> session(beast::tcp_stream stream);
     asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                     SessionState& state);
@@ -148,6 +150,7 @@ struct Server::Impl {
 };
 
 asio::awaitable<void> Server::Impl::accept_loop() {
+    asio::steady_timer backoff(acceptor.get_executor());
     for (;;) {
         auto executor = next_executor();
         auto [ec, socket] = co_await acceptor.async_accept(executor, kUseTuple);
@@ -155,14 +158,37 @@ asio::awaitable<void> Server::Impl::accept_loop() {
             if (stopping || ec == asio::error::operation_aborted) {
                 co_return;
             }
-            continue;  // e.g. too many open files: keep serving the connections we have
+            // Out of file descriptors, say: the pending connection stays in the backlog, so
+            // accepting again at once would spin. Serve the connections we have a moment.
+            backoff.expires_after(std::chrono::milliseconds(50));
+            co_await backoff.async_wait(kUseTuple);
+            continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
+        if (static_cast<std::size_t>(sessions.load()) >= config.max_connections) {
+            auto socket_executor = socket.get_executor();
+            asio::co_spawn(socket_executor, refuse(std::move(socket)), asio::detached);
+            continue;
+        }
         ++sessions;
         auto socket_executor = socket.get_executor();
         asio::co_spawn(socket_executor, session(beast::tcp_stream(std::move(socket))),
                        asio::detached);
     }
+}
+
+/// Over `max_connections`: a 503 sent at once, before any request is read, then the close.
+asio::awaitable<void> Server::Impl::refuse(tcp::socket socket) {
+    static const std::string kBody = message_body("Service Unavailable");
+    static const std::string kResponse =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
+        "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+        std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(config.read_timeout);
+    co_await asio::async_write(stream, asio::buffer(kResponse), kUseTuple);
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
 asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream) {
@@ -198,7 +224,18 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
     // over the limit, and the client would get a closed connection instead of the 413 below.
     parser.body_limit(boost::none);
     state.busy = false;
-    stream.expires_after(config.idle_timeout);
+    // Idle until the request's first byte (unless a pipelined one is already here); from then on
+    // the whole request must arrive within read_timeout, so a client sending a byte at a time
+    // holds its connection no longer than that.
+    if (buffer.size() == 0) {
+        stream.expires_after(config.idle_timeout);
+        auto [first, got] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+        if (first) {
+            co_return false;  // closed, idle timeout or shutdown
+        }
+        buffer.commit(got);
+    }
+    stream.expires_after(config.read_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
     if (ec) {
         // A request Beast cannot parse (a bad request line, a header with control characters, a
@@ -219,7 +256,6 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
         co_return false;
     }
     state.busy = true;
-    stream.expires_after(config.read_timeout);
     std::optional<commands::Error> early;
     if (parser.content_length() && *parser.content_length() > config.body_limit) {
         early = commands::Error{commands::ErrorCode::kPayloadTooLarge, "", {}};
@@ -248,6 +284,7 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
     }
     auto res = to_response(std::move(response), request, app, keep_alive && !stopping);
     const bool again = res.keep_alive();
+    stream.expires_after(config.read_timeout);  // a client that does not read is let go too
     std::tie(ec, n) = co_await bhttp::async_write(stream, res, kUseTuple);
     co_return !ec && again;
 }

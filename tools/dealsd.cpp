@@ -85,6 +85,11 @@ int main(int argc, char** argv) {
     cli.add_option("--idle-timeout", idle_timeout, "Seconds an idle keep-alive connection stays")
         ->envname("DEALS_IDLE_TIMEOUT")
         ->capture_default_str();
+    cli.add_option("--max-connections", config.max_connections,
+                   "Open connections at most; more are answered 503 and closed")
+        ->envname("DEALS_MAX_CONNECTIONS")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
     cli.add_flag("--log-requests", config.log_requests, "Log every request to stderr")
         ->envname("DEALS_LOG_REQUESTS");
     cli.add_flag("--lost-reason-optional", lost_reason_optional,
