@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <memory>
 #include <random>
 
@@ -259,6 +260,16 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         // Into the WAL without waiting for the disk: the syncer makes it durable, and while it
         // waits on fsync this thread is already writing the next batch.
         const rocksdb::Status status = db_->Write(rocksdb::WriteOptions{}, &wb);
+        // A failed write (a full disk, say) leaves nothing in the memtable, and RocksDB refuses
+        // writes until it has recovered by itself: for a full disk, once there is room for a
+        // memtable flush again (store/README.md). Meanwhile appends answer 503.
+        if (status.ok() != !write_failed_) {
+            std::clog << (status.ok() ? "store: writes work again"
+                                      : "store: a write failed, appends answer 503 until "
+                                        "writes work again: " + status.ToString())
+                      << std::endl;
+        }
+        write_failed_ = !status.ok();
         if (!status.ok()) {
             // Nothing of this batch is acknowledged; the tail stays where it was.
             for (Pending& p : batch) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -103,6 +104,8 @@ private:
     events::Sequence tail_sequence_ = 0;
     std::string tail_hash_;
     events::Timestamp tail_time_;
+    // Set while writes fail (a full disk, say), to log the change both ways.
+    bool write_failed_ = false;
     // Set (once, by the syncer) when a sync fails; the reason is written before the flag.
     std::atomic<bool> broken_{false};
     std::string broken_reason_;
