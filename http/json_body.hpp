@@ -15,15 +15,25 @@ namespace deals::http {
 /// in order. A key twice in one object is malformed (400): PHP's json_decode would keep the last,
 /// but which one a client meant is a guess, and proxies that keep the first would see another
 /// request than we do.
+struct JsonMember;
+
 struct JsonValue {
     enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
     Kind kind = Kind::kNull;
     std::string text;              ///< string value, number as written, "true"/"false"
     std::vector<JsonValue> items;  ///< array items
-    std::vector<std::pair<std::string, JsonValue>> members;  ///< object members
+    std::vector<JsonMember> members;  ///< object members, in order
 
     /// The member named `key`, or nullptr.
     [[nodiscard]] const JsonValue* find(std::string_view key) const;
+};
+
+/// One member of an object (a struct rather than a std::pair: clang cannot check a pair's
+/// traits while JsonValue is still incomplete).
+struct JsonMember {
+    JsonMember(std::string key, JsonValue value) : first(std::move(key)), second(std::move(value)) {}
+    std::string first;
+    JsonValue second;
 };
 
 /// Parses a request body that must be a JSON object (an empty body counts as `{}`). Errors are

@@ -44,7 +44,10 @@ awaitable<Response> change_associations(AppContext& app, const Call& call,
 
 commands::AssociationInput association_input(const JsonValue& body, bool every_key) {
     commands::AssociationInput input;
-    for (const auto& [key, value] : body.members) {
+    for (const auto& member : body.members) {
+        // Named, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+        const std::string& key = member.first;
+        const JsonValue& value = member.second;
         const auto type = std::find_if(commands::kAssociationTypes.begin(),
                                        commands::kAssociationTypes.end(),
                                        [&](const char* t) { return key == t; });

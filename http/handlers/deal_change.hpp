@@ -54,6 +54,9 @@ boost::asio::awaitable<commands::Result<bool>> append_catalog(AppContext& app, c
 /// The `billable` object of a deal body as a billable input (for the embedded save).
 commands::BillableInput billable_input(const JsonValue& body);
 
+/// The deal keys of a `POST`/`PUT /api/deals` body (§5.1), custom fields (`cf_…`) included.
+commands::DealInput deal_input(const JsonValue& body);
+
 /// Field errors of `b` after those of `a`, keys of `b` prefixed (`billable.products.0.qty`).
 commands::Error merge_validation(const commands::Error* a, const commands::Error* b,
                                  const std::string& prefix);

@@ -161,6 +161,9 @@ void add_association_events(const projections::Deal* before, commands::Events& e
     }
 }
 
+
+}  // namespace
+
 commands::DealInput deal_input(const JsonValue& body) {
     commands::DealInput in{field(body, "name"),
                            field(body, "pipeline_id"),
@@ -183,8 +186,6 @@ commands::DealInput deal_input(const JsonValue& body) {
     }
     return in;
 }
-
-}  // namespace
 
 Response deal_in(AppContext& app, const Call& call, Trash place) {
     const auto with = with_of(call.request);
