@@ -302,7 +302,8 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
         with_db(dir.path(), [](rocksdb::DB& db) {
             // Sequence 160's record stored again under key 161, chained correctly after 160:
             // every hash recomputes and links, only the body's sequence gives it away.
-            const auto p160 = store::split_record(stored(db, 160));
+            const std::string r160 = stored(db, 160);  // split_record's parts view it
+            const auto p160 = store::split_record(r160);
             const std::string body(p160.body);
             const std::string hash = store::sha256_hex(p160.hash, body);
             put(db, 161, store::make_record(body, p160.hash, hash));

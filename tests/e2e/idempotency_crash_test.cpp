@@ -41,7 +41,8 @@ std::int64_t count_events(HttpClient& client, std::int64_t id, const std::string
     const auto res = client.get("/api/deals/" + std::to_string(id) + "/events");
     REQUIRE(res.status == 200);
     std::int64_t n = 0;
-    for (const auto& e : parse(res.body)["data"].GetArray()) {
+    const auto doc = parse(res.body);  // named: the loop views it
+    for (const auto& e : doc["data"].GetArray()) {
         n += e["type"].GetString() == type ? 1 : 0;
     }
     return n;

@@ -177,8 +177,10 @@ TEST_CASE("the history of a deal lists its events in order, as stored", "[http][
         CHECK(text(e["prev_hash"]) == parts.prev_hash);
         CHECK(text(e["hash"]) == parts.hash);
         CHECK(parts.hash == deals::store::sha256_hex(parts.prev_hash, parts.body));
-        const auto before = deals::store::split_record(
-            log.read_record(static_cast<deals::events::Sequence>(sequence - 1)));
+        // split_record's parts view the record: keep it alive.
+        const std::string before_record =
+            log.read_record(static_cast<deals::events::Sequence>(sequence - 1));
+        const auto before = deals::store::split_record(before_record);
         CHECK(parts.prev_hash == before.hash);
         CHECK(e["actor"]["user_id"].GetInt64() == 1);
         expected_body += (expected_body.back() == '[' ? "" : ",") +
