@@ -90,7 +90,14 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     // Turned on once the store is loaded.
     db_options.disable_auto_compactions = true;
     rocksdb::DB* raw = nullptr;
-    const auto status = rocksdb::DB::Open(db_options, options.data_dir, &raw);
+    auto status = rocksdb::DB::Open(db_options, options.data_dir, &raw);
+    bool read_only = false;
+    if (!status.ok() && status.ToString().find("Read-only file system") != std::string::npos) {
+        // A read-only data directory (a file system remounted read-only, say): serve what it
+        // holds, and refuse writes (RocksDB itself refuses them on a read-only instance).
+        status = rocksdb::DB::OpenForReadOnly(db_options, options.data_dir, &raw);
+        read_only = status.ok();
+    }
     if (!status.ok()) {
         return open_error(options.data_dir, status);
     }
@@ -98,6 +105,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     Impl& impl = *store->impl_;
     impl.db.reset(raw);
     impl.options = options;
+    impl.report.read_only = read_only;
     try {
         // The last checkpoint of the views, then the events after it.
         auto& views = store->views_;
@@ -114,7 +122,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
         // Views are only read with the checkpoint that says which events they reflect: a
         // directory without one (new, or a rebuild interrupted half-way) drops any it holds
         // and replays the whole log.
-        if (!has_checkpoint) {
+        if (!has_checkpoint && !read_only) {
             const auto dropped = db.DeleteRange(rocksdb::WriteOptions{}, db.DefaultColumnFamily(),
                                                 std::string(1, keys::kView),
                                                 std::string(1, keys::kView + 1));
@@ -123,6 +131,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
                                          dropped.ToString());
             }
         }
+        // Read-only without a checkpoint: any views stored are ignored, and the whole log replays.
         impl.report.views_loaded = has_checkpoint ? load_all_views(db, views) : 0;
         views.finish_load();
         impl.log = std::make_unique<RocksEventLog>(
@@ -141,7 +150,9 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
             impl.report.events_replayed += batch.size();
             from = batch.back().sequence + 1;
         }
-        const auto compaction = impl.db->SetOptions({{"disable_auto_compactions", "false"}});
+        const auto compaction =
+            read_only ? rocksdb::Status::OK()
+                      : impl.db->SetOptions({{"disable_auto_compactions", "false"}});
         if (!compaction.ok()) {
             throw std::runtime_error("cannot turn compaction back on: " + compaction.ToString());
         }
@@ -156,7 +167,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     store->next_line_ = marks.billable_product.value_or(0);
     store->next_custom_field_ = marks.custom_field.value_or(0);
     store->next_option_ = marks.custom_field_option.value_or(0);
-    if (options.seed_defaults && store->views_.pipelines().empty()) {
+    if (options.seed_defaults && !read_only && store->views_.pipelines().empty()) {
         const events::PipelineId pipeline{marks.pipeline + 1};
         auto outcome = store->append_and_wait(
             {"pipeline-" + pipeline.str(),
@@ -170,6 +181,11 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     // After the seed: its ids are taken.
     store->next_pipeline_ = store->views_.watermarks().pipeline;
     store->next_stage_ = store->views_.watermarks().stage;
+    if (read_only) {
+        impl.report.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return store;  // no checkpoints: nothing can be written
+    }
     store->checkpoint(true);
     impl.checkpointer = std::thread([s = store.get()] {
         pthread_setname_np(pthread_self(), "checkpointer");

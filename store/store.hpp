@@ -35,6 +35,9 @@ struct OpenReport {
     events::Sequence checkpoint = 0;
     std::size_t events_replayed = 0;
     double seconds = 0;
+    /// The directory could only be opened for reading (a read-only file system): every append
+    /// answers unavailable (503) until dealsd is restarted on a writable directory.
+    bool read_only = false;
 };
 
 /// A data directory: the RocksDB event log (the source of truth) and the views folded from it,

@@ -122,6 +122,12 @@ int main(int argc, char** argv) {
     std::cout << "data: " << data_dir << " (" << report.views_loaded << " views loaded, "
               << report.events_replayed << " events replayed after checkpoint " << report.checkpoint
               << ", " << report.seconds << " s)" << std::endl;
+    if (report.read_only) {
+        std::cout << "data: " << data_dir
+                  << " is on a read-only file system: serving reads, writes answer 503 until "
+                     "dealsd restarts on a writable directory"
+                  << std::endl;
+    }
 
     // Kafka: an embedded broker, an external cluster, or nothing.
     std::unique_ptr<store::EmbeddedBroker> broker;
