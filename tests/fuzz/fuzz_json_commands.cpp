@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const auto& views = seeded_views();
-    const auto input = http::deal_input(*body);
+    const auto input = http::handlers::deal_input(*body);
     const commands::ValidationSettings settings;
     const auto created = commands::validate_create(input, views, deals::events::DealId{1}, settings);
     if (created) {
@@ -53,8 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         current.id = deals::events::DealId{1};
         (void)commands::validate_update(input, current, views, settings);
     }
-    (void)commands::validate_body_associations(http::association_input(*body, false),
+    (void)commands::validate_body_associations(http::handlers::association_input(*body, false),
                                                commands::AssociationMode::kAttach);
-    (void)commands::validate_billable(http::billable_input(*body));
+    (void)commands::validate_billable(http::handlers::billable_input(*body));
     return 0;
 }

@@ -16,9 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!deals::http::parse_target(request)) {
         return 0;
     }
-    (void)deals::http::order_of(request, views);
-    (void)deals::http::select_of(request, views);
-    (void)deals::http::search_of(request, views.deal_search_fields());
-    (void)deals::http::take_of(request);
+    (void)deals::http::handlers::order_of(request, views);
+    (void)deals::http::handlers::select_of(request, views);
+    (void)deals::http::handlers::search_of(request, views.deal_search_fields());
+    (void)deals::http::handlers::take_of(request);
     return 0;
 }
