@@ -23,7 +23,6 @@
 
 #include "projections/views.hpp"
 #include "store/codec.hpp"
-#include "store/sha256.hpp"
 #include "store/store.hpp"
 #include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"
@@ -34,7 +33,9 @@ using deals::testing::HttpClient;
 using deals::testing::TempDir;
 using deals::testing::e2e::admin_token;
 using deals::testing::e2e::run_dealsctl;
+using deals::testing::e2e::id_in;
 using deals::testing::e2e::start_dealsd;
+using deals::testing::e2e::verify_chain;
 
 namespace {
 
@@ -52,11 +53,6 @@ std::optional<events::StreamVersion> etag_version(const deals::testing::HttpResu
         return std::nullopt;
     }
     return std::stoull(etag->substr(1, etag->size() - 2));
-}
-
-std::int64_t id_in(const std::string& body) {
-    const auto at = body.find("\"id\":");
-    return at == std::string::npos ? 0 : std::stoll(body.substr(at + 5));
 }
 
 /// One client: its own deals, a random mix of every kind of write on them, until the kill.
@@ -178,24 +174,6 @@ private:
     std::int64_t current_ = 0;
 };
 
-/// Gapless sequences from 1 and an unbroken hash chain; returns the head.
-events::Sequence verify_log(store::Store& s) {
-    auto& log = s.log();
-    const auto head = log.head_sequence();
-    std::string prev(64, '0');
-    for (events::Sequence seq = 1; seq <= head; ++seq) {
-        const std::string record = log.read_record(seq);
-        INFO("sequence " << seq);
-        REQUIRE_FALSE(record.empty());
-        const auto parts = store::split_record(record);
-        REQUIRE(parts.prev_hash == prev);
-        REQUIRE(parts.hash == store::sha256_hex(parts.prev_hash, parts.body));
-        REQUIRE(store::decode_record(record).sequence == seq);
-        prev = std::string(parts.hash);
-    }
-    return head;
-}
-
 /// The views the store opened with, deal by deal, against a fresh fold of the whole log.
 std::size_t compare_with_fold(store::Store& s, events::Sequence head) {
     projections::Views fresh;
@@ -308,7 +286,7 @@ TEST_CASE("crash loop: SIGKILL under mixed load loses no acknowledged write, and
         {
             auto opened = store::Store::open({.data_dir = dir.path()});
             REQUIRE(opened);
-            const auto head = verify_log(**opened);
+            const auto head = verify_chain(**opened);
             CHECK(compare_with_fold(**opened, head) > 0);
         }
         int status = -1;

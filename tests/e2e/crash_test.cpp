@@ -7,8 +7,6 @@
 #include <mutex>
 #include <thread>
 
-#include "store/codec.hpp"
-#include "store/sha256.hpp"
 #include "store/store.hpp"
 #include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"
@@ -21,7 +19,9 @@ using deals::testing::Process;
 using deals::testing::TempDir;
 using deals::testing::e2e::admin_token;
 using deals::testing::e2e::run_dealsctl;
+using deals::testing::e2e::id_in;
 using deals::testing::e2e::start_dealsd;
+using deals::testing::e2e::verify_chain;
 
 TEST_CASE("every create acknowledged before a SIGKILL is there after a restart", "[e2e]") {
     TempDir dir;
@@ -46,8 +46,7 @@ TEST_CASE("every create acknowledged before a SIGKILL is there after a restart",
                     if (res.status != 201) {
                         continue;
                     }
-                    const auto pos = res.body.find("\"id\":");
-                    const auto id = std::stoll(res.body.substr(pos + 5));
+                    const auto id = id_in(res.body);
                     std::lock_guard lock(mutex);
                     acked.emplace_back(id, name);
                     if (acked.size() >= kAcksBeforeKill) {
@@ -89,20 +88,7 @@ TEST_CASE("every create acknowledged before a SIGKILL is there after a restart",
     // The log itself: gapless sequences from 1 and an unbroken hash chain.
     auto store = store::Store::open({.data_dir = dir.path()});
     REQUIRE(store);
-    auto& log = (*store)->log();
-    const auto head = log.head_sequence();
-    CHECK(head >= acked.size());
-    std::string prev(64, '0');
-    events::Sequence expected = 1;
-    for (events::Sequence seq = 1; seq <= head; ++seq) {
-        const std::string record = log.read_record(seq);
-        REQUIRE_FALSE(record.empty());
-        const auto parts = store::split_record(record);
-        REQUIRE(parts.prev_hash == prev);
-        REQUIRE(parts.hash == store::sha256_hex(parts.prev_hash, parts.body));
-        REQUIRE(store::decode_record(record).sequence == expected++);
-        prev = std::string(parts.hash);
-    }
+    CHECK(verify_chain(**store) >= acked.size());
 }
 
 TEST_CASE("SIGTERM stops the server cleanly and dealsctl refuses a held data directory", "[e2e]") {

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "store/codec.hpp"
+#include "store/sha256.hpp"
+#include "store/store.hpp"
 #include "tests/support/process.hpp"
 
 namespace deals::testing::e2e {
@@ -54,6 +57,30 @@ inline Dealsd start_dealsd(const std::string& dir, const std::vector<std::string
     REQUIRE_FALSE(line.empty());
     s.port = port_of(line);
     return s;
+}
+
+/// The `"id"` of a JSON body (the first one: a deal's own), or 0.
+inline std::int64_t id_in(const std::string& body) {
+    const auto at = body.find("\"id\":");
+    return at == std::string::npos ? 0 : std::stoll(body.substr(at + 5));
+}
+
+/// Requires the log gapless from sequence 1 and its hash chain unbroken; returns the head.
+inline events::Sequence verify_chain(store::Store& s) {
+    auto& log = s.log();
+    const auto head = log.head_sequence();
+    std::string prev(64, '0');
+    for (events::Sequence seq = 1; seq <= head; ++seq) {
+        const std::string record = log.read_record(seq);
+        INFO("sequence " << seq);
+        REQUIRE_FALSE(record.empty());
+        const auto parts = store::split_record(record);
+        REQUIRE(parts.prev_hash == prev);
+        REQUIRE(parts.hash == store::sha256_hex(parts.prev_hash, parts.body));
+        REQUIRE(store::decode_record(record).sequence == seq);
+        prev = std::string(parts.hash);
+    }
+    return head;
 }
 
 }  // namespace deals::testing::e2e

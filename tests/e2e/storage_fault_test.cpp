@@ -26,6 +26,7 @@
 using deals::testing::HttpClient;
 using deals::testing::e2e::admin_token;
 using deals::testing::e2e::run_dealsctl;
+using deals::testing::e2e::id_in;
 using deals::testing::e2e::start_dealsd;
 
 namespace {
@@ -49,6 +50,14 @@ struct Tmpfs {
     }
 };
 
+/// Without mount rights the test cannot run here: exit 77, which ctest reports as skipped.
+void skip_unless_mounted(const Tmpfs& fs) {
+    if (!fs.mounted) {
+        std::cout << "skipped: cannot mount a tmpfs here (needs CAP_SYS_ADMIN)" << std::endl;
+        std::exit(77);
+    }
+}
+
 /// Writes zeros into `file` until the file system has no room left; returns the bytes written.
 std::size_t fill(const std::string& file) {
     FILE* f = std::fopen(file.c_str(), "wb");
@@ -67,11 +76,6 @@ std::size_t fill(const std::string& file) {
 std::string deal_body(int i) {
     return R"({"name":"Full disk )" + std::to_string(i) + R"(","stage_id":1,"cf_notes":")" +
            std::string(60000, 'n') + "\"}";
-}
-
-std::int64_t id_in(const std::string& body) {
-    const auto at = body.find("\"id\":");
-    return at == std::string::npos ? 0 : std::stoll(body.substr(at + 5));
 }
 
 /// A deal's body without `time_in_stages`, which grows with the clock.
@@ -99,10 +103,7 @@ TEST_CASE("a full disk: writes answer 503 with Retry-After, reads work, and writ
     // RocksDB preallocates its log file (about 70 MB) and takes writes again only once there is
     // room for a memtable flush (64 MB): 200 MB, of which the filler takes what is left.
     Tmpfs fs(200);
-    if (!fs.mounted) {
-        std::cout << "skipped: cannot mount a tmpfs here (needs CAP_SYS_ADMIN)" << std::endl;
-        std::exit(77);
-    }
+    skip_unless_mounted(fs);
     const std::string dir = fs.path + "/data";
     const std::string token = admin_token(dir);
     auto server = start_dealsd(dir, {"--kafka", "off"});
@@ -183,10 +184,7 @@ TEST_CASE("a full disk: writes answer 503 with Retry-After, reads work, and writ
 TEST_CASE("a read-only data directory: reads work, writes answer 503, nothing changes",
           "[e2e][storage]") {
     Tmpfs fs(64);
-    if (!fs.mounted) {
-        std::cout << "skipped: cannot mount a tmpfs here (needs CAP_SYS_ADMIN)" << std::endl;
-        std::exit(77);
-    }
+    skip_unless_mounted(fs);
     const std::string dir = fs.path + "/data";
     const std::string token = admin_token(dir);
     std::string deal1;

@@ -30,10 +30,8 @@ std::string deal_with(const std::string& member) {
 /// Wrong types for every field of §5.1 on create and on update.
 std::vector<std::string> wrong_fields() {
     std::vector<std::string> out;
-    for (const auto* v : {"1", "true", "[]", "{}", R"("")", "null", R"("x")"}) {
-        if (std::string(v) != R"("x")") {
-            out.push_back(std::string(R"({"stage_id":1,"name":)") + v + "}");
-        }
+    for (const auto* v : {"1", "true", "[]", "{}", R"("")", "null"}) {
+        out.push_back(std::string(R"({"stage_id":1,"name":)") + v + "}");
     }
     for (const auto* v : {"true", "[]", "{}", R"("no such stage")", "0", "-1", "1.5",
                           "99999999999999999999", "null"}) {
