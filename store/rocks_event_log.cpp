@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 #include "store/codec.hpp"
+#include "store/disk_reserve.hpp"
 #include "store/keys.hpp"
 #include "store/sha256.hpp"
 
@@ -69,8 +70,9 @@ struct RocksEventLog::Batch {
 };
 
 RocksEventLog::RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
-                             std::size_t max_batch_appends)
+                             std::size_t max_batch_appends, DiskReserve* reserve)
     : db_(db),
+      reserve_(reserve),
       on_commit_(std::move(on_commit)),
       clock_(std::move(clock)),
       max_batch_(max_batch_appends),
@@ -259,22 +261,27 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
     if (wb.Count() > 0) {
         // Into the WAL without waiting for the disk: the syncer makes it durable, and while it
         // waits on fsync this thread is already writing the next batch.
-        const rocksdb::Status status = db_->Write(rocksdb::WriteOptions{}, &wb);
-        // A failed write (a full disk, say) leaves nothing in the memtable, and RocksDB refuses
-        // writes until it has recovered by itself: for a full disk, once there is room for a
-        // memtable flush again (store/README.md). Meanwhile appends answer 503.
-        if (status.ok() != !write_failed_) {
+        // Not past the disk's reserve: RocksDB itself never meets a full disk (DiskReserve).
+        const bool room = reserve_ == nullptr || reserve_->allows(wb.GetDataSize());
+        const rocksdb::Status status = room ? db_->Write(rocksdb::WriteOptions{}, &wb)
+                                            : rocksdb::Status::NoSpace(reserve_->refusal());
+        // A failed write leaves nothing in the memtable, and RocksDB refuses writes until it has
+        // recovered by itself (store/README.md). Meanwhile appends answer 503.
+        if (room && status.ok() != !write_failed_) {
             std::clog << (status.ok() ? "store: writes work again"
                                       : "store: a write failed, appends answer 503 until "
                                         "writes work again: " + status.ToString())
                       << std::endl;
         }
-        write_failed_ = !status.ok();
+        if (room) {
+            write_failed_ = !status.ok();
+        }
         if (!status.ok()) {
             // Nothing of this batch is acknowledged; the tail stays where it was.
+            const std::string reason = room ? status.ToString() : reserve_->refusal();
             for (Pending& p : batch) {
                 if (p.outcome.status == events::AppendStatus::kOk) {
-                    p.outcome = {events::AppendStatus::kUnavailable, 0, {}, status.ToString()};
+                    p.outcome = {events::AppendStatus::kUnavailable, 0, {}, reason};
                 }
             }
             out.events.clear();

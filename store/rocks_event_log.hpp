@@ -19,6 +19,8 @@ class DB;
 
 namespace deals::store {
 
+class DiskReserve;
+
 /// Counters of the writer, for /metrics, the benchmark and the closing report.
 struct LogStats {
     std::uint64_t batches = 0;    ///< durable writes (one fsync each)
@@ -47,8 +49,10 @@ public:
     using CommitListener = std::function<void(const std::vector<events::RecordedEvent>&)>;
     using Clock = std::function<events::Timestamp()>;
 
+    /// Every batch is first checked against `reserve` (when given): past it, the batch's
+    /// appends answer unavailable and nothing reaches RocksDB.
     RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
-                  std::size_t max_batch_appends);
+                  std::size_t max_batch_appends, DiskReserve* reserve = nullptr);
     ~RocksEventLog() override;
 
     void append(events::AppendRequest request, events::AppendCallback done) override;
@@ -82,6 +86,7 @@ private:
     events::StreamVersion cached_version(const std::string& stream);
 
     rocksdb::DB* db_;
+    DiskReserve* reserve_;
     CommitListener on_commit_;
     Clock clock_;
     std::size_t max_batch_;

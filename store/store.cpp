@@ -17,6 +17,7 @@
 
 #include "commands/directory_commands.hpp"
 #include "store/codec.hpp"
+#include "store/disk_reserve.hpp"
 #include "store/json.hpp"
 #include "store/keys.hpp"
 #include "store/view_io.hpp"
@@ -26,6 +27,7 @@ namespace deals::store {
 struct Store::Impl {
     StoreOptions options;
     std::unique_ptr<rocksdb::DB> db;
+    std::unique_ptr<DiskReserve> reserve;
     std::unique_ptr<RocksEventLog> log;
     OpenReport report;
     std::mutex checkpoint_mutex;  // one checkpoint at a time
@@ -104,6 +106,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     std::unique_ptr<Store> store(new Store());
     Impl& impl = *store->impl_;
     impl.db.reset(raw);
+    impl.reserve = std::make_unique<DiskReserve>(options.data_dir, options.min_free_bytes);
     impl.options = options;
     impl.report.read_only = read_only;
     try {
@@ -136,7 +139,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
         views.finish_load();
         impl.log = std::make_unique<RocksEventLog>(
             impl.db.get(), [s = store.get()](const auto& events) { s->on_commit(events); },
-            options.clock, options.max_batch_appends);
+            options.clock, options.max_batch_appends, impl.reserve.get());
         const events::Sequence head = impl.log->head_sequence();
         for (events::Sequence from = views.applied_sequence() + 1; from <= head;) {
             auto batch = impl.log->read_range(from, head, 4096);
@@ -275,12 +278,24 @@ commands::Result<void> Store::put_relay_position(std::string_view cluster_id,
         return commands::unavailable("the data directory is closed");
     }
     const std::string value = "{\"sequence\":" + std::to_string(sequence) + "}";
+    if (!impl_->reserve->allows(value.size())) {
+        return commands::unavailable("cannot keep the Kafka relay position: " +
+                                     impl_->reserve->refusal());
+    }
     const auto status =
         impl_->db->Put(rocksdb::WriteOptions{}, keys::relay_position(cluster_id, topic), value);
     if (!status.ok()) {
         return commands::unavailable("cannot keep the Kafka relay position: " + status.ToString());
     }
     return {};
+}
+
+std::uint64_t Store::free_bytes() const {
+    return impl_->reserve ? impl_->reserve->free_bytes() : 0;
+}
+
+std::uint64_t Store::reserved_bytes() const {
+    return impl_->reserve ? impl_->reserve->reserve_bytes() : 0;
 }
 
 std::optional<std::string> Store::idempotency(std::string_view scoped_key) const {
@@ -296,6 +311,10 @@ commands::Result<void> Store::put_idempotency(std::string_view scoped_key,
                                               std::string_view value) {
     if (!impl_->db) {
         return commands::unavailable("the data directory is closed");
+    }
+    if (!impl_->reserve->allows(value.size())) {
+        return commands::unavailable("cannot keep an idempotent response: " +
+                                     impl_->reserve->refusal());
     }
     const auto status = impl_->db->Put(rocksdb::WriteOptions{}, keys::idempotency(scoped_key),
                                        rocksdb::Slice(value.data(), value.size()));
@@ -356,7 +375,8 @@ void Store::checkpoint(bool sync) {
     }
     rocksdb::WriteOptions options;
     options.sync = sync;
-    if (!impl_->db->Write(options, &wb).ok()) {
+    // Past the disk's reserve the views wait for the next checkpoint (a restart replays more).
+    if (!impl_->reserve->allows(wb.GetDataSize()) || !impl_->db->Write(options, &wb).ok()) {
         // Keep them dirty so that a later checkpoint never skips them.
         std::unique_lock lock(views_mutex_);
         views_.mark_dirty(dirty);

@@ -25,6 +25,9 @@ struct StoreOptions {
     /// How often changed views are written back (a checkpoint); a crash replays at most the
     /// events since the last one.
     std::chrono::milliseconds checkpoint_interval{1000};
+    /// Free space kept on the data directory's file system for RocksDB's flushes and
+    /// compactions: writes that would leave less answer 503 (DiskReserve). 0 turns it off.
+    std::uint64_t min_free_bytes = 256ULL << 20;
     bool seed_defaults = true;                 ///< create the default pipeline on first start
     std::function<events::Timestamp()> clock;  ///< defaults to the system clock
 };
@@ -110,6 +113,9 @@ public:
     /// RocksDB's background work now: flushes and compactions running, plus one when a
     /// compaction or flush is due and not yet started (0 when the store is settled).
     std::uint64_t background_jobs() const;
+    /// Free bytes on the data directory's file system now, and the reserve kept for RocksDB.
+    std::uint64_t free_bytes() const;
+    std::uint64_t reserved_bytes() const;
     /// Keeps that position (not synced: losing it in a machine crash only repeats events).
     commands::Result<void> put_relay_position(std::string_view cluster_id, std::string_view topic,
                                               events::Sequence sequence);

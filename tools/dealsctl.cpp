@@ -159,6 +159,12 @@ int main(int argc, char** argv) {
     cli.add_option("--data-dir", data_dir, "The server's data directory")
         ->envname("DEALS_DATA_DIR")
         ->capture_default_str();
+    std::uint64_t min_free_mb = 256;
+    cli.add_option("--min-free-space", min_free_mb,
+                   "MiB kept free on the data directory's file system, as dealsd keeps them")
+        ->envname("DEALS_MIN_FREE_SPACE")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
 
     auto* user = cli.add_subcommand("user", "Manage users")->require_subcommand(1);
     commands::CreateUser new_user;
@@ -245,7 +251,9 @@ int main(int argc, char** argv) {
         return run_tail(tail_options, tail_limit, tail_idle);
     }
 
-    auto store = store::Store::open({.data_dir = data_dir, .clock = events::Timestamp::system_now});
+    auto store = store::Store::open({.data_dir = data_dir,
+                                     .min_free_bytes = min_free_mb << 20,
+                                     .clock = events::Timestamp::system_now});
     if (!store) {
         return fail(store.error());
     }

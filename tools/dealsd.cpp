@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     int read_timeout = 30;
     int idle_timeout = 60;
     bool lost_reason_optional = false;
+    std::uint64_t min_free_mb = 256;
     cli.add_option("--data-dir", data_dir, "Where the event log and views live")
         ->envname("DEALS_DATA_DIR")
         ->capture_default_str();
@@ -90,6 +91,12 @@ int main(int argc, char** argv) {
         ->envname("DEALS_MAX_CONNECTIONS")
         ->check(CLI::Range(1, 1000000))
         ->capture_default_str();
+    cli.add_option("--min-free-space", min_free_mb,
+                   "MiB kept free on the data directory's file system for RocksDB's own work; "
+                   "writes that would leave less answer 503 (0: no reserve)")
+        ->envname("DEALS_MIN_FREE_SPACE")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cli.add_flag("--log-requests", config.log_requests, "Log every request to stderr")
         ->envname("DEALS_LOG_REQUESTS");
     cli.add_flag("--lost-reason-optional", lost_reason_optional,
@@ -113,7 +120,9 @@ int main(int argc, char** argv) {
     config.read_timeout = std::chrono::seconds(read_timeout);
     config.idle_timeout = std::chrono::seconds(idle_timeout);
 
-    auto store = store::Store::open({.data_dir = data_dir, .clock = events::Timestamp::system_now});
+    auto store = store::Store::open({.data_dir = data_dir,
+                                     .min_free_bytes = min_free_mb << 20,
+                                     .clock = events::Timestamp::system_now});
     if (!store) {
         std::cerr << "error: " << store.error().message << std::endl;
         return 1;

@@ -86,6 +86,18 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
     metric("deals_storage_background_jobs", "gauge",
            "RocksDB flushes and compactions running or due (0: settled).",
            static_cast<double>(app.store.background_jobs()));
+    metric("deals_storage_free_bytes", "gauge",
+           "Free space on the data directory's file system now.",
+           static_cast<double>(app.store.free_bytes()));
+    metric("deals_storage_reserve_bytes", "gauge",
+           "Free space kept for RocksDB: writes that would leave less answer 503.",
+           static_cast<double>(app.store.reserved_bytes()));
+    metric("deals_storage_free_bytes", "gauge",
+           "Free space on the data directory's file system at the last write.",
+           static_cast<double>(app.store.free_bytes()));
+    metric("deals_storage_reserve_bytes", "gauge",
+           "Free space kept for RocksDB: writes that would leave less answer 503.",
+           static_cast<double>(app.store.reserved_bytes()));
     if (app.relay) {
         const auto k = app.relay->stats();
         metric("deals_kafka_published_sequence", "gauge",
