@@ -27,9 +27,9 @@ bool DiskReserve::allows(std::uint64_t bytes) {
     std::lock_guard lock(log_mutex_);
     if (allowed == refusing_) {
         refusing_ = !allowed;
-        std::clog << (allowed ? "store: " + megabytes(free) + " free on " + dir_ +
-                                    " again: writes work"
-                              : "store: " + refusal() + "; writes answer 503 until there is room")
+        std::clog << (allowed
+                          ? "store: " + megabytes(free) + " free on " + dir_ + " again: writes work"
+                          : "store: " + refusal() + "; writes answer 503 until there is room")
                   << std::endl;
     }
     return allowed;
@@ -47,8 +47,9 @@ std::uint64_t DiskReserve::free_bytes() {
 }
 
 std::string DiskReserve::refusal() const {
-    return "the disk is full: " + megabytes(free_.load(std::memory_order_relaxed)) + " free on " + dir_ + ", and " +
-           megabytes(reserve_) + " are kept for the database's own work (--min-free-space)";
+    return "the disk is full: " + megabytes(free_.load(std::memory_order_relaxed)) + " free on " +
+           dir_ + ", and " + megabytes(reserve_) +
+           " are kept for the database's own work (--min-free-space)";
 }
 
 }  // namespace deals::store
