@@ -261,27 +261,31 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
     if (wb.Count() > 0) {
         // Into the WAL without waiting for the disk: the syncer makes it durable, and while it
         // waits on fsync this thread is already writing the next batch.
-        // Not past the disk's reserve: RocksDB itself never meets a full disk (DiskReserve).
-        const bool room = reserve_ == nullptr || reserve_->allows(wb.GetDataSize());
-        const rocksdb::Status status = room ? db_->Write(rocksdb::WriteOptions{}, &wb)
-                                            : rocksdb::Status::NoSpace(reserve_->refusal());
-        // A failed write leaves nothing in the memtable, and RocksDB refuses writes until it has
-        // recovered by itself (store/README.md). Meanwhile appends answer 503.
-        if (room && status.ok() != !write_failed_) {
-            std::clog << (status.ok() ? "store: writes work again"
-                                      : "store: a write failed, appends answer 503 until "
-                                        "writes work again: " + status.ToString())
-                      << std::endl;
-        }
-        if (room) {
+        // Not past the disk's reserve: RocksDB itself never meets a full disk (DiskReserve,
+        // which logs the change each way).
+        std::string failure;
+        if (reserve_ != nullptr && !reserve_->allows(wb.GetDataSize())) {
+            failure = reserve_->refusal();
+        } else {
+            const rocksdb::Status status = db_->Write(rocksdb::WriteOptions{}, &wb);
+            // A failed write leaves nothing in the memtable, and RocksDB refuses writes until it
+            // has recovered by itself (store/README.md). Meanwhile appends answer 503.
+            if (status.ok() == write_failed_) {
+                std::clog << (status.ok() ? "store: writes work again"
+                                          : "store: a write failed, appends answer 503 until "
+                                            "writes work again: " + status.ToString())
+                          << std::endl;
+            }
             write_failed_ = !status.ok();
+            if (!status.ok()) {
+                failure = status.ToString();
+            }
         }
-        if (!status.ok()) {
+        if (!failure.empty()) {
             // Nothing of this batch is acknowledged; the tail stays where it was.
-            const std::string reason = room ? status.ToString() : reserve_->refusal();
             for (Pending& p : batch) {
                 if (p.outcome.status == events::AppendStatus::kOk) {
-                    p.outcome = {events::AppendStatus::kUnavailable, 0, {}, reason};
+                    p.outcome = {events::AppendStatus::kUnavailable, 0, {}, failure};
                 }
             }
             out.events.clear();

@@ -293,11 +293,11 @@ commands::Result<void> Store::put_relay_position(std::string_view cluster_id,
 }
 
 std::uint64_t Store::free_bytes() const {
-    return impl_->reserve ? impl_->reserve->free_bytes() : 0;
+    return impl_->reserve->free_bytes();
 }
 
 std::uint64_t Store::reserved_bytes() const {
-    return impl_->reserve ? impl_->reserve->reserve_bytes() : 0;
+    return impl_->reserve->reserve_bytes();
 }
 
 std::optional<std::string> Store::idempotency(std::string_view scoped_key) const {
@@ -377,14 +377,10 @@ void Store::checkpoint(bool sync) {
     }
     rocksdb::WriteOptions options;
     options.sync = sync;
-    // The periodic checkpoint stays out of the WAL: the log's fsyncs then carry only the events
-    // (the views were about half of the bytes synced under a create load). Nothing is lost in a
-    // crash that a replay does not restore: the views and the checkpoint record go in one batch,
-    // hence one memtable, which is flushed whole or not at all, and memtables are flushed in
-    // order. So what survives is the views of some earlier checkpoint with that checkpoint's own
-    // record, and the events after it replay at the next start. A clean close flushes them.
-    // A synced checkpoint (on open and close) is in the WAL. The views of the checkpoints before
-    // it that are not are flushed first: its record must never stand on views a crash can take.
+    // The periodic checkpoint stays out of the WAL, so that the log's fsyncs carry only events:
+    // a crash takes it whole or not at all (store/README.md, "Views and checkpoints"). A synced
+    // one (open, close) is in the WAL, after a flush of any before it that are not: its record
+    // must never stand on views a crash can take.
     options.disableWAL = !sync;
     // Past the disk's reserve the views wait for the next checkpoint (a restart replays more).
     const bool written =

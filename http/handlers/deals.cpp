@@ -161,7 +161,6 @@ void add_association_events(const projections::Deal* before, commands::Events& e
     }
 }
 
-
 }  // namespace
 
 commands::DealInput deal_input(const JsonValue& body) {

@@ -92,12 +92,6 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
     metric("deals_storage_reserve_bytes", "gauge",
            "Free space kept for RocksDB: writes that would leave less answer 503.",
            static_cast<double>(app.store.reserved_bytes()));
-    metric("deals_storage_free_bytes", "gauge",
-           "Free space on the data directory's file system at the last write.",
-           static_cast<double>(app.store.free_bytes()));
-    metric("deals_storage_reserve_bytes", "gauge",
-           "Free space kept for RocksDB: writes that would leave less answer 503.",
-           static_cast<double>(app.store.reserved_bytes()));
     if (app.relay) {
         const auto k = app.relay->stats();
         metric("deals_kafka_published_sequence", "gauge",

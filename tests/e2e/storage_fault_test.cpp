@@ -57,6 +57,20 @@ void skip_unless_mounted(const Tmpfs& fs) {
     }
 }
 
+/// A data directory on a tmpfs of its own, with a super-admin token. dealsd and dealsctl keep
+/// `reserve_mb` free on it (DEALS_MIN_FREE_SPACE). Exits 77 without mount rights.
+struct TmpfsDataDir {
+    Tmpfs fs;
+    std::string dir;
+    std::string token;
+    TmpfsDataDir(int megabytes, const char* reserve_mb) : fs(megabytes) {
+        skip_unless_mounted(fs);
+        ::setenv("DEALS_MIN_FREE_SPACE", reserve_mb, 1);
+        dir = fs.path + "/data";
+        token = admin_token(dir);
+    }
+};
+
 /// Free bytes on the file system holding `path`, as dealsd's reserve counts them.
 std::uint64_t free_on(const std::string& path) {
     struct statvfs fs {};
@@ -106,11 +120,8 @@ TEST_CASE("a full disk: writes answer 503 with Retry-After past the reserve, rea
     // Another process fills the disk a megabyte at a time between our writes, to the last byte.
     // dealsd keeps 32 MiB free for RocksDB (DEALS_MIN_FREE_SPACE): while more is free every write
     // works, past it every write is refused, and RocksDB itself never meets the full disk.
-    Tmpfs fs(200);
-    skip_unless_mounted(fs);
-    ::setenv("DEALS_MIN_FREE_SPACE", "32", 1);  // for dealsctl and dealsd
-    const std::string dir = fs.path + "/data";
-    const std::string token = admin_token(dir);
+    const TmpfsDataDir data(200, "32");
+    const auto& [fs, dir, token] = data;
     constexpr std::uint64_t kReserve = 32ULL << 20;
     auto server = start_dealsd(dir, {"--kafka", "off"});
     HttpClient client(server.port, token);
@@ -165,6 +176,12 @@ TEST_CASE("a full disk: writes answer 503 with Retry-After past the reserve, rea
     const auto metrics = client.get("/metrics");
     CHECK(metrics.body.find("\ndeals_storage_free_bytes 0\n") != std::string::npos);
     CHECK(metrics.body.find("\ndeals_storage_reserve_bytes 33554432\n") != std::string::npos);
+    for (const char* once :
+         {"# TYPE deals_storage_free_bytes ", "# TYPE deals_storage_reserve_bytes "}) {
+        const auto first = metrics.body.find(once);
+        CHECK(first != std::string::npos);
+        CHECK(metrics.body.find(once, first + 1) == std::string::npos);  // each metric once
+    }
 
     // Space returns: the very next write works, since RocksDB has nothing to recover from.
     std::filesystem::remove(filler);
@@ -198,11 +215,8 @@ TEST_CASE("a full disk: writes answer 503 with Retry-After past the reserve, rea
 
 TEST_CASE("a read-only data directory: reads work, writes answer 503, nothing changes",
           "[e2e][storage]") {
-    Tmpfs fs(64);
-    skip_unless_mounted(fs);
-    ::setenv("DEALS_MIN_FREE_SPACE", "8", 1);  // for dealsctl and dealsd
-    const std::string dir = fs.path + "/data";
-    const std::string token = admin_token(dir);
+    const TmpfsDataDir data(64, "8");
+    const auto& [fs, dir, token] = data;
     std::string deal1;
     {
         auto server = start_dealsd(dir, {"--kafka", "off"});
