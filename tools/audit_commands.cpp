@@ -4,7 +4,6 @@
 
 #include "tools/audit_commands.hpp"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -34,6 +33,7 @@
 #include "store/json.hpp"
 #include "store/log_reader.hpp"
 #include "store/rocks_event_log.hpp"
+#include "store/sha256.hpp"
 
 namespace deals::tools {
 
@@ -222,44 +222,6 @@ int run_events(const std::string& data_dir, const EventsOptions& o) {
 // ---------------------------------------------------------------------------------------------
 // verify
 
-/// SHA-256 with one reused context and a pre-fetched digest (OpenSSL 3): no allocation per
-/// record.
-class Hasher {
-public:
-    Hasher() : ctx_(EVP_MD_CTX_new()), md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
-        if (ctx_ == nullptr || md_ == nullptr) {
-            throw std::runtime_error("OpenSSL SHA-256 is not available");
-        }
-    }
-    ~Hasher() {
-        EVP_MD_free(md_);
-        EVP_MD_CTX_free(ctx_);
-    }
-    Hasher(const Hasher&) = delete;
-    Hasher& operator=(const Hasher&) = delete;
-
-    /// SHA-256(a ‖ b) as 64 lowercase hex digits into `hex`.
-    void hex(std::string_view a, std::string_view b, char* hex) {
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        if (EVP_DigestInit_ex(ctx_, md_, nullptr) != 1 ||
-            EVP_DigestUpdate(ctx_, a.data(), a.size()) != 1 ||
-            EVP_DigestUpdate(ctx_, b.data(), b.size()) != 1 ||
-            EVP_DigestFinal_ex(ctx_, digest, &len) != 1 || len != 32) {
-            throw std::runtime_error("SHA-256 failed");
-        }
-        static constexpr char kHex[] = "0123456789abcdef";
-        for (unsigned i = 0; i < 32; ++i) {
-            hex[2 * i] = kHex[digest[i] >> 4];
-            hex[2 * i + 1] = kHex[digest[i] & 0xF];
-        }
-    }
-
-private:
-    EVP_MD_CTX* ctx_;
-    EVP_MD* md_;
-};
-
 struct VerifyOptions {
     Sequence from = 1;
     std::string expect_hash;
@@ -446,7 +408,6 @@ int run_verify(const std::string& data_dir, VerifyOptions o) {
     Sequence expected = o.from;
     const auto scan_started = Clock::now();
     if (bad == 0) {
-        Hasher hasher;
         char computed[64];
         const std::uint64_t total = head.sequence >= o.from ? head.sequence - o.from + 1 : 0;
         Progress progress(o.progress, total);
@@ -476,7 +437,7 @@ int run_verify(const std::string& data_dir, VerifyOptions o) {
                                 std::to_string(sequence - 1) + " (" + expected_prev + ")";
                 return false;
             }
-            hasher.hex(prev, body, computed);
+            store::sha256_hex(prev, body, computed);
             if (hash != std::string_view(computed, 64)) {
                 bad = sequence;
                 why = "hash does not recompute: stored " + std::string(hash) +
