@@ -179,20 +179,20 @@ void RocksEventLog::run() {
     }
 }
 
-events::StreamVersion RocksEventLog::cached_version(const std::string& stream) {
-    auto it = versions_.find(stream);
-    if (it != versions_.end()) {
-        return it->second;
+events::StreamVersion& RocksEventLog::cached_version(const std::string& stream) {
+    // One hash lookup per append: this map holds every stream written since start.
+    auto [it, inserted] = versions_.try_emplace(stream, 0);
+    if (inserted) {
+        // A stream's first entry is never removed, so a stream without one does not exist: a
+        // point lookup, which the bloom filters answer for a new stream, instead of an
+        // iterator's seek through every level. (Any other outcome, even an error, takes the
+        // seek.)
+        std::string first;
+        const bool absent =
+            db_->Get(rocksdb::ReadOptions{}, keys::stream_entry(stream, 1), &first).IsNotFound();
+        it->second = absent ? 0 : stream_version(stream);
     }
-    // A stream's first entry is never removed, so a stream without one does not exist: a point
-    // lookup, which the bloom filters answer for a new stream, instead of an iterator's seek
-    // through every level. (Any other outcome, even an error, takes the seek.)
-    std::string first;
-    const bool absent =
-        db_->Get(rocksdb::ReadOptions{}, keys::stream_entry(stream, 1), &first).IsNotFound();
-    const auto v = absent ? 0 : stream_version(stream);
-    versions_.emplace(stream, v);
-    return v;
+    return it->second;
 }
 
 void RocksEventLog::write_batch(std::vector<Pending>& batch) {
@@ -208,7 +208,9 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         return;
     }
     rocksdb::WriteBatch wb;
-    std::unordered_map<std::string, events::StreamVersion> touched;
+    // The streams this batch appends to: their entry in versions_ (left as it is until the
+    // batch is written) and their version after the batch. Few, so a vector.
+    std::vector<std::pair<events::StreamVersion*, events::StreamVersion>> touched;
     events::Sequence sequence = tail_sequence_;
     std::string hash = tail_hash_;
     // occurred_at never goes backwards along the sequence, even if the wall clock does.
@@ -216,9 +218,10 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
 
     for (Pending& p : batch) {
         const auto& stream = p.request.stream;
-        auto found = touched.find(stream);
-        events::StreamVersion version =
-            found != touched.end() ? found->second : cached_version(stream);
+        events::StreamVersion* const known = &cached_version(stream);
+        auto found = std::find_if(touched.begin(), touched.end(),
+                                  [known](const auto& t) { return t.first == known; });
+        events::StreamVersion version = found != touched.end() ? found->second : *known;
         if (!p.request.expected.matches(version)) {
             p.outcome = {events::AppendStatus::kWrongExpectedVersion, version, {}, {}};
             continue;
@@ -247,7 +250,11 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
             out.events.push_back(std::move(r));
         }
         p.outcome.current_version = version;
-        touched[stream] = version;
+        if (found != touched.end()) {
+            found->second = version;
+        } else {
+            touched.emplace_back(known, version);
+        }
         if (const auto& mark = p.request.meta.idempotency; !mark.key.empty()) {
             // Beside the events, in their batch: durable exactly when they are.
             wb.Put(keys::idempotency(mark.key),
@@ -290,8 +297,8 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
             }
             out.events.clear();
         } else {
-            for (auto& [stream, version] : touched) {
-                versions_[stream] = version;
+            for (auto& [known, version] : touched) {
+                *known = version;
             }
             tail_sequence_ = sequence;
             tail_hash_ = hash;

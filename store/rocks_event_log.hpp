@@ -83,7 +83,7 @@ private:
     void run_applier();
     void hand_to_syncer(Batch batch);
     void write_batch(std::vector<Pending>& batch);
-    events::StreamVersion cached_version(const std::string& stream);
+    events::StreamVersion& cached_version(const std::string& stream);
 
     rocksdb::DB* db_;
     DiskReserve* reserve_;
