@@ -45,6 +45,7 @@ import argparse
 import json
 import math
 import re
+import statistics
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -302,7 +303,7 @@ def api_row(args) -> None:
     r = read_wrk_result(Path(args.wrk))
     row = {"name": args.name, "scenario": args.scenario, "server": args.server,
            "connections": args.connections, "wrk_threads": 2, "result": r,
-           "other_processes_cpu_pct": float(args.other_cpu_pct)}
+           "other_processes_cpu_pct": float(args.other_cpu_pct), "round": args.round or None}
     row["problems"] = row_problems(r)
     print(json.dumps(row, ensure_ascii=False))
 
@@ -343,7 +344,7 @@ def pg_row(args) -> None:
             r["rows_mismatch"] = f"{args.rows:,} rows in the table for {processed:,} transactions"
     row = {"name": args.name, "scenario": "create", "server": "postgres",
            "connections": args.connections, "pgbench_threads": 2, "result": r,
-           "other_processes_cpu_pct": float(args.other_cpu_pct)}
+           "other_processes_cpu_pct": float(args.other_cpu_pct), "round": args.round or None}
     row["problems"] = row_problems(r)
     print(json.dumps(row, ensure_ascii=False))
 
@@ -380,7 +381,8 @@ def api(args) -> None:
     pairs = []
     for b in (r for r in rows if r["server"] != "ours"):
         mine = next((r for r in ours if r["scenario"] == b["scenario"]
-                     and r["connections"] == b["connections"]), None)
+                     and r["connections"] == b["connections"]
+                     and r.get("round") == b.get("round")), None)
         ratio = None
         if mine and mine["result"] and b["result"] and b["result"].get("rps"):
             ratio = mine["result"]["rps"] / b["result"]["rps"]
@@ -389,7 +391,28 @@ def api(args) -> None:
                       "ours": mine, "baseline": b, "ratio": None if ratio is None else round(ratio, 3),
                       "target_ratio": target,
                       "target_met": ratio is not None and ratio >= target and not mine["problems"]
-                      and not b["problems"]})
+                      and not b["problems"], "round": b.get("round")})
+    # A pair measured in rounds (ours, baseline, ours, baseline, ...) is judged on the median of
+    # its rounds' ratios, not on any one round.
+    judged = [p for p in pairs if not p["round"]]
+    rounds = {}
+    for p in pairs:
+        if p["round"]:
+            rounds.setdefault((p["scenario"], p["connections"], p["baseline"]["server"]), []).append(p)
+    for (scenario, connections, server), rs in rounds.items():
+        ratios = [p["ratio"] for p in rs if p["ratio"] is not None]
+        median = statistics.median(ratios) if len(ratios) == len(rs) else None
+        ok = all(not (p["ours"] or {}).get("problems", ["missing"]) and not p["baseline"]["problems"]
+                 for p in rs)
+        judged.append({"scenario": scenario, "connections": connections, "server": server,
+                       "rounds": len(rs), "round_ratios": ratios,
+                       "ours_median_rps": statistics.median(
+                           (p["ours"] or {}).get("result", {}).get("rps") or 0 for p in rs),
+                       "baseline_median_rps": statistics.median(
+                           (p["baseline"]["result"] or {}).get("rps") or 0 for p in rs),
+                       "ratio": None if median is None else round(median, 3),
+                       "target_ratio": TARGET_RATIO[server],
+                       "target_met": median is not None and median >= TARGET_RATIO[server] and ok})
     updates = {}
     md = lambda w_list: "\n".join(w_list) + "\n"
     if meta["sections"].get("api"):
@@ -441,8 +464,8 @@ def api(args) -> None:
                 w(f"**FAILED** {r['name']} ({r['connections']} connections): " + "; ".join(r["problems"]))
         Path(args.md_api).write_text(md(lines))
     if meta["sections"].get("baselines"):
-        updates["baselines"] = {**meta, "pairs": pairs,
-                                "all_targets_met": all(p["target_met"] for p in pairs)}
+        updates["baselines"] = {**meta, "pairs": pairs, "judged": judged,
+                                "all_targets_met": all(p["target_met"] for p in judged)}
         lines = []
         w = lines.append
         w("## Against PostgreSQL and nginx")
@@ -469,6 +492,10 @@ def api(args) -> None:
           f"body our server answered to `GET /api/deals/1` ({ng.get('body_bytes', '?')} bytes, "
           "fetched first) as a static file. The same wrk command and script as our *get* row "
           "(the Authorization header is sent and ignored). Ratio: our get by id / nginx.")
+        w(f"* *durable create* is measured in {meta.get('rounds', 1)} rounds, each our create row then "
+          "PostgreSQL's (its table emptied first), so that both see the machine's slow and fast "
+          "spells alike; the target is judged on the median of the rounds' ratios, and every "
+          "round is in the table.")
         w(f"* ⚠: other processes took more than {BUSY_PCT:g}% of the CPU while one of the pair ran "
           "(per row in `docs/bench-api.json`); the pair should be measured again on a quiet machine.")
         w("")
@@ -488,9 +515,20 @@ def api(args) -> None:
             label = {"postgres": "PostgreSQL INSERT (pgbench)", "nginx": "nginx static body"}[p["baseline"]["server"]]
             name = {"create": "durable create", "get": "get by id"}.get(p["scenario"], p["scenario"])
             ratio = "–" if p["ratio"] is None else f"**{p['ratio']:.2f}**"
+            if p["round"]:
+                name += f", round {p['round']}"
+                ratio = "–" if p["ratio"] is None else f"{p['ratio']:.2f}"
+                met = "(median below)" if not probs and busy <= BUSY_PCT else met
             w(f"| {name} | {p['connections']} | {fmt_rps(o)} | {fmt_ms(o.get('p50_ms'))} | "
               f"{fmt_ms(o.get('p99_ms'))} | {label} | {fmt_rps(b)} | {fmt_ms(b.get('p50_ms'))} | "
               f"{fmt_ms(b.get('p99_ms'))} | {ratio} | ≥ {p['target_ratio']:g} | {met} |")
+        for j in (j for j in judged if j.get("rounds")):
+            label = {"postgres": "PostgreSQL INSERT (pgbench)", "nginx": "nginx static body"}[j["server"]]
+            name = {"create": "durable create", "get": "get by id"}.get(j["scenario"], j["scenario"])
+            ratio = "–" if j["ratio"] is None else f"**{j['ratio']:.2f}**"
+            w(f"| **{name}, median of {j['rounds']} rounds** | {j['connections']} | "
+              f"{j['ours_median_rps']:,.0f} | | | {label} | {j['baseline_median_rps']:,.0f} | | | "
+              f"{ratio} | ≥ {j['target_ratio']:g} | {'yes' if j['target_met'] else '**no**'} |")
         Path(args.md_baselines).write_text(md(lines))
     merge_json(Path(args.json), updates)
 
@@ -546,6 +584,7 @@ def main() -> int:
     p.add_argument("--body", required=True)
     p.add_argument("--wrk", required=True)
     p.add_argument("--other-cpu-pct", default="0")
+    p.add_argument("--round", type=int, default=0)
     p = sub.add_parser("query")
     p.add_argument("--scenarios", required=True)
     p.add_argument("--meta", required=True)
@@ -558,6 +597,7 @@ def main() -> int:
     p.add_argument("--connections", type=int, required=True)
     p.add_argument("--wrk", required=True)
     p.add_argument("--other-cpu-pct", default="0")
+    p.add_argument("--round", type=int, default=0)
     p = sub.add_parser("pg-row")
     p.add_argument("--name", required=True)
     p.add_argument("--connections", type=int, required=True)
@@ -565,6 +605,7 @@ def main() -> int:
     p.add_argument("--log-prefix", required=True)
     p.add_argument("--rows", type=int, required=True)
     p.add_argument("--other-cpu-pct", default="0")
+    p.add_argument("--round", type=int, default=0)
     p = sub.add_parser("api")
     p.add_argument("--rows", required=True)
     p.add_argument("--meta", required=True)
