@@ -459,6 +459,12 @@ void Store::close() {
     checkpoint(true);
     std::lock_guard guard(impl_->checkpoint_mutex);
     impl_->log.reset();
+    // Everything into table files, so that the next start-up has no WAL to replay (the last
+    // checkpoint's views made it half a second at a million deals). The data is durable
+    // without it: if the flush fails, the next start-up replays the WAL.
+    if (!impl_->report.read_only) {
+        (void)impl_->db->Flush(rocksdb::FlushOptions{});
+    }
     (void)impl_->db->Close();
     impl_->db.reset();
 }
