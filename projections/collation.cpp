@@ -69,7 +69,9 @@ std::string fold_unicode(std::string_view text) {
         {u'\u00F0', u"d"},  {u'\u0153', u"oe"}, {u'\u0127', u"h"},  {u'\u0140', u"l"},
     };
     for (const auto& [letter, same] : kSameLetter) {
-        out.findAndReplace(icu::UnicodeString(letter), icu::UnicodeString(same));
+        if (out.indexOf(letter) >= 0) {  // rare: most runs have none of them
+            out.findAndReplace(icu::UnicodeString(letter), icu::UnicodeString(same));
+        }
     }
     std::string result;
     out.toUTF8String(result);

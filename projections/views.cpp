@@ -533,14 +533,22 @@ void Views::finish_load() {
     if (bulk_) {
         // Every deal at once: the texts' ICU keys on every core, then placed in one pass.
         bulk_ = false;
-        std::vector<const Deal*> all;
-        all.reserve(deals_.size());
-        for (const auto& [_, deal] : deals_) {
-            all.push_back(&deal);
+        // In id order: the text indexes' postings then grow at their ends. Sorted as (id,
+        // pointer) pairs: comparing through the pointers missed the cache on every comparison
+        // (a third of a second at a million deals).
+        std::vector<std::pair<std::int64_t, const Deal*>> by_id;
+        by_id.reserve(deals_.size());
+        for (const auto& [id, deal] : deals_) {
+            by_id.emplace_back(id.value, &deal);
         }
-        // In id order: the text indexes' postings then grow at their ends.
-        std::sort(all.begin(), all.end(),
-                  [](const Deal* a, const Deal* b) { return a->id < b->id; });
+        std::sort(by_id.begin(), by_id.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<const Deal*> all;
+        all.reserve(by_id.size());
+        for (const auto& [_, deal] : by_id) {
+            all.push_back(deal);
+        }
+        by_id = {};
         std::vector<DealIndex::TextKeys> keys(all.size());
         std::vector<std::thread> workers;
         for (unsigned t = 0; t < threads; ++t) {
