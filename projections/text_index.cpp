@@ -45,7 +45,11 @@ void TextIndex::add(std::uint32_t slot, std::string_view folded) {
     words_of_text.erase(std::unique(words_of_text.begin(), words_of_text.end()),
                         words_of_text.end());
     for (const auto word : words_of_text) {
-        auto [it, added] = ids_.try_emplace(std::string(word), static_cast<std::uint32_t>(text_.size()));
+        auto it = ids_.find(word);
+        const bool added = it == ids_.end();
+        if (added) {
+            it = ids_.emplace(std::string(word), static_cast<std::uint32_t>(text_.size())).first;
+        }
         const std::uint32_t id = it->second;
         if (added) {
             text_.emplace_back(word);
@@ -74,7 +78,7 @@ void TextIndex::add(std::uint32_t slot, std::string_view folded) {
 
 void TextIndex::remove(std::uint32_t slot, std::string_view folded) {
     for (const auto word : words(folded)) {
-        auto it = ids_.find(std::string(word));
+        auto it = ids_.find(word);
         if (it == ids_.end()) {
             continue;
         }

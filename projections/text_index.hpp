@@ -36,7 +36,14 @@ private:
     /// The union of the slots of `words`, ascending.
     [[nodiscard]] std::vector<std::uint32_t> slots_of(const std::vector<std::uint32_t>& words) const;
 
-    std::unordered_map<std::string, std::uint32_t> ids_;
+    /// Looked up by string_view, without building a string for every word of every deal.
+    struct WordHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view word) const {
+            return std::hash<std::string_view>{}(word);
+        }
+    };
+    std::unordered_map<std::string, std::uint32_t, WordHash, std::equal_to<>> ids_;
     std::vector<std::string> text_;                       ///< word id -> word
     std::vector<std::vector<std::uint32_t>> postings_;    ///< word id -> slots, ascending
     std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> trigrams_;  ///< -> word ids
