@@ -22,7 +22,7 @@ namespace {
 template <class View>
 std::size_t load_views(rocksdb::DB& db, projections::Views& views) {
     constexpr std::size_t kChunk = 4096;
-    const std::size_t ahead = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t ahead = 4 * std::max(1u, std::thread::hardware_concurrency());
     const std::string prefix = keys::view_prefix(view_kind(static_cast<const View*>(nullptr)));
     rocksdb::ReadOptions read;
     read.readahead_size = 4 * 1024 * 1024;
