@@ -84,22 +84,18 @@ void copy_views(const projections::Views& views, const std::unordered_set<Id>& i
     }
 }
 
-template <class View, class Id>
-void put_view(rocksdb::WriteBatch& wb, Id id, const View* view) {
-    if (view != nullptr) {
-        wb.Put(keys::view(view_kind(view), id.value), encode_view(*view));
-    } else {
-        wb.Delete(keys::view(view_kind(view), id.value));
-    }
-}
-
 /// In key order, which memtable inserts are quickest in (the insert hint, Store::open).
 template <class Id, class View>
 void put_views(rocksdb::WriteBatch& wb, ViewCopies<Id, View>& copies) {
     std::sort(copies.begin(), copies.end(),
               [](const auto& a, const auto& b) { return a.first.value < b.first.value; });
     for (const auto& [id, view] : copies) {
-        put_view(wb, id, view ? &*view : static_cast<const View*>(nullptr));
+        const auto key = keys::view(view_kind(static_cast<const View*>(nullptr)), id.value);
+        if (view) {
+            wb.Put(key, encode_view(*view));
+        } else {
+            wb.Delete(key);  // purged
+        }
     }
 }
 
