@@ -70,13 +70,16 @@ struct RocksEventLog::Batch {
 };
 
 RocksEventLog::RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
-                             std::size_t max_batch_appends, DiskReserve* reserve)
+                             std::size_t max_batch_appends, DiskReserve* reserve,
+                             std::size_t cached_streams)
     : db_(db),
       reserve_(reserve),
       on_commit_(std::move(on_commit)),
       clock_(std::move(clock)),
       max_batch_(max_batch_appends),
+      cached_streams_(std::max<std::size_t>(1, cached_streams)),
       head_hash_(kGenesisHash) {
+    versions_.reserve(cached_streams_ + max_batch_);
     // The head is the last event record; its hash continues the chain.
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions{}));
     it->SeekForPrev(keys::event(~0ULL));
@@ -180,9 +183,14 @@ void RocksEventLog::run() {
 }
 
 events::StreamVersion& RocksEventLog::cached_version(const std::string& stream) {
-    // One hash lookup per append: this map holds every stream written since start.
+    // One hash lookup per append for a stream written lately.
     auto [it, inserted] = versions_.try_emplace(stream, 0);
-    if (inserted) {
+    if (!inserted) {
+        return it->second;
+    }
+    if (const auto old = old_versions_.find(stream); old != old_versions_.end()) {
+        it->second = old->second;  // the old entry stays, unread, until it is dropped
+    } else {
         // A stream's first entry is never removed, so a stream without one does not exist: a
         // point lookup, which the bloom filters answer for a new stream, instead of an
         // iterator's seek through every level. (Any other outcome, even an error, takes the
@@ -206,6 +214,13 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         out.appends = std::move(batch);
         hand_to_syncer(std::move(out));
         return;
+    }
+    if (versions_.size() >= cached_streams_) {
+        // Between batches: `touched` below points into versions_. Reserved for a whole
+        // generation plus one batch, so never rehashed.
+        old_versions_ = std::move(versions_);
+        versions_ = Versions{};
+        versions_.reserve(cached_streams_ + max_batch_);
     }
     rocksdb::WriteBatch wb;
     // The streams this batch appends to: their entry in versions_ (left as it is until the

@@ -51,8 +51,11 @@ public:
 
     /// Every batch is first checked against `reserve` (when given): past it, the batch's
     /// appends answer unavailable and nothing reaches RocksDB.
+    /// The writer remembers the version of up to 2 × `cached_streams` streams it wrote lately;
+    /// any other stream's is read from RocksDB when it is next appended to.
     RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
-                  std::size_t max_batch_appends, DiskReserve* reserve = nullptr);
+                  std::size_t max_batch_appends, DiskReserve* reserve = nullptr,
+                  std::size_t cached_streams = 65536);
     ~RocksEventLog() override;
 
     void append(events::AppendRequest request, events::AppendCallback done) override;
@@ -97,7 +100,14 @@ private:
     bool stopping_ = false;
 
     // Owned by the writer thread; head_* are also read by others under head_mutex_.
-    std::unordered_map<std::string, events::StreamVersion> versions_;
+    // Stream versions in two generations: streams are looked up in the new one, then the old;
+    // when the new one is full, it becomes the old one and the old one is dropped. Bounded, and
+    // never rehashed: one map of every stream written since start grew to a million entries in
+    // a benchmark, and each doubling stalled the writer while it rehashed.
+    using Versions = std::unordered_map<std::string, events::StreamVersion>;
+    std::size_t cached_streams_;
+    Versions versions_;
+    Versions old_versions_;
     mutable std::mutex head_mutex_;
     events::Sequence head_sequence_ = 0;
     std::string head_hash_;

@@ -183,7 +183,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
         views.finish_load();
         impl.log = std::make_unique<RocksEventLog>(
             impl.db.get(), [s = store.get()](const auto& events) { s->on_commit(events); },
-            options.clock, options.max_batch_appends, impl.reserve.get());
+            options.clock, options.max_batch_appends, impl.reserve.get(), options.cached_streams);
         const events::Sequence head = impl.log->head_sequence();
         for (events::Sequence from = views.applied_sequence() + 1; from <= head;) {
             auto batch = impl.log->read_range(from, head, 4096);

@@ -16,11 +16,13 @@ using events::ExpectedVersion;
 
 namespace {
 
-std::unique_ptr<store::Store> open_store(const std::string& dir, bool seed = false) {
+std::unique_ptr<store::Store> open_store(const std::string& dir, bool seed = false,
+                                         std::size_t cached_streams = 65536) {
     std::int64_t t = 1'772'359'200'000'000;
-    auto s = store::Store::open({.data_dir = dir, .seed_defaults = seed, .clock = [t]() mutable {
-                                     return events::Timestamp{t += 1000};
-                                 }});
+    auto s = store::Store::open({.data_dir = dir,
+                                 .cached_streams = cached_streams,
+                                 .seed_defaults = seed,
+                                 .clock = [t]() mutable { return events::Timestamp{t += 1000}; }});
     REQUIRE(s);
     return std::move(*s);
 }
@@ -75,6 +77,37 @@ TEST_CASE("an append with a stale expected version is refused and writes nothing
         {"user-1", ExpectedVersion::exactly(1), {events::TokenRevoked{}}, {}});
     CHECK(right.status == AppendStatus::kOk);
     CHECK(right.recorded[0].stream_version == 2);
+}
+
+TEST_CASE("expected versions hold for streams the writer no longer keeps in memory", "[store]") {
+    // Three streams per generation: of ten streams, the last written are in the new
+    // generation, some in the old one, and the rest only in RocksDB.
+    TempDir dir;
+    auto store = open_store(dir.path(), false, 3);
+    for (std::int64_t id = 1; id <= 10; ++id) {
+        REQUIRE(store->append_and_wait(create_user(id, ExpectedVersion::no_stream())).status ==
+                AppendStatus::kOk);
+    }
+    for (int pass = 1; pass <= 2; ++pass) {
+        INFO("pass " << pass);
+        for (std::int64_t id = 1; id <= 10; ++id) {
+            INFO("user-" << id);
+            const std::string stream = "user-" + std::to_string(id);
+            const events::StreamVersion now = pass;  // 1, then 2 after the first pass
+            auto created_again = store->append_and_wait(create_user(id, ExpectedVersion::no_stream()));
+            CHECK(created_again.status == AppendStatus::kWrongExpectedVersion);
+            CHECK(created_again.current_version == now);
+            auto stale = store->append_and_wait(
+                {stream, ExpectedVersion::exactly(now - 1), {events::TokenRevoked{}}, {}});
+            CHECK(stale.status == AppendStatus::kWrongExpectedVersion);
+            CHECK(stale.current_version == now);
+            auto right = store->append_and_wait(
+                {stream, ExpectedVersion::exactly(now), {events::TokenRevoked{}}, {}});
+            REQUIRE(right.status == AppendStatus::kOk);
+            CHECK(right.recorded[0].stream_version == now + 1);
+        }
+    }
+    CHECK(store->log().head_sequence() == 30);
 }
 
 TEST_CASE("reads by stream and by sequence range return committed events in order", "[store]") {
