@@ -79,7 +79,7 @@ RocksEventLog::RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock cl
       max_batch_(max_batch_appends),
       cached_streams_(std::max<std::size_t>(1, cached_streams)),
       head_hash_(kGenesisHash) {
-    versions_.reserve(cached_streams_ + max_batch_);
+    new_generation();
     // The head is the last event record; its hash continues the chain.
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions{}));
     it->SeekForPrev(keys::event(~0ULL));
@@ -182,6 +182,12 @@ void RocksEventLog::run() {
     }
 }
 
+void RocksEventLog::new_generation() {
+    old_versions_ = std::move(versions_);  // drops the generation before it
+    versions_ = Versions{};
+    versions_.reserve(cached_streams_ + max_batch_);  // a whole generation and a batch: no rehash
+}
+
 events::StreamVersion& RocksEventLog::cached_version(const std::string& stream) {
     // One hash lookup per append for a stream written lately.
     auto [it, inserted] = versions_.try_emplace(stream, 0);
@@ -216,11 +222,7 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         return;
     }
     if (versions_.size() >= cached_streams_) {
-        // Between batches: `touched` below points into versions_. Reserved for a whole
-        // generation plus one batch, so never rehashed.
-        old_versions_ = std::move(versions_);
-        versions_ = Versions{};
-        versions_.reserve(cached_streams_ + max_batch_);
+        new_generation();  // between batches: `touched` below points into versions_
     }
     rocksdb::WriteBatch wb;
     // The streams this batch appends to: their entry in versions_ (left as it is until the

@@ -21,6 +21,9 @@ namespace deals::store {
 
 class DiskReserve;
 
+/// Streams per generation of the log writer's version cache (RocksEventLog), by default.
+inline constexpr std::size_t kCachedStreams = 65536;
+
 /// Counters of the writer, for /metrics, the benchmark and the closing report.
 struct LogStats {
     std::uint64_t batches = 0;    ///< durable writes (one fsync each)
@@ -55,7 +58,7 @@ public:
     /// any other stream's is read from RocksDB when it is next appended to.
     RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
                   std::size_t max_batch_appends, DiskReserve* reserve = nullptr,
-                  std::size_t cached_streams = 65536);
+                  std::size_t cached_streams = kCachedStreams);
     ~RocksEventLog() override;
 
     void append(events::AppendRequest request, events::AppendCallback done) override;
@@ -87,6 +90,7 @@ private:
     void hand_to_syncer(Batch batch);
     void write_batch(std::vector<Pending>& batch);
     events::StreamVersion& cached_version(const std::string& stream);
+    void new_generation();
 
     rocksdb::DB* db_;
     DiskReserve* reserve_;

@@ -23,7 +23,7 @@ struct StoreOptions {
     std::string data_dir;
     std::size_t max_batch_appends = 1024;
     /// Streams whose version the log's writer keeps in memory, per generation (RocksEventLog).
-    std::size_t cached_streams = 65536;
+    std::size_t cached_streams = kCachedStreams;
     /// How often changed views are written back (a checkpoint); a crash replays at most the
     /// events since the last one.
     std::chrono::milliseconds checkpoint_interval{1000};

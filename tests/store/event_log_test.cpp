@@ -17,7 +17,7 @@ using events::ExpectedVersion;
 namespace {
 
 std::unique_ptr<store::Store> open_store(const std::string& dir, bool seed = false,
-                                         std::size_t cached_streams = 65536) {
+                                         std::size_t cached_streams = store::kCachedStreams) {
     std::int64_t t = 1'772'359'200'000'000;
     auto s = store::Store::open({.data_dir = dir,
                                  .cached_streams = cached_streams,
