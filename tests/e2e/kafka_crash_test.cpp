@@ -340,7 +340,8 @@ TEST_CASE("every committed event reaches Kafka across a SIGKILL of the server", 
     CHECK(head >= before.acked + after.acked);
 
     // 4. An independent consumer (kafka-python) reads the whole topic.
-    const auto script = std::filesystem::path(__FILE__).parent_path() / "kafka_sequences.py";
+    const auto script =
+        std::filesystem::path(DEALS_SOURCE_DIR) / "tests" / "e2e" / "kafka_sequences.py";
     TempDir scratch;
     const std::string errors_file = scratch.path() + "/stderr";
     const auto read = run_command("/usr/bin/python3 " + shell_quoted(script.string()) + " " +

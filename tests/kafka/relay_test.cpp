@@ -18,12 +18,10 @@ using deals::testing::TempDir;
 
 namespace {
 
-/// docs/events.schema.json (tests/kafka/ -> ../../docs), compiled once.
+/// docs/events.schema.json, compiled once.
 const rapidjson::SchemaDocument& event_schema() {
     static const json::Document doc = [] {
-        const auto path =
-            std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" /
-            "events.schema.json";
+        const auto path = std::filesystem::path(DEALS_SOURCE_DIR) / "docs" / "events.schema.json";
         std::ifstream in(path, std::ios::binary);
         REQUIRE(in.good());
         const std::string text{std::istreambuf_iterator<char>(in), {}};

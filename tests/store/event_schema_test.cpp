@@ -41,10 +41,9 @@ namespace {
 
 // ---- the schema ----
 
-/// docs/events.schema.json, found from this file's own path (tests/store/ -> ../../docs).
+/// docs/events.schema.json in the checkout.
 std::filesystem::path schema_path() {
-    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" /
-           "events.schema.json";
+    return std::filesystem::path(DEALS_SOURCE_DIR) / "docs" / "events.schema.json";
 }
 
 /// The schema as a JSON document, parsed once.
