@@ -66,8 +66,23 @@ struct RecordedEvent {
 };
 
 /// Stream names: `deal-42` (with its product lines), `pipeline-1` (with its stages), `user-1`,
-/// `token-7`, `product-3` (a catalog product), `custom-field-2`.
-std::string stream_of(const Event& event);
+/// `token-7`, `product-3` (a catalog product), `custom-field-2`. One function names each kind;
+/// nothing else spells them.
 std::string deal_stream(DealId id);
+std::string pipeline_stream(PipelineId id);
+std::string user_stream(UserId id);
+std::string token_stream(TokenId id);
+std::string product_stream(ProductId id);
+std::string custom_field_stream(CustomFieldId id);
+/// The stream an event belongs to.
+std::string stream_of(const Event& event);
+
+/// A stream name taken apart: its kind (`deal`, `custom-field`, …) and the id after it.
+struct StreamName {
+    std::string_view kind;
+    std::string id;
+};
+/// `deal-42` → {"deal", "42"}; nullopt for a name of no known kind.
+std::optional<StreamName> parse_stream(std::string_view stream);
 
 }  // namespace deals::events

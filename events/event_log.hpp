@@ -33,26 +33,49 @@ struct ExpectedVersion {
     }
 };
 
-/// One atomic append to one stream.
-struct AppendRequest {
+/// The events one append adds to one stream, and the version it expects that stream at.
+struct StreamAppend {
     std::string stream;
     ExpectedVersion expected;
     std::vector<Event> events;
+};
+
+/// One atomic append: events for one or more streams, each with its own expected version,
+/// committed together in one batch or not at all. Its events take consecutive sequence numbers
+/// in the order given (a stream's events in its order, the streams in theirs).
+struct AppendRequest {
+    std::vector<StreamAppend> streams;
     EventMeta meta;
+    /// The stream the request is about (an index into `streams`): the one an Idempotency-Key's
+    /// marker names, so that a retry can find what the request made.
+    std::size_t subject = 0;
+
+    AppendRequest() = default;
+    AppendRequest(std::vector<StreamAppend> streams, EventMeta meta, std::size_t subject = 0)
+        : streams(std::move(streams)), meta(std::move(meta)), subject(subject) {}
+    /// An append to one stream.
+    AppendRequest(std::string stream, ExpectedVersion expected, std::vector<Event> events,
+                  EventMeta meta = {})
+        : meta(std::move(meta)) {
+        streams.push_back({std::move(stream), expected, std::move(events)});
+    }
 };
 
 /// How an append ended.
 enum class AppendStatus {
     kOk,
-    kWrongExpectedVersion,  ///< the stream moved on; `current_version` says where it is
+    kWrongExpectedVersion,  ///< a stream moved on; `stream` and `current_version` say where
     kUnavailable,           ///< storage failed or the log is closing; nothing was written
 };
 
 struct AppendOutcome {
     AppendStatus status = AppendStatus::kOk;
+    /// The subject stream's version after the append when kOk; with kWrongExpectedVersion, the
+    /// version of the first stream whose expectation failed (named by `stream`).
     StreamVersion current_version = 0;
-    std::vector<RecordedEvent> recorded;  ///< the events as committed, when kOk
+    std::vector<RecordedEvent> recorded;  ///< the events as committed, in order, when kOk
     std::string detail;                   ///< for logs, when not kOk
+    std::string stream;  ///< the stream that conflicted, when kWrongExpectedVersion
 };
 
 /// Called once per append, on the log's writer thread, after the batch holding it is durable
@@ -73,6 +96,8 @@ public:
     /// Events with from <= sequence <= to, in order, at most `limit`.
     virtual std::vector<RecordedEvent> read_range(Sequence from, Sequence to,
                                                   std::size_t limit) const = 0;
+    /// The current version of a stream (0 when it does not exist).
+    virtual StreamVersion stream_version(const std::string& stream) const = 0;
     /// The last committed sequence and hash.
     virtual Sequence head_sequence() const = 0;
     virtual std::string head_hash() const = 0;

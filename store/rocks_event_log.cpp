@@ -49,7 +49,8 @@ std::string new_uuid() {
 }  // namespace
 
 /// An append waiting for the writer, with its event data already encoded on the caller's
-/// thread so that the writer does as little as possible.
+/// thread so that the writer does as little as possible (`data_json` and `ids` hold every event
+/// of the request, its streams one after the other).
 struct RocksEventLog::Pending {
     events::AppendRequest request;
     std::vector<std::string> data_json;
@@ -142,10 +143,11 @@ void RocksEventLog::stop() {
 
 void RocksEventLog::append(events::AppendRequest request, events::AppendCallback done) {
     Pending p;
-    p.data_json.reserve(request.events.size());
-    for (const auto& e : request.events) {
-        p.data_json.push_back(encode_data(e));
-        p.ids.push_back(new_uuid());
+    for (const auto& part : request.streams) {
+        for (const auto& e : part.events) {
+            p.data_json.push_back(encode_data(e));
+            p.ids.push_back(new_uuid());
+        }
     }
     p.request = std::move(request);
     p.done = std::move(done);
@@ -209,6 +211,120 @@ events::StreamVersion& RocksEventLog::cached_version(const std::string& stream) 
     return it->second;
 }
 
+/// The streams a batch appends to: each one's entry in versions_ (left as it is until the batch
+/// is written) and its version after the appends taken so far. Few, so a vector.
+struct RocksEventLog::Touched {
+    std::vector<std::pair<events::StreamVersion*, events::StreamVersion>> streams;
+
+    /// The index of `known`'s entry, added at its cached version when new.
+    std::size_t slot(events::StreamVersion* known) {
+        for (std::size_t i = 0; i < streams.size(); ++i) {
+            if (streams[i].first == known) {
+                return i;
+            }
+        }
+        streams.emplace_back(known, *known);
+        return streams.size() - 1;
+    }
+};
+
+/// What the writer is building: the WriteBatch, and the tail of the chain through it.
+struct RocksEventLog::Chain {
+    rocksdb::WriteBatch wb;
+    events::Sequence sequence = 0;
+    std::string hash;
+    events::Timestamp now;
+};
+
+bool RocksEventLog::check_expected(Pending& p, Touched& touched, std::vector<std::size_t>& slots) {
+    // A request may name a stream twice: each part expects the version the parts before it
+    // leave, so versions are counted locally until every part has matched.
+    std::vector<std::pair<std::size_t, events::StreamVersion>> local;
+    for (std::size_t i = 0; i < p.request.streams.size(); ++i) {
+        const auto& part = p.request.streams[i];
+        const std::size_t slot = touched.slot(&cached_version(part.stream));
+        auto it = std::find_if(local.begin(), local.end(),
+                               [slot](const auto& l) { return l.first == slot; });
+        if (it == local.end()) {
+            it = local.insert(local.end(), {slot, touched.streams[slot].second});
+        }
+        if (!part.expected.matches(it->second)) {
+            p.outcome = {
+                events::AppendStatus::kWrongExpectedVersion, it->second, {}, {}, part.stream};
+            return false;
+        }
+        it->second += part.events.size();
+        slots.push_back(slot);
+    }
+    return true;
+}
+
+void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::size_t>& slots,
+                           Chain& chain, Batch& out) {
+    p.outcome.status = events::AppendStatus::kOk;
+    std::size_t n = 0;  // index into the request's encoded events
+    for (std::size_t i = 0; i < p.request.streams.size(); ++i) {
+        auto& part = p.request.streams[i];
+        events::StreamVersion& version = touched.streams[slots[i]].second;
+        for (auto& event : part.events) {
+            events::RecordedEvent r;
+            r.id = std::move(p.ids[n]);
+            r.sequence = ++chain.sequence;
+            r.stream = part.stream;
+            r.stream_version = ++version;
+            r.occurred_at = chain.now;
+            r.meta.actor = p.request.meta.actor;
+            r.meta.request_id = p.request.meta.request_id;
+            r.meta.correlation_id = p.request.meta.correlation_id;
+            r.data = std::move(event);
+            const std::string body = encode_body(r, p.data_json[n]);
+            r.prev_hash = chain.hash;
+            chain.hash = sha256_hex(r.prev_hash, body);
+            r.hash = chain.hash;
+            std::string seq_value;
+            keys::put_be64(seq_value, r.sequence);
+            chain.wb.Put(keys::event(r.sequence), make_record(body, r.prev_hash, r.hash));
+            chain.wb.Put(keys::stream_entry(part.stream, r.stream_version), seq_value);
+            p.outcome.recorded.push_back(r);
+            out.events.push_back(std::move(r));
+            ++n;
+        }
+    }
+    const std::size_t subject = std::min(p.request.subject, p.request.streams.size() - 1);
+    const std::string& stream = p.request.streams[subject].stream;
+    p.outcome.current_version = touched.streams[slots[subject]].second;
+    if (const auto& mark = p.request.meta.idempotency; !mark.key.empty()) {
+        // Beside the events, in their batch: durable exactly when they are.
+        chain.wb.Put(keys::idempotency(mark.key),
+                     "{\"fingerprint\":\"" + mark.fingerprint + "\",\"stream\":\"" + stream +
+                         "\",\"version\":" + std::to_string(p.outcome.current_version) +
+                         ",\"sequence\":" + std::to_string(chain.sequence) +
+                         ",\"at\":" + std::to_string(chain.now.micros / 1000000) + "}");
+    }
+}
+
+std::string RocksEventLog::write_to_wal(rocksdb::WriteBatch& wb) {
+    // Into the WAL without waiting for the disk: the syncer makes it durable, and while it
+    // waits on fsync this thread is already writing the next batch.
+    // Not past the disk's reserve: RocksDB itself never meets a full disk (DiskReserve,
+    // which logs the change each way).
+    if (reserve_ != nullptr && !reserve_->allows(wb.GetDataSize())) {
+        return reserve_->refusal();
+    }
+    const rocksdb::Status status = db_->Write(rocksdb::WriteOptions{}, &wb);
+    // A failed write leaves nothing in the memtable, and RocksDB refuses writes until it
+    // has recovered by itself (store/README.md). Meanwhile appends answer 503.
+    if (status.ok() == write_failed_) {
+        std::clog << (status.ok() ? "store: writes work again"
+                                  : "store: a write failed, appends answer 503 until "
+                                    "writes work again: " +
+                                        status.ToString())
+                  << std::endl;
+    }
+    write_failed_ = !status.ok();
+    return status.ok() ? std::string{} : status.ToString();
+}
+
 void RocksEventLog::write_batch(std::vector<Pending>& batch) {
     Batch out;
     if (broken_.load()) {
@@ -224,88 +340,23 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
     if (versions_.size() >= cached_streams_) {
         new_generation();  // between batches: `touched` below points into versions_
     }
-    rocksdb::WriteBatch wb;
-    // The streams this batch appends to: their entry in versions_ (left as it is until the
-    // batch is written) and their version after the batch. Few, so a vector.
-    std::vector<std::pair<events::StreamVersion*, events::StreamVersion>> touched;
-    events::Sequence sequence = tail_sequence_;
-    std::string hash = tail_hash_;
+    Touched touched;
     // occurred_at never goes backwards along the sequence, even if the wall clock does.
-    const events::Timestamp now = std::max(clock_(), tail_time_);
-
+    Chain chain;
+    chain.sequence = tail_sequence_;
+    chain.hash = tail_hash_;
+    chain.now = std::max(clock_(), tail_time_);
+    std::vector<std::size_t> slots;
     for (Pending& p : batch) {
-        const auto& stream = p.request.stream;
-        events::StreamVersion* const known = &cached_version(stream);
-        auto found = std::find_if(touched.begin(), touched.end(),
-                                  [known](const auto& t) { return t.first == known; });
-        events::StreamVersion version = found != touched.end() ? found->second : *known;
-        if (!p.request.expected.matches(version)) {
-            p.outcome = {events::AppendStatus::kWrongExpectedVersion, version, {}, {}};
-            continue;
-        }
-        p.outcome.status = events::AppendStatus::kOk;
-        for (std::size_t i = 0; i < p.request.events.size(); ++i) {
-            events::RecordedEvent r;
-            r.id = std::move(p.ids[i]);
-            r.sequence = ++sequence;
-            r.stream = stream;
-            r.stream_version = ++version;
-            r.occurred_at = now;
-            r.meta.actor = p.request.meta.actor;
-            r.meta.request_id = p.request.meta.request_id;
-            r.meta.correlation_id = p.request.meta.correlation_id;
-            r.data = std::move(p.request.events[i]);
-            const std::string body = encode_body(r, p.data_json[i]);
-            r.prev_hash = hash;
-            hash = sha256_hex(r.prev_hash, body);
-            r.hash = hash;
-            std::string seq_value;
-            keys::put_be64(seq_value, r.sequence);
-            wb.Put(keys::event(r.sequence), make_record(body, r.prev_hash, r.hash));
-            wb.Put(keys::stream_entry(stream, r.stream_version), seq_value);
-            p.outcome.recorded.push_back(r);
-            out.events.push_back(std::move(r));
-        }
-        p.outcome.current_version = version;
-        if (found != touched.end()) {
-            found->second = version;
-        } else {
-            touched.emplace_back(known, version);
-        }
-        if (const auto& mark = p.request.meta.idempotency; !mark.key.empty()) {
-            // Beside the events, in their batch: durable exactly when they are.
-            wb.Put(keys::idempotency(mark.key),
-                   "{\"fingerprint\":\"" + mark.fingerprint + "\",\"stream\":\"" + stream +
-                       "\",\"version\":" + std::to_string(version) +
-                       ",\"sequence\":" + std::to_string(sequence) +
-                       ",\"at\":" + std::to_string(now.micros / 1000000) + "}");
+        slots.clear();
+        if (p.request.streams.empty()) {
+            p.outcome = {events::AppendStatus::kUnavailable, 0, {}, "an append of no stream"};
+        } else if (check_expected(p, touched, slots)) {
+            record(p, touched, slots, chain, out);
         }
     }
-
-    if (wb.Count() > 0) {
-        // Into the WAL without waiting for the disk: the syncer makes it durable, and while it
-        // waits on fsync this thread is already writing the next batch.
-        // Not past the disk's reserve: RocksDB itself never meets a full disk (DiskReserve,
-        // which logs the change each way).
-        std::string failure;
-        if (reserve_ != nullptr && !reserve_->allows(wb.GetDataSize())) {
-            failure = reserve_->refusal();
-        } else {
-            const rocksdb::Status status = db_->Write(rocksdb::WriteOptions{}, &wb);
-            // A failed write leaves nothing in the memtable, and RocksDB refuses writes until it
-            // has recovered by itself (store/README.md). Meanwhile appends answer 503.
-            if (status.ok() == write_failed_) {
-                std::clog << (status.ok() ? "store: writes work again"
-                                          : "store: a write failed, appends answer 503 until "
-                                            "writes work again: " + status.ToString())
-                          << std::endl;
-            }
-            write_failed_ = !status.ok();
-            if (!status.ok()) {
-                failure = status.ToString();
-            }
-        }
-        if (!failure.empty()) {
+    if (chain.wb.Count() > 0) {
+        if (const std::string failure = write_to_wal(chain.wb); !failure.empty()) {
             // Nothing of this batch is acknowledged; the tail stays where it was.
             for (Pending& p : batch) {
                 if (p.outcome.status == events::AppendStatus::kOk) {
@@ -314,16 +365,16 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
             }
             out.events.clear();
         } else {
-            for (auto& [known, version] : touched) {
+            for (auto& [known, version] : touched.streams) {
                 *known = version;
             }
-            tail_sequence_ = sequence;
-            tail_hash_ = hash;
-            tail_time_ = now;
+            tail_sequence_ = chain.sequence;
+            tail_hash_ = chain.hash;
+            tail_time_ = chain.now;
             out.written = true;
-            out.sequence = sequence;
-            out.hash = hash;
-            out.time = now;
+            out.sequence = chain.sequence;
+            out.hash = chain.hash;
+            out.time = chain.now;
         }
     }
     out.appends = std::move(batch);

@@ -15,6 +15,7 @@
 
 namespace rocksdb {
 class DB;
+class WriteBatch;
 }
 
 namespace deals::store {
@@ -70,8 +71,7 @@ public:
     events::Sequence head_sequence() const override;
     std::string head_hash() const override;
 
-    /// Current version of a stream (0 when it does not exist).
-    events::StreamVersion stream_version(const std::string& stream) const;
+    events::StreamVersion stream_version(const std::string& stream) const override;
     /// The raw stored record at `sequence`, or empty when there is none.
     std::string read_record(events::Sequence sequence) const;
     /// Up to `limit` raw records from `from` on, in sequence order (one iterator scan).
@@ -84,11 +84,21 @@ public:
 private:
     struct Pending;
     struct Batch;
+    struct Touched;
+    struct Chain;
     void run();
     void run_syncer();
     void run_applier();
     void hand_to_syncer(Batch batch);
     void write_batch(std::vector<Pending>& batch);
+    /// Whether every stream of `p` is at the version it expects (after the appends of the
+    /// batch before it); otherwise sets its outcome. Fills `slots` (each part's stream).
+    bool check_expected(Pending& p, Touched& touched, std::vector<std::size_t>& slots);
+    /// Adds `p`'s events (and its idempotency marker) to the batch being built.
+    void record(Pending& p, Touched& touched, const std::vector<std::size_t>& slots, Chain& chain,
+                Batch& out);
+    /// Writes the batch to the WAL (unsynced); the failure's text, or empty.
+    std::string write_to_wal(rocksdb::WriteBatch& wb);
     events::StreamVersion& cached_version(const std::string& stream);
     void new_generation();
 

@@ -264,3 +264,55 @@ TEST_CASE("a data directory is held by one process at a time", "[store]") {
     REQUIRE_FALSE(second);
     CHECK_THAT(second.error().message, Catch::Contains("in use by another process"));
 }
+
+TEST_CASE("an append to several streams commits all of them or none", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.path());
+    REQUIRE(store->append_and_wait(create_user(2, ExpectedVersion::no_stream())).status ==
+            AppendStatus::kOk);
+    const auto user = [](std::int64_t id) {
+        return create_user(id, ExpectedVersion::any()).streams.at(0).events.at(0);
+    };
+
+    // The second stream's expectation fails: nothing of the first is written either.
+    events::AppendRequest refused({{"user-1", ExpectedVersion::no_stream(), {user(1)}},
+                                   {"user-2", ExpectedVersion::no_stream(), {user(2)}}},
+                                  {});
+    auto outcome = store->append_and_wait(std::move(refused));
+    CHECK(outcome.status == AppendStatus::kWrongExpectedVersion);
+    CHECK(outcome.stream == "user-2");
+    CHECK(outcome.current_version == 1);
+    CHECK(store->log().head_sequence() == 1);
+    CHECK(store->log().stream_version("user-1") == 0);
+
+    // Both hold: consecutive sequences, each stream's own versions, one batch.
+    const auto batches = store->log().stats().batches;
+    events::EventMeta meta;
+    meta.request_id = "req-9";
+    meta.idempotency = {"scoped-key", "fingerprint"};
+    events::AppendRequest both({{"user-1", ExpectedVersion::no_stream(), {user(1), user(1)}},
+                                {"user-2", ExpectedVersion::exactly(1), {user(2)}}},
+                               meta, 1);
+    outcome = store->append_and_wait(std::move(both));
+    REQUIRE(outcome.status == AppendStatus::kOk);
+    REQUIRE(outcome.recorded.size() == 3);
+    CHECK(outcome.recorded[0].sequence == 2);
+    CHECK(outcome.recorded[1].stream_version == 2);
+    CHECK(outcome.recorded[2].stream == "user-2");
+    CHECK(outcome.recorded[2].stream_version == 2);
+    CHECK(outcome.recorded[2].sequence == 4);
+    CHECK(outcome.current_version == 2);  // of the subject, user-2
+    CHECK(store->log().stats().batches == batches + 1);
+    // The Idempotency-Key's marker names the subject stream and the request's last sequence.
+    const auto marker = store->idempotency("scoped-key");
+    REQUIRE(marker);
+    CHECK_THAT(*marker, Catch::Contains(R"("stream":"user-2","version":2,"sequence":4)"));
+
+    // A request naming one stream twice expects each part at the version the one before leaves.
+    events::AppendRequest twice({{"user-1", ExpectedVersion::exactly(2), {user(1)}},
+                                 {"user-1", ExpectedVersion::exactly(3), {user(1)}}},
+                                {});
+    outcome = store->append_and_wait(std::move(twice));
+    REQUIRE(outcome.status == AppendStatus::kOk);
+    CHECK(outcome.recorded[1].stream_version == 4);
+}
