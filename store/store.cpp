@@ -217,7 +217,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     if (options.seed_defaults && !read_only && store->views_.pipelines().empty()) {
         const events::PipelineId pipeline{marks.pipeline + 1};
         auto outcome = store->append_and_wait(
-            {"pipeline-" + pipeline.str(),
+            {events::pipeline_stream(pipeline),
              events::ExpectedVersion::no_stream(),
              commands::default_pipeline(pipeline, events::StageId{marks.stage + 1}),
              {}});

@@ -22,8 +22,7 @@ std::string new_token_secret() {
 
 MintedToken mint_token(Store& store, events::UserId user, std::string name) {
     std::string secret = new_token_secret();
-    commands::IssueToken command{store.allocate_token_id(), user, std::move(name),
-                                 sha256_hex(secret)};
+    commands::IssueToken command{store.next_token(), user, std::move(name), sha256_hex(secret)};
     return {std::move(command), std::move(secret)};
 }
 

@@ -47,12 +47,12 @@ int commit(store::Store& store, const std::string& stream, commands::Events even
 }
 
 int add_user(store::Store& store, commands::CreateUser command) {
-    command.id = store.allocate_user_id();
+    command.id = store.next_user();
     auto events = store.read([&](const auto& views) { return commands::decide(views, command); });
     if (!events) {
         return fail(events.error());
     }
-    if (int rc = commit(store, "user-" + command.id.str(), std::move(*events)); rc != 0) {
+    if (int rc = commit(store, events::user_stream(command.id), std::move(*events)); rc != 0) {
         return rc;
     }
     std::cerr << "created user " << command.id.value << " <" << command.email << ">"
@@ -88,7 +88,8 @@ int issue_token(store::Store& store, const std::string& user_ref, const std::str
     if (!events) {
         return fail(events.error());
     }
-    if (int rc = commit(store, "token-" + token.command.id.str(), std::move(*events)); rc != 0) {
+    if (int rc = commit(store, events::token_stream(token.command.id), std::move(*events));
+        rc != 0) {
         return rc;
     }
     std::cout << token.plain_text() << std::endl;

@@ -196,7 +196,7 @@ commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions
         return ids;
     });
     for (int i = static_cast<int>(owners.size()); i < options.owners; ++i) {
-        commands::CreateUser user{store.allocate_user_id(),
+        commands::CreateUser user{store.next_user(),
                                   "Seed Owner " + std::to_string(i + 1),
                                   "owner" + std::to_string(i + 1) + "@seed.example",
                                   false,
@@ -206,7 +206,7 @@ commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions
         if (!events) {
             return events.error();
         }
-        auto outcome = store.append_and_wait({"user-" + user.id.str(),
+        auto outcome = store.append_and_wait({events::user_stream(user.id),
                                               events::ExpectedVersion::no_stream(),
                                               std::move(*events),
                                               {}});
@@ -243,7 +243,7 @@ commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions
         if (!command) {
             return command.error();
         }
-        command->id = store.allocate_deal_id();
+        command->id = store.next_deal();
         auto events = commands::decide(nullptr, *command);
         if (!events) {
             return events.error();

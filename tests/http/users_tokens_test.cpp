@@ -57,7 +57,7 @@ std::string issue_token(store::Store& store, events::UserId user) {
         store.read([&](const auto& views) { return commands::decide(views, token.command); });
     REQUIRE(decided.has_value());
     REQUIRE(store
-                .append_and_wait({"token-" + token.command.id.str(),
+                .append_and_wait({events::token_stream(token.command.id),
                                   events::ExpectedVersion::no_stream(),
                                   std::move(*decided),
                                   {}})

@@ -78,7 +78,7 @@ inline events::AppendOutcome create_deal(store::Store& s, std::int64_t id) {
     created.pipeline_id = events::PipelineId{1};
     created.stage_id = events::StageId{1};
     created.amount = events::Money::parse("1200.50");
-    events::AppendRequest request{"deal-" + std::to_string(id),
+    events::AppendRequest request{events::deal_stream(created.deal_id),
                                   events::ExpectedVersion::no_stream(),
                                   {created},
                                   {{events::UserId{1}, events::TokenId{2}}, "req", "corr"}};
@@ -92,7 +92,7 @@ inline events::AppendOutcome rename_deal(store::Store& s, std::int64_t id,
     updated.deal_id = events::DealId{id};
     updated.name = events::Change<std::string>{
         "old", "Deal " + std::to_string(id) + " v" + std::to_string(version + 1)};
-    events::AppendRequest request{"deal-" + std::to_string(id),
+    events::AppendRequest request{events::deal_stream(updated.deal_id),
                                   events::ExpectedVersion::exactly(version),
                                   {updated},
                                   {{events::UserId{1}, std::nullopt}, "req", "corr"}};

@@ -10,10 +10,10 @@ namespace deals::testing {
 std::string add_user_with_token(store::Store& store, const std::string& name,
                                 const std::string& email, bool super_admin,
                                 events::DealsScope scope, bool access_api) {
-    const commands::CreateUser create{
-        store.allocate_user_id(), name, email, super_admin, access_api, scope};
+    const commands::CreateUser create{store.next_user(), name,       email,
+                                      super_admin,       access_api, scope};
     auto events = store.read([&](const auto& views) { return commands::decide(views, create); });
-    if (!events || store.append_and_wait({"user-" + create.id.str(),
+    if (!events || store.append_and_wait({events::user_stream(create.id),
                                           events::ExpectedVersion::no_stream(),
                                           std::move(*events),
                                           {}})
@@ -22,11 +22,11 @@ std::string add_user_with_token(store::Store& store, const std::string& name,
     }
     static std::atomic<int> counter{0};
     const std::string secret = "secret" + std::to_string(++counter) + "x" + email;
-    const commands::IssueToken issue{store.allocate_token_id(), create.id, "test",
+    const commands::IssueToken issue{store.next_token(), create.id, "test",
                                      store::sha256_hex(secret)};
     auto token_events =
         store.read([&](const auto& views) { return commands::decide(views, issue); });
-    if (!token_events || store.append_and_wait({"token-" + issue.id.str(),
+    if (!token_events || store.append_and_wait({events::token_stream(issue.id),
                                                 events::ExpectedVersion::no_stream(),
                                                 std::move(*token_events),
                                                 {}})

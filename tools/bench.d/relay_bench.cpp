@@ -206,7 +206,7 @@ int replay(long count) {
         created.pipeline_id = events::PipelineId{1};
         created.stage_id = events::StageId{1};
         created.amount = events::Money::parse("1250.50");
-        events::AppendRequest request{"deal-" + std::to_string(i),
+        events::AppendRequest request{events::deal_stream(created.deal_id),
                                       events::ExpectedVersion::no_stream(),
                                       {created},
                                       {{events::UserId{1}, events::TokenId{1}}, "bench", "bench"}};
