@@ -7,6 +7,7 @@
 
 #include "commands/error.hpp"
 #include "commands/input.hpp"
+#include "projections/billable_tally.hpp"
 #include "projections/views.hpp"
 
 namespace deals::commands {
@@ -102,6 +103,9 @@ Result<BillableDecision> decide(const projections::Views& views, const projectio
 /// The figures events carry after a change: the billable's display totals and the deal amount
 /// after it (`amount_before` is the deal's amount before the save).
 BillableTotals totals_of(const projections::BillableView& billable,
+                         std::optional<Money> amount_before);
+/// The same from a tally's figures (which the lines' amounts have been checked against).
+BillableTotals totals_of(const projections::BillableTally::Figures& figures,
                          std::optional<Money> amount_before);
 
 }  // namespace deals::commands

@@ -21,29 +21,9 @@ Decimal hundred() { return Decimal::from_int(100); }
 Decimal one_hundredth() { return Decimal::from_scaled(1, 2); }
 
 /// One line's exact figures, and its tax as Concord's doubles give it.
-struct LineFigures {
-    Decimal discount;  // D
-    Decimal amount;    // A
-    Decimal tax;       // exact, 0 under no_tax
+struct RawLineFigures : LineFigures {
     double raw_tax = 0;
 };
-
-/// The exact math of contract §7.3.
-LineFigures exact_line(TaxType tax_type, const LineInput& line) {
-    const Decimal subtotal = Decimal::from_money(line.qty) * Decimal::from_money(line.unit_price);
-    const Decimal d = Decimal::from_money(line.discount_total);
-    LineFigures out;
-    out.discount = line.discount_type == DiscountType::kFixed ? d : subtotal * d * one_hundredth();
-    out.amount = subtotal - out.discount;
-    const Decimal r = Decimal::from_money(line.tax_rate);
-    if (tax_type == TaxType::kExclusive) {
-        out.tax = out.amount * r * one_hundredth();
-    } else if (tax_type == TaxType::kInclusive) {
-        // A − A/(1 + r/100) = A·r/(100 + r): one division instead of two.
-        out.tax = (out.amount * r).divided_by(hundred() + r, kInclusiveScale);
-    }
-    return out;
-}
 
 /// A stored value as PHP reads it: the double nearest its decimal text.
 double php_double(Money value) { return Decimal::from_money(value).to_double(); }
@@ -76,7 +56,7 @@ double raw_line_tax(TaxType tax_type, const LineInput& line) {
 
 /// Groups by (label exact, rate), drops rates <= 0, orders by rate then first appearance.
 std::vector<TaxGroup> group_taxes(TaxType tax_type, const std::vector<LineInput>& lines,
-                                  const std::vector<LineFigures>& figures) {
+                                  const std::vector<RawLineFigures>& figures) {
     std::vector<TaxGroup> groups;
     if (tax_type == TaxType::kNoTax) {
         return groups;
@@ -106,13 +86,28 @@ std::vector<TaxGroup> group_taxes(TaxType tax_type, const std::vector<LineInput>
 
 }  // namespace
 
+LineFigures line_figures(TaxType tax_type, const LineInput& line) {
+    const Decimal subtotal = Decimal::from_money(line.qty) * Decimal::from_money(line.unit_price);
+    const Decimal d = Decimal::from_money(line.discount_total);
+    LineFigures out;
+    out.discount = line.discount_type == DiscountType::kFixed ? d : subtotal * d * one_hundredth();
+    out.amount = subtotal - out.discount;
+    const Decimal r = Decimal::from_money(line.tax_rate);
+    if (tax_type == TaxType::kExclusive) {
+        out.tax = out.amount * r * one_hundredth();
+    } else if (tax_type == TaxType::kInclusive) {
+        // A − A/(1 + r/100) = A·r/(100 + r): one division instead of two.
+        out.tax = (out.amount * r).divided_by(hundred() + r, kInclusiveScale);
+    }
+    return out;
+}
+
 BillableFigures compute_billable(TaxType tax_type, const std::vector<LineInput>& lines) {
-    std::vector<LineFigures> figures;
+    std::vector<RawLineFigures> figures;
     figures.reserve(lines.size());
     BillableFigures out;
     for (const LineInput& line : lines) {
-        LineFigures f = exact_line(tax_type, line);
-        f.raw_tax = raw_line_tax(tax_type, line);
+        RawLineFigures f{line_figures(tax_type, line), raw_line_tax(tax_type, line)};
         out.subtotal += f.amount;
         out.total_discount += f.discount;
         out.line_amounts.push_back(f.amount);

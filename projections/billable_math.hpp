@@ -45,6 +45,15 @@ struct BillableFigures {
     std::vector<events::Decimal> line_amounts;  ///< exact A per input line, in input order
 };
 
+/// One line's exact figures (contract §7.3): its discount D, its amount A, and its tax (0 under
+/// no_tax), unrounded.
+struct LineFigures {
+    events::Decimal discount;
+    events::Decimal amount;
+    events::Decimal tax;
+};
+LineFigures line_figures(events::TaxType tax_type, const LineInput& line);
+
 /// The billable math of contract §7.3 over lines given in display order.
 BillableFigures compute_billable(events::TaxType tax_type, const std::vector<LineInput>& lines);
 

@@ -143,17 +143,17 @@ struct DealApplier {
         deal.amount = e.totals.amount;
     }
     void operator()(const ProductAdded& e) const {
-        auto& b = billable();
-        b.lines.push_back({e.line, at, at});
+        place(BillableLineView{e.line, at, at});
         settle(e.totals);
     }
     void operator()(const ProductUpdated& e) const {
-        auto& b = billable();
-        for (auto& l : b.lines) {
-            if (l.line.id == e.line.id) {
-                l.line = e.line;
-                l.updated_at = at;
-            }
+        auto& lines = billable().lines;
+        auto it = std::find_if(lines.begin(), lines.end(),
+                               [&](const BillableLineView& l) { return l.line.id == e.line.id; });
+        if (it != lines.end()) {
+            BillableLineView updated{e.line, it->created_at, at};
+            lines.erase(it);
+            place(std::move(updated));
         }
         settle(e.totals);
     }
@@ -168,14 +168,27 @@ struct DealApplier {
         }
         return *deal.billable;
     }
-    /// Display order, ties by line id; the count and the amount after the change.
+    /// Puts a line where it belongs: display order, ties by line id. A line added after the
+    /// others (the usual case) goes at the end at once, so a save of n lines applies in linear
+    /// time.
+    void place(BillableLineView line) const {
+        auto& lines = billable().lines;
+        const auto key = [](const BillableLineView& l) {
+            return std::pair(l.line.display_order, l.line.id.value);
+        };
+        const auto at_key = key(line);
+        if (lines.empty() || key(lines.back()) < at_key) {
+            lines.push_back(std::move(line));
+            return;
+        }
+        auto it =
+            std::upper_bound(lines.begin(), lines.end(), at_key,
+                             [&](const auto& k, const BillableLineView& l) { return k < key(l); });
+        lines.insert(it, std::move(line));
+    }
+    /// The count and the amount after a change.
     void settle(const BillableTotals& totals) const {
-        auto& lines = deal.billable->lines;
-        std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) {
-            return std::pair(a.line.display_order, a.line.id.value) <
-                   std::pair(b.line.display_order, b.line.id.value);
-        });
-        deal.products_count = static_cast<std::int64_t>(lines.size());
+        deal.products_count = static_cast<std::int64_t>(deal.billable->lines.size());
         deal.amount = totals.amount;
     }
     template <class Other>
