@@ -2,10 +2,24 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deals::commands {
+
+/// A positive integer id from a path segment (`/api/deals/42`), or nullopt.
+inline std::optional<std::int64_t> parse_id(std::string_view text) {
+    std::int64_t id = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc{} || p != text.data() + text.size() || id <= 0) {
+        return std::nullopt;
+    }
+    return id;
+}
 
 /// One input value from a request body, reduced to what validation needs, so that the domain
 /// does not see the JSON library. Strings are trimmed; an empty string counts as null (as

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands/deal_validation.hpp"
+#include "commands/executor.hpp"
 #include "events/time.hpp"
 #include "store/kafka_relay.hpp"
 #include "store/store.hpp"
@@ -36,6 +37,13 @@ struct AppContext {
     store::KafkaRelay* relay = nullptr;  ///< null when Kafka is off
     std::string kafka_bootstrap;         ///< the brokers the relay publishes to
     std::string version = DEALS_VERSION;
+
+    // The ports the handlers use, all implemented by `store`: the views (read under their
+    // lock), new ids, and the one executor every write goes through.
+    events::EventLog& log = store.log();
+    const projections::ViewReader& views = store;
+    events::IdSource& ids = store;
+    commands::Executor executor{log, views};
 };
 
 }  // namespace deals::http

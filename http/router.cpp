@@ -143,7 +143,7 @@ commands::Result<Caller> authenticate(const AppContext& app, const Request& requ
         return unauthenticated;
     }
     const std::string hash = store::sha256_hex(token);
-    return app.store.read([&](const projections::Views& views) -> commands::Result<Caller> {
+    return app.views.read([&](const projections::Views& views) -> commands::Result<Caller> {
         const projections::Token* t = views.token_by_secret_hash(hash);
         if (t == nullptr || t->revoked || (id_part && *id_part != t->id.str())) {
             return unauthenticated;

@@ -13,6 +13,8 @@
 
 #include "commands/error.hpp"
 #include "events/event_log.hpp"
+#include "events/id_source.hpp"
+#include "projections/view_reader.hpp"
 #include "projections/views.hpp"
 #include "store/rocks_event_log.hpp"
 
@@ -52,7 +54,7 @@ struct OpenReport {
 /// Thread-safety: `read` may be called from any thread; the views are changed only by the log's
 /// writer thread (through the one `Views::apply` path) under the exclusive lock. One process at
 /// a time holds a data directory (RocksDB's LOCK file).
-class Store {
+class Store final : public projections::ViewReader, public events::IdSource {
 public:
     static commands::Result<std::unique_ptr<Store>> open(StoreOptions options);
     ~Store();
@@ -68,36 +70,35 @@ public:
         std::shared_lock lock(views_mutex_);
         return f(static_cast<const projections::Views&>(views_));
     }
+    void with_views(const std::function<void(const projections::Views&)>& f) const override {
+        read(f);
+    }
 
     /// Appends and waits until the batch is durable. For tools and tests, never socket threads.
     events::AppendOutcome append_and_wait(events::AppendRequest request);
 
-    events::DealId allocate_deal_id() { return events::DealId{++next_deal_}; }
-    events::UserId allocate_user_id() { return events::UserId{++next_user_}; }
-    events::TokenId allocate_token_id() { return events::TokenId{++next_token_}; }
-    events::ProductId allocate_product_id() { return events::ProductId{++next_product_}; }
-    events::BillableProductId allocate_line_id() { return events::BillableProductId{++next_line_}; }
-    events::PipelineId allocate_pipeline_id() { return events::PipelineId{++next_pipeline_}; }
-    /// `count` consecutive stage ids (a pipeline created with its stages); the first of them.
-    events::StageId allocate_stage_ids(std::int64_t count) {
+    events::DealId next_deal() override { return events::DealId{++next_deal_}; }
+    events::UserId next_user() override { return events::UserId{++next_user_}; }
+    events::TokenId next_token() override { return events::TokenId{++next_token_}; }
+    events::ProductId next_product() override { return events::ProductId{++next_product_}; }
+    events::BillableProductId next_line() override {
+        return events::BillableProductId{++next_line_};
+    }
+    events::PipelineId next_pipeline() override { return events::PipelineId{++next_pipeline_}; }
+    events::StageId next_stages(std::int64_t count) override {
         return events::StageId{next_stage_.fetch_add(count) + 1};
     }
-    events::CustomFieldId allocate_custom_field_id() {
+    events::CustomFieldId next_custom_field() override {
         return events::CustomFieldId{++next_custom_field_};
     }
-    /// `count` consecutive custom field option ids (unique across fields); the first of them.
-    std::int64_t allocate_option_ids(std::int64_t count) {
+    std::int64_t next_options(std::int64_t count) override {
         return next_option_.fetch_add(count) + 1;
     }
-
-    /// Holds a unique name (a custom field's key, say) while one request decides and appends
-    /// what creates it, so that two concurrent requests cannot both create it: the views only
-    /// show the name once the append is applied. False when another request holds it.
-    bool claim(const std::string& name) {
+    bool claim(const std::string& name) override {
         std::lock_guard lock(claims_mutex_);
         return claims_.insert(name).second;
     }
-    void release(const std::string& name) {
+    void release(const std::string& name) override {
         std::lock_guard lock(claims_mutex_);
         claims_.erase(name);
     }

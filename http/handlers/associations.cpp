@@ -24,16 +24,16 @@ awaitable<Response> change_associations(AppContext& app, const Call& call,
     if (!body) {
         co_return error_response(body.error());
     }
-    const auto input = association_input(*body, true);
-    const DealDecision decide =
-        [&](const Views&, const projections::Deal& deal) -> commands::Result<commands::Events> {
-        auto command = commands::validate_associations(input, mode);
-        if (!command) {
-            return command.error();
-        }
-        return commands::decide(deal, *command);
-    };
-    auto changed = co_await change_deal(app, call, Trash::kLive, decide);
+    auto decide = commands::deal_events_only(
+        [mode, input = association_input(*body, true)](
+            const projections::Deal& deal) -> commands::Result<commands::Events> {
+            auto command = commands::validate_associations(input, mode);
+            if (!command) {
+                return command.error();
+            }
+            return commands::decide(deal, *command);
+        });
+    auto changed = co_await change_deal(app, call, Trash::kLive, std::move(decide));
     if (!changed) {
         co_return error_response(changed.error());
     }
@@ -76,7 +76,7 @@ commands::AssociationInput association_input(const JsonValue& body, bool every_k
 }
 
 awaitable<Response> list_associations(AppContext& app, const Call& call) {
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         auto deal = visible_deal(views, call, call.params.at(0), Trash::kLive);
         if (!deal) {
             return error_response(deal.error());

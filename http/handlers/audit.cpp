@@ -89,7 +89,7 @@ commands::Result<DealStream> readable_stream(AppContext& app, const Call& call) 
         return commands::not_found("Deal", text);
     }
     const projections::User& user = call.caller->user;
-    auto allowed = app.store.read([&](const Views& views) -> std::optional<bool> {
+    auto allowed = app.views.read([&](const Views& views) -> std::optional<bool> {
         if (const projections::Deal* deal = views.deal(out.id)) {
             return projections::can_view(user, *deal);
         }
@@ -243,7 +243,7 @@ awaitable<Response> show_deal_as_of(AppContext& app, const Call& call) {
     if (as_of->sequence) {
         now = store::decode_record(log.read_record(*as_of->sequence)).occurred_at;
     }
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         return deal_response(200, deal, views, call.caller->user, now, DealShape::kSingle, *with);
     });
 }

@@ -1,7 +1,6 @@
 // GET and POST /api/deals/{id}/billable (contract §7).
 
 #include "commands/billable_commands.hpp"
-#include "http/append.hpp"
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
@@ -17,8 +16,6 @@ namespace {
 using boost::asio::awaitable;
 using projections::Trash;
 using projections::Views;
-
-constexpr int kAttempts = 5;
 
 commands::BillableLineInput line_input(const JsonValue& line) {
     return {field(line, "id"),
@@ -61,66 +58,10 @@ commands::BillableInput billable_input(const JsonValue& body) {
     return in;
 }
 
-awaitable<commands::Result<bool>> save_billable(AppContext& app, const Call& call,
-                                                events::DealId deal_id,
-                                                const commands::SaveBillable& command) {
-    const commands::BillableIds ids{[&] { return app.store.allocate_line_id(); },
-                                    [&] { return app.store.allocate_product_id(); }};
-    const auto actor = call.caller ? std::optional(call.caller->user.id) : std::nullopt;
-    const auto expected_by_client = if_match_version(call.request);
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-        struct Decision {
-            events::StreamVersion version;
-            commands::BillableDecision events;
-            bool created;
-        };
-        auto decision = app.store.read([&](const Views& views) -> commands::Result<Decision> {
-            const projections::Deal* deal = views.deal(deal_id);
-            if (deal == nullptr) {
-                return commands::not_found("Deal", deal_id.str());
-            }
-            if (expected_by_client && *expected_by_client != deal->version) {
-                return commands::precondition_failed("The deal has been modified since version " +
-                                                     std::to_string(*expected_by_client) + ".");
-            }
-            auto decided = commands::decide(views, *deal, command, ids, actor);
-            if (!decided) {
-                return decided.error();
-            }
-            return Decision{deal->version, std::move(*decided), !deal->billable.has_value()};
-        });
-        if (!decision) {
-            co_return decision.error();
-        }
-        // Catalog products first, each on its own stream: a retry finds them by name.
-        for (auto& e : decision->events.catalog) {
-            events::AppendRequest request{events::stream_of(e),
-                                          events::ExpectedVersion::any(),
-                                          {std::move(e)},
-                                          meta_of(call)};
-            const auto outcome = co_await append(app.store.log(), std::move(request));
-            if (outcome.status != events::AppendStatus::kOk) {
-                co_return append_error(outcome);
-            }
-        }
-        events::AppendRequest request{events::deal_stream(deal_id),
-                                      events::ExpectedVersion::exactly(decision->version),
-                                      std::move(decision->events.deal), meta_of(call)};
-        const auto outcome = co_await append(app.store.log(), std::move(request));
-        if (outcome.status == events::AppendStatus::kOk) {
-            co_return decision->created;
-        }
-        if (outcome.status != events::AppendStatus::kWrongExpectedVersion) {
-            co_return append_error(outcome);
-        }
-    }
-    co_return commands::conflict("The deal is being changed by other requests; try again.");
-}
-
 namespace {
 
 Response billable_response(AppContext& app, const Call& call, bool created) {
-    return app.store.read([&](const Views& views) {
+    return app.views.read([&](const Views& views) {
         auto deal = visible_deal(views, call, call.params.at(0), Trash::kLive);
         if (!deal) {
             return error_response(deal.error());
@@ -139,7 +80,7 @@ awaitable<Response> show_billable(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> update_billable(AppContext& app, const Call& call) {
-    auto deal_id = app.store.read([&](const Views& views) -> commands::Result<events::DealId> {
+    auto deal_id = app.views.read([&](const Views& views) -> commands::Result<events::DealId> {
         auto deal = visible_deal(views, call, call.params.at(0), Trash::kLive);
         if (!deal) {
             return deal.error();
@@ -160,11 +101,13 @@ awaitable<Response> update_billable(AppContext& app, const Call& call) {
     if (!command) {
         co_return error_response(command.error());
     }
-    auto saved = co_await save_billable(app, call, *deal_id, *command);
+    bool created = false;
+    auto decide = commands::save_billable(std::move(*command), body_context(app, call), created);
+    auto saved = co_await change_deal(app, call, Trash::kLive, std::move(decide));
     if (!saved) {
         co_return error_response(saved.error());
     }
-    co_return billable_response(app, call, *saved);
+    co_return billable_response(app, call, created);
 }
 
 }  // namespace deals::http::handlers

@@ -4,7 +4,6 @@
 #include <functional>
 
 #include "commands/custom_field_commands.hpp"
-#include "http/append.hpp"
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
@@ -19,7 +18,6 @@ using boost::asio::awaitable;
 using projections::Views;
 
 constexpr std::string_view kModel = "CustomField";
-constexpr int kAttempts = 5;
 
 commands::CustomFieldInput custom_field_input(const JsonValue& body) {
     commands::CustomFieldInput in{field(body, "resource_name"), field(body, "field_id"),
@@ -39,53 +37,35 @@ commands::CustomFieldInput custom_field_input(const JsonValue& body) {
     return in;
 }
 
-std::string stream_of(events::CustomFieldId id) { return "custom-field-" + id.str(); }
-
-/// The version of the field's stream the views have applied (none: the stream is new).
-events::ExpectedVersion applied_version(const Views& views, events::CustomFieldId id) {
-    const auto* f = views.custom_field(id);
-    return f != nullptr ? events::ExpectedVersion::exactly(f->version)
-                        : events::ExpectedVersion::no_stream();
-}
-
 using Decide = std::function<commands::Result<commands::Events>(const Views&)>;
 
-/// Decides under the views' lock and appends expecting the stream version decided at; when
-/// another request changed the field in between, decides again on the new state.
-awaitable<commands::Result<bool>> decide_and_append(AppContext& app, const Call& call,
-                                                    events::CustomFieldId id,
-                                                    const Decide& decide) {
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-        auto decision = app.store.read(
-            [&](const Views& views)
-                -> commands::Result<std::pair<commands::Events, events::ExpectedVersion>> {
-                auto decided = decide(views);
-                if (!decided) {
-                    return decided.error();
-                }
-                return std::pair(std::move(*decided), applied_version(views, id));
-            });
-        if (!decision) {
-            co_return decision.error();
-        }
-        if (decision->first.empty()) {
-            co_return false;
-        }
-        events::AppendRequest request{stream_of(id), decision->second, std::move(decision->first),
-                                      meta_of(call)};
-        const auto outcome = co_await append(app.store.log(), std::move(request));
-        if (outcome.status == events::AppendStatus::kOk) {
-            co_return true;
-        }
-        if (outcome.status != events::AppendStatus::kWrongExpectedVersion) {
-            co_return append_error(outcome);
-        }
-    }
-    co_return commands::conflict("The custom field is being changed by other requests; try again.");
+/// Runs a command on one field: decides under the views' lock, expecting the field's stream at
+/// the version the views have applied (none: the stream is new).
+awaitable<commands::Result<commands::Executed>> on_field(AppContext& app, const Call& call,
+                                                         events::CustomFieldId id, Decide decide) {
+    commands::Decide command =
+        [id, decide = std::move(decide)](
+            const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
+        return reader.read([&](const Views& views) -> commands::Result<commands::Decision> {
+            auto events = decide(views);
+            if (!events) {
+                return events.error();
+            }
+            const auto* f = views.custom_field(id);
+            commands::Decision decision;
+            decision.what = "custom field";
+            decision.add_subject(events::custom_field_stream(id),
+                                 f != nullptr ? events::ExpectedVersion::exactly(f->version)
+                                              : events::ExpectedVersion::no_stream(),
+                                 std::move(*events));
+            return decision;
+        });
+    };
+    co_return co_await run(app, call, std::move(command));
 }
 
 Response field_response(AppContext& app, events::CustomFieldId id, int status, bool created) {
-    return app.store.read([&](const Views& views) {
+    return app.views.read([&](const Views& views) {
         const auto* f = views.custom_field(id);
         if (f == nullptr) {
             return error_response(commands::not_found(kModel, id.str()));
@@ -102,7 +82,7 @@ bool super_admin(const Call& call) { return call.caller->user.super_admin; }
 }  // namespace
 
 awaitable<Response> list_custom_fields(AppContext& app, const Call& call) {
-    co_return json_response(200, app.store.read([&](const Views& views) {
+    co_return json_response(200, app.views.read([&](const Views& views) {
         const auto& fields = views.custom_fields();
         return paginate(call.request, page_request(call.request), fields.size(),
                         [&](json::Writer& w, std::size_t i) { write_custom_field(w, *fields[i]); });
@@ -128,28 +108,28 @@ awaitable<Response> create_custom_field(AppContext& app, const Call& call) {
     std::optional<std::string> held;
     if (command.by_super_admin && command.input.field_id.is_string()) {
         std::string claim = "custom-field-key:" + command.input.field_id.text;
-        if (app.store.claim(claim)) {
+        if (app.ids.claim(claim)) {
             held = std::move(claim);
         } else {
             command.key_held_elsewhere = true;
         }
     }
     struct Release {
-        store::Store& store;
+        events::IdSource& ids;
         const std::optional<std::string>& name;
         ~Release() {
             if (name) {
-                store.release(*name);
+                ids.release(*name);
             }
         }
-    } release{app.store, held};
+    } release{app.ids, held};
     if (command.by_super_admin) {  // ids only for a request that may create
-        command.id = app.store.allocate_custom_field_id();
-        command.first_option = app.store.allocate_option_ids(
+        command.id = app.ids.next_custom_field();
+        command.first_option = app.ids.next_options(
             commands::new_option_count(command.input, commands::type_of(command.input)));
     }
-    auto done = co_await decide_and_append(
-        app, call, command.id, [&](const Views& views) { return decide(views, command); });
+    auto done = co_await on_field(app, call, command.id,
+                                  [&](const Views& views) { return decide(views, command); });
     if (!done) {
         co_return error_response(done.error());
     }
@@ -168,15 +148,15 @@ awaitable<Response> update_custom_field(AppContext& app, const Call& call) {
     commands::UpdateCustomField command{
         events::CustomFieldId{*id}, 0, custom_field_input(*body), super_admin(call)};
     if (command.by_super_admin) {  // the type never changes: read it to size the option ids
-        const auto type = app.store.read([&](const Views& views) {
+        const auto type = app.views.read([&](const Views& views) {
             const auto* f = views.custom_field(command.id);
             return f ? std::optional(f->field_type) : std::nullopt;
         });
         command.first_option =
-            app.store.allocate_option_ids(commands::new_option_count(command.input, type));
+            app.ids.next_options(commands::new_option_count(command.input, type));
     }
-    auto done = co_await decide_and_append(
-        app, call, command.id, [&](const Views& views) { return decide(views, command); });
+    auto done = co_await on_field(app, call, command.id,
+                                  [&](const Views& views) { return decide(views, command); });
     if (!done) {
         co_return error_response(done.error());
     }
@@ -189,8 +169,8 @@ awaitable<Response> delete_custom_field(AppContext& app, const Call& call) {
         co_return error_response(commands::not_found(kModel, call.params.at(0)));
     }
     const commands::DeleteCustomField command{events::CustomFieldId{*id}, super_admin(call)};
-    auto done = co_await decide_and_append(
-        app, call, command.id, [&](const Views& views) { return decide(views, command); });
+    auto done = co_await on_field(app, call, command.id,
+                                  [&](const Views& views) { return decide(views, command); });
     if (!done) {
         co_return error_response(done.error());
     }

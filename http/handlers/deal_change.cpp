@@ -2,24 +2,28 @@
 
 #include <charconv>
 
-#include "http/append.hpp"
 #include "http/error_table.hpp"
+#include "http/execute.hpp"
 #include "http/render.hpp"
-#include "projections/policy.hpp"
 
 namespace deals::http::handlers {
 
 namespace {
 
-constexpr int kAttempts = 5;
+/// The target of a request on the deal of its path.
+commands::DealTarget target_of(const Call& call, projections::Trash place) {
+    return {call.params.at(0), place, call.caller ? &call.caller->user : nullptr,
+            if_match_version(call.request)};
+}
 
-/// The version named by `If-Match: "N"` (quotes and a weak prefix tolerated).
-std::optional<events::StreamVersion> if_match(const Request& request) {
+}  // namespace
+
+std::optional<events::StreamVersion> if_match_version(const Request& request) {
     auto value = request.header("if-match");
     if (!value) {
         return std::nullopt;
     }
-    std::string_view v = *value;
+    std::string_view v = *value;  // quotes and a weak prefix tolerated
     if (v.starts_with("W/")) {
         v.remove_prefix(2);
     }
@@ -34,32 +38,11 @@ std::optional<events::StreamVersion> if_match(const Request& request) {
     return n;
 }
 
-}  // namespace
-
-std::optional<events::StreamVersion> if_match_version(const Request& request) {
-    return if_match(request);
-}
-
-std::optional<std::int64_t> parse_id(std::string_view text) {
-    std::int64_t id = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc{} || p != text.data() + text.size() || id <= 0) {
-        return std::nullopt;
-    }
-    return id;
-}
-
 commands::Result<const projections::Deal*> visible_deal(const projections::Views& views,
                                                         const Call& call, std::string_view text,
                                                         projections::Trash place) {
-    const auto id = parse_id(text);
-    const projections::Deal* deal = id ? views.deal(events::DealId{*id}) : nullptr;
-    const bool in_place =
-        deal != nullptr && deal->trashed() == (place == projections::Trash::kTrashed);
-    if (!in_place || !call.caller || !projections::can_view(call.caller->user, *deal)) {
-        return commands::not_found("Deal", text);
-    }
-    return deal;
+    return commands::find_deal(views, {std::string(text), place,
+                                       call.caller ? &call.caller->user : nullptr, std::nullopt});
 }
 
 events::EventMeta meta_of(const Call& call) {
@@ -75,98 +58,33 @@ events::EventMeta meta_of(const Call& call) {
     return meta;
 }
 
-commands::Error append_error(const events::AppendOutcome& outcome) {
-    return commands::unavailable(outcome.detail);
+boost::asio::awaitable<commands::Result<commands::Executed>> run(AppContext& app, const Call& call,
+                                                                 commands::Decide decide) {
+    auto meta = meta_of(call);
+    co_return co_await execute(app.executor, std::move(decide), std::move(meta));
 }
 
-boost::asio::awaitable<commands::Result<bool>> append_catalog(AppContext& app, const Call& call,
-                                                              std::vector<events::Event>& events) {
-    for (auto& e : events) {
-        events::AppendRequest request{
-            events::stream_of(e), events::ExpectedVersion::any(), {std::move(e)}, meta_of(call)};
-        const auto outcome = co_await append(app.store.log(), std::move(request));
-        if (outcome.status != events::AppendStatus::kOk) {
-            co_return append_error(outcome);
-        }
+boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext& app,
+                                                                     const Call& call,
+                                                                     projections::Trash place,
+                                                                     commands::DealDecide decide) {
+    events::DealId id;
+    auto command = commands::change_deal(target_of(call, place), std::move(decide), id);
+    auto done = co_await run(app, call, std::move(command));
+    if (!done) {
+        co_return done.error();
     }
-    events.clear();
-    co_return true;
+    co_return id;
 }
 
-commands::Error merge_validation(const commands::Error* a, const commands::Error* b,
-                                 const std::string& prefix) {
-    commands::FieldErrors fields;
-    if (a) {
-        fields = a->fields;
-    }
-    if (b) {
-        for (const auto& [key, messages] : b->fields) {
-            fields.emplace_back(prefix + key, messages);
-        }
-    }
-    return commands::validation(std::move(fields));
-}
-
-boost::asio::awaitable<commands::Result<events::DealId>> change_deal(
-    AppContext& app, const Call& call, projections::Trash place, const DealDecision& decide,
-    std::vector<events::Event>* catalog) {
-    const auto expected_by_client = if_match(call.request);
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-        struct Decision {
-            events::DealId id;
-            events::StreamVersion version;
-            commands::Events events;
-        };
-        auto decision =
-            app.store.read([&](const projections::Views& views) -> commands::Result<Decision> {
-                auto deal = visible_deal(views, call, call.params.at(0), place);
-                if (!deal) {
-                    return deal.error();
-                }
-                const projections::Deal& state = **deal;
-                if (expected_by_client && *expected_by_client != state.version) {
-                    return commands::precondition_failed(
-                        "The deal has been modified since version " +
-                        std::to_string(*expected_by_client) + ".");
-                }
-                auto events = decide(views, state);
-                if (!events) {
-                    return events.error();
-                }
-                return Decision{state.id, state.version, std::move(*events)};
-            });
-        if (!decision) {
-            co_return decision.error();
-        }
-        if (catalog && !catalog->empty()) {
-            // A retry after a conflict finds these products by name and creates no others.
-            auto appended = co_await append_catalog(app, call, *catalog);
-            if (!appended) {
-                co_return appended.error();
-            }
-        }
-        if (decision->events.empty()) {
-            co_return decision->id;
-        }
-        events::AppendRequest request{events::deal_stream(decision->id),
-                                      events::ExpectedVersion::exactly(decision->version),
-                                      std::move(decision->events), meta_of(call)};
-        const auto outcome = co_await append(app.store.log(), std::move(request));
-        if (outcome.status == events::AppendStatus::kOk) {
-            co_return decision->id;
-        }
-        if (outcome.status != events::AppendStatus::kWrongExpectedVersion) {
-            co_return append_error(outcome);
-        }
-        // Another request changed the deal between our read and our append: decide again on
-        // the new state (If-Match, when given, will now answer 412).
-    }
-    co_return commands::conflict("The deal is being changed by other requests; try again.");
+commands::DealBodyContext body_context(AppContext& app, const Call& call) {
+    return {app.validation, app.ids, app.clock,
+            call.caller ? std::optional(call.caller->user.id) : std::nullopt};
 }
 
 Response deal_after_change(AppContext& app, const Call& call, events::DealId id, int status,
                            bool created) {
-    return app.store.read([&](const projections::Views& views) {
+    return app.views.read([&](const projections::Views& views) {
         const projections::Deal* deal = views.deal(id);
         if (deal == nullptr) {
             return error_response(commands::not_found("Deal", id.str()));

@@ -1,25 +1,22 @@
 #pragma once
 
-#include "commands/association_commands.hpp"
-#include "commands/billable_commands.hpp"
-#include "http/json_body.hpp"
-
-// Shared steps of the deal handlers: finding a deal the caller may see, and deciding and
-// appending a change to it with optimistic concurrency.
+// What the deal handlers share: reading a deal body, naming the deal a request targets, and
+// running a command on it through the executor.
 
 #include <boost/asio/awaitable.hpp>
-#include <functional>
 #include <optional>
 
-#include "commands/deal_commands.hpp"
+#include "commands/deal_body.hpp"
+#include "commands/deal_change.hpp"
 #include "http/app_context.hpp"
+#include "http/json_body.hpp"
 #include "http/request.hpp"
 #include "projections/views.hpp"
 
 namespace deals::http::handlers {
 
-/// A positive integer id from a path segment, or nullopt.
-std::optional<std::int64_t> parse_id(std::string_view text);
+using commands::parse_id;
+
 /// The version named by `If-Match: "N"` (0 when it names none), or nullopt without one.
 std::optional<events::StreamVersion> if_match_version(const Request& request);
 
@@ -28,38 +25,35 @@ commands::Result<const projections::Deal*> visible_deal(const projections::Views
                                                         const Call& call, std::string_view text,
                                                         projections::Trash place);
 
-/// The event metadata of a request: actor, request id, correlation id.
+/// The event metadata of a request: actor, request id, correlation id, Idempotency-Key.
 events::EventMeta meta_of(const Call& call);
 
-using DealDecision = std::function<commands::Result<commands::Events>(const projections::Views&,
-                                                                      const projections::Deal&)>;
+/// Runs `decide` through the executor with the request's metadata.
+boost::asio::awaitable<commands::Result<commands::Executed>> run(AppContext& app, const Call& call,
+                                                                 commands::Decide decide);
 
-/// Finds the deal (in `place`), checks `If-Match`, decides and appends with the deal's
-/// version as the expected one, retrying when another request changed the deal meanwhile.
-/// Events the decision leaves in `catalog` (products a billable creates, on their own streams)
-/// are appended first. Returns the deal's id once the change is durable (or there was nothing
-/// to change).
-boost::asio::awaitable<commands::Result<events::DealId>> change_deal(
-    AppContext& app, const Call& call, projections::Trash place, const DealDecision& decide,
-    std::vector<events::Event>* catalog = nullptr);
+/// Runs a change to the deal of the path (in `place`, If-Match checked); the deal's id once
+/// the change is durable (or there was nothing to change).
+boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext& app,
+                                                                     const Call& call,
+                                                                     projections::Trash place,
+                                                                     commands::DealDecide decide);
+
+/// A deal body (contract §5.1) as the deal commands take it.
+commands::DealBody deal_body(const JsonValue& body);
+
+/// What the deal body commands need of the request and the server.
+commands::DealBodyContext body_context(AppContext& app, const Call& call);
 
 /// The association keys of a body (contract §8); with `every_key`, the other keys are listed
 /// as unknown (the association routes), otherwise ignored (a deal body).
 commands::AssociationInput association_input(const JsonValue& body, bool every_key);
 
-/// Appends catalog events, each to its own stream.
-boost::asio::awaitable<commands::Result<bool>> append_catalog(AppContext& app, const Call& call,
-                                                              std::vector<events::Event>& events);
-
-/// The `billable` object of a deal body as a billable input (for the embedded save).
+/// The `billable` object of a body as a billable input.
 commands::BillableInput billable_input(const JsonValue& body);
 
 /// The deal keys of a `POST`/`PUT /api/deals` body (§5.1), custom fields (`cf_…`) included.
 commands::DealInput deal_input(const JsonValue& body);
-
-/// Field errors of `b` after those of `a`, keys of `b` prefixed (`billable.products.0.qty`).
-commands::Error merge_validation(const commands::Error* a, const commands::Error* b,
-                                 const std::string& prefix);
 
 /// The response for a stored deal, read from the views after a change.
 Response deal_after_change(AppContext& app, const Call& call, events::DealId id, int status,
@@ -67,8 +61,5 @@ Response deal_after_change(AppContext& app, const Call& call, events::DealId id,
 
 /// The single-record response for the deal of the path in `place`, or its 404.
 Response deal_in(AppContext& app, const Call& call, projections::Trash place);
-
-/// Turns an append that did not succeed into the error to answer with.
-commands::Error append_error(const events::AppendOutcome& outcome);
 
 }  // namespace deals::http::handlers

@@ -203,7 +203,7 @@ commands::Result<std::optional<projections::Search>> search_of(
 }
 
 Response deal_page(AppContext& app, const Call& call, Trash which) {
-    return app.store.read([&](const Views& views) {
+    return app.views.read([&](const Views& views) {
         auto listing = listing_of(call, views);
         if (!listing) {
             return error_response(listing.error());
@@ -225,7 +225,7 @@ awaitable<Response> list_deals(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> search_deals(AppContext& app, const Call& call) {
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         auto listing = listing_of(call, views);
         if (!listing) {
             return error_response(listing.error());

@@ -19,7 +19,7 @@ std::string page_of(const Call& call, const std::vector<const T*>& items, Write 
 
 template <class Find, class Write>
 Response one(AppContext& app, const Call& call, std::string_view model, Find find, Write write) {
-    return app.store.read([&](const Views& views) {
+    return app.views.read([&](const Views& views) {
         const auto id = parse_id(call.params.at(0));
         const auto* item = id ? find(views, *id) : nullptr;
         if (item == nullptr) {
@@ -42,7 +42,7 @@ std::vector<const T*> by_name(std::vector<const T*> items) {
 }  // namespace
 
 awaitable<Response> list_pipelines(AppContext& app, const Call& call) {
-    co_return json_response(200, app.store.read([&](const Views& views) {
+    co_return json_response(200, app.views.read([&](const Views& views) {
         return page_of(call, by_name(views.pipelines()), [&](json::Writer& w, const auto& p) {
             write_pipeline(w, p, views, call.caller->user, false);
         });
@@ -59,7 +59,7 @@ awaitable<Response> show_pipeline(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> pipeline_stages(AppContext& app, const Call& call) {
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         const auto id = parse_id(call.params.at(0));
         if (!id || views.pipeline(events::PipelineId{*id}) == nullptr) {
             return error_response(commands::not_found("Pipeline", call.params.at(0)));
@@ -71,7 +71,7 @@ awaitable<Response> pipeline_stages(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> list_stages(AppContext& app, const Call& call) {
-    co_return json_response(200, app.store.read([&](const Views& views) {
+    co_return json_response(200, app.views.read([&](const Views& views) {
         return page_of(call, views.stages_by_name(),
                        [](json::Writer& w, const auto& s) { write_stage(w, s); });
     }));
@@ -85,7 +85,7 @@ awaitable<Response> show_stage(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> list_users(AppContext& app, const Call& call) {
-    co_return json_response(200, app.store.read([&](const Views& views) {
+    co_return json_response(200, app.views.read([&](const Views& views) {
         return page_of(call, by_name(views.users()),
                        [](json::Writer& w, const auto& u) { write_user(w, u); });
     }));

@@ -4,7 +4,6 @@
 #include <functional>
 
 #include "commands/pipeline_commands.hpp"
-#include "http/append.hpp"
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
@@ -47,67 +46,37 @@ std::int64_t new_stage_count(const commands::PipelineInput& in) {
     return n;
 }
 
-constexpr int kAttempts = 5;
-
-/// A decision on a pipeline's stream: its events and the stream version it was taken at.
-struct Decision {
-    events::PipelineId pipeline;
-    commands::Events events;
-    events::ExpectedVersion expected;
-};
-
-/// The version of the pipeline's stream that `views` have applied (from the log for a view
-/// stored before the version was kept).
-events::ExpectedVersion applied_version(AppContext& app, const Views& views,
-                                        events::PipelineId id) {
-    const auto* p = views.pipeline(id);
-    if (p != nullptr && p->version) {
-        return events::ExpectedVersion::exactly(*p->version);
-    }
-    return events::ExpectedVersion::exactly(app.store.log().stream_version("pipeline-" + id.str()));
-}
-
-/// A decision on the pipeline that the events themselves name (all on one stream).
-commands::Result<Decision> on_pipeline(AppContext& app, const Views& views,
-                                       commands::Result<commands::Events> decided,
-                                       events::PipelineId pipeline) {
+/// A decision on a pipeline's stream: its events, at the version the views have applied (from
+/// the log for a view stored before the version was kept).
+commands::Result<commands::Decision> on_pipeline(const events::EventLog& log, const Views& views,
+                                                 commands::Result<commands::Events> decided,
+                                                 events::PipelineId pipeline) {
     if (!decided) {
         return decided.error();
     }
-    return Decision{pipeline, std::move(*decided), applied_version(app, views, pipeline)};
+    const auto* p = views.pipeline(pipeline);
+    const std::string stream = events::pipeline_stream(pipeline);
+    const auto version = p != nullptr && p->version ? *p->version : log.stream_version(stream);
+    commands::Decision decision;
+    decision.what = "pipeline";
+    decision.add_subject(stream, events::ExpectedVersion::exactly(version), std::move(*decided));
+    return decision;
 }
 
-using Decide = std::function<commands::Result<Decision>(const Views&)>;
+using Decide = std::function<commands::Result<commands::Decision>(const Views&)>;
 
-/// Decides under the views' lock and appends with the version decided at as the expected one;
-/// when another request changed the pipeline (or its stages) in between, decides again on the
-/// new state. Answers whether anything was appended.
-awaitable<commands::Result<bool>> decide_and_append(AppContext& app, const Call& call,
-                                                    const Decide& decide) {
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-        auto decision = app.store.read(decide);
-        if (!decision) {
-            co_return decision.error();
-        }
-        if (decision->events.empty()) {
-            co_return false;
-        }
-        events::AppendRequest request{"pipeline-" + decision->pipeline.str(), decision->expected,
-                                      std::move(decision->events), meta_of(call)};
-        const auto outcome = co_await append(app.store.log(), std::move(request));
-        if (outcome.status == events::AppendStatus::kOk) {
-            co_return true;
-        }
-        if (outcome.status != events::AppendStatus::kWrongExpectedVersion) {
-            co_return append_error(outcome);
-        }
-    }
-    co_return commands::conflict("The pipeline is being changed by other requests; try again.");
+/// Runs a pipeline command, decided under the views' lock.
+awaitable<commands::Result<commands::Executed>> decide_and_append(AppContext& app, const Call& call,
+                                                                  Decide decide) {
+    commands::Decide command = [decide = std::move(decide)](const projections::ViewReader& reader) {
+        return reader.read(decide);
+    };
+    co_return co_await run(app, call, std::move(command));
 }
 
 Response pipeline_response(AppContext& app, const Call& call, events::PipelineId id, int status,
                            bool created) {
-    return app.store.read([&](const Views& views) {
+    return app.views.read([&](const Views& views) {
         const auto* p = views.pipeline(id);
         if (p == nullptr) {
             return error_response(commands::not_found("Pipeline", id.str()));
@@ -120,7 +89,7 @@ Response pipeline_response(AppContext& app, const Call& call, events::PipelineId
 }
 
 Response stage_response(AppContext& app, events::StageId id, int status, bool created) {
-    return app.store.read([&](const Views& views) {
+    return app.views.read([&](const Views& views) {
         const auto* s = views.stage(id);
         if (s == nullptr) {
             return error_response(commands::not_found("Stage", id.str()));
@@ -143,15 +112,19 @@ awaitable<Response> create_pipeline(AppContext& app, const Call& call) {
     }
     commands::CreatePipeline command{{}, {}, pipeline_input(*body), super_admin(call)};
     if (command.by_super_admin) {  // ids only for a request that may create
-        command.id = app.store.allocate_pipeline_id();
-        command.first_stage = app.store.allocate_stage_ids(new_stage_count(command.input));
+        command.id = app.ids.next_pipeline();
+        command.first_stage = app.ids.next_stages(new_stage_count(command.input));
     }
-    const Decide decide_create = [&](const Views& views) -> commands::Result<Decision> {
+    const Decide decide_create = [&](const Views& views) -> commands::Result<commands::Decision> {
         auto decided = decide(views, command);
         if (!decided) {
             return decided.error();
         }
-        return Decision{command.id, std::move(*decided), events::ExpectedVersion::no_stream()};
+        commands::Decision decision;
+        decision.what = "pipeline";
+        decision.add_subject(events::pipeline_stream(command.id),
+                             events::ExpectedVersion::no_stream(), std::move(*decided));
+        return decision;
     };
     auto done = co_await decide_and_append(app, call, decide_create);
     if (!done) {
@@ -172,10 +145,10 @@ awaitable<Response> update_pipeline(AppContext& app, const Call& call) {
     commands::UpdatePipeline command{
         events::PipelineId{*id}, {}, pipeline_input(*body), super_admin(call)};
     if (command.by_super_admin) {
-        command.first_stage = app.store.allocate_stage_ids(new_stage_count(command.input));
+        command.first_stage = app.ids.next_stages(new_stage_count(command.input));
     }
     const Decide decide_update = [&](const Views& views) {
-        return on_pipeline(app, views, decide(views, command), command.id);
+        return on_pipeline(app.log, views, decide(views, command), command.id);
     };
     auto done = co_await decide_and_append(app, call, decide_update);
     if (!done) {
@@ -191,7 +164,7 @@ awaitable<Response> delete_pipeline(AppContext& app, const Call& call) {
     }
     const commands::DeletePipeline command{events::PipelineId{*id}, super_admin(call)};
     const Decide decide_delete = [&](const Views& views) {
-        return on_pipeline(app, views, decide(views, command), command.id);
+        return on_pipeline(app.log, views, decide(views, command), command.id);
     };
     auto done = co_await decide_and_append(app, call, decide_delete);
     if (!done) {
@@ -208,15 +181,15 @@ awaitable<Response> create_stage(AppContext& app, const Call& call) {
     commands::CreateStage command{{}, stage_input(*body), super_admin(call)};
     command.input.id = {};  // not a key of this body
     if (command.by_super_admin) {
-        command.id = app.store.allocate_stage_ids(1);
+        command.id = app.ids.next_stages(1);
     }
-    const Decide decide_create = [&](const Views& views) -> commands::Result<Decision> {
+    const Decide decide_create = [&](const Views& views) -> commands::Result<commands::Decision> {
         auto decided = decide(views, command);
         if (!decided) {
             return decided.error();
         }
         const auto pipeline = std::get<events::StageCreated>(decided->front()).pipeline_id;
-        return on_pipeline(app, views, std::move(decided), pipeline);
+        return on_pipeline(app.log, views, std::move(decided), pipeline);
     };
     auto done = co_await decide_and_append(app, call, decide_create);
     if (!done) {
@@ -236,13 +209,14 @@ awaitable<Response> update_stage(AppContext& app, const Call& call) {
     }
     commands::UpdateStage command{events::StageId{*id}, stage_input(*body), super_admin(call)};
     command.input.id = {};
-    const Decide decide_update = [&](const Views& views) -> commands::Result<Decision> {
+    const Decide decide_update = [&](const Views& views) -> commands::Result<commands::Decision> {
         auto decided = decide(views, command);
         if (!decided) {
             return decided.error();
         }
         // Found, or the decision would have answered 404.
-        return on_pipeline(app, views, std::move(decided), views.stage(command.id)->pipeline_id);
+        return on_pipeline(app.log, views, std::move(decided),
+                           views.stage(command.id)->pipeline_id);
     };
     auto done = co_await decide_and_append(app, call, decide_update);
     if (!done) {
@@ -257,13 +231,13 @@ awaitable<Response> delete_stage(AppContext& app, const Call& call) {
         co_return error_response(commands::not_found("Stage", call.params.at(0)));
     }
     const commands::DeleteStage command{events::StageId{*id}, super_admin(call)};
-    const Decide decide_delete = [&](const Views& views) -> commands::Result<Decision> {
+    const Decide decide_delete = [&](const Views& views) -> commands::Result<commands::Decision> {
         auto decided = decide(views, command);
         if (!decided) {
             return decided.error();
         }
         const auto pipeline = std::get<events::StageDeleted>(decided->front()).pipeline_id;
-        return on_pipeline(app, views, std::move(decided), pipeline);
+        return on_pipeline(app.log, views, std::move(decided), pipeline);
     };
     auto done = co_await decide_and_append(app, call, decide_delete);
     if (!done) {

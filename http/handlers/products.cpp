@@ -2,7 +2,6 @@
 
 #include "commands/catalog_commands.hpp"
 #include "events/decimal.hpp"
-#include "http/append.hpp"
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
@@ -39,7 +38,7 @@ commands::Result<const Product*> find_product(const Views& views, std::string_vi
 
 Response product_response(AppContext& app, const Call& call, events::ProductId id, int status,
                           ProductShape shape) {
-    return app.store.read([&](const Views& views) {
+    return app.views.read([&](const Views& views) {
         const Product* p = views.product(id);
         if (p == nullptr) {
             return error_response(commands::not_found("Product", id.str()));
@@ -130,7 +129,7 @@ Response product_array(AppContext& app, const Call& call, bool active_only) {
     if (!active_only && !projections::has_search_text(call.request.param("q").value_or(""))) {
         return json_response(200, "[]");
     }
-    return app.store.read([&](const Views& views) {
+    return app.views.read([&](const Views& views) {
         auto products = visible_products(views, call.request, active_only);
         if (!products) {
             return error_response(products.error());
@@ -149,10 +148,32 @@ Response product_array(AppContext& app, const Call& call, bool active_only) {
     });
 }
 
+/// The product of the path, when the caller may change it: its 404, or a 403.
+commands::Result<const projections::Product*> changeable_product(const Views& views,
+                                                                 const Call& call) {
+    auto p = find_product(views, call.params.at(0));
+    if (!p) {
+        return p.error();
+    }
+    if (!may_change_product(call.caller->user, **p)) {
+        return commands::forbidden("This action is unauthorized.");
+    }
+    return *p;
+}
+
+/// The decision that writes `events` to product `id`'s stream.
+commands::Decision on_product(events::ProductId id, events::ExpectedVersion expected,
+                              commands::Events events) {
+    commands::Decision decision;
+    decision.what = "product";
+    decision.add_subject(events::product_stream(id), expected, std::move(events));
+    return decision;
+}
+
 }  // namespace
 
 awaitable<Response> list_products(AppContext& app, const Call& call) {
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         const auto products = visible_products(views, call.request, false);
         if (!products) {
             return error_response(products.error());
@@ -175,7 +196,7 @@ awaitable<Response> active_products(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> show_product(AppContext& app, const Call& call) {
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         auto p = find_product(views, call.params.at(0));
         if (!p) {
             return error_response(p.error());
@@ -192,22 +213,23 @@ awaitable<Response> create_product(AppContext& app, const Call& call) {
     if (!body) {
         co_return error_response(body.error());
     }
-    const auto input = product_input(*body);
-    auto fields = app.store.read(
-        [&](const Views& views) { return commands::validate_product(input, nullptr, views); });
-    if (!fields) {
-        co_return error_response(fields.error());
-    }
-    const events::ProductId id = app.store.allocate_product_id();
-    events::Event created =
-        events::CatalogProductCreated{id, std::move(*fields), call.caller->user.id};
-    events::AppendRequest request{events::stream_of(created),
-                                  events::ExpectedVersion::no_stream(),
-                                  {std::move(created)},
-                                  meta_of(call)};
-    const auto outcome = co_await append(app.store.log(), std::move(request));
-    if (outcome.status != events::AppendStatus::kOk) {
-        co_return error_response(append_error(outcome));
+    events::ProductId id;
+    commands::Decide decide =
+        [&, input = product_input(*body)](
+            const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
+        auto fields = reader.read(
+            [&](const Views& views) { return commands::validate_product(input, nullptr, views); });
+        if (!fields) {
+            return fields.error();
+        }
+        id = app.ids.next_product();  // only for a valid request
+        return on_product(
+            id, events::ExpectedVersion::no_stream(),
+            {events::CatalogProductCreated{id, std::move(*fields), call.caller->user.id}});
+    };
+    auto created = co_await run(app, call, std::move(decide));
+    if (!created) {
+        co_return error_response(created.error());
     }
     co_return product_response(app, call, id, 201, ProductShape::kCreated);
 }
@@ -217,61 +239,44 @@ awaitable<Response> update_product(AppContext& app, const Call& call) {
     if (!body) {
         co_return error_response(body.error());
     }
-    const auto input = product_input(*body);
-    struct Decision {
-        events::ProductId id;
-        std::vector<events::Event> events;
+    events::ProductId id;
+    commands::Decide decide = [&, input =
+                                      product_input(*body)](const projections::ViewReader& reader) {
+        return reader.read([&](const Views& views) -> commands::Result<commands::Decision> {
+            auto p = changeable_product(views, call);
+            if (!p) {
+                return p.error();
+            }
+            auto fields = commands::validate_product(input, *p, views);
+            if (!fields) {
+                return fields.error();
+            }
+            id = (*p)->id;
+            return on_product(id, events::ExpectedVersion::any(),
+                              commands::decide_product_update(**p, *fields));
+        });
     };
-    auto decision = app.store.read([&](const Views& views) -> commands::Result<Decision> {
-        auto p = find_product(views, call.params.at(0));
-        if (!p) {
-            return p.error();
-        }
-        if (!may_change_product(call.caller->user, **p)) {
-            return commands::forbidden("This action is unauthorized.");
-        }
-        auto fields = commands::validate_product(input, *p, views);
-        if (!fields) {
-            return fields.error();
-        }
-        return Decision{(*p)->id, commands::decide_product_update(**p, *fields)};
-    });
-    if (!decision) {
-        co_return error_response(decision.error());
+    auto updated = co_await run(app, call, std::move(decide));
+    if (!updated) {
+        co_return error_response(updated.error());
     }
-    if (!decision->events.empty()) {
-        events::AppendRequest request{"product-" + decision->id.str(),
-                                      events::ExpectedVersion::any(), std::move(decision->events),
-                                      meta_of(call)};
-        const auto outcome = co_await append(app.store.log(), std::move(request));
-        if (outcome.status != events::AppendStatus::kOk) {
-            co_return error_response(append_error(outcome));
-        }
-    }
-    co_return product_response(app, call, decision->id, 200, ProductShape::kSingle);
+    co_return product_response(app, call, id, 200, ProductShape::kSingle);
 }
 
 awaitable<Response> delete_product(AppContext& app, const Call& call) {
-    auto id = app.store.read([&](const Views& views) -> commands::Result<events::ProductId> {
-        auto p = find_product(views, call.params.at(0));
-        if (!p) {
-            return p.error();
-        }
-        if (!may_change_product(call.caller->user, **p)) {
-            return commands::forbidden("This action is unauthorized.");
-        }
-        return (*p)->id;
-    });
-    if (!id) {
-        co_return error_response(id.error());
-    }
-    events::AppendRequest request{"product-" + id->str(),
-                                  events::ExpectedVersion::any(),
-                                  {events::CatalogProductTrashed{*id}},
-                                  meta_of(call)};
-    const auto outcome = co_await append(app.store.log(), std::move(request));
-    if (outcome.status != events::AppendStatus::kOk) {
-        co_return error_response(append_error(outcome));
+    commands::Decide decide = [&](const projections::ViewReader& reader) {
+        return reader.read([&](const Views& views) -> commands::Result<commands::Decision> {
+            auto p = changeable_product(views, call);
+            if (!p) {
+                return p.error();
+            }
+            return on_product((*p)->id, events::ExpectedVersion::any(),
+                              {events::CatalogProductTrashed{(*p)->id}});
+        });
+    };
+    auto deleted = co_await run(app, call, std::move(decide));
+    if (!deleted) {
+        co_return error_response(deleted.error());
     }
     co_return Response{204, {}, {}};
 }

@@ -3,7 +3,6 @@
 #include "store/tokens.hpp"
 
 #include "commands/directory_commands.hpp"
-#include "http/append.hpp"
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
@@ -54,7 +53,7 @@ void write_token(json::Writer& w, const projections::Token& t, TokenShape shape)
 }  // namespace
 
 awaitable<Response> list_tokens(AppContext& app, const Call& call) {
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         json::Buffer buffer;
         json::Writer w(buffer);
         w.StartArray();
@@ -77,19 +76,24 @@ awaitable<Response> create_token(AppContext& app, const Call& call) {
     }
     const store::MintedToken token =
         store::mint_token(app.store, call.caller->user.id, std::move(*name));
-    auto decided =
-        app.store.read([&](const Views& views) { return commands::decide(views, token.command); });
-    if (!decided) {
-        co_return error_response(decided.error());
+    commands::Decide decide =
+        [&](const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
+        auto decided =
+            reader.read([&](const Views& views) { return commands::decide(views, token.command); });
+        if (!decided) {
+            return decided.error();
+        }
+        commands::Decision decision;
+        decision.what = "token";
+        decision.add_subject(events::token_stream(token.command.id),
+                             events::ExpectedVersion::no_stream(), std::move(*decided));
+        return decision;
+    };
+    auto issued = co_await run(app, call, std::move(decide));
+    if (!issued) {
+        co_return error_response(issued.error());
     }
-    events::AppendRequest request{"token-" + token.command.id.str(),
-                                  events::ExpectedVersion::no_stream(), std::move(*decided),
-                                  meta_of(call)};
-    const auto outcome = co_await append(app.store.log(), std::move(request));
-    if (outcome.status != events::AppendStatus::kOk) {
-        co_return error_response(append_error(outcome));
-    }
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         const projections::Token* stored = views.token(token.command.id);
         if (stored == nullptr) {
             return error_response(
@@ -114,21 +118,25 @@ awaitable<Response> delete_token(AppContext& app, const Call& call) {
         co_return error_response(commands::not_found("PersonalAccessToken", text));
     }
     const commands::RevokeToken command{events::TokenId{*id}, call.caller->user.id};
-    auto decided =
-        app.store.read([&](const Views& views) { return commands::decide(views, command); });
-    if (!decided) {
-        co_return error_response(decided.error());
-    }
     // A token's stream holds TokenIssued and at most one TokenRevoked: when two requests revoke
-    // the same token at once, the second finds the stream moved on and answers 404.
-    events::AppendRequest request{"token-" + command.id.str(), events::ExpectedVersion::exactly(1),
-                                  std::move(*decided), meta_of(call)};
-    const auto outcome = co_await append(app.store.log(), std::move(request));
-    if (outcome.status == events::AppendStatus::kWrongExpectedVersion) {
-        co_return error_response(commands::not_found("PersonalAccessToken", text));
-    }
-    if (outcome.status != events::AppendStatus::kOk) {
-        co_return error_response(append_error(outcome));
+    // the same token at once, the second finds the stream moved on, decides again on the
+    // revoked token and answers 404.
+    commands::Decide decide =
+        [&](const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
+        auto decided =
+            reader.read([&](const Views& views) { return commands::decide(views, command); });
+        if (!decided) {
+            return decided.error();
+        }
+        commands::Decision decision;
+        decision.what = "token";
+        decision.add_subject(events::token_stream(command.id), events::ExpectedVersion::exactly(1),
+                             std::move(*decided));
+        return decision;
+    };
+    auto revoked = co_await run(app, call, std::move(decide));
+    if (!revoked) {
+        co_return error_response(revoked.error());
     }
     co_return Response{204, {}, {}};
 }

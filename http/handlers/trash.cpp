@@ -19,10 +19,10 @@ awaitable<Response> show_trashed(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> restore_deal(AppContext& app, const Call& call) {
-    const DealDecision decide = [](const Views&, const projections::Deal& deal) {
+    auto decide = commands::deal_events_only([](const projections::Deal& deal) {
         return commands::decide(deal, commands::RestoreDeal{});
-    };
-    auto changed = co_await change_deal(app, call, Trash::kTrashed, decide);
+    });
+    auto changed = co_await change_deal(app, call, Trash::kTrashed, std::move(decide));
     if (!changed) {
         co_return error_response(changed.error());
     }
@@ -30,10 +30,10 @@ awaitable<Response> restore_deal(AppContext& app, const Call& call) {
 }
 
 awaitable<Response> purge_deal(AppContext& app, const Call& call) {
-    const DealDecision decide = [](const Views&, const projections::Deal& deal) {
+    auto decide = commands::deal_events_only([](const projections::Deal& deal) {
         return commands::decide(deal, commands::PurgeDeal{});
-    };
-    auto changed = co_await change_deal(app, call, Trash::kTrashed, decide);
+    });
+    auto changed = co_await change_deal(app, call, Trash::kTrashed, std::move(decide));
     if (!changed) {
         co_return error_response(changed.error());
     }

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "commands/directory_commands.hpp"
-#include "http/append.hpp"
 #include "http/error_table.hpp"
 #include "http/handlers.hpp"
 #include "http/handlers/deal_change.hpp"
@@ -20,57 +19,6 @@ namespace {
 
 using boost::asio::awaitable;
 using projections::Views;
-
-/// E-mail addresses (folded as the uniqueness rule compares them) of users being created right
-/// now, per store. Claiming one before deciding and keeping it until the append has been applied
-/// closes the window between the uniqueness check and the commit in which two concurrent
-/// requests could both create the same address. Thread-safe.
-class EmailClaims {
-public:
-    /// Claims `email` of `store`, or returns false when another request holds it.
-    bool claim(const store::Store& store, const std::string& email) {
-        std::lock_guard lock(mutex_);
-        return claimed_.insert(key(store, email)).second;
-    }
-    void release(const store::Store& store, const std::string& email) {
-        std::lock_guard lock(mutex_);
-        claimed_.erase(key(store, email));
-    }
-
-private:
-    static std::string key(const store::Store& store, const std::string& email) {
-        return std::to_string(reinterpret_cast<std::uintptr_t>(&store)) + "\n" +
-               projections::fold(email);
-    }
-    std::mutex mutex_;
-    std::set<std::string> claimed_;
-};
-
-EmailClaims& email_claims() {
-    static EmailClaims claims;
-    return claims;
-}
-
-/// Holds a claim on an address for as long as it lives.
-class EmailClaim {
-public:
-    EmailClaim(const store::Store& store, std::string email)
-        : store_(store), email_(std::move(email)), held_(email_claims().claim(store_, email_)) {}
-    ~EmailClaim() {
-        if (held_) {
-            email_claims().release(store_, email_);
-        }
-    }
-    EmailClaim(const EmailClaim&) = delete;
-    EmailClaim& operator=(const EmailClaim&) = delete;
-    /// False when another request is creating a user with the same address.
-    [[nodiscard]] bool held() const { return held_; }
-
-private:
-    const store::Store& store_;
-    std::string email_;
-    bool held_;
-};
 
 commands::UserInput user_input(const JsonValue& body) {
     return {field(body, "name"), field(body, "email"), field(body, "super_admin"),
@@ -89,31 +37,40 @@ awaitable<Response> create_user(AppContext& app, const Call& call) {
     }
     const commands::UserInput input = user_input(*body);
     // Claimed before the uniqueness check reads the views, released after the append is
-    // applied to them (the claim lives until the response is made).
-    const EmailClaim claim(app.store, input.email.is_string() ? input.email.text : "");
-    auto command = app.store.read(
-        [&](const Views& views) { return commands::validate_create_user(views, input); });
-    if (!command) {
-        co_return error_response(command.error());
+    // applied to them (the claim lives until the response is made): two concurrent requests
+    // cannot both create the same address (folded as the uniqueness rule compares them).
+    const events::NameClaim claim(
+        app.ids,
+        "user-email:" + projections::fold(input.email.is_string() ? input.email.text : ""));
+    events::UserId id;
+    commands::Decide decide =
+        [&](const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
+        auto command = reader.read(
+            [&](const Views& views) { return commands::validate_create_user(views, input); });
+        if (!command) {
+            return command.error();
+        }
+        if (!claim.held()) {
+            return commands::validation(
+                {{"email", {"The E-Mail Address has already been taken."}}});
+        }
+        id = command->id = app.ids.next_user();
+        auto decided =
+            reader.read([&](const Views& views) { return commands::decide(views, *command); });
+        if (!decided) {
+            return decided.error();
+        }
+        commands::Decision decision;
+        decision.what = "user";
+        decision.add_subject(events::user_stream(id), events::ExpectedVersion::no_stream(),
+                             std::move(*decided));
+        return decision;
+    };
+    auto created = co_await run(app, call, std::move(decide));
+    if (!created) {
+        co_return error_response(created.error());
     }
-    if (!claim.held()) {
-        co_return error_response(
-            commands::validation({{"email", {"The E-Mail Address has already been taken."}}}));
-    }
-    command->id = app.store.allocate_user_id();
-    const events::UserId id = command->id;
-    auto decided =
-        app.store.read([&](const Views& views) { return commands::decide(views, *command); });
-    if (!decided) {
-        co_return error_response(decided.error());
-    }
-    events::AppendRequest request{"user-" + id.str(), events::ExpectedVersion::no_stream(),
-                                  std::move(*decided), meta_of(call)};
-    const auto outcome = co_await append(app.store.log(), std::move(request));
-    if (outcome.status != events::AppendStatus::kOk) {
-        co_return error_response(append_error(outcome));
-    }
-    co_return app.store.read([&](const Views& views) {
+    co_return app.views.read([&](const Views& views) {
         const projections::User* user = views.user(id);
         if (user == nullptr) {
             return error_response(commands::not_found("User", id.str()));

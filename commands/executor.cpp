@@ -1,0 +1,91 @@
+#include "commands/executor.hpp"
+
+#include <memory>
+#include <utility>
+
+namespace deals::commands {
+
+void Decision::add(std::string stream, events::ExpectedVersion expected,
+                   std::vector<events::Event> events) {
+    if (!events.empty()) {
+        appends.push_back({std::move(stream), expected, std::move(events)});
+    }
+}
+
+void Decision::add_subject(std::string stream, events::ExpectedVersion expected,
+                           std::vector<events::Event> events) {
+    if (!events.empty()) {
+        subject = appends.size();
+        add(std::move(stream), expected, std::move(events));
+    }
+}
+
+void Decision::add_each(
+    std::vector<events::Event> events,
+    const std::function<events::ExpectedVersion(const events::Event&)>& expected) {
+    for (auto& event : events) {
+        std::string stream = events::stream_of(event);
+        if (!appends.empty() && appends.back().stream == stream) {
+            appends.back().events.push_back(std::move(event));
+            continue;
+        }
+        const auto version = expected(event);
+        appends.push_back({std::move(stream), version, {}});
+        appends.back().events.push_back(std::move(event));
+    }
+}
+
+/// One command's execution, shared by its attempts.
+struct Executor::Run {
+    const Executor* executor;
+    Decide decide;
+    events::EventMeta meta;
+    Post post;
+    Done done;
+    int attempts_left;
+};
+
+Executor::Executor(events::EventLog& log, const projections::ViewReader& views, int attempts)
+    : log_(log), views_(views), attempts_(attempts) {}
+
+void Executor::execute(Decide decide, events::EventMeta meta, Post post, Done done) const {
+    attempt(std::make_shared<Run>(Run{this, std::move(decide), std::move(meta), std::move(post),
+                                      std::move(done), attempts_}));
+}
+
+void Executor::attempt(const std::shared_ptr<Run>& run) {
+    --run->attempts_left;
+    auto decision = run->decide(run->executor->views_);
+    if (!decision) {
+        run->done(decision.error());
+        return;
+    }
+    if (decision->empty()) {
+        run->done(Executed{});
+        return;
+    }
+    std::string what = std::move(decision->what);
+    events::AppendRequest request(std::move(decision->appends), run->meta, decision->subject);
+    run->executor->log_.append(std::move(request), [run, what = std::move(what)](
+                                                       events::AppendOutcome outcome) {
+        switch (outcome.status) {
+            case events::AppendStatus::kOk:
+                run->done(Executed{std::move(outcome.recorded)});
+                return;
+            case events::AppendStatus::kUnavailable:
+                run->done(unavailable(outcome.detail));
+                return;
+            case events::AppendStatus::kWrongExpectedVersion:
+                break;
+        }
+        if (run->attempts_left <= 0) {
+            run->done(conflict("The " + what + " is being changed by other requests; try again."));
+            return;
+        }
+        // Another command changed a stream between our read and our append: decide again
+        // on the new state, where the caller works (If-Match, when given, now answers 412).
+        run->post([run] { attempt(run); });
+    });
+}
+
+}  // namespace deals::commands
