@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "commands/directory_commands.hpp"
+#include "events/default_pipeline.hpp"
 #include "store/codec.hpp"
 #include "store/disk_reserve.hpp"
 #include "store/json.hpp"
@@ -50,13 +50,13 @@ struct Store::Impl {
 
 namespace {
 
-commands::Error open_error(const std::string& dir, const rocksdb::Status& s) {
+Error open_error(const std::string& dir, const rocksdb::Status& s) {
     const std::string text = s.ToString();
     if (s.IsIOError() && text.find("lock") != std::string::npos) {
-        return commands::unavailable("the data directory " + dir +
-                                     " is in use by another process (is dealsd running?)");
+        return unavailable("the data directory " + dir +
+                           " is in use by another process (is dealsd running?)");
     }
-    return commands::unavailable("cannot open the data directory " + dir + ": " + text);
+    return unavailable("cannot open the data directory " + dir + ": " + text);
 }
 
 /// Views as a checkpoint found them; an empty one was purged.
@@ -105,7 +105,7 @@ Store::Store() : impl_(std::make_unique<Impl>()) {}
 
 Store::~Store() { close(); }
 
-commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
+Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     if (!options.clock) {
         options.clock = events::Timestamp::system_now;
     }
@@ -113,8 +113,8 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     std::error_code ec;
     std::filesystem::create_directories(options.data_dir, ec);
     if (ec) {
-        return commands::unavailable("cannot create the data directory " + options.data_dir + ": " +
-                                     ec.message());
+        return unavailable("cannot create the data directory " + options.data_dir + ": " +
+                           ec.message());
     }
     rocksdb::Options db_options;
     db_options.create_if_missing = true;
@@ -204,7 +204,7 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
             throw std::runtime_error("cannot turn compaction back on: " + compaction.ToString());
         }
     } catch (const std::exception& e) {
-        return commands::unavailable("cannot load " + options.data_dir + ": " + e.what());
+        return unavailable("cannot load " + options.data_dir + ": " + e.what());
     }
     const auto& marks = store->views_.watermarks();
     store->next_deal_ = marks.deal;
@@ -219,10 +219,10 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
         auto outcome = store->append_and_wait(
             {"pipeline-" + pipeline.str(),
              events::ExpectedVersion::no_stream(),
-             commands::default_pipeline(pipeline, events::StageId{marks.stage + 1}),
+             events::default_pipeline(pipeline, events::StageId{marks.stage + 1}),
              {}});
         if (outcome.status != events::AppendStatus::kOk) {
-            return commands::unavailable("cannot create the default pipeline: " + outcome.detail);
+            return unavailable("cannot create the default pipeline: " + outcome.detail);
         }
     }
     // After the seed: its ids are taken.
@@ -315,21 +315,19 @@ events::Sequence Store::relay_position(std::string_view cluster_id, std::string_
     return doc["sequence"].GetUint64();
 }
 
-commands::Result<void> Store::put_relay_position(std::string_view cluster_id,
-                                                 std::string_view topic,
-                                                 events::Sequence sequence) {
+Result<void> Store::put_relay_position(std::string_view cluster_id, std::string_view topic,
+                                       events::Sequence sequence) {
     if (!impl_->db) {
-        return commands::unavailable("the data directory is closed");
+        return unavailable("the data directory is closed");
     }
     const std::string value = "{\"sequence\":" + std::to_string(sequence) + "}";
     if (!impl_->reserve->allows(value.size())) {
-        return commands::unavailable("cannot keep the Kafka relay position: " +
-                                     impl_->reserve->refusal());
+        return unavailable("cannot keep the Kafka relay position: " + impl_->reserve->refusal());
     }
     const auto status =
         impl_->db->Put(rocksdb::WriteOptions{}, keys::relay_position(cluster_id, topic), value);
     if (!status.ok()) {
-        return commands::unavailable("cannot keep the Kafka relay position: " + status.ToString());
+        return unavailable("cannot keep the Kafka relay position: " + status.ToString());
     }
     return {};
 }
@@ -351,19 +349,17 @@ std::optional<std::string> Store::idempotency(std::string_view scoped_key) const
     return value;
 }
 
-commands::Result<void> Store::put_idempotency(std::string_view scoped_key,
-                                              std::string_view value) {
+Result<void> Store::put_idempotency(std::string_view scoped_key, std::string_view value) {
     if (!impl_->db) {
-        return commands::unavailable("the data directory is closed");
+        return unavailable("the data directory is closed");
     }
     if (!impl_->reserve->allows(value.size())) {
-        return commands::unavailable("cannot keep an idempotent response: " +
-                                     impl_->reserve->refusal());
+        return unavailable("cannot keep an idempotent response: " + impl_->reserve->refusal());
     }
     const auto status = impl_->db->Put(rocksdb::WriteOptions{}, keys::idempotency(scoped_key),
                                        rocksdb::Slice(value.data(), value.size()));
     if (!status.ok()) {
-        return commands::unavailable("cannot keep an idempotent response: " + status.ToString());
+        return unavailable("cannot keep an idempotent response: " + status.ToString());
     }
     return {};
 }

@@ -20,11 +20,10 @@ std::string new_token_secret() {
     return secret;
 }
 
-MintedToken mint_token(Store& store, events::UserId user, std::string name) {
+MintedToken mint_token(Store& store) {
     std::string secret = new_token_secret();
-    commands::IssueToken command{store.allocate_token_id(), user, std::move(name),
-                                 sha256_hex(secret)};
-    return {std::move(command), std::move(secret)};
+    std::string hash = sha256_hex(secret);
+    return {store.allocate_token_id(), std::move(secret), std::move(hash)};
 }
 
 }  // namespace deals::store

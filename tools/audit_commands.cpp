@@ -121,7 +121,7 @@ std::string point_text(const Point& p) {
     return p.sequence ? "sequence " + std::to_string(*p.sequence) : p.time->str();
 }
 
-commands::Result<std::unique_ptr<store::LogReader>> open_reader(const std::string& data_dir) {
+Result<std::unique_ptr<store::LogReader>> open_reader(const std::string& data_dir) {
     return store::LogReader::open(data_dir);
 }
 

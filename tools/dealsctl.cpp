@@ -26,7 +26,7 @@ int fail(const std::string& message) {
     return 1;
 }
 
-int fail(const commands::Error& error) {
+int fail(const Error& error) {
     std::string text = error.message;
     for (const auto& [field, messages] : error.fields) {
         for (const auto& m : messages) {
@@ -82,13 +82,13 @@ int issue_token(store::Store& store, const std::string& user_ref, const std::str
     if (!user_id) {
         return fail("no user with email or id '" + user_ref + "'");
     }
-    const store::MintedToken token = store::mint_token(store, *user_id, name);
-    auto events =
-        store.read([&](const auto& views) { return commands::decide(views, token.command); });
+    const store::MintedToken token = store::mint_token(store);
+    const commands::IssueToken command{token.id, *user_id, name, token.secret_sha256};
+    auto events = store.read([&](const auto& views) { return commands::decide(views, command); });
     if (!events) {
         return fail(events.error());
     }
-    if (int rc = commit(store, "token-" + token.command.id.str(), std::move(*events)); rc != 0) {
+    if (int rc = commit(store, "token-" + token.id.str(), std::move(*events)); rc != 0) {
         return rc;
     }
     std::cout << token.plain_text() << std::endl;

@@ -75,25 +75,24 @@ awaitable<Response> create_token(AppContext& app, const Call& call) {
     if (!name) {
         co_return error_response(name.error());
     }
-    const store::MintedToken token =
-        store::mint_token(app.store, call.caller->user.id, std::move(*name));
+    const store::MintedToken token = store::mint_token(app.store);
+    const commands::IssueToken command{token.id, call.caller->user.id, std::move(*name),
+                                       token.secret_sha256};
     auto decided =
-        app.store.read([&](const Views& views) { return commands::decide(views, token.command); });
+        app.store.read([&](const Views& views) { return commands::decide(views, command); });
     if (!decided) {
         co_return error_response(decided.error());
     }
-    events::AppendRequest request{"token-" + token.command.id.str(),
-                                  events::ExpectedVersion::no_stream(), std::move(*decided),
-                                  meta_of(call)};
+    events::AppendRequest request{"token-" + token.id.str(), events::ExpectedVersion::no_stream(),
+                                  std::move(*decided), meta_of(call)};
     const auto outcome = co_await append(app.store.log(), std::move(request));
     if (outcome.status != events::AppendStatus::kOk) {
         co_return error_response(append_error(outcome));
     }
     co_return app.store.read([&](const Views& views) {
-        const projections::Token* stored = views.token(token.command.id);
+        const projections::Token* stored = views.token(token.id);
         if (stored == nullptr) {
-            return error_response(
-                commands::not_found("PersonalAccessToken", token.command.id.str()));
+            return error_response(commands::not_found("PersonalAccessToken", token.id.str()));
         }
         json::Buffer buffer;
         json::Writer w(buffer);
