@@ -10,7 +10,8 @@
 #include <vector>
 
 // The one error vocabulary of the service, at the bottom of the house so that every layer says
-// the same: the domain's rules, the store's adapters, the mains.
+// the same: the domain's rules, the store's adapters, the mains. Transport-only refusals (no
+// route, wrong verb, body too large) are not here: they belong to http/error_table.hpp.
 
 namespace deals {
 
@@ -22,11 +23,8 @@ enum class ErrorCode {
     kForbidden,           ///< policy denial (403)
     kNoApiAccess,         ///< user without API access (403, its own body)
     kNotFound,            ///< record missing, trashed or invisible (404)
-    kRouteNotFound,       ///< no such route (404)
-    kMethodNotAllowed,    ///< known path, wrong verb (405)
     kConflict,            ///< business rule conflict (409)
     kPreconditionFailed,  ///< If-Match mismatch (412)
-    kPayloadTooLarge,     ///< body over the limit (413)
     kValidation,          ///< field errors (422)
     kUnavailable,         ///< storage unavailable or shutting down (503)
     kInternal,            ///< a bug (500)
