@@ -136,12 +136,12 @@ Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
                 }
             }
             if (!it->status().ok()) {
-                throw std::runtime_error("cannot read the log: " + it->status().ToString());
-            }
-            if (!chunk.spans.empty()) {
+                std::lock_guard lock(mutex);
+                read_error = "cannot read the log: " + it->status().ToString();
+            } else if (!chunk.spans.empty()) {
                 hand_out();
             }
-        } catch (const std::exception& e) {
+        } catch (const std::exception& e) {  // a thread std::async could not start
             std::lock_guard lock(mutex);
             read_error = e.what();
         }
@@ -164,15 +164,18 @@ Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
                 pending.pop_front();
                 changed.notify_all();
             }
-            const auto decoded = next.get();
+            const auto decoded = next.get();  // throws what decoding threw: a corrupt record
             for (const auto& e : decoded) {
                 if (e.sequence != expected) {
-                    throw std::runtime_error("the log has a gap: sequence " +
-                                             std::to_string(e.sequence) + " follows " +
-                                             std::to_string(expected - 1));
+                    fold_error = "the log has a gap: sequence " + std::to_string(e.sequence) +
+                                 " follows " + std::to_string(expected - 1);
+                    break;
                 }
                 ++expected;
                 views.apply(e);
+            }
+            if (!fold_error.empty()) {
+                break;
             }
             progress.events += decoded.size();
             tell();

@@ -137,6 +137,11 @@ public:
 private:
     struct Impl;
     Store();
+    // The steps of `open` after RocksDB is: the views of the last checkpoint and the events after
+    // it; the default pipeline on a first start; the checkpointer thread's loop.
+    Result<void> load();
+    Result<void> seed_default_pipeline();
+    void run_checkpointer();
     void on_commit(const std::vector<events::RecordedEvent>& events);
 
     mutable std::shared_mutex views_mutex_;
