@@ -1,6 +1,5 @@
 #include "commands/directory_commands.hpp"
 
-#include <array>
 #include <cctype>
 #include <string_view>
 
@@ -157,19 +156,6 @@ Result<Events> decide(const projections::Views& views, const RevokeToken& c) {
         return not_found("PersonalAccessToken", c.id.str());
     }
     return Events{TokenRevoked{c.id, c.user_id}};
-}
-
-Events default_pipeline(PipelineId pipeline, StageId first_stage) {
-    static constexpr std::array<std::string_view, 5> kStages = {
-        "Qualified To Buy", "Contact Made", "Presentation Scheduled", "Proposal Made",
-        "Appointment Scheduled"};
-    Events events{PipelineCreated{pipeline, "Sales Pipeline", "default", true}};
-    for (std::size_t i = 0; i < kStages.size(); ++i) {
-        events.emplace_back(StageCreated{StageId{first_stage.value + static_cast<std::int64_t>(i)},
-                                         pipeline, std::string(kStages[i]), 100,
-                                         static_cast<std::int64_t>(i + 1)});
-    }
-    return events;
 }
 
 }  // namespace deals::commands

@@ -5,6 +5,7 @@
 #include "commands/deal_commands.hpp"
 #include "commands/error.hpp"
 #include "commands/input.hpp"
+#include "events/default_pipeline.hpp"
 #include "projections/views.hpp"
 
 namespace deals::commands {
@@ -56,8 +57,8 @@ Result<std::string> validate_token_name(const FieldValue& name);
 /// (someone else's token ids do not leak).
 Result<Events> decide(const projections::Views& views, const RevokeToken& command);
 
-/// The pipeline Concord seeds on install (contract §9): "Sales Pipeline", flag default, and
-/// its five stages, all on the stream `pipeline-<pipeline>`. Ids are inputs.
-Events default_pipeline(PipelineId pipeline, StageId first_stage);
+/// The pipeline seeded on install, now with the events (events/default_pipeline.hpp), so that
+/// the store can seed it without commands/; this keeps the `commands::default_pipeline` spelling.
+using events::default_pipeline;
 
 }  // namespace deals::commands

@@ -6,28 +6,30 @@ namespace deals::http {
 
 namespace {
 
-using commands::ErrorCode;
-
+template <class Code>
 struct Mapping {
-    ErrorCode code;
+    Code code;
     int status;
     const char* fixed_message;  ///< nullptr: the error's own message
 };
 
-constexpr Mapping kTable[] = {
+constexpr Mapping<ErrorCode> kTable[] = {
     {ErrorCode::kBadRequest, 400, nullptr},
     {ErrorCode::kUnauthenticated, 401, "Unauthenticated."},
     {ErrorCode::kForbidden, 403, nullptr},  // "This action is unauthorized." or the refusal
     {ErrorCode::kNoApiAccess, 403, nullptr},
     {ErrorCode::kNotFound, 404, nullptr},
-    {ErrorCode::kRouteNotFound, 404, nullptr},
-    {ErrorCode::kMethodNotAllowed, 405, nullptr},
     {ErrorCode::kConflict, 409, nullptr},
     {ErrorCode::kPreconditionFailed, 412, nullptr},
-    {ErrorCode::kPayloadTooLarge, 413, "Request body too large."},
     {ErrorCode::kValidation, 422, nullptr},
     {ErrorCode::kUnavailable, 503, "Service Unavailable"},
     {ErrorCode::kInternal, 500, "Server Error"},
+};
+
+constexpr Mapping<TransportError> kTransportTable[] = {
+    {TransportError::kRouteNotFound, 404, nullptr},
+    {TransportError::kMethodNotAllowed, 405, nullptr},
+    {TransportError::kPayloadTooLarge, 413, "Request body too large."},
 };
 
 }  // namespace
@@ -42,8 +44,8 @@ std::string message_body(std::string_view message) {
     return {buffer.GetString(), buffer.GetSize()};
 }
 
-Response error_response(const commands::Error& error) {
-    const Mapping* m = &kTable[std::size(kTable) - 1];
+Response error_response(const Error& error) {
+    const Mapping<ErrorCode>* m = &kTable[std::size(kTable) - 1];
     for (const auto& entry : kTable) {
         if (entry.code == error.code) {
             m = &entry;
@@ -80,6 +82,17 @@ Response error_response(const commands::Error& error) {
         r.headers.emplace_back("Retry-After", "1");
     }
     return r;
+}
+
+Response error_response(TransportError error, std::string_view message) {
+    for (const auto& entry : kTransportTable) {
+        if (entry.code == error) {
+            return {entry.status,
+                    message_body(entry.fixed_message != nullptr ? entry.fixed_message : message),
+                    {}};
+        }
+    }
+    return error_response(internal("unknown transport error"));
 }
 
 }  // namespace deals::http

@@ -115,10 +115,9 @@ Response method_not_allowed(const Request& request, const std::vector<std::strin
         }
     }
     const std::string route = request.path.substr(request.path.find_first_not_of('/'));
-    Response r = error_response({commands::ErrorCode::kMethodNotAllowed,
-                                 "The " + request.method + " method is not supported for route " +
-                                     route + ". Supported methods: " + list + ".",
-                                 {}});
+    Response r = error_response(TransportError::kMethodNotAllowed,
+                                "The " + request.method + " method is not supported for route " +
+                                    route + ". Supported methods: " + list + ".");
     r.headers.emplace_back("Allow", list);
     return r;
 }
@@ -433,9 +432,8 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
             co_return method_not_allowed(request, allowed);
         }
         const std::string route = request.path.size() > 1 ? request.path.substr(1) : "";
-        co_return error_response({commands::ErrorCode::kRouteNotFound,
-                                  "The route " + route + " could not be found.",
-                                  {}});
+        co_return error_response(TransportError::kRouteNotFound,
+                                 "The route " + route + " could not be found.");
     } catch (const std::exception& e) {
         std::cerr << "error: request " << request.request_id << " " << request.method << " "
                   << request.path << " failed: " << e.what() << std::endl;

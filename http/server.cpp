@@ -256,23 +256,23 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
         co_return false;
     }
     state.busy = true;
-    std::optional<commands::Error> early;
+    bool too_large = false;  // answered 413 without reading the rest
     if (parser.content_length() && *parser.content_length() > config.body_limit) {
-        early = commands::Error{commands::ErrorCode::kPayloadTooLarge, "", {}};
+        too_large = true;
     } else if (!parser.is_done()) {
         parser.body_limit(config.body_limit);  // chunked bodies: counted as they arrive
         std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
         if (ec == bhttp::error::body_limit) {
-            early = commands::Error{commands::ErrorCode::kPayloadTooLarge, "", {}};
+            too_large = true;
         } else if (ec) {
             co_return false;  // cut off mid-body or timed out
         }
     }
-    const bool keep_alive = !early && parser.get().keep_alive();
+    const bool keep_alive = !too_large && parser.get().keep_alive();
     Request request = to_request(parser.release());
     Response response;
-    if (early) {
-        response = error_response(*early);
+    if (too_large) {
+        response = error_response(TransportError::kPayloadTooLarge);
     } else if (!parse_target(request)) {
         response = error_response(commands::bad_request("Malformed request target."));
     } else {

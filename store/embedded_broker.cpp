@@ -27,7 +27,7 @@ struct EmbeddedBroker::Impl {
     }
 };
 
-commands::Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::start(Options options) {
+Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::start(Options options) {
     auto impl = std::make_unique<Impl>();
     impl->brokers = options.brokers;
     char error[512];
@@ -37,20 +37,19 @@ commands::Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::start(Options 
     impl->host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
     if (!impl->host) {
         rd_kafka_conf_destroy(conf);
-        return commands::unavailable(std::string("cannot start the embedded Kafka broker: ") +
-                                     error);
+        return unavailable(std::string("cannot start the embedded Kafka broker: ") + error);
     }
     impl->cluster = rd_kafka_mock_cluster_new(impl->host, options.brokers);
     if (!impl->cluster) {
-        return commands::unavailable("cannot start the embedded Kafka broker");
+        return unavailable("cannot start the embedded Kafka broker");
     }
     impl->bootstrap = rd_kafka_mock_cluster_bootstraps(impl->cluster);
     if (!options.topic.empty()) {
         const auto err =
             rd_kafka_mock_topic_create(impl->cluster, options.topic.c_str(), options.partitions, 1);
         if (err) {
-            return commands::unavailable("cannot create topic " + options.topic + ": " +
-                                         rd_kafka_err2str(err));
+            return unavailable("cannot create topic " + options.topic + ": " +
+                               rd_kafka_err2str(err));
         }
     }
     return std::unique_ptr<EmbeddedBroker>(new EmbeddedBroker(std::move(impl)));

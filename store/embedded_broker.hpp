@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "commands/error.hpp"
+#include "events/error.hpp"
 
 namespace deals::store {
 
@@ -22,7 +22,7 @@ public:
         int partitions = 4;
     };
 
-    static commands::Result<std::unique_ptr<EmbeddedBroker>> start(Options options);
+    static Result<std::unique_ptr<EmbeddedBroker>> start(Options options);
     ~EmbeddedBroker();
     EmbeddedBroker(const EmbeddedBroker&) = delete;
     EmbeddedBroker& operator=(const EmbeddedBroker&) = delete;

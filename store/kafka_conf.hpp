@@ -10,7 +10,6 @@ namespace deals::store {
 
 /// A new configuration with `defaults` then `overrides` applied; the caller owns it. An
 /// unknown key or bad value is an error quoting librdkafka's reason.
-commands::Result<rd_kafka_conf_t*> make_kafka_conf(const KafkaConfig& defaults,
-                                                   const KafkaConfig& overrides);
+Result<rd_kafka_conf_t*> make_kafka_conf(const KafkaConfig& defaults, const KafkaConfig& overrides);
 
 }  // namespace deals::store

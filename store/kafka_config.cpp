@@ -4,20 +4,20 @@
 
 namespace deals::store {
 
-commands::Result<KafkaConfig> parse_kafka_config(const std::vector<std::string>& items) {
+Result<KafkaConfig> parse_kafka_config(const std::vector<std::string>& items) {
     KafkaConfig out;
     for (const auto& item : items) {
         const auto eq = item.find('=');
         if (eq == std::string::npos || eq == 0) {
-            return commands::bad_request("--kafka-config expects key=value, got '" + item + "'");
+            return bad_request("--kafka-config expects key=value, got '" + item + "'");
         }
         out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
     }
     return out;
 }
 
-commands::Result<rd_kafka_conf_t*> make_kafka_conf(const KafkaConfig& defaults,
-                                                   const KafkaConfig& overrides) {
+Result<rd_kafka_conf_t*> make_kafka_conf(const KafkaConfig& defaults,
+                                         const KafkaConfig& overrides) {
     char error[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     for (const KafkaConfig* settings : {&defaults, &overrides}) {
@@ -25,7 +25,7 @@ commands::Result<rd_kafka_conf_t*> make_kafka_conf(const KafkaConfig& defaults,
             if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
                 RD_KAFKA_CONF_OK) {
                 rd_kafka_conf_destroy(conf);
-                return commands::bad_request("Kafka setting " + key + "=" + value + ": " + error);
+                return bad_request("Kafka setting " + key + "=" + value + ": " + error);
             }
         }
     }

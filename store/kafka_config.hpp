@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "commands/error.hpp"
+#include "events/error.hpp"
 
 namespace deals::store {
 
@@ -13,6 +13,6 @@ using KafkaConfig = std::vector<std::pair<std::string, std::string>>;
 
 /// `key=value` items (the `--kafka-config` flags) as settings; an item without `=` or with an
 /// empty key is a 400-kind error naming it.
-commands::Result<KafkaConfig> parse_kafka_config(const std::vector<std::string>& items);
+Result<KafkaConfig> parse_kafka_config(const std::vector<std::string>& items);
 
 }  // namespace deals::store

@@ -45,7 +45,7 @@ struct KafkaConsumer::Impl {
     }
 };
 
-commands::Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options options) {
+Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options options) {
     auto impl = std::make_unique<Impl>();
     char error[512];
     const KafkaConfig defaults = {
@@ -64,14 +64,13 @@ commands::Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options opt
     impl->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
     if (!impl->consumer) {
         rd_kafka_conf_destroy(conf);
-        return commands::bad_request(std::string("Kafka consumer: ") + error);
+        return bad_request(std::string("Kafka consumer: ") + error);
     }
     impl->topic = options.topic;
     const auto deadline = std::chrono::steady_clock::now() + options.topic_timeout;
     while ((impl->partitions = impl->partition_count(options.topic)) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) {
-            return commands::unavailable("topic " + options.topic + " not found on " +
-                                         options.brokers);
+            return unavailable("topic " + options.topic + " not found on " + options.brokers);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling the cluster
     }
@@ -83,8 +82,7 @@ commands::Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options opt
     const auto err = rd_kafka_assign(impl->consumer, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (err) {
-        return commands::unavailable(std::string("cannot assign partitions: ") +
-                                     rd_kafka_err2str(err));
+        return unavailable(std::string("cannot assign partitions: ") + rd_kafka_err2str(err));
     }
     return std::unique_ptr<KafkaConsumer>(new KafkaConsumer(std::move(impl)));
 }
@@ -94,8 +92,7 @@ KafkaConsumer::~KafkaConsumer() = default;
 
 int KafkaConsumer::partitions() const { return impl_->partitions; }
 
-commands::Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(
-    std::chrono::milliseconds timeout) {
+Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(std::chrono::milliseconds timeout) {
     std::vector<std::int64_t> out;
     for (int p = 0; p < impl_->partitions; ++p) {
         std::int64_t low = 0;
@@ -104,16 +101,15 @@ commands::Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(
             rd_kafka_query_watermark_offsets(impl_->consumer, impl_->topic.c_str(), p, &low, &high,
                                              static_cast<int>(timeout.count()));
         if (err) {
-            return commands::unavailable(std::string("cannot read the end offsets: ") +
-                                         rd_kafka_err2str(err));
+            return unavailable(std::string("cannot read the end offsets: ") +
+                               rd_kafka_err2str(err));
         }
         out.push_back(high);
     }
     return out;
 }
 
-commands::Result<std::optional<ConsumedMessage>> KafkaConsumer::poll(
-    std::chrono::milliseconds timeout) {
+Result<std::optional<ConsumedMessage>> KafkaConsumer::poll(std::chrono::milliseconds timeout) {
     rd_kafka_message_t* m =
         rd_kafka_consumer_poll(impl_->consumer, static_cast<int>(timeout.count()));
     if (!m) {
@@ -127,7 +123,7 @@ commands::Result<std::optional<ConsumedMessage>> KafkaConsumer::poll(
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             return std::optional<ConsumedMessage>{};
         }
-        return commands::unavailable(std::string("Kafka consumer: ") + rd_kafka_message_errstr(m));
+        return unavailable(std::string("Kafka consumer: ") + rd_kafka_message_errstr(m));
     }
     ConsumedMessage out;
     out.partition = m->partition;

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "commands/error.hpp"
+#include "events/error.hpp"
 #include "store/kafka_relay.hpp"
 
 namespace deals::store {
@@ -39,7 +39,7 @@ public:
         std::chrono::milliseconds topic_timeout{10'000};
     };
 
-    static commands::Result<std::unique_ptr<KafkaConsumer>> open(Options options);
+    static Result<std::unique_ptr<KafkaConsumer>> open(Options options);
     ~KafkaConsumer();
     KafkaConsumer(const KafkaConsumer&) = delete;
     KafkaConsumer& operator=(const KafkaConsumer&) = delete;
@@ -47,10 +47,10 @@ public:
     int partitions() const;
     /// Each partition's end offset (the offset the next message will get), asked of the
     /// brokers: their sum is how many messages the topic has ever taken.
-    commands::Result<std::vector<std::int64_t>> end_offsets(std::chrono::milliseconds timeout);
+    Result<std::vector<std::int64_t>> end_offsets(std::chrono::milliseconds timeout);
     /// The next message, or nothing after `timeout`. Consumer errors other than reaching the
     /// end of a partition are returned as an error.
-    commands::Result<std::optional<ConsumedMessage>> poll(std::chrono::milliseconds timeout);
+    Result<std::optional<ConsumedMessage>> poll(std::chrono::milliseconds timeout);
 
 private:
     struct Impl;

@@ -501,8 +501,7 @@ struct KafkaRelay::Impl {
     }
 };
 
-commands::Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store,
-                                                                RelayOptions options) {
+Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store, RelayOptions options) {
     if (!options.clock) {
         options.clock = events::Timestamp::system_now;
     }
@@ -547,7 +546,7 @@ commands::Result<std::unique_ptr<KafkaRelay>> KafkaRelay::start(Store& store,
     rd_kafka_conf_set_opaque(conf, impl.get());
     impl->conf_template = conf;
     if (const auto why = impl->create_producer(); !why.empty()) {
-        return commands::bad_request("Kafka producer: " + why);
+        return bad_request("Kafka producer: " + why);
     }
     impl->head = store.log().head_sequence();
     impl->start_poller();

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "commands/error.hpp"
+#include "events/error.hpp"
 #include "events/ids.hpp"
 #include "events/time.hpp"
 #include "store/kafka_config.hpp"
@@ -64,7 +64,7 @@ struct RelayStats {
 class KafkaRelay {
 public:
     /// Checks the settings (bad `--kafka-config` keys fail here) and starts following the log.
-    static commands::Result<std::unique_ptr<KafkaRelay>> start(Store& store, RelayOptions options);
+    static Result<std::unique_ptr<KafkaRelay>> start(Store& store, RelayOptions options);
     ~KafkaRelay();
     KafkaRelay(const KafkaRelay&) = delete;
     KafkaRelay& operator=(const KafkaRelay&) = delete;

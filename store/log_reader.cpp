@@ -63,17 +63,17 @@ LogReader::LogReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 LogReader::~LogReader() = default;
 
-commands::Result<std::unique_ptr<LogReader>> LogReader::open(const std::string& data_dir) {
+Result<std::unique_ptr<LogReader>> LogReader::open(const std::string& data_dir) {
     std::error_code ec;
     if (!std::filesystem::exists(std::filesystem::path(data_dir) / "CURRENT", ec)) {
-        return commands::unavailable("no data directory at " + data_dir);
+        return unavailable("no data directory at " + data_dir);
     }
     auto impl = std::make_unique<Impl>();
     impl->data_dir = data_dir;
     std::string pattern =
         (std::filesystem::temp_directory_path(ec) / "dealsctl-secondary-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
-        return commands::unavailable("cannot make a temporary directory for the reader");
+        return unavailable("cannot make a temporary directory for the reader");
     }
     impl->secondary_dir = pattern;
     rocksdb::Options options;
@@ -84,23 +84,23 @@ commands::Result<std::unique_ptr<LogReader>> LogReader::open(const std::string& 
     rocksdb::DB* raw = nullptr;
     const auto status = rocksdb::DB::OpenAsSecondary(options, data_dir, impl->secondary_dir, &raw);
     if (!status.ok()) {
-        return commands::unavailable("cannot open the data directory " + data_dir +
-                                     " for reading: " + status.ToString());
+        return unavailable("cannot open the data directory " + data_dir +
+                           " for reading: " + status.ToString());
     }
     impl->db.reset(raw);
     std::unique_ptr<LogReader> reader(new LogReader(std::move(impl)));
     if (auto caught = reader->catch_up(); !caught) {
-        commands::Error error = caught.error();
+        Error error = caught.error();
         return error;
     }
     return reader;
 }
 
-commands::Result<void> LogReader::catch_up() {
+Result<void> LogReader::catch_up() {
     const auto status = impl_->db->TryCatchUpWithPrimary();
     if (!status.ok()) {
-        return commands::unavailable("cannot catch up with the data directory " + impl_->data_dir +
-                                     ": " + status.ToString());
+        return unavailable("cannot catch up with the data directory " + impl_->data_dir + ": " +
+                           status.ToString());
     }
     return {};
 }

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "commands/error.hpp"
+#include "events/error.hpp"
 #include "events/event.hpp"
 #include "projections/views.hpp"
 
@@ -34,13 +34,13 @@ struct LogHead {
 /// every group commit is one WriteBatch. Not thread-safe.
 class LogReader {
 public:
-    static commands::Result<std::unique_ptr<LogReader>> open(const std::string& data_dir);
+    static Result<std::unique_ptr<LogReader>> open(const std::string& data_dir);
     ~LogReader();
     LogReader(const LogReader&) = delete;
     LogReader& operator=(const LogReader&) = delete;
 
     /// Catches up with what the primary (the server) has written since.
-    commands::Result<void> catch_up();
+    Result<void> catch_up();
 
     LogHead head() const;
     /// The stored record at `sequence`, or nothing.

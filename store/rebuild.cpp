@@ -54,7 +54,7 @@ std::vector<events::RecordedEvent> decode_all(Chunk chunk) {
 
 }  // namespace
 
-commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
+Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
     rocksdb::Options db_options;
     db_options.create_if_missing = false;
     db_options.IncreaseParallelism(2);
@@ -65,10 +65,10 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
     if (!status.ok()) {
         const std::string text = status.ToString();
         if (status.IsIOError() && text.find("lock") != std::string::npos) {
-            return commands::unavailable("the data directory " + options.data_dir +
-                                         " is in use (stop dealsd first): " + text);
+            return unavailable("the data directory " + options.data_dir +
+                               " is in use (stop dealsd first): " + text);
         }
-        return commands::unavailable("cannot open " + options.data_dir + ": " + text);
+        return unavailable("cannot open " + options.data_dir + ": " + text);
     }
     std::unique_ptr<rocksdb::DB> db(raw);
     RebuildReport report;
@@ -136,12 +136,12 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
                 }
             }
             if (!it->status().ok()) {
-                throw std::runtime_error("cannot read the log: " + it->status().ToString());
-            }
-            if (!chunk.spans.empty()) {
+                std::lock_guard lock(mutex);
+                read_error = "cannot read the log: " + it->status().ToString();
+            } else if (!chunk.spans.empty()) {
                 hand_out();
             }
-        } catch (const std::exception& e) {
+        } catch (const std::exception& e) {  // a thread std::async could not start
             std::lock_guard lock(mutex);
             read_error = e.what();
         }
@@ -164,15 +164,18 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
                 pending.pop_front();
                 changed.notify_all();
             }
-            const auto decoded = next.get();
+            const auto decoded = next.get();  // throws what decoding threw: a corrupt record
             for (const auto& e : decoded) {
                 if (e.sequence != expected) {
-                    throw std::runtime_error("the log has a gap: sequence " +
-                                             std::to_string(e.sequence) + " follows " +
-                                             std::to_string(expected - 1));
+                    fold_error = "the log has a gap: sequence " + std::to_string(e.sequence) +
+                                 " follows " + std::to_string(expected - 1);
+                    break;
                 }
                 ++expected;
                 views.apply(e);
+            }
+            if (!fold_error.empty()) {
+                break;
             }
             progress.events += decoded.size();
             tell();
@@ -195,7 +198,7 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
         fold_error = read_error;
     }
     if (!fold_error.empty()) {
-        return commands::unavailable("cannot fold the log: " + fold_error);
+        return unavailable("cannot fold the log: " + fold_error);
     }
     report.events = progress.events;
     report.head = views.applied_sequence();
@@ -214,7 +217,7 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
         clear.Delete(keys::kCheckpoint);
         clear.DeleteRange(std::string(1, keys::kView), std::string(1, keys::kView + 1));
         if (auto s = db->Write(synced, &clear); !s.ok()) {
-            return commands::unavailable("cannot clear the old views: " + s.ToString());
+            return unavailable("cannot clear the old views: " + s.ToString());
         }
     }
     // Encoding the views is most of this phase. They are sorted by key and cut into ranges;
@@ -243,7 +246,7 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
     std::filesystem::remove_all(staging, ec);
     std::filesystem::create_directories(staging, ec);
     if (ec) {
-        return commands::unavailable("cannot create " + staging.string() + ": " + ec.message());
+        return unavailable("cannot create " + staging.string() + ": " + ec.message());
     }
     constexpr std::size_t kViewsPerFile = 65536;
     std::atomic<std::uint64_t> written{0};
@@ -303,14 +306,14 @@ commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
         failed = db->Write(synced, &checkpoint);
     }
     if (!failed.ok()) {
-        return commands::unavailable("cannot write the views: " + failed.ToString());
+        return unavailable("cannot write the views: " + failed.ToString());
     }
     report.views = progress.views;
     report.write_seconds = since(writing);
     progress.phase = RebuildProgress::Phase::kDone;
     tell();
     if (auto s = db->Close(); !s.ok()) {
-        return commands::unavailable("cannot close " + options.data_dir + ": " + s.ToString());
+        return unavailable("cannot close " + options.data_dir + ": " + s.ToString());
     }
     return report;
 }

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "commands/error.hpp"
+#include "events/error.hpp"
 #include "events/ids.hpp"
 
 namespace deals::store {
@@ -44,6 +44,6 @@ struct RebuildOptions {
 /// large synced batches. Needs the directory to itself (the server stopped): RocksDB's lock
 /// refuses it otherwise. Interrupted half-way, the directory stays valid: without a
 /// checkpoint the server replays the whole log on its next start.
-commands::Result<RebuildReport> rebuild_views(const RebuildOptions& options);
+Result<RebuildReport> rebuild_views(const RebuildOptions& options);
 
 }  // namespace deals::store

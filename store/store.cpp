@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "commands/directory_commands.hpp"
+#include "events/default_pipeline.hpp"
 #include "store/codec.hpp"
 #include "store/disk_reserve.hpp"
 #include "store/json.hpp"
@@ -50,13 +50,59 @@ struct Store::Impl {
 
 namespace {
 
-commands::Error open_error(const std::string& dir, const rocksdb::Status& s) {
+Error open_error(const std::string& dir, const rocksdb::Status& s) {
     const std::string text = s.ToString();
     if (s.IsIOError() && text.find("lock") != std::string::npos) {
-        return commands::unavailable("the data directory " + dir +
-                                     " is in use by another process (is dealsd running?)");
+        return unavailable("the data directory " + dir +
+                           " is in use by another process (is dealsd running?)");
     }
-    return commands::unavailable("cannot open the data directory " + dir + ": " + text);
+    return unavailable("cannot open the data directory " + dir + ": " + text);
+}
+
+/// A data directory's database, opened for reading only when its file system is read-only.
+struct OpenedDatabase {
+    std::unique_ptr<rocksdb::DB> db;
+    bool read_only = false;
+};
+
+Result<OpenedDatabase> open_database(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        return unavailable("cannot create the data directory " + dir + ": " + ec.message());
+    }
+    rocksdb::Options db_options;
+    db_options.create_if_missing = true;
+    db_options.IncreaseParallelism(2);
+    db_options.max_background_jobs = 2;
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    // A bloom filter over the memtable's whole keys too: the log writer's check that a new
+    // stream has no first entry then rarely walks the skip list.
+    db_options.memtable_whole_key_filtering = true;
+    db_options.memtable_prefix_bloom_size_ratio = 0.02;
+    // Memtable inserts start from where the last key of the same 2-byte prefix went: the log's
+    // event keys ("e" + sequence) and a checkpoint's views ("v" + kind + id, sorted) arrive in
+    // order, and then skip the search down the skip list.
+    db_options.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(2));
+    // No compaction while the views load: it would take a core from decoding and indexing them.
+    // Turned on once the store is loaded (Store::load).
+    db_options.disable_auto_compactions = true;
+    rocksdb::DB* raw = nullptr;
+    auto status = rocksdb::DB::Open(db_options, dir, &raw);
+    bool read_only = false;
+    if (!status.ok() && status.ToString().find("Read-only file system") != std::string::npos) {
+        // A read-only data directory (a file system remounted read-only, say): serve what it
+        // holds, and refuse writes (RocksDB itself refuses them on a read-only instance).
+        status = rocksdb::DB::OpenForReadOnly(db_options, dir, &raw);
+        read_only = status.ok();
+    }
+    if (!status.ok()) {
+        return open_error(dir, status);
+    }
+    return OpenedDatabase{std::unique_ptr<rocksdb::DB>(raw), read_only};
 }
 
 /// Views as a checkpoint found them; an empty one was purged.
@@ -105,106 +151,24 @@ Store::Store() : impl_(std::make_unique<Impl>()) {}
 
 Store::~Store() { close(); }
 
-commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
+Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     if (!options.clock) {
         options.clock = events::Timestamp::system_now;
     }
     const auto start = std::chrono::steady_clock::now();
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) {
-        return commands::unavailable("cannot create the data directory " + options.data_dir + ": " +
-                                     ec.message());
+    auto opened = open_database(options.data_dir);
+    if (!opened) {
+        return opened.error();
     }
-    rocksdb::Options db_options;
-    db_options.create_if_missing = true;
-    db_options.IncreaseParallelism(2);
-    db_options.max_background_jobs = 2;
-    rocksdb::BlockBasedTableOptions table;
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    // A bloom filter over the memtable's whole keys too: the log writer's check that a new
-    // stream has no first entry then rarely walks the skip list.
-    db_options.memtable_whole_key_filtering = true;
-    db_options.memtable_prefix_bloom_size_ratio = 0.02;
-    // Memtable inserts start from where the last key of the same 2-byte prefix went: the log's
-    // event keys ("e" + sequence) and a checkpoint's views ("v" + kind + id, sorted) arrive in
-    // order, and then skip the search down the skip list.
-    db_options.memtable_insert_with_hint_prefix_extractor.reset(
-        rocksdb::NewFixedPrefixTransform(2));
-    // No compaction while the views load: it would take a core from decoding and indexing them.
-    // Turned on once the store is loaded.
-    db_options.disable_auto_compactions = true;
-    rocksdb::DB* raw = nullptr;
-    auto status = rocksdb::DB::Open(db_options, options.data_dir, &raw);
-    bool read_only = false;
-    if (!status.ok() && status.ToString().find("Read-only file system") != std::string::npos) {
-        // A read-only data directory (a file system remounted read-only, say): serve what it
-        // holds, and refuse writes (RocksDB itself refuses them on a read-only instance).
-        status = rocksdb::DB::OpenForReadOnly(db_options, options.data_dir, &raw);
-        read_only = status.ok();
-    }
-    if (!status.ok()) {
-        return open_error(options.data_dir, status);
-    }
+    const bool read_only = opened->read_only;
     std::unique_ptr<Store> store(new Store());
     Impl& impl = *store->impl_;
-    impl.db.reset(raw);
+    impl.db = std::move(opened->db);
     impl.reserve = std::make_unique<DiskReserve>(options.data_dir, options.min_free_bytes);
     impl.options = options;
     impl.report.read_only = read_only;
-    try {
-        // The last checkpoint of the views, then the events after it.
-        auto& views = store->views_;
-        std::string checkpoint;
-        const bool has_checkpoint =
-            impl.db->Get(rocksdb::ReadOptions{}, keys::kCheckpoint, &checkpoint).ok();
-        views.begin_bulk();  // indexed once, on every core, by finish_load
-        if (has_checkpoint) {
-            const auto stored = decode_checkpoint(checkpoint);
-            views.load_position(stored.sequence, stored.watermarks);
-            impl.report.checkpoint = stored.sequence;
-        }
-        auto& db = *impl.db;
-        // Views are only read with the checkpoint that says which events they reflect: a
-        // directory without one (new, or a rebuild interrupted half-way) drops any it holds
-        // and replays the whole log.
-        if (!has_checkpoint && !read_only) {
-            const auto dropped = db.DeleteRange(rocksdb::WriteOptions{}, db.DefaultColumnFamily(),
-                                                std::string(1, keys::kView),
-                                                std::string(1, keys::kView + 1));
-            if (!dropped.ok()) {
-                throw std::runtime_error("cannot drop views without a checkpoint: " +
-                                         dropped.ToString());
-            }
-        }
-        // Read-only without a checkpoint: any views stored are ignored, and the whole log replays.
-        impl.report.views_loaded = has_checkpoint ? load_all_views(db, views) : 0;
-        views.finish_load();
-        impl.log = std::make_unique<RocksEventLog>(
-            impl.db.get(), [s = store.get()](const auto& events) { s->on_commit(events); },
-            options.clock, options.max_batch_appends, impl.reserve.get(), options.cached_streams);
-        const events::Sequence head = impl.log->head_sequence();
-        for (events::Sequence from = views.applied_sequence() + 1; from <= head;) {
-            auto batch = impl.log->read_range(from, head, 4096);
-            if (batch.empty()) {
-                throw std::runtime_error("the log has a gap after sequence " +
-                                         std::to_string(from - 1));
-            }
-            for (const auto& e : batch) {
-                views.apply(e);
-            }
-            impl.report.events_replayed += batch.size();
-            from = batch.back().sequence + 1;
-        }
-        const auto compaction =
-            read_only ? rocksdb::Status::OK()
-                      : impl.db->SetOptions({{"disable_auto_compactions", "false"}});
-        if (!compaction.ok()) {
-            throw std::runtime_error("cannot turn compaction back on: " + compaction.ToString());
-        }
-    } catch (const std::exception& e) {
-        return commands::unavailable("cannot load " + options.data_dir + ": " + e.what());
+    if (auto loaded = store->load(); !loaded) {
+        return loaded.error();
     }
     const auto& marks = store->views_.watermarks();
     store->next_deal_ = marks.deal;
@@ -215,41 +179,108 @@ commands::Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     store->next_custom_field_ = marks.custom_field.value_or(0);
     store->next_option_ = marks.custom_field_option.value_or(0);
     if (options.seed_defaults && !read_only && store->views_.pipelines().empty()) {
-        const events::PipelineId pipeline{marks.pipeline + 1};
-        auto outcome = store->append_and_wait(
-            {events::pipeline_stream(pipeline),
-             events::ExpectedVersion::no_stream(),
-             commands::default_pipeline(pipeline, events::StageId{marks.stage + 1}),
-             {}});
-        if (outcome.status != events::AppendStatus::kOk) {
-            return commands::unavailable("cannot create the default pipeline: " + outcome.detail);
+        if (auto seeded = store->seed_default_pipeline(); !seeded) {
+            return seeded.error();
         }
     }
     // After the seed: its ids are taken.
     store->next_pipeline_ = store->views_.watermarks().pipeline;
     store->next_stage_ = store->views_.watermarks().stage;
-    if (read_only) {
-        impl.report.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        return store;  // no checkpoints: nothing can be written
+    if (!read_only) {  // read-only: no checkpoints, nothing can be written
+        store->checkpoint(true);
+        impl.checkpointer = std::thread([s = store.get()] { s->run_checkpointer(); });
     }
-    store->checkpoint(true);
-    impl.checkpointer = std::thread([s = store.get()] {
-        pthread_setname_np(pthread_self(), "checkpointer");
-        Impl& i = *s->impl_;
-        std::unique_lock lock(i.timer_mutex);
-        while (!i.closing) {
-            i.timer_cv.wait_for(lock, i.options.checkpoint_interval);
-            if (!i.closing) {
-                lock.unlock();
-                s->checkpoint(false);
-                lock.lock();
-            }
-        }
-    });
     impl.report.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return store;
+}
+
+Result<void> Store::load() {
+    Impl& impl = *impl_;
+    auto& db = *impl.db;
+    const bool read_only = impl.report.read_only;
+    const auto failed = [&](const std::string& why) {
+        return unavailable("cannot load " + impl.options.data_dir + ": " + why);
+    };
+    // The last checkpoint of the views, then the events after it. The decoders throw on a
+    // corrupt record (store/codec.hpp), a start-up failure answered here like the others.
+    try {
+        std::string checkpoint;
+        const bool has_checkpoint =
+            db.Get(rocksdb::ReadOptions{}, keys::kCheckpoint, &checkpoint).ok();
+        views_.begin_bulk();  // indexed once, on every core, by finish_load
+        if (has_checkpoint) {
+            const auto stored = decode_checkpoint(checkpoint);
+            views_.load_position(stored.sequence, stored.watermarks);
+            impl.report.checkpoint = stored.sequence;
+        }
+        // Views are only read with the checkpoint that says which events they reflect: a
+        // directory without one (new, or a rebuild interrupted half-way) drops any it holds
+        // and replays the whole log.
+        if (!has_checkpoint && !read_only) {
+            const auto dropped = db.DeleteRange(rocksdb::WriteOptions{}, db.DefaultColumnFamily(),
+                                                std::string(1, keys::kView),
+                                                std::string(1, keys::kView + 1));
+            if (!dropped.ok()) {
+                return failed("cannot drop views without a checkpoint: " + dropped.ToString());
+            }
+        }
+        // Read-only without a checkpoint: any views stored are ignored, and the whole log replays.
+        impl.report.views_loaded = has_checkpoint ? load_all_views(db, views_) : 0;
+        views_.finish_load();
+        impl.log = std::make_unique<RocksEventLog>(
+            impl.db.get(), [this](const auto& events) { on_commit(events); }, impl.options.clock,
+            impl.options.max_batch_appends, impl.reserve.get(), impl.options.cached_streams);
+        const events::Sequence head = impl.log->head_sequence();
+        for (events::Sequence from = views_.applied_sequence() + 1; from <= head;) {
+            auto batch = impl.log->read_range(from, head, 4096);
+            if (batch.empty()) {
+                return failed("the log has a gap after sequence " + std::to_string(from - 1));
+            }
+            for (const auto& e : batch) {
+                views_.apply(e);
+            }
+            impl.report.events_replayed += batch.size();
+            from = batch.back().sequence + 1;
+        }
+    } catch (const std::exception& e) {
+        return failed(e.what());
+    }
+    // No compaction while the views loaded (Store::open): turned back on now.
+    const auto compaction =
+        read_only ? rocksdb::Status::OK() : db.SetOptions({{"disable_auto_compactions", "false"}});
+    if (!compaction.ok()) {
+        return failed("cannot turn compaction back on: " + compaction.ToString());
+    }
+    return {};
+}
+
+Result<void> Store::seed_default_pipeline() {
+    const auto& marks = views_.watermarks();
+    const events::PipelineId pipeline{marks.pipeline + 1};
+    auto outcome =
+        append_and_wait({events::pipeline_stream(pipeline),
+                         events::ExpectedVersion::no_stream(),
+                         events::default_pipeline(pipeline, events::StageId{marks.stage + 1}),
+                         {}});
+    if (outcome.status != events::AppendStatus::kOk) {
+        return unavailable("cannot create the default pipeline: " + outcome.detail);
+    }
+    return {};
+}
+
+void Store::run_checkpointer() {
+    pthread_setname_np(pthread_self(), "checkpointer");
+    Impl& i = *impl_;
+    std::unique_lock lock(i.timer_mutex);
+    while (!i.closing) {
+        i.timer_cv.wait_for(lock, i.options.checkpoint_interval);
+        if (!i.closing) {
+            lock.unlock();
+            checkpoint(false);
+            lock.lock();
+        }
+    }
 }
 
 RocksEventLog& Store::log() { return *impl_->log; }
@@ -315,21 +346,19 @@ events::Sequence Store::relay_position(std::string_view cluster_id, std::string_
     return doc["sequence"].GetUint64();
 }
 
-commands::Result<void> Store::put_relay_position(std::string_view cluster_id,
-                                                 std::string_view topic,
-                                                 events::Sequence sequence) {
+Result<void> Store::put_relay_position(std::string_view cluster_id, std::string_view topic,
+                                       events::Sequence sequence) {
     if (!impl_->db) {
-        return commands::unavailable("the data directory is closed");
+        return unavailable("the data directory is closed");
     }
     const std::string value = "{\"sequence\":" + std::to_string(sequence) + "}";
     if (!impl_->reserve->allows(value.size())) {
-        return commands::unavailable("cannot keep the Kafka relay position: " +
-                                     impl_->reserve->refusal());
+        return unavailable("cannot keep the Kafka relay position: " + impl_->reserve->refusal());
     }
     const auto status =
         impl_->db->Put(rocksdb::WriteOptions{}, keys::relay_position(cluster_id, topic), value);
     if (!status.ok()) {
-        return commands::unavailable("cannot keep the Kafka relay position: " + status.ToString());
+        return unavailable("cannot keep the Kafka relay position: " + status.ToString());
     }
     return {};
 }
@@ -351,19 +380,17 @@ std::optional<std::string> Store::idempotency(std::string_view scoped_key) const
     return value;
 }
 
-commands::Result<void> Store::put_idempotency(std::string_view scoped_key,
-                                              std::string_view value) {
+Result<void> Store::put_idempotency(std::string_view scoped_key, std::string_view value) {
     if (!impl_->db) {
-        return commands::unavailable("the data directory is closed");
+        return unavailable("the data directory is closed");
     }
     if (!impl_->reserve->allows(value.size())) {
-        return commands::unavailable("cannot keep an idempotent response: " +
-                                     impl_->reserve->refusal());
+        return unavailable("cannot keep an idempotent response: " + impl_->reserve->refusal());
     }
     const auto status = impl_->db->Put(rocksdb::WriteOptions{}, keys::idempotency(scoped_key),
                                        rocksdb::Slice(value.data(), value.size()));
     if (!status.ok()) {
-        return commands::unavailable("cannot keep an idempotent response: " + status.ToString());
+        return unavailable("cannot keep an idempotent response: " + status.ToString());
     }
     return {};
 }

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "commands/error.hpp"
+#include "events/error.hpp"
 #include "events/event_log.hpp"
 #include "events/id_source.hpp"
 #include "projections/view_reader.hpp"
@@ -56,7 +56,7 @@ struct OpenReport {
 /// a time holds a data directory (RocksDB's LOCK file).
 class Store final : public projections::ViewReader, public events::IdSource {
 public:
-    static commands::Result<std::unique_ptr<Store>> open(StoreOptions options);
+    static Result<std::unique_ptr<Store>> open(StoreOptions options);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -120,15 +120,15 @@ public:
     std::uint64_t free_bytes() const;
     std::uint64_t reserved_bytes() const;
     /// Keeps that position (not synced: losing it in a machine crash only repeats events).
-    commands::Result<void> put_relay_position(std::string_view cluster_id, std::string_view topic,
-                                              events::Sequence sequence);
+    Result<void> put_relay_position(std::string_view cluster_id, std::string_view topic,
+                                    events::Sequence sequence);
 
     /// What is kept under one scoped `Idempotency-Key` (contract §13): the marker the log wrote
     /// with the events, or the whole response put by `put_idempotency`. Nullopt when nothing is.
     std::optional<std::string> idempotency(std::string_view scoped_key) const;
     /// Keeps the response to a request made under a key (not synced: the marker written with
     /// the events is, and a response lost in a crash is rebuilt from it).
-    commands::Result<void> put_idempotency(std::string_view scoped_key, std::string_view value);
+    Result<void> put_idempotency(std::string_view scoped_key, std::string_view value);
 
     /// Writes the views changed since the last checkpoint (synced when `sync`).
     void checkpoint(bool sync);
@@ -138,6 +138,11 @@ public:
 private:
     struct Impl;
     Store();
+    // The steps of `open` after RocksDB is: the views of the last checkpoint and the events after
+    // it; the default pipeline on a first start; the checkpointer thread's loop.
+    Result<void> load();
+    Result<void> seed_default_pipeline();
+    void run_checkpointer();
     void on_commit(const std::vector<events::RecordedEvent>& events);
 
     mutable std::shared_mutex views_mutex_;

@@ -20,10 +20,10 @@ std::string new_token_secret() {
     return secret;
 }
 
-MintedToken mint_token(Store& store, events::UserId user, std::string name) {
+MintedToken mint_token(events::IdSource& ids) {
     std::string secret = new_token_secret();
-    commands::IssueToken command{store.next_token(), user, std::move(name), sha256_hex(secret)};
-    return {std::move(command), std::move(secret)};
+    std::string hash = sha256_hex(secret);
+    return {ids.next_token(), std::move(secret), std::move(hash)};
 }
 
 }  // namespace deals::store

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <condition_variable>
@@ -43,26 +44,20 @@ using events::Sequence;
 using events::Timestamp;
 using Clock = std::chrono::steady_clock;
 
-/// Ends the parse with `status` (CLI11_PARSE returns it without printing anything).
-[[noreturn]] void finish(int status) { throw CLI::RuntimeError(status); }
-
 int fail(const std::string& message) {
     std::cerr << "error: " << message << std::endl;
     return 1;
 }
 
-/// Standard output was closed under us (`dealsctl events | head`).
-struct OutputClosed {};
+/// Set once standard output was closed under us (`dealsctl events | head`): the command stops
+/// early, and exits as if killed by SIGPIPE (`run`).
+bool g_output_closed = false;
 
-/// Buffered standard output (the commands print millions of lines).
+/// Buffered standard output (the commands print millions of lines). Once standard output is
+/// closed, what is written is dropped and `closed()` is true: loops check it to stop.
 class Out {
 public:
-    ~Out() {
-        try {
-            flush();
-        } catch (const OutputClosed&) {  // NOLINT(bugprone-empty-catch): nobody reads anymore
-        }
-    }
+    ~Out() { (void)write(); }  // the last lines: nobody reads them if it is closed by now
     Out() = default;
     Out(const Out&) = delete;
     Out& operator=(const Out&) = delete;
@@ -79,16 +74,27 @@ public:
             flush();
         }
     }
-    void flush() {
+    /// Writes what is buffered; false once standard output is closed.
+    bool flush() {
+        if (!write()) {
+            g_output_closed = true;
+        }
+        return !g_output_closed;
+    }
+    [[nodiscard]] bool closed() const { return g_output_closed; }
+
+private:
+    bool write() {
+        if (g_output_closed) {
+            buffer_.clear();
+            return false;
+        }
         const bool written =
             std::fwrite(buffer_.data(), 1, buffer_.size(), stdout) == buffer_.size();
         buffer_.clear();
-        if (!written || std::fflush(stdout) != 0) {
-            throw OutputClosed{};
-        }
+        return written && std::fflush(stdout) == 0;
     }
 
-private:
     std::string buffer_;
 };
 
@@ -103,11 +109,12 @@ std::optional<Point> parse_point(const std::string& text) {
     Point p;
     p.text = text;
     if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
-        try {
-            p.sequence = std::stoull(text);
-        } catch (const std::exception&) {
-            return std::nullopt;
+        Sequence sequence = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), sequence);
+        if (error != std::errc{} || end != text.data() + text.size()) {
+            return std::nullopt;  // too large
         }
+        p.sequence = sequence;
         return p;
     }
     p.time = Timestamp::parse_until(text);  // as `?as_of=` of the API reads it
@@ -121,7 +128,7 @@ std::string point_text(const Point& p) {
     return p.sequence ? "sequence " + std::to_string(*p.sequence) : p.time->str();
 }
 
-commands::Result<std::unique_ptr<store::LogReader>> open_reader(const std::string& data_dir) {
+Result<std::unique_ptr<store::LogReader>> open_reader(const std::string& data_dir) {
     return store::LogReader::open(data_dir);
 }
 
@@ -176,7 +183,9 @@ int run_events(const std::string& data_dir, const EventsOptions& o) {
                 const auto at = store::body_string(parts.body, "occurred_at");
                 const auto time = at ? Timestamp::parse(*at) : std::nullopt;
                 if (!time) {
-                    throw std::runtime_error("no occurred_at");
+                    failure = "the record at sequence " + std::to_string(sequence) +
+                              " is corrupt (no occurred_at)";
+                    return false;
                 }
                 if (*time > *until->time) {
                     return false;  // occurred_at never goes backwards along the sequence
@@ -190,8 +199,8 @@ int run_events(const std::string& data_dir, const EventsOptions& o) {
             }
             out.line(store::envelope_json(record));
             ++printed;
-            return o.limit == 0 || printed < o.limit;
-        } catch (const std::exception& e) {
+            return !out.closed() && (o.limit == 0 || printed < o.limit);
+        } catch (const std::exception& e) {  // a corrupt record (store/codec.hpp)
             failure = "the record at sequence " + std::to_string(sequence) + " is corrupt (" +
                       e.what() + ")";
             return false;
@@ -207,10 +216,12 @@ int run_events(const std::string& data_dir, const EventsOptions& o) {
         } else {
             (*reader)->scan(o.from, take);
         }
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // a storage error (store::LogReader)
         failure = e.what();
     }
-    out.flush();
+    if (!out.flush()) {
+        return 1;  // `run` answers as SIGPIPE would
+    }
     if (!failure.empty()) {
         return fail(failure);
     }
@@ -539,19 +550,22 @@ struct Folded {
     std::uint64_t applied = 0;
 };
 
-Folded fold(const store::LogReader& reader, projections::Views& views, Sequence from, Sequence to,
-            std::optional<Timestamp> until_time) {
+/// A gap is an error; a corrupt record throws (store/codec.hpp).
+Result<Folded> fold(const store::LogReader& reader, projections::Views& views, Sequence from,
+                    Sequence to, std::optional<Timestamp> until_time) {
+    const auto gap = [](Sequence missing) {
+        return unavailable("the log has a gap: sequence " + std::to_string(missing) +
+                           " is missing");
+    };
     Folded f{from - 1, std::nullopt, 0};
     for (Sequence next = from; next <= to;) {
         auto batch = reader.read_range(next, to, 4096);
         if (batch.empty() || batch.front().sequence != next) {
-            throw std::runtime_error("the log has a gap: sequence " + std::to_string(next) +
-                                     " is missing");
+            return gap(next);
         }
         for (const auto& e : batch) {
             if (e.sequence != next) {
-                throw std::runtime_error("the log has a gap: sequence " + std::to_string(next) +
-                                         " is missing");
+                return gap(next);
             }
             if (until_time && e.occurred_at > *until_time) {
                 return f;
@@ -616,8 +630,12 @@ int run_replay(const std::string& data_dir, const ReplayOptions& o) {
     projections::Views views;
     Folded folded;
     try {
-        folded = fold(**reader, views, 1, point->sequence.value_or(head.sequence), point->time);
-    } catch (const std::exception& e) {
+        auto f = fold(**reader, views, 1, point->sequence.value_or(head.sequence), point->time);
+        if (!f) {
+            return fail(f.error().message);
+        }
+        folded = *f;
+    } catch (const std::exception& e) {  // a corrupt record
         return fail(e.what());
     }
     views.finish_load();
@@ -642,6 +660,9 @@ int run_replay(const std::string& data_dir, const ReplayOptions& o) {
     }
     for (const auto* deal :
          deals_by_id(views, o.trashed ? projections::Trash::kTrashed : projections::Trash::kLive)) {
+        if (out.closed()) {
+            break;
+        }
         out.line(deal_json(*deal, views, caller, now));
     }
     return 0;
@@ -726,10 +747,15 @@ int run_export(const std::string& data_dir, const ExportOptions& o) {
         // The server's own start-up: the last checkpoint's views, then the events after it.
         const Sequence checkpoint = (*reader)->load_checkpoint(views);
         views.finish_load();
-        tail = fold(**reader, views, checkpoint + 1, (*reader)->head().sequence, std::nullopt);
+        auto folded =
+            fold(**reader, views, checkpoint + 1, (*reader)->head().sequence, std::nullopt);
+        if (!folded) {
+            return fail(folded.error().message);
+        }
+        tail = *folded;
         std::cerr << "export: views of checkpoint " << checkpoint << " and " << tail.applied
                   << " events after it (through sequence " << tail.last << ")" << std::endl;
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // a corrupt record or view
         return fail(e.what());
     }
     const auto caller = auditor();
@@ -739,6 +765,9 @@ int run_export(const std::string& data_dir, const ExportOptions& o) {
     Out out;
     if (o.format == "jsonl") {
         for (const auto* deal : deals) {
+            if (out.closed()) {
+                break;
+            }
             out.line(deal_json(*deal, views, caller, now));
         }
         return 0;
@@ -787,6 +816,9 @@ int run_export(const std::string& data_dir, const ExportOptions& o) {
     }
     end_row();
     for (const auto* deal : deals) {
+        if (out.closed()) {
+            break;
+        }
         // The row is taken from the deal's API JSON, so both exports say the same.
         const std::string text = deal_json(*deal, views, caller, now);
         json::Document doc;
@@ -812,31 +844,62 @@ int run_export(const std::string& data_dir, const ExportOptions& o) {
     return 0;
 }
 
-/// Runs `command`, turning an unexpected exception into exit status 1, and ends the parse.
+/// Runs `command` and returns its exit status: 128 + SIGPIPE once standard output was closed
+/// under it, 1 for an exception (a bug, or a storage error no closer place explained).
 template <class F>
-void run(F&& command) {
-    // A closed pipe is an error from write (OutputClosed), not a signal, so that the reader
+int run_guarded(F&& command) {
+    // A closed pipe is an error from write (g_output_closed), not a signal, so that the reader
     // is closed and its temporary directory removed.
     std::signal(SIGPIPE, SIG_IGN);
     int status = 1;
     try {
         status = command();
-    } catch (const OutputClosed&) {
-        status = 128 + SIGPIPE;  // as if killed by SIGPIPE, without the leftovers
     } catch (const std::exception& e) {
         status = fail(e.what());
     }
+    if (g_output_closed) {
+        status = 128 + SIGPIPE;  // as if killed by SIGPIPE, without the leftovers
+    }
     std::cout.flush();
-    finish(status);
+    return status;
 }
 
 }  // namespace
 
-void add_audit_commands(CLI::App& app, const std::string& data_dir) {
-    const std::string* dir = &data_dir;
+/// The subcommands and the options the parse fills in (stable addresses: CLI11 keeps pointers).
+struct AuditCommands::Impl {
+    EventsOptions events_options;
+    VerifyOptions verify_options;
+    ReplayOptions replay_options;
+    ExportOptions export_options;
+    CLI::App* events = nullptr;
+    CLI::App* verify = nullptr;
+    CLI::App* replay = nullptr;
+    CLI::App* exporter = nullptr;
+};
 
-    auto events_options = std::make_shared<EventsOptions>();
-    auto* events = app.add_subcommand(
+AuditCommands::~AuditCommands() = default;
+
+std::optional<int> AuditCommands::run(const std::string& data_dir) const {
+    const Impl& i = *impl_;
+    if (*i.events) {
+        return run_guarded([&] { return run_events(data_dir, i.events_options); });
+    }
+    if (*i.verify) {
+        return run_guarded([&] { return run_verify(data_dir, i.verify_options); });
+    }
+    if (*i.replay) {
+        return run_guarded([&] { return run_replay(data_dir, i.replay_options); });
+    }
+    if (*i.exporter) {
+        return run_guarded([&] { return run_export(data_dir, i.export_options); });
+    }
+    return std::nullopt;
+}
+
+AuditCommands::AuditCommands(CLI::App& app) : impl_(std::make_unique<Impl>()) {
+    auto* events_options = &impl_->events_options;
+    auto* events = impl_->events = app.add_subcommand(
         "events",
         "Print the log, one event envelope (contract §16) per line; works while dealsd runs");
     events->add_option("--stream", events_options->stream, "Only this stream (e.g. deal-42)");
@@ -848,12 +911,10 @@ void add_audit_commands(CLI::App& app, const std::string& data_dir) {
     events->add_option("--type", events_options->types, "Only events of this type (repeatable)")
         ->delimiter(',');
     events->add_option("--limit", events_options->limit, "Stop after this many events");
-    events->callback(
-        [dir, events_options] { run([&] { return run_events(*dir, *events_options); }); });
 
-    auto verify_options = std::make_shared<VerifyOptions>();
+    auto* verify_options = &impl_->verify_options;
     verify_options->progress = ::isatty(STDERR_FILENO) == 1;
-    auto* verify = app.add_subcommand(
+    auto* verify = impl_->verify = app.add_subcommand(
         "verify",
         "Recompute the hash chain over the stored bytes; exit 1 at the first sequence "
         "that does not verify; works while dealsd runs");
@@ -871,11 +932,9 @@ void add_audit_commands(CLI::App& app, const std::string& data_dir) {
     verify->add_flag("--progress", verify_options->progress,
                      "Progress on stderr (default: when stderr is a terminal)");
     verify->add_flag("--json", verify_options->json, "The result as one JSON object");
-    verify->callback(
-        [dir, verify_options] { run([&] { return run_verify(*dir, *verify_options); }); });
 
-    auto replay_options = std::make_shared<ReplayOptions>();
-    auto* replay = app.add_subcommand(
+    auto* replay_options = &impl_->replay_options;
+    auto* replay = impl_->replay = app.add_subcommand(
         "replay",
         "The deals as they were at a sequence or time, folded from the log (one API "
         "deal JSON per line)");
@@ -885,18 +944,14 @@ void add_audit_commands(CLI::App& app, const std::string& data_dir) {
         ->add_option("--deal", replay_options->deal, "Only this deal (exit 1 if it did not exist)")
         ->check(CLI::PositiveNumber);
     replay->add_flag("--trashed", replay_options->trashed, "The deals in the trash instead");
-    replay->callback(
-        [dir, replay_options] { run([&] { return run_replay(*dir, *replay_options); }); });
 
-    auto export_options = std::make_shared<ExportOptions>();
-    auto* exporter = app.add_subcommand(
+    auto* export_options = &impl_->export_options;
+    auto* exporter = impl_->exporter = app.add_subcommand(
         "export", "The current deals as the API shows them: jsonl (one deal JSON per line) or csv");
     exporter->add_option("--format", export_options->format, "jsonl | csv")
         ->check(CLI::IsMember({"jsonl", "csv"}))
         ->capture_default_str();
     exporter->add_flag("--trashed", export_options->trashed, "The deals in the trash instead");
-    exporter->callback(
-        [dir, export_options] { run([&] { return run_export(*dir, *export_options); }); });
 }
 
 }  // namespace deals::tools

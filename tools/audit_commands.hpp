@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace CLI {
@@ -8,11 +10,25 @@ class App;
 
 namespace deals::tools {
 
-/// Adds the auditors' subcommands to dealsctl: `events`, `verify`, `replay` and `export`. They
-/// only read, through a RocksDB secondary instance (store::LogReader), so they work while a
-/// dealsd holds the data directory. Each runs from its CLI11 callback and ends the parse with
-/// its exit status (a CLI::RuntimeError, which CLI11_PARSE returns without printing), so that
-/// main never opens the Store for them. `data_dir` is read when the command runs.
-void add_audit_commands(CLI::App& app, const std::string& data_dir);
+/// The auditors' subcommands of dealsctl: `events`, `verify`, `replay` and `export`, and the
+/// options the parse fills in. They only read, through a RocksDB secondary instance
+/// (store::LogReader), so they work while a dealsd holds the data directory: main runs them
+/// after the parse and before it would open the Store.
+class AuditCommands {
+public:
+    /// Adds the four subcommands to `app`, which must not outlive this.
+    explicit AuditCommands(CLI::App& app);
+    ~AuditCommands();
+    AuditCommands(const AuditCommands&) = delete;
+    AuditCommands& operator=(const AuditCommands&) = delete;
+
+    /// Runs the subcommand the parse chose on `data_dir` and returns its exit status; nothing
+    /// when none of these was chosen.
+    [[nodiscard]] std::optional<int> run(const std::string& data_dir) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace deals::tools

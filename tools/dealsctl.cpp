@@ -3,9 +3,11 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <vector>
 
 #include "commands/directory_commands.hpp"
@@ -26,7 +28,7 @@ int fail(const std::string& message) {
     return 1;
 }
 
-int fail(const commands::Error& error) {
+int fail(const Error& error) {
     std::string text = error.message;
     for (const auto& [field, messages] : error.fields) {
         for (const auto& m : messages) {
@@ -70,26 +72,38 @@ int list_users(store::Store& store) {
     return 0;
 }
 
+/// A user id written in digits; nothing for anything else, a number too large too.
+std::optional<std::int64_t> parse_id(const std::string& text) {
+    std::int64_t id = 0;
+    const char* end = text.data() + text.size();
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    const auto parsed = std::from_chars(text.data(), end, id);
+    if (parsed.ec != std::errc{} || parsed.ptr != end) {
+        return std::nullopt;
+    }
+    return id;
+}
+
 int issue_token(store::Store& store, const std::string& user_ref, const std::string& name) {
     const auto user_id = store.read([&](const projections::Views& views) {
         const projections::User* u = views.user_by_email(user_ref);
-        if (u == nullptr && !user_ref.empty() &&
-            user_ref.find_first_not_of("0123456789") == std::string::npos) {
-            u = views.user(events::UserId{std::stoll(user_ref)});
+        if (const auto id = parse_id(user_ref); u == nullptr && id) {
+            u = views.user(events::UserId{*id});
         }
         return u != nullptr ? std::optional(u->id) : std::nullopt;
     });
     if (!user_id) {
         return fail("no user with email or id '" + user_ref + "'");
     }
-    const store::MintedToken token = store::mint_token(store, *user_id, name);
-    auto events =
-        store.read([&](const auto& views) { return commands::decide(views, token.command); });
+    const store::MintedToken token = store::mint_token(store);
+    const commands::IssueToken command{token.id, *user_id, name, token.secret_sha256};
+    auto events = store.read([&](const auto& views) { return commands::decide(views, command); });
     if (!events) {
         return fail(events.error());
     }
-    if (int rc = commit(store, events::token_stream(token.command.id), std::move(*events));
-        rc != 0) {
+    if (int rc = commit(store, events::token_stream(token.id), std::move(*events)); rc != 0) {
         return rc;
     }
     std::cout << token.plain_text() << std::endl;
@@ -232,9 +246,13 @@ int main(int argc, char** argv) {
     tools::RebuildCommand rebuild;
     auto* rebuild_cmd = tools::add_rebuild_command(cli, rebuild);
 
-    tools::add_audit_commands(cli, data_dir);  // events, verify, replay, export: read-only
+    const tools::AuditCommands audit(cli);  // events, verify, replay, export: read-only
 
     CLI11_PARSE(cli, argc, argv);
+
+    if (const auto status = audit.run(data_dir)) {
+        return *status;
+    }
 
     if (*rebuild_cmd) {
         return tools::run_rebuild(data_dir, rebuild);

@@ -1,7 +1,9 @@
 // dealsd: the Relate Deals server. Wires the store and the HTTP front together.
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <vector>
 
@@ -24,15 +26,15 @@ bool split_listen(const std::string& listen, http::ServerConfig& config) {
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
-    try {
-        const int port = std::stoi(listen.substr(colon + 1));
-        if (port < 0 || port > 65535) {
-            return false;
-        }
-        config.port = static_cast<unsigned short>(port);
-    } catch (const std::exception&) {
+    // strtol, which std::stoi calls, without its exceptions: no digits or out of range fails.
+    const std::string digits = listen.substr(colon + 1);
+    char* end = nullptr;
+    errno = 0;
+    const long port = std::strtol(digits.c_str(), &end, 10);
+    if (end == digits.c_str() || errno == ERANGE || port < 0 || port > 65535) {
         return false;
     }
+    config.port = static_cast<unsigned short>(port);
     config.host = host.empty() ? "127.0.0.1" : host;
     return true;
 }

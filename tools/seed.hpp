@@ -21,6 +21,6 @@ struct SeedOptions {
 /// owners, close dates, some won and lost) through the real command path: validation, decide,
 /// and the log's group commit, with many appends in flight. Returns the number created, or
 /// the first error.
-commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions& options);
+Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions& options);
 
 }  // namespace deals::tools

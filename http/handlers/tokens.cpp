@@ -74,19 +74,20 @@ awaitable<Response> create_token(AppContext& app, const Call& call) {
     if (!name) {
         co_return error_response(name.error());
     }
-    const store::MintedToken token =
-        store::mint_token(app.store, call.caller->user.id, std::move(*name));
+    const store::MintedToken token = store::mint_token(app.ids);
+    const commands::IssueToken command{token.id, call.caller->user.id, std::move(*name),
+                                       token.secret_sha256};
     commands::Decide decide =
         [&](const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
         auto decided =
-            reader.read([&](const Views& views) { return commands::decide(views, token.command); });
+            reader.read([&](const Views& views) { return commands::decide(views, command); });
         if (!decided) {
             return decided.error();
         }
         commands::Decision decision;
         decision.what = "token";
-        decision.add_subject(events::token_stream(token.command.id),
-                             events::ExpectedVersion::no_stream(), std::move(*decided));
+        decision.add_subject(events::token_stream(token.id), events::ExpectedVersion::no_stream(),
+                             std::move(*decided));
         return decision;
     };
     auto issued = co_await run(app, call, std::move(decide));
@@ -94,10 +95,9 @@ awaitable<Response> create_token(AppContext& app, const Call& call) {
         co_return error_response(issued.error());
     }
     co_return app.views.read([&](const Views& views) {
-        const projections::Token* stored = views.token(token.command.id);
+        const projections::Token* stored = views.token(token.id);
         if (stored == nullptr) {
-            return error_response(
-                commands::not_found("PersonalAccessToken", token.command.id.str()));
+            return error_response(commands::not_found("PersonalAccessToken", token.id.str()));
         }
         json::Buffer buffer;
         json::Writer w(buffer);

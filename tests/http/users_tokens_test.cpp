@@ -52,12 +52,12 @@ std::int64_t user_count(HttpClient& admin) {
 
 /// Issues a token for an existing user straight through the store (as dealsctl does).
 std::string issue_token(store::Store& store, events::UserId user) {
-    const auto token = store::mint_token(store, user, "direct");
-    auto decided =
-        store.read([&](const auto& views) { return commands::decide(views, token.command); });
+    const auto token = store::mint_token(store);
+    const commands::IssueToken command{token.id, user, "direct", token.secret_sha256};
+    auto decided = store.read([&](const auto& views) { return commands::decide(views, command); });
     REQUIRE(decided.has_value());
     REQUIRE(store
-                .append_and_wait({events::token_stream(token.command.id),
+                .append_and_wait({events::token_stream(token.id),
                                   events::ExpectedVersion::no_stream(),
                                   std::move(*decided),
                                   {}})

@@ -1,9 +1,9 @@
-#include "commands/error.hpp"
+#include "events/error.hpp"
 
 #include <algorithm>
 #include <ostream>
 
-namespace deals::commands {
+namespace deals {
 
 void throw_exception_from_error(const Error& e, const boost::source_location&) {
     throw ErrorException(e);
@@ -74,4 +74,4 @@ bool FieldErrorsBuilder::has(const std::string& field) const {
                        [&](const auto& p) { return p.first == field; });
 }
 
-}  // namespace deals::commands
+}  // namespace deals
