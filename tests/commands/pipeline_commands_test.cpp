@@ -306,3 +306,98 @@ TEST_CASE("a stage never moves to another pipeline", "[commands][pipelines]") {
     in.pipeline_id = num("2");  // its own pipeline: fine
     CHECK(value_of(decide(w.views, UpdateStage{StageId{6}, in, true})).empty());
 }
+
+TEST_CASE("a pipeline's stages must be an array; null is as absent", "[commands][pipelines]") {
+    const World w = with_partners();
+    PipelineInput in = pipeline("Partners");
+    in.stages = str("Intro");
+
+    CHECK(error_of(decide(w.views, UpdatePipeline{PipelineId{2}, StageId{8}, in, true})).fields ==
+          FieldErrors{{"stages", {"The stages field must be an array."}}});
+    in.stages = FieldValue::null();
+    CHECK(value_of(decide(w.views, UpdatePipeline{PipelineId{2}, StageId{8}, in, true})).empty());
+}
+
+TEST_CASE("a stage item may not take the name of another stage of its pipeline",
+          "[commands][pipelines]") {
+    const World w = with_partners();
+    StageInput renamed;
+    renamed.id = num("6");
+    renamed.name = str("OFFER");
+
+    auto errors = [&](std::vector<std::optional<StageInput>> stages) {
+        return error_of(
+                   decide(w.views, UpdatePipeline{PipelineId{2}, StageId{8},
+                                                  pipeline("Partners", std::move(stages)), true}))
+            .fields;
+    };
+
+    CHECK(errors({stage("offer", "10")}) ==
+          FieldErrors{{"stages.0.name", {"The stages.0.name has already been taken."}}});
+    CHECK(errors({renamed}) ==
+          FieldErrors{{"stages.0.name", {"The stages.0.name has already been taken."}}});
+    // A stage keeps its own name in another case.
+    renamed.name = str("INTRO");
+    CHECK(value_of(decide(w.views, UpdatePipeline{PipelineId{2}, StageId{8},
+                                                  pipeline("Partners", {renamed}), true})) ==
+          Events{StageUpdated{StageId{6}, PipelineId{2}, "INTRO", 10, 1}});
+}
+
+TEST_CASE("a new stage without an order follows the new ones before it, past any order given",
+          "[commands][pipelines]") {
+    const World w = World::seeded();
+    const CreatePipeline c{PipelineId{2}, StageId{6},
+                           pipeline("Partners", {stage("A", "10", "5"), stage("B", "20"),
+                                                 stage("C", "30", "2"), stage("D", "40")}),
+                           true};
+
+    CHECK(value_of(decide(w.views, c)) ==
+          Events{PipelineCreated{PipelineId{2}, "Partners", std::nullopt, false},
+                 StageCreated{StageId{6}, PipelineId{2}, "A", 10, 5},
+                 StageCreated{StageId{7}, PipelineId{2}, "B", 20, 6},
+                 StageCreated{StageId{8}, PipelineId{2}, "C", 30, 2},
+                 StageCreated{StageId{9}, PipelineId{2}, "D", 40, 8}});
+}
+
+TEST_CASE("a pipeline is renamed unless another pipeline holds the name", "[commands][pipelines]") {
+    const World w = with_partners();
+    auto update = [&](PipelineInput in) {
+        return decide(w.views, UpdatePipeline{PipelineId{2}, StageId{8}, std::move(in), true});
+    };
+
+    CHECK(error_of(update(pipeline("sales PIPELINE"))).fields ==
+          FieldErrors{{"name", {"The Name has already been taken."}}});
+    CHECK(value_of(update(pipeline("PARTNERS"))) ==
+          Events{PipelineUpdated{PipelineId{2}, "PARTNERS"}});
+    CHECK(value_of(update(PipelineInput{})).empty());  // no name: kept
+}
+
+TEST_CASE("a stage update checks probability and pipeline before refusing a move",
+          "[commands][pipelines]") {
+    const World w = with_partners();
+    auto errors = [&](StageInput in) {
+        return error_of(decide(w.views, UpdateStage{StageId{6}, std::move(in), true})).fields;
+    };
+    StageInput in;
+    in.win_probability = FieldValue::null();
+    CHECK(errors(in) ==
+          FieldErrors{{"win_probability", {"The Win Probability field is required."}}});
+    in = StageInput{};
+    in.pipeline_id = FieldValue::null();
+    CHECK(errors(in) == FieldErrors{{"pipeline_id", {"The Pipeline field is required."}}});
+    in.pipeline_id = num("9");
+    CHECK(errors(in) == FieldErrors{{"pipeline_id", {"The selected Pipeline is invalid."}}});
+    in.pipeline_id = str("two");
+    CHECK(errors(in) == FieldErrors{{"pipeline_id", {"The Pipeline field must be a number."}}});
+}
+
+TEST_CASE("an unknown pipeline is not found before the caller is checked",
+          "[commands][pipelines]") {
+    const World w = World::seeded();
+
+    CHECK(
+        error_of(decide(w.views, UpdatePipeline{PipelineId{9}, StageId{8}, pipeline("X")})).code ==
+        ErrorCode::kNotFound);
+    CHECK(error_of(decide(w.views, DeletePipeline{PipelineId{9}})).code == ErrorCode::kNotFound);
+    CHECK(error_of(decide(w.views, DeleteStage{StageId{9}})).code == ErrorCode::kNotFound);
+}
