@@ -1,12 +1,13 @@
 #include "commands/custom_field_commands.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
+#include <optional>
 #include <regex>
-#include <tuple>
+#include <string>
+#include <utility>
+#include <vector>
 
-#include "events/decimal.hpp"
 #include "projections/collation.hpp"
 #include "projections/search.hpp"
 
@@ -15,130 +16,128 @@ namespace deals::commands {
 namespace {
 
 constexpr std::size_t kMaxString = 191;
-constexpr std::size_t kMaxTextarea = 65535;
 constexpr std::size_t kMaxFieldId = 64;
-/// DECIMAL(15,3), as Concord stores a numeric custom field.
-const Money kMaxNumeric{999'999'999'999'999};
 
-/// An option of `field` named by id (a number or numeric text) or by name (case, accents and
-/// trailing spaces ignored).
-const CustomFieldOption* resolve_option(const projections::CustomField& field,
-                                        const FieldValue& v) {
-    if ((v.is_number() || v.is_string()) && is_integer_text(v.text)) {
-        if (const auto* o = field.option(std::stoll(v.text))) {
-            return o;
+/// The errors of the option items, kept per item: Laravel checks `options.*.…` item by item,
+/// so errors come in item order.
+class OptionErrors {
+public:
+    std::size_t item = 0;  ///< the item the next errors are about
+
+    void add(const std::string& key, std::string message) {
+        by_item_[item].emplace_back(key, std::move(message));
+    }
+
+    /// Adds every error, in item order, to `all`.
+    void move_to(FieldErrorsBuilder& all) {
+        for (auto& [_, item_errors] : by_item_) {
+            for (auto& [key, message] : item_errors) {
+                all.add(key, std::move(message));
+            }
         }
     }
-    if (!v.is_string()) {
-        return nullptr;
-    }
-    const std::string key = projections::equality_key(v.text);
-    for (const auto& o : field.options) {
-        if (projections::equality_key(o.name) == key) {
-            return &o;
+
+private:
+    std::map<std::size_t, std::vector<std::pair<std::string, std::string>>> by_item_;
+};
+
+/// An option item as checked: the existing option it changes (its index; none: a new option)
+/// and the display order it gives.
+struct CheckedOption {
+    std::optional<std::size_t> target;
+    std::optional<std::int64_t> display_order;
+};
+
+/// The existing option an item's `id` names, among the first `count` of `options`.
+std::optional<std::size_t> option_named_by(const FieldValue& id,
+                                           const std::vector<CustomFieldOption>& options,
+                                           std::size_t count) {
+    std::optional<std::size_t> found;
+    for (std::size_t k = 0; k < count; ++k) {
+        if ((id.is_number() || id.is_string()) && is_integer_text(id.text) &&
+            options[k].id == std::stoll(id.text)) {
+            found = k;
         }
     }
-    return nullptr;
+    return found;
 }
 
-/// One field's value: the value (nullopt: cleared), or an error added under its key.
-std::optional<std::optional<CustomValue>> custom_value(const projections::CustomField& field,
-                                                       const CustomValueInput& in,
-                                                       FieldErrorsBuilder& errors) {
-    const FieldValue& v = in.value;
-    const std::string& key = field.field_id;
-    const std::string& label = field.label;
-    const auto fail = [&](std::string message) {
-        errors.add(key, std::move(message));
-        return std::nullopt;
-    };
-    if (v.is_null()) {
-        return std::optional<CustomValue>{};
+/// What is wrong with an item's name, if anything (`at`: the item's key); a new option needs
+/// one.
+std::optional<std::string> option_name_error(const FieldValue& name, bool new_option,
+                                             const std::string& at) {
+    if (name.missing() && new_option) {
+        return "The " + at + ".name field is required.";
     }
-    switch (field.field_type) {
-        case CustomFieldType::kText:
-        case CustomFieldType::kTextarea: {
-            const std::size_t max =
-                field.field_type == CustomFieldType::kText ? kMaxString : kMaxTextarea;
-            if (!v.is_string()) {
-                return fail("The " + label + " field must be a string.");
-            }
-            if (projections::utf8_length(v.text) > max) {
-                return fail("The " + label + " field must not be greater than " +
-                            std::to_string(max) + " characters.");
-            }
-            return std::optional(CustomValue{v.text});
-        }
-        case CustomFieldType::kNumeric: {
-            if ((!v.is_number() && !v.is_string()) || !projections::is_numeric(v.text)) {
-                return fail("The " + label + " field must be a number.");
-            }
-            const auto places = decimal_places(v.text);
-            if (places < 0 || places > 3) {
-                return fail("The " + label + " field must have 0-3 decimal places.");
-            }
-            const auto number = Decimal::parse(v.text);
-            if (number && number->sign() < 0) {
-                return fail("The " + label + " field must be at least 0.");
-            }
-            if (!number || *number > Decimal::from_money(kMaxNumeric)) {
-                return fail("The " + label + " field must not be greater than " +
-                            kMaxNumeric.str() + ".");
-            }
-            return std::optional(CustomValue{number->to_money()});
-        }
-        case CustomFieldType::kDate: {
-            auto d = v.is_string() ? Date::parse(v.text) : std::nullopt;
-            if (!d) {
-                return fail("The " + label + " field must be a valid date.");
-            }
-            return std::optional(CustomValue{*d});
-        }
-        case CustomFieldType::kBoolean: {
-            // Laravel's `boolean`: true, false, 1, 0, "1", "0".
-            if (v.kind == FieldValue::Kind::kBool) {
-                return std::optional(CustomValue{v.text == "true"});
-            }
-            if ((v.is_number() || v.is_string()) && (v.text == "1" || v.text == "0")) {
-                return std::optional(CustomValue{v.text == "1"});
-            }
-            return fail("The " + label + " field must be true or false.");
-        }
-        case CustomFieldType::kSelect: {
-            const auto* option = resolve_option(field, v);
-            if (option == nullptr) {
-                return fail("The selected " + label + " is invalid.");
-            }
-            return std::optional(CustomValue{std::vector<std::int64_t>{option->id}});
-        }
-        case CustomFieldType::kMultiSelect: {
-            std::vector<FieldValue> items;
-            if (v.kind == FieldValue::Kind::kArray) {
-                items = in.items;
-            } else if (v.is_string()) {
-                for (auto& part : projections::split_list(v.text, ",")) {
-                    items.push_back(FieldValue::string(std::move(part)));
-                }
-            } else {
-                return fail("The " + label + " field must be an array.");
-            }
-            std::vector<std::int64_t> ids;
-            for (const auto& item : items) {
-                const auto* option = resolve_option(field, item);
-                if (option == nullptr) {
-                    return fail("The selected " + label + " is invalid.");
-                }
-                ids.push_back(option->id);
-            }
-            std::sort(ids.begin(), ids.end());
-            ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-            if (ids.empty()) {
-                return std::optional<CustomValue>{};
-            }
-            return std::optional(CustomValue{std::move(ids)});
-        }
+    if (name.present() && name.missing()) {
+        return "The " + at + ".name field is required.";
+    }
+    if (name.present() && !name.is_string()) {
+        return "The " + at + ".name field must be a string.";
+    }
+    if (name.present() && projections::utf8_length(name.text) > kMaxString) {
+        return "The " + at + ".name field must not be greater than 191 characters.";
     }
     return std::nullopt;
+}
+
+/// Checks one option item against the first `existing` of `options` (`at`: its key); nothing,
+/// with its first error added, when it is invalid.
+std::optional<CheckedOption> check_option_item(const OptionInput& item, const std::string& at,
+                                               const std::vector<CustomFieldOption>& options,
+                                               std::size_t existing, OptionErrors& errors) {
+    CheckedOption checked;
+    if (!item.id.missing()) {
+        checked.target = option_named_by(item.id, options, existing);
+        if (!checked.target) {
+            errors.add(at + ".id", "The selected " + at + ".id is invalid.");
+            return std::nullopt;
+        }
+    }
+    if (auto error = option_name_error(item.name, !checked.target, at)) {
+        errors.add(at + ".name", std::move(*error));
+        return std::nullopt;
+    }
+    if (!item.display_order.missing()) {
+        const auto& d = item.display_order;
+        if (!(d.is_number() || d.is_string()) || !is_integer_text(d.text)) {
+            errors.add(at + ".display_order",
+                       "The " + at + ".display_order field must be an integer.");
+            return std::nullopt;
+        }
+        checked.display_order = std::stoll(d.text);
+    }
+    return checked;
+}
+
+/// An option item's name as it will be: the item's index, the name's equality key, the id.
+struct NamedOption {
+    std::size_t item;
+    std::string key;
+    std::int64_t id;
+};
+
+/// Distinct names (Laravel's `distinct`, over the options as they will be): options the body
+/// leaves alone come first, then the items in body order; an item whose name one of those
+/// already holds is in error.
+void check_distinct_names(const std::vector<CustomFieldOption>& options, std::size_t existing,
+                          const std::vector<NamedOption>& named, OptionErrors& errors) {
+    std::vector<std::string> seen;
+    for (std::size_t k = 0; k < existing; ++k) {
+        if (std::none_of(named.begin(), named.end(),
+                         [&](const NamedOption& n) { return n.id == options[k].id; })) {
+            seen.push_back(projections::equality_key(options[k].name));
+        }
+    }
+    for (const auto& [i, key, id] : named) {
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+            const std::string at = "options." + std::to_string(i) + ".name";
+            errors.item = i;
+            errors.add(at, "The " + at + " field has a duplicate value.");
+        } else {
+            seen.push_back(key);
+        }
+    }
 }
 
 /// The options of a body, checked (names required, ≤ 191, distinct among themselves and
@@ -158,22 +157,14 @@ std::vector<CustomFieldOption> option_items(FieldErrorsBuilder& all_errors,
         all_errors.add("options", "The options field must be an array.");
         return existing;
     }
-    // Laravel checks `options.*.…` item by item: errors come in item order.
-    std::map<std::size_t, std::vector<std::pair<std::string, std::string>>> by_item;
-    struct ItemErrors {
-        std::map<std::size_t, std::vector<std::pair<std::string, std::string>>>& out;
-        std::size_t item = 0;
-        void add(const std::string& key, std::string message) {
-            out[item].emplace_back(key, std::move(message));
-        }
-    } errors{by_item};
+    OptionErrors errors;
     std::int64_t order = 0;
     for (const auto& o : existing) {
         order = std::max(order, o.display_order);
     }
     const std::size_t first_new = existing.size();
     std::vector<CustomFieldOption> out = std::move(existing);
-    std::vector<std::tuple<std::size_t, std::string, std::int64_t>> named;  // item, key, id
+    std::vector<NamedOption> named;
     for (std::size_t i = 0; i < in.option_items.size(); ++i) {
         errors.item = i;
         const std::string at = "options." + std::to_string(i);
@@ -182,85 +173,27 @@ std::vector<CustomFieldOption> option_items(FieldErrorsBuilder& all_errors,
             continue;
         }
         const OptionInput& item = *in.option_items[i];
-        CustomFieldOption* target = nullptr;
-        if (!item.id.missing()) {
-            for (std::size_t k = 0; k < first_new; ++k) {
-                if ((item.id.is_number() || item.id.is_string()) && is_integer_text(item.id.text) &&
-                    out[k].id == std::stoll(item.id.text)) {
-                    target = &out[k];
-                }
-            }
-            if (target == nullptr) {
-                errors.add(at + ".id", "The selected " + at + ".id is invalid.");
-                continue;
-            }
-        }
-        const FieldValue& name = item.name;
-        if (name.missing() && target == nullptr) {
-            errors.add(at + ".name", "The " + at + ".name field is required.");
+        const auto checked = check_option_item(item, at, out, first_new, errors);
+        if (!checked) {
             continue;
         }
-        if (name.present() && name.missing()) {
-            errors.add(at + ".name", "The " + at + ".name field is required.");
-            continue;
-        }
-        if (name.present() && !name.is_string()) {
-            errors.add(at + ".name", "The " + at + ".name field must be a string.");
-            continue;
-        }
-        if (name.present() && projections::utf8_length(name.text) > kMaxString) {
-            errors.add(at + ".name",
-                       "The " + at + ".name field must not be greater than 191 characters.");
-            continue;
-        }
-        std::optional<std::int64_t> display_order;
-        if (!item.display_order.missing()) {
-            const auto& d = item.display_order;
-            if (!(d.is_number() || d.is_string()) || !is_integer_text(d.text)) {
-                errors.add(at + ".display_order",
-                           "The " + at + ".display_order field must be an integer.");
-                continue;
-            }
-            display_order = std::stoll(d.text);
-        }
+        CustomFieldOption* target = checked->target ? &out[*checked->target] : nullptr;
         if (target == nullptr) {
-            out.push_back(CustomFieldOption{next_id++, name.text, 0});
+            out.push_back(CustomFieldOption{next_id++, item.name.text, 0});
             target = &out.back();
-            target->display_order = display_order.value_or(++order);
+            target->display_order = checked->display_order.value_or(++order);
         } else {
-            if (name.present()) {
-                target->name = name.text;
+            if (item.name.present()) {
+                target->name = item.name.text;
             }
-            if (display_order) {
-                target->display_order = *display_order;
+            if (checked->display_order) {
+                target->display_order = *checked->display_order;
             }
         }
-        named.emplace_back(i, projections::equality_key(target->name), target->id);
+        named.push_back({i, projections::equality_key(target->name), target->id});
     }
-    // Distinct names (Laravel's `distinct`, over the options as they will be): options the
-    // body leaves alone come first, then the items in body order; an item whose name one of
-    // those already holds is in error.
-    std::vector<std::string> seen;
-    for (std::size_t k = 0; k < first_new; ++k) {
-        if (std::none_of(named.begin(), named.end(),
-                         [&](const auto& n) { return std::get<2>(n) == out[k].id; })) {
-            seen.push_back(projections::equality_key(out[k].name));
-        }
-    }
-    for (const auto& [i, key, id] : named) {
-        if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-            const std::string at = "options." + std::to_string(i) + ".name";
-            errors.item = i;
-            errors.add(at, "The " + at + " field has a duplicate value.");
-        } else {
-            seen.push_back(key);
-        }
-    }
-    for (auto& [_, item_errors] : by_item) {
-        for (auto& [key, message] : item_errors) {
-            all_errors.add(key, std::move(message));
-        }
-    }
+    check_distinct_names(out, first_new, named, errors);
+    errors.move_to(all_errors);
     return out;
 }
 
@@ -375,28 +308,6 @@ Result<Events> decide(const projections::Views& views, const DeleteCustomField& 
         return not_found("CustomField", c.id.str());
     }
     return Events{CustomFieldDeleted{c.id, field->field_id}};
-}
-
-std::vector<CustomFieldAssignment> validate_custom_values(
-    const std::vector<CustomValueInput>& input, const projections::Views& views,
-    FieldErrorsBuilder& errors) {
-    std::vector<CustomFieldAssignment> out;
-    if (input.empty()) {
-        return out;
-    }
-    for (const auto* field : views.custom_fields()) {
-        const auto it = std::find_if(input.begin(), input.end(), [&](const CustomValueInput& in) {
-            return in.key == field->field_id;
-        });
-        if (it == input.end() || !it->value.present()) {
-            continue;
-        }
-        if (auto value = custom_value(*field, *it, errors)) {
-            out.push_back(
-                CustomFieldAssignment{field->id, field->field_id, field->field_type, *value});
-        }
-    }
-    return out;
 }
 
 }  // namespace deals::commands

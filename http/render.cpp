@@ -306,13 +306,8 @@ private:
 
 thread_local NestedJsonCache nested_json;
 
-}  // namespace
-
-void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
-                const projections::User& caller, events::Timestamp now, DealShape shape,
-                BillableWith with) {
-    const bool single = shape == DealShape::kSingle || shape == DealShape::kCreated;
-    w.StartObject();
+/// id, name, display_name, path.
+void write_deal_names(json::Writer& w, const projections::Deal& d) {
     w.Key("id");
     w.Int64(d.id.value);
     w.Key("name");
@@ -321,6 +316,11 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     write_string(w, d.name);
     w.Key("path");
     write_string(w, "/deals/" + d.id.str());
+}
+
+/// pipeline_id, pipeline, stage_id, stage: the pipeline and stage nested whole.
+void write_deal_pipeline_and_stage(json::Writer& w, const projections::Deal& d, const Views& views,
+                                   const projections::User& caller, bool single) {
     w.Key("pipeline_id");
     w.Int64(d.pipeline_id.value);
     w.Key("pipeline");
@@ -343,6 +343,10 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     } else {
         w.Null();
     }
+}
+
+/// amount, expected_close_date, status, lost_reason, and won_date or lost_date when closed.
+void write_deal_amount_and_status(json::Writer& w, const projections::Deal& d) {
     w.Key("amount");
     write_number(w, d.amount.value_or(events::Money{}).str());
     w.Key("expected_close_date");
@@ -360,6 +364,11 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
         w.Key("lost_date");
         write_time(w, d.lost_date);
     }
+}
+
+/// stage_changed_date, falls_behind_expected_close_date (with a close date), time_in_stages,
+/// board_order: where the deal stands on the board, as of `now`.
+void write_deal_progress(json::Writer& w, const projections::Deal& d, events::Timestamp now) {
     w.Key("stage_changed_date");
     write_time(w, d.stage_changed_date);
     if (d.expected_close_date) {
@@ -370,6 +379,10 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     write_time_in_stages(w, d, now);
     w.Key("board_order");
     w.Int64(d.board_order);
+}
+
+/// user_id, user (nested whole), owner_assigned_date.
+void write_deal_owner(json::Writer& w, const projections::Deal& d, const Views& views) {
     w.Key("user_id");
     if (d.user_id) {
         w.Int64(d.user_id->value);
@@ -385,8 +398,10 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     }
     w.Key("owner_assigned_date");
     write_time(w, d.owner_assigned_date);
-    w.Key("swatch_color");
-    write_opt(w, d.swatch_color);
+}
+
+/// products_count, contacts_count, companies_count, activities_count.
+void write_deal_counts(json::Writer& w, const projections::Deal& d) {
     w.Key("products_count");
     w.Int64(d.products_count);
     w.Key("contacts_count");
@@ -395,9 +410,12 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     w.Uint64(d.associations.companies.size());
     w.Key("activities_count");
     w.Uint64(d.associations.activities.size());
-    if (shape != DealShape::kListItem) {
-        write_associations(w, d.associations, single);
-    }
+}
+
+/// created_at, updated_at, timeline_subject_key, authorizations, was_recently_created,
+/// version.
+void write_deal_record(json::Writer& w, const projections::Deal& d, const projections::User& caller,
+                       DealShape shape) {
     w.Key("created_at");
     write_string(w, d.created_at.str());
     w.Key("updated_at");
@@ -409,6 +427,27 @@ void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
     w.Bool(shape == DealShape::kCreated);
     w.Key("version");
     w.Uint64(d.version);
+}
+
+}  // namespace
+
+void write_deal(json::Writer& w, const projections::Deal& d, const Views& views,
+                const projections::User& caller, events::Timestamp now, DealShape shape,
+                BillableWith with) {
+    const bool single = shape == DealShape::kSingle || shape == DealShape::kCreated;
+    w.StartObject();
+    write_deal_names(w, d);
+    write_deal_pipeline_and_stage(w, d, views, caller, single);
+    write_deal_amount_and_status(w, d);
+    write_deal_progress(w, d, now);
+    write_deal_owner(w, d, views);
+    w.Key("swatch_color");
+    write_opt(w, d.swatch_color);
+    write_deal_counts(w, d);
+    if (shape != DealShape::kListItem) {
+        write_associations(w, d.associations, single);
+    }
+    write_deal_record(w, d, caller, shape);
     write_custom_fields(w, d, views);
     if (with != BillableWith::kNone) {
         w.Key("billable");

@@ -25,6 +25,87 @@ void write_double(json::Writer& w, double value) {
     write_number(w, ec == std::errc{} ? std::string(buf, end) : std::string("0"));
 }
 
+/// "taxes": one object per tax rate, with its unrounded and its shown total.
+void write_taxes(json::Writer& w, const projections::BillableFigures& figures) {
+    w.Key("taxes");
+    w.StartArray();
+    for (const auto& t : figures.taxes) {
+        w.StartObject();
+        w.Key("key");
+        write_string(w, t.key);
+        w.Key("rate");
+        write_number(w, t.rate.str());
+        w.Key("label");
+        write_string(w, t.label);
+        w.Key("raw_total");
+        write_double(w, t.raw_total);
+        w.Key("total");
+        write_money(w, t.total);
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
+/// One product line of the billable; `amount` is the line's amount as the figures computed it.
+void write_line(json::Writer& w, const projections::BillableLineView& view,
+                const projections::Views& views, const events::Decimal& amount) {
+    const auto& l = view.line;
+    const projections::Product* product = l.product_id ? views.product(*l.product_id) : nullptr;
+    w.StartObject();
+    w.Key("id");
+    w.Int64(l.id.value);
+    w.Key("product_id");
+    write_opt_id(w, l.product_id);
+    w.Key("name");
+    write_string(w, l.name);
+    w.Key("description");
+    write_opt(w, l.description);
+    w.Key("unit_price");
+    write_money(w, events::Decimal::from_money(l.unit_price));
+    w.Key("qty");
+    write_string(w, events::Decimal::from_money(l.qty).fixed(2));
+    w.Key("unit");
+    write_opt(w, l.unit);
+    w.Key("tax_rate");
+    write_number(w, l.tax_rate.str());
+    w.Key("tax_label");
+    write_string(w, l.tax_label);
+    w.Key("discount_type");
+    write_string(w, events::to_string(l.discount_type));
+    w.Key("discount_total");
+    write_string(w, events::Decimal::from_money(l.discount_total).fixed(2));
+    w.Key("sku");
+    write_opt(w, product && !product->trashed() ? product->fields.sku : std::nullopt);
+    w.Key("amount");
+    // Shown from the stored amount (3 decimals), as Concord does.
+    write_money(w, events::Decimal::from_money(projections::deal_amount(amount)));
+    w.Key("note");
+    write_opt(w, l.note);
+    w.Key("display_order");
+    w.Int64(l.display_order);
+    w.Key("created_at");
+    write_string(w, view.created_at.str());
+    w.Key("updated_at");
+    write_string(w, view.updated_at.str());
+    w.Key("was_recently_created");
+    w.Bool(false);
+    w.EndObject();
+}
+
+/// "products": the lines when asked for (billable.products), else an empty array.
+void write_lines(json::Writer& w, const projections::BillableView& b,
+                 const projections::BillableFigures& figures, const projections::Views& views,
+                 bool with_products) {
+    w.Key("products");
+    w.StartArray();
+    if (with_products) {
+        for (std::size_t i = 0; i < b.lines.size(); ++i) {
+            write_line(w, b.lines[i], views, figures.line_amounts[i]);
+        }
+    }
+    w.EndArray();
+}
+
 }  // namespace
 
 commands::Result<BillableWith> with_of(const Request& request) {
@@ -68,78 +149,12 @@ void write_billable(json::Writer& w, const projections::Deal& deal, const projec
     write_money(w, figures.total);
     w.Key("total_tax");
     write_money(w, figures.total_tax);
-    w.Key("taxes");
-    w.StartArray();
-    for (const auto& t : figures.taxes) {
-        w.StartObject();
-        w.Key("key");
-        write_string(w, t.key);
-        w.Key("rate");
-        write_number(w, t.rate.str());
-        w.Key("label");
-        write_string(w, t.label);
-        w.Key("raw_total");
-        write_double(w, t.raw_total);
-        w.Key("total");
-        write_money(w, t.total);
-        w.EndObject();
-    }
-    w.EndArray();
+    write_taxes(w, figures);
     w.Key("has_discount");
     w.Bool(figures.has_discount);
     w.Key("total_discount");
     write_money(w, figures.total_discount);
-    w.Key("products");
-    w.StartArray();
-    if (with_products) {
-        for (std::size_t i = 0; i < b.lines.size(); ++i) {
-            const auto& view = b.lines[i];
-            const auto& l = view.line;
-            const projections::Product* product =
-                l.product_id ? views.product(*l.product_id) : nullptr;
-            w.StartObject();
-            w.Key("id");
-            w.Int64(l.id.value);
-            w.Key("product_id");
-            write_opt_id(w, l.product_id);
-            w.Key("name");
-            write_string(w, l.name);
-            w.Key("description");
-            write_opt(w, l.description);
-            w.Key("unit_price");
-            write_money(w, events::Decimal::from_money(l.unit_price));
-            w.Key("qty");
-            write_string(w, events::Decimal::from_money(l.qty).fixed(2));
-            w.Key("unit");
-            write_opt(w, l.unit);
-            w.Key("tax_rate");
-            write_number(w, l.tax_rate.str());
-            w.Key("tax_label");
-            write_string(w, l.tax_label);
-            w.Key("discount_type");
-            write_string(w, events::to_string(l.discount_type));
-            w.Key("discount_total");
-            write_string(w, events::Decimal::from_money(l.discount_total).fixed(2));
-            w.Key("sku");
-            write_opt(w, product && !product->trashed() ? product->fields.sku : std::nullopt);
-            w.Key("amount");
-            // Shown from the stored amount (3 decimals), as Concord does.
-            write_money(
-                w, events::Decimal::from_money(projections::deal_amount(figures.line_amounts[i])));
-            w.Key("note");
-            write_opt(w, l.note);
-            w.Key("display_order");
-            w.Int64(l.display_order);
-            w.Key("created_at");
-            write_string(w, view.created_at.str());
-            w.Key("updated_at");
-            write_string(w, view.updated_at.str());
-            w.Key("was_recently_created");
-            w.Bool(false);
-            w.EndObject();
-        }
-    }
-    w.EndArray();
+    write_lines(w, b, figures, views, with_products);
     w.Key("was_recently_created");
     w.Bool(created);
     w.EndObject();

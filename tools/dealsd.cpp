@@ -5,16 +5,89 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "http/server.hpp"
 #include "store/embedded_broker.hpp"
+#include "store/kafka_config.hpp"
 #include "store/kafka_relay.hpp"
 #include "store/store.hpp"
 
 namespace {
 
 using namespace deals;
+
+/// The command line, with its defaults.
+struct Flags {
+    std::string data_dir = "./var/data";
+    std::string listen = "127.0.0.1:8080";
+    std::string kafka = "embedded";
+    std::string kafka_topic = "deals.events";
+    std::vector<std::string> kafka_config_items;
+    store::KafkaConfig kafka_config;  ///< parsed from kafka_config_items
+    int kafka_partitions = 4;
+    http::ServerConfig server;  ///< host and port come from --listen
+    int read_timeout = 30;
+    int idle_timeout = 60;
+    bool lost_reason_optional = false;
+    std::uint64_t min_free_mb = 256;
+};
+
+void add_flags(CLI::App& cli, Flags& flags) {
+    cli.add_option("--data-dir", flags.data_dir, "Where the event log and views live")
+        ->envname("DEALS_DATA_DIR")
+        ->capture_default_str();
+    cli.add_option("--listen", flags.listen, "HOST:PORT to listen on (port 0 picks a free port)")
+        ->envname("DEALS_LISTEN")
+        ->capture_default_str();
+    cli.add_option("--threads", flags.server.threads, "I/O threads (0: one per core)")
+        ->envname("DEALS_THREADS")
+        ->check(CLI::NonNegativeNumber);
+    cli.add_option("--kafka", flags.kafka,
+                   "embedded (an in-process broker) | HOST:PORT[,HOST:PORT…] | off")
+        ->envname("DEALS_KAFKA")
+        ->capture_default_str();
+    cli.add_option("--kafka-topic", flags.kafka_topic, "Topic the events are published to")
+        ->envname("DEALS_KAFKA_TOPIC")
+        ->capture_default_str();
+    cli.add_option("--kafka-config", flags.kafka_config_items,
+                   "librdkafka setting key=value, repeatable (e.g. security.protocol=SASL_SSL)")
+        ->envname("DEALS_KAFKA_CONFIG")
+        ->delimiter(' ');
+    cli.add_option("--kafka-partitions", flags.kafka_partitions,
+                   "Partitions of the topic on the embedded broker")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    cli.add_option("--body-limit", flags.server.body_limit, "Largest request body in bytes")
+        ->envname("DEALS_BODY_LIMIT")
+        ->capture_default_str();
+    cli.add_option("--read-timeout", flags.read_timeout,
+                   "Seconds to receive a request once started")
+        ->envname("DEALS_READ_TIMEOUT")
+        ->capture_default_str();
+    cli.add_option("--idle-timeout", flags.idle_timeout,
+                   "Seconds an idle keep-alive connection stays")
+        ->envname("DEALS_IDLE_TIMEOUT")
+        ->capture_default_str();
+    cli.add_option("--max-connections", flags.server.max_connections,
+                   "Open connections at most; more are answered 503 and closed")
+        ->envname("DEALS_MAX_CONNECTIONS")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
+    cli.add_option("--min-free-space", flags.min_free_mb,
+                   "MiB kept free on the data directory's file system for RocksDB's own work; "
+                   "writes that would leave less answer 503 (0: no reserve)")
+        ->envname("DEALS_MIN_FREE_SPACE")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cli.add_flag("--log-requests", flags.server.log_requests, "Log every request to stderr")
+        ->envname("DEALS_LOG_REQUESTS");
+    cli.add_flag("--lost-reason-optional", flags.lost_reason_optional,
+                 "Do not require lost_reason when a deal is marked lost")
+        ->envname("DEALS_LOST_REASON_OPTIONAL");
+}
 
 /// Splits HOST:PORT (IPv6 as [::1]:8080).
 bool split_listen(const std::string& listen, http::ServerConfig& config) {
@@ -39,152 +112,107 @@ bool split_listen(const std::string& listen, http::ServerConfig& config) {
     return true;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    CLI::App cli{
-        "dealsd: the Relate Deals server (a Concord-compatible deals API over an event log)"};
-    std::string data_dir = "./var/data";
-    std::string listen = "127.0.0.1:8080";
-    std::string kafka = "embedded";
-    std::string kafka_topic = "deals.events";
-    std::vector<std::string> kafka_config_items;
-    int kafka_partitions = 4;
-    http::ServerConfig config;
-    int read_timeout = 30;
-    int idle_timeout = 60;
-    bool lost_reason_optional = false;
-    std::uint64_t min_free_mb = 256;
-    cli.add_option("--data-dir", data_dir, "Where the event log and views live")
-        ->envname("DEALS_DATA_DIR")
-        ->capture_default_str();
-    cli.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free port)")
-        ->envname("DEALS_LISTEN")
-        ->capture_default_str();
-    cli.add_option("--threads", config.threads, "I/O threads (0: one per core)")
-        ->envname("DEALS_THREADS")
-        ->check(CLI::NonNegativeNumber);
-    cli.add_option("--kafka", kafka,
-                   "embedded (an in-process broker) | HOST:PORT[,HOST:PORT…] | off")
-        ->envname("DEALS_KAFKA")
-        ->capture_default_str();
-    cli.add_option("--kafka-topic", kafka_topic, "Topic the events are published to")
-        ->envname("DEALS_KAFKA_TOPIC")
-        ->capture_default_str();
-    cli.add_option("--kafka-config", kafka_config_items,
-                   "librdkafka setting key=value, repeatable (e.g. security.protocol=SASL_SSL)")
-        ->envname("DEALS_KAFKA_CONFIG")
-        ->delimiter(' ');
-    cli.add_option("--kafka-partitions", kafka_partitions,
-                   "Partitions of the topic on the embedded broker")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
-    cli.add_option("--body-limit", config.body_limit, "Largest request body in bytes")
-        ->envname("DEALS_BODY_LIMIT")
-        ->capture_default_str();
-    cli.add_option("--read-timeout", read_timeout, "Seconds to receive a request once started")
-        ->envname("DEALS_READ_TIMEOUT")
-        ->capture_default_str();
-    cli.add_option("--idle-timeout", idle_timeout, "Seconds an idle keep-alive connection stays")
-        ->envname("DEALS_IDLE_TIMEOUT")
-        ->capture_default_str();
-    cli.add_option("--max-connections", config.max_connections,
-                   "Open connections at most; more are answered 503 and closed")
-        ->envname("DEALS_MAX_CONNECTIONS")
-        ->check(CLI::Range(1, 1000000))
-        ->capture_default_str();
-    cli.add_option("--min-free-space", min_free_mb,
-                   "MiB kept free on the data directory's file system for RocksDB's own work; "
-                   "writes that would leave less answer 503 (0: no reserve)")
-        ->envname("DEALS_MIN_FREE_SPACE")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    cli.add_flag("--log-requests", config.log_requests, "Log every request to stderr")
-        ->envname("DEALS_LOG_REQUESTS");
-    cli.add_flag("--lost-reason-optional", lost_reason_optional,
-                 "Do not require lost_reason when a deal is marked lost")
-        ->envname("DEALS_LOST_REASON_OPTIONAL");
-    CLI11_PARSE(cli, argc, argv);
-
-    if (!split_listen(listen, config)) {
-        std::cerr << "error: --listen must be HOST:PORT, got '" << listen << "'" << std::endl;
-        return 2;
+/// Checks the flags CLI11 cannot and derives the settings they stand for; false, having said
+/// why, on a bad one.
+bool check_flags(Flags& flags) {
+    if (!split_listen(flags.listen, flags.server)) {
+        std::cerr << "error: --listen must be HOST:PORT, got '" << flags.listen << "'" << std::endl;
+        return false;
     }
-    auto kafka_config = store::parse_kafka_config(kafka_config_items);
+    auto kafka_config = store::parse_kafka_config(flags.kafka_config_items);
     if (!kafka_config) {
         std::cerr << "error: " << kafka_config.error().message << std::endl;
-        return 2;
+        return false;
     }
-    if (kafka.empty()) {
+    flags.kafka_config = std::move(*kafka_config);
+    if (flags.kafka.empty()) {
         std::cerr << "error: --kafka must be embedded, off or HOST:PORT[,…]" << std::endl;
-        return 2;
+        return false;
     }
-    config.read_timeout = std::chrono::seconds(read_timeout);
-    config.idle_timeout = std::chrono::seconds(idle_timeout);
+    flags.server.read_timeout = std::chrono::seconds(flags.read_timeout);
+    flags.server.idle_timeout = std::chrono::seconds(flags.idle_timeout);
+    return true;
+}
 
-    auto store = store::Store::open({.data_dir = data_dir,
-                                     .min_free_bytes = min_free_mb << 20,
+/// Opens the store and says what it loaded; null, having said why, when it cannot.
+std::unique_ptr<store::Store> open_store(const Flags& flags) {
+    auto store = store::Store::open({.data_dir = flags.data_dir,
+                                     .min_free_bytes = flags.min_free_mb << 20,
                                      .clock = events::Timestamp::system_now});
     if (!store) {
         std::cerr << "error: " << store.error().message << std::endl;
-        return 1;
+        return nullptr;
     }
     const auto& report = (*store)->open_report();
-    std::cout << "data: " << data_dir << " (" << report.views_loaded << " views loaded, "
+    std::cout << "data: " << flags.data_dir << " (" << report.views_loaded << " views loaded, "
               << report.events_replayed << " events replayed after checkpoint " << report.checkpoint
               << ", " << report.seconds << " s)" << std::endl;
     if (report.read_only) {
-        std::cout << "data: " << data_dir
+        std::cout << "data: " << flags.data_dir
                   << " is on a read-only file system: serving reads, writes answer 503 until "
                      "dealsd restarts on a writable directory"
                   << std::endl;
     }
+    return std::move(*store);
+}
 
-    // Kafka: an embedded broker, an external cluster, or nothing.
-    std::unique_ptr<store::EmbeddedBroker> broker;
-    std::unique_ptr<store::KafkaRelay> relay;
-    std::string mode = "off";
-    std::string bootstrap;
-    if (kafka == "off") {
+/// Kafka: an embedded broker, an external cluster, or nothing.
+struct Kafka {
+    std::unique_ptr<store::EmbeddedBroker> broker;  ///< only when embedded
+    std::unique_ptr<store::KafkaRelay> relay;       ///< null when off
+    std::string mode = "off";                       ///< off | embedded | external
+    std::string bootstrap;                          ///< the brokers the relay publishes to
+};
+
+/// Starts the in-process broker; false, having said why, when it cannot.
+bool start_embedded_broker(const Flags& flags, Kafka& kafka) {
+    auto started = store::EmbeddedBroker::start(
+        {.topic = flags.kafka_topic, .partitions = flags.kafka_partitions});
+    if (!started) {
+        std::cerr << "error: " << started.error().message << std::endl;
+        return false;
+    }
+    kafka.broker = std::move(*started);
+    kafka.mode = "embedded";
+    kafka.bootstrap = kafka.broker->bootstrap();
+    std::cout << "kafka: embedded broker at " << kafka.bootstrap << ", topic " << flags.kafka_topic
+              << std::endl;
+    return true;
+}
+
+/// Starts Kafka as --kafka asks: 0 once started (or off), else the exit status, having said
+/// why.
+int start_kafka(store::Store& store, const Flags& flags, Kafka& kafka) {
+    if (flags.kafka == "off") {
         std::cout << "kafka: off (events stay in the log; publishing resumes when turned on)"
                   << std::endl;
-    } else {
-        if (kafka == "embedded") {
-            auto started = store::EmbeddedBroker::start(
-                {.topic = kafka_topic, .partitions = kafka_partitions});
-            if (!started) {
-                std::cerr << "error: " << started.error().message << std::endl;
-                return 1;
-            }
-            broker = std::move(*started);
-            mode = "embedded";
-            bootstrap = broker->bootstrap();
-            std::cout << "kafka: embedded broker at " << bootstrap << ", topic " << kafka_topic
-                      << std::endl;
-        } else {
-            mode = "external";
-            bootstrap = kafka;
-            std::cout << "kafka: " << bootstrap << ", topic " << kafka_topic << std::endl;
-        }
-        auto started = store::KafkaRelay::start(
-            **store, {.brokers = bootstrap,
-                      .topic = kafka_topic,
-                      .config = *kafka_config,
-                      .fresh_broker = broker != nullptr,
-                      .log = [](const std::string& line) { std::cout << line << std::endl; }});
-        if (!started) {
-            std::cerr << "error: " << started.error().message << std::endl;
-            return 2;
-        }
-        relay = std::move(*started);
+        return 0;
     }
+    if (flags.kafka == "embedded") {
+        if (!start_embedded_broker(flags, kafka)) {
+            return 1;
+        }
+    } else {
+        kafka.mode = "external";
+        kafka.bootstrap = flags.kafka;
+        std::cout << "kafka: " << kafka.bootstrap << ", topic " << flags.kafka_topic << std::endl;
+    }
+    auto started = store::KafkaRelay::start(
+        store, {.brokers = kafka.bootstrap,
+                .topic = flags.kafka_topic,
+                .config = flags.kafka_config,
+                .fresh_broker = kafka.broker != nullptr,
+                .log = [](const std::string& line) { std::cout << line << std::endl; }});
+    if (!started) {
+        std::cerr << "error: " << started.error().message << std::endl;
+        return 2;
+    }
+    kafka.relay = std::move(*started);
+    return 0;
+}
 
-    http::AppContext app{**store,
-                         {.lost_reason_required = !lost_reason_optional},
-                         events::Timestamp::system_now,
-                         mode,
-                         relay.get(),
-                         bootstrap};
+/// Serves until a signal stops the server; false, having said why, when it fails.
+bool serve(http::AppContext& app, const http::ServerConfig& config) {
     try {
         http::Server server(app, config);
         const unsigned short port = server.start();
@@ -193,14 +221,52 @@ int main(int argc, char** argv) {
         server.run();
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << std::endl;
-        return 1;
+        return false;
     }
-    const auto stats = (*store)->log().stats();
-    if (relay) {
-        relay->stop();
+    return true;
+}
+
+/// Stops publishing, closes the store and says what this run wrote.
+void stop(store::Store& store, Kafka& kafka) {
+    const auto stats = store.log().stats();
+    if (kafka.relay) {
+        kafka.relay->stop();
     }
-    (*store)->close();
+    store.close();
     std::cout << "stopped: " << stats.events << " events in " << stats.batches
               << " durable batches this run" << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{
+        "dealsd: the Relate Deals server (a Concord-compatible deals API over an event log)"};
+    Flags flags;
+    add_flags(cli, flags);
+    CLI11_PARSE(cli, argc, argv);
+    if (!check_flags(flags)) {
+        return 2;
+    }
+
+    const auto store = open_store(flags);
+    if (!store) {
+        return 1;
+    }
+    Kafka kafka;
+    if (const int status = start_kafka(*store, flags, kafka); status != 0) {
+        return status;
+    }
+
+    http::AppContext app{*store,
+                         {.lost_reason_required = !flags.lost_reason_optional},
+                         events::Timestamp::system_now,
+                         kafka.mode,
+                         kafka.relay.get(),
+                         kafka.bootstrap};
+    if (!serve(app, flags.server)) {
+        return 1;
+    }
+    stop(*store, kafka);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -184,10 +185,8 @@ std::optional<commands::Error> add_history(commands::Events& events, int count,
     return std::nullopt;
 }
 
-}  // namespace
-
-commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions& options) {
-    // Owners: the existing users, topped up with seed users.
+/// Owners: the existing users, topped up with seed users to `count`.
+commands::Result<std::vector<UserId>> seed_owners(store::Store& store, int count) {
     auto owners = store.read([](const projections::Views& views) {
         std::vector<UserId> ids;
         for (const auto* u : views.users()) {
@@ -195,7 +194,7 @@ commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions
         }
         return ids;
     });
-    for (int i = static_cast<int>(owners.size()); i < options.owners; ++i) {
+    for (int i = static_cast<int>(owners.size()); i < count; ++i) {
         commands::CreateUser user{store.next_user(),
                                   "Seed Owner " + std::to_string(i + 1),
                                   "owner" + std::to_string(i + 1) + "@seed.example",
@@ -215,30 +214,37 @@ commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions
         }
         owners.push_back(user.id);
     }
-    const std::int64_t stages = store.read([](const projections::Views& views) {
-        return static_cast<std::int64_t>(views.stages_by_name().size());
-    });
-    const auto placements = store.read([](const projections::Views& views) {
+    return owners;
+}
+
+/// Every stage, with its pipeline, in the order of their names.
+std::vector<commands::StagePlacement> stage_placements(store::Store& store) {
+    return store.read([](const projections::Views& views) {
         std::vector<commands::StagePlacement> out;
         for (const auto* s : views.stages_by_name()) {
             out.push_back({s->id, s->pipeline_id});
         }
         return out;
     });
-    const events::Date today{
-        static_cast<std::int32_t>(events::Timestamp::system_now().micros / 86'400'000'000LL)};
+}
 
-    std::mt19937_64 rng(options.seed);
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::int64_t in_flight = 0, done = 0;
-    std::optional<commands::Error> failure;
-    Progress progress(options.deals, options.progress);
-    const commands::ValidationSettings settings;
-    for (std::int64_t i = 0; i < options.deals; ++i) {
-        const auto input = random_deal(rng, owners, stages, today);
+/// The deals to seed, drawn one after another from the seeded generator.
+class RandomDeals {
+public:
+    RandomDeals(const SeedOptions& options, std::vector<UserId> owners,
+                std::vector<commands::StagePlacement> stages)
+        : rng_(options.seed),
+          owners_(std::move(owners)),
+          stages_(std::move(stages)),
+          events_per_deal_(options.events_per_deal) {}
+
+    /// The next deal's creation, validated and decided as a client's would be, with its
+    /// history: one append to a new stream.
+    commands::Result<events::AppendRequest> next(store::Store& store) {
+        const auto input =
+            random_deal(rng_, owners_, static_cast<std::int64_t>(stages_.size()), today_);
         auto command = store.read([&](const projections::Views& views) {
-            return commands::validate_create(input, views, events::DealId{}, settings);
+            return commands::validate_create(input, views, events::DealId{}, settings_);
         });
         if (!command) {
             return command.error();
@@ -248,47 +254,103 @@ commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions
         if (!events) {
             return events.error();
         }
-        if (options.events_per_deal > 1) {
-            if (auto failed = add_history(*events, options.events_per_deal, rng, owners, placements)) {
+        if (events_per_deal_ > 1) {
+            if (auto failed = add_history(*events, events_per_deal_, rng_, owners_, stages_)) {
                 return *failed;
             }
         }
-        {
-            std::unique_lock lock(mutex);
-            // Many appends in flight, so that the writer's group commit packs them.
-            cv.wait(lock, [&] { return in_flight < 4096 || failure; });
-            if (failure) {
-                return *failure;
-            }
-            ++in_flight;
+        return events::AppendRequest{events::deal_stream(command->id),
+                                     events::ExpectedVersion::no_stream(),
+                                     std::move(*events),
+                                     {{}, "seed", "seed"}};
+    }
+
+private:
+    std::mt19937_64 rng_;
+    std::vector<UserId> owners_;
+    std::vector<commands::StagePlacement> stages_;
+    int events_per_deal_;
+    const events::Date today_{
+        static_cast<std::int32_t>(events::Timestamp::system_now().micros / 86'400'000'000LL)};
+    const commands::ValidationSettings settings_;
+};
+
+/// The appends in flight, and how they ended: the number done and the first failure.
+class Appends {
+public:
+    /// Waits for room among the appends in flight and takes it; the first failure instead, if
+    /// an append has failed.
+    std::optional<commands::Error> wait_for_room() {
+        std::unique_lock lock(mutex_);
+        // Many appends in flight, so that the writer's group commit packs them.
+        cv_.wait(lock, [&] { return in_flight_ < 4096 || failure_; });
+        if (failure_) {
+            return failure_;
         }
-        events::AppendRequest request{events::deal_stream(command->id),
-                                      events::ExpectedVersion::no_stream(),
-                                      std::move(*events),
-                                      {{}, "seed", "seed"}};
-        store.log().append(std::move(request), [&](events::AppendOutcome outcome) {
-            std::lock_guard lock(mutex);
-            --in_flight;
-            ++done;
-            if (outcome.status != events::AppendStatus::kOk && !failure) {
-                failure = commands::unavailable("append failed: " + outcome.detail);
+        ++in_flight_;
+        return std::nullopt;
+    }
+
+    /// Appends in the room taken by wait_for_room().
+    void append(events::EventLog& log, events::AppendRequest request) {
+        log.append(std::move(request), [this](events::AppendOutcome outcome) {
+            std::lock_guard lock(mutex_);
+            --in_flight_;
+            ++done_;
+            if (outcome.status != events::AppendStatus::kOk && !failure_) {
+                failure_ = commands::unavailable("append failed: " + outcome.detail);
             }
-            cv.notify_all();
+            cv_.notify_all();
         });
-        std::int64_t done_now;
-        {
-            std::lock_guard lock(mutex);
-            done_now = done;
+    }
+
+    std::int64_t done() {
+        std::lock_guard lock(mutex_);
+        return done_;
+    }
+
+    /// Waits until no append is in flight, then shows the last progress; the number done, or
+    /// the first failure.
+    commands::Result<std::int64_t> finish(Progress& progress) {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return in_flight_ == 0; });
+        progress.update(done_, true);
+        if (failure_) {
+            return *failure_;
         }
-        progress.update(done_now);
+        return done_;
     }
-    std::unique_lock lock(mutex);
-    cv.wait(lock, [&] { return in_flight == 0; });
-    progress.update(done, true);
-    if (failure) {
-        return *failure;
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::int64_t in_flight_ = 0;
+    std::int64_t done_ = 0;
+    std::optional<commands::Error> failure_;
+};
+
+}  // namespace
+
+commands::Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions& options) {
+    auto owners = seed_owners(store, options.owners);
+    if (!owners) {
+        return owners.error();
     }
-    return done;
+    RandomDeals deals(options, std::move(*owners), stage_placements(store));
+    Appends appends;
+    Progress progress(options.deals, options.progress);
+    for (std::int64_t i = 0; i < options.deals; ++i) {
+        auto request = deals.next(store);
+        if (!request) {
+            return request.error();
+        }
+        if (auto failed = appends.wait_for_room()) {
+            return *failed;
+        }
+        appends.append(store.log(), std::move(*request));
+        progress.update(appends.done());
+    }
+    return appends.finish(progress);
 }
 
 }  // namespace deals::tools

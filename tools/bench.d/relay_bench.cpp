@@ -18,7 +18,9 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -63,133 +65,216 @@ std::string run_for_output(const std::vector<std::string>& argv) {
     return out;
 }
 
-int lag(const std::string& dealsd, const std::string& dealsctl, int rate, int seconds,
-        int connections) {
-    testing::TempDir dir;
-    const std::string data = dir.path() + "/data";
-    testing::Process broker({dealsctl, "broker", "--partitions", "4"});
-    const std::string bootstrap = broker.wait_for_line("bootstrap: ").substr(11);
+/// A user to create deals as, and a token of theirs.
+std::string super_admin_token(const std::string& dealsctl, const std::string& data) {
     run_for_output({dealsctl, "--data-dir", data, "user", "add", "--name", "Bench", "--email",
                     "bench@example.com", "--super-admin"});
-    const std::string token = run_for_output(
+    return run_for_output(
         {dealsctl, "--data-dir", data, "token", "issue", "--user", "bench@example.com"});
-    testing::Process server(
-        {dealsd, "--data-dir", data, "--listen", "127.0.0.1:0", "--kafka", bootstrap});
-    const unsigned short port = testing::port_of(server.wait_for_line("listening on"));
-    server.wait_for_line("publishing from sequence");
+}
 
-    // A consumer that asks for new messages every 5 ms at most (librdkafka's default lets a
-    // fetch wait up to 500 ms for data, which would measure the consumer, not the relay).
-    auto consumer = store::KafkaConsumer::open(
-        {.brokers = bootstrap, .from_beginning = true, .config = {{"fetch.wait.max.ms", "5"}}});
-    if (!consumer) {
-        std::cerr << "error: " << consumer.error().message << std::endl;
-        return 1;
+/// A `dealsctl broker`, and dealsd on a new data directory publishing to it, with a token of
+/// a super-admin to create deals with.
+struct LagServers {
+    testing::TempDir dir;
+    const std::string data = dir.path() + "/data";
+    testing::Process broker;
+    const std::string bootstrap;
+    const std::string token;
+    testing::Process server;
+    const unsigned short port;
+
+    LagServers(const std::string& dealsd, const std::string& dealsctl)
+        : broker({dealsctl, "broker", "--partitions", "4"}),
+          bootstrap(broker.wait_for_line("bootstrap: ").substr(11)),
+          token(super_admin_token(dealsctl, data)),
+          server({dealsd, "--data-dir", data, "--listen", "127.0.0.1:0", "--kafka", bootstrap}),
+          port(testing::port_of(server.wait_for_line("listening on"))) {
+        server.wait_for_line("publishing from sequence");
     }
-    std::atomic<bool> load_done{false};
+
+    void stop() {
+        server.kill(SIGTERM);
+        server.wait();
+        broker.kill(SIGTERM);
+        broker.wait();
+    }
+};
+
+/// The load's counts, and how far behind schedule each connection fell at worst.
+struct Load {
+    std::atomic<bool> done{false};
     std::atomic<long> sent{0}, created{0}, failed{0};
-    std::vector<double> lags_ms;
-    std::mutex lags_mutex;
-    std::atomic<long> received{0};
-    const auto micros_now = [] {
-        return std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    };
-    std::thread reader([&] {
+    double elapsed = 0;  ///< seconds from the first request due to the last answer
+    std::vector<double> late_ms;
+    std::mutex late_mutex;
+};
+
+/// Open loop: request k of connection c is due at start + (k * connections + c) / rate.
+struct Schedule {
+    int rate;
+    Clock::time_point start;
+    Clock::time_point end;
+    std::chrono::duration<double> interval;
+};
+
+/// One connection's share of the load, each request sent when it is due.
+void send_paced(unsigned short port, const std::string& token, const Schedule& schedule, int c,
+                Load& load) {
+    testing::HttpClient client(port, token);
+    const auto offset = std::chrono::duration<double>(static_cast<double>(c) / schedule.rate);
+    double worst = 0;
+    for (long k = 0;; ++k) {
+        const auto due = schedule.start + std::chrono::duration_cast<Clock::duration>(
+                                              offset + schedule.interval * static_cast<double>(k));
+        if (due >= schedule.end) {
+            break;
+        }
+        std::this_thread::sleep_until(due);  // pacing the load, not synchronisation
+        worst =
+            std::max(worst, std::chrono::duration<double, std::milli>(Clock::now() - due).count());
+        const auto r = client.post("/api/deals", "{\"name\":\"Lag deal " + std::to_string(c) + "-" +
+                                                     std::to_string(k) + "\",\"stage_id\":1}");
+        ++load.sent;
+        if (r.status == 201) {
+            ++load.created;
+        } else {
+            ++load.failed;
+        }
+    }
+    std::lock_guard lock(load.late_mutex);
+    load.late_ms.push_back(worst);
+}
+
+/// Creates deals at `rate` a second for `seconds`, over `connections` connections.
+void run_load(unsigned short port, const std::string& token, int rate, int seconds, int connections,
+              Load& load) {
+    const auto start = Clock::now() + std::chrono::milliseconds(200);
+    const Schedule schedule{rate, start, start + std::chrono::seconds(seconds),
+                            std::chrono::duration<double>(static_cast<double>(connections) / rate)};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < connections; ++c) {
+        clients.emplace_back([&, c] { send_paced(port, token, schedule, c, load); });
+    }
+    for (auto& t : clients) {
+        t.join();
+    }
+    load.elapsed = std::chrono::duration<double>(Clock::now() - schedule.start).count();
+    load.done = true;
+}
+
+/// Consumes the topic on a thread of its own and measures, for every DealCreated, receive time
+/// - the event's time, until the load is done and every deal it created has arrived (or
+/// nothing has for 10 s).
+class LagMeter {
+public:
+    LagMeter(std::unique_ptr<store::KafkaConsumer> consumer, const Load& load)
+        : consumer_(std::move(consumer)), load_(load) {
+        reader_ = std::thread([this] { read(); });
+    }
+
+    /// Waits for the reader to finish, then closes the consumer.
+    void stop() {
+        reader_.join();
+        consumer_.reset();
+    }
+
+    [[nodiscard]] long received() const { return received_; }
+    /// The lags measured, in ms (read once stopped).
+    [[nodiscard]] const std::vector<double>& lags_ms() const { return lags_ms_; }
+
+private:
+    void read() {
         auto idle_since = Clock::now();
         while (true) {
-            auto m = (*consumer)->poll(std::chrono::milliseconds(100));
+            auto m = consumer_->poll(std::chrono::milliseconds(100));
             if (m && *m) {
                 idle_since = Clock::now();
                 if ((*m)->header("ce_type") != "DealCreated") {
                     continue;
                 }
                 const double ms = static_cast<double>(micros_now() - event_time((*m)->value)) / 1e3;
-                std::lock_guard lock(lags_mutex);
-                lags_ms.push_back(ms);
-                ++received;
+                std::lock_guard lock(lags_mutex_);
+                lags_ms_.push_back(ms);
+                ++received_;
                 continue;
             }
-            if (load_done &&
-                (received >= created || Clock::now() - idle_since > std::chrono::seconds(10))) {
+            if (load_.done && (received_ >= load_.created ||
+                               Clock::now() - idle_since > std::chrono::seconds(10))) {
                 return;
             }
         }
-    });
-
-    // Open loop: request k of connection c is due at start + (k * connections + c) / rate.
-    const auto start = Clock::now() + std::chrono::milliseconds(200);
-    const auto end = start + std::chrono::seconds(seconds);
-    const auto interval = std::chrono::duration<double>(static_cast<double>(connections) / rate);
-    std::vector<double> late_ms;
-    std::mutex late_mutex;
-    std::vector<std::thread> clients;
-    for (int c = 0; c < connections; ++c) {
-        clients.emplace_back([&, c] {
-            testing::HttpClient client(port, token);
-            const auto offset = std::chrono::duration<double>(static_cast<double>(c) / rate);
-            double worst = 0;
-            for (long k = 0;; ++k) {
-                const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                             offset + interval * static_cast<double>(k));
-                if (due >= end) {
-                    break;
-                }
-                std::this_thread::sleep_until(due);  // pacing the load, not synchronisation
-                worst = std::max(
-                    worst, std::chrono::duration<double, std::milli>(Clock::now() - due).count());
-                const auto r =
-                    client.post("/api/deals", "{\"name\":\"Lag deal " + std::to_string(c) + "-" +
-                                                  std::to_string(k) + "\",\"stage_id\":1}");
-                ++sent;
-                if (r.status == 201) {
-                    ++created;
-                } else {
-                    ++failed;
-                }
-            }
-            std::lock_guard lock(late_mutex);
-            late_ms.push_back(worst);
-        });
     }
-    for (auto& t : clients) {
-        t.join();
-    }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    load_done = true;
-    reader.join();
-    consumer->reset();
-    server.kill(SIGTERM);
-    server.wait();
-    broker.kill(SIGTERM);
-    broker.wait();
 
-    const double achieved = static_cast<double>(created) / elapsed;
+    static std::int64_t micros_now() {
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+
+    std::unique_ptr<store::KafkaConsumer> consumer_;
+    const Load& load_;
+    std::vector<double> lags_ms_;
+    std::mutex lags_mutex_;
+    std::atomic<long> received_{0};
+    std::thread reader_;  ///< last: it starts once the members above exist
+};
+
+/// Prints the load achieved and the lags' percentiles; 0 when every deal created was consumed.
+int report_lag(int rate, int seconds, const Load& load, const LagMeter& meter) {
+    const double achieved = static_cast<double>(load.created) / load.elapsed;
     std::printf(
         "lag: target %d creates/s for %d s, achieved %.0f creates/s (%ld created, %ld "
         "failed), most behind schedule %.1f ms\n",
-        rate, seconds, achieved, created.load(), failed.load(),
-        late_ms.empty() ? 0.0 : *std::max_element(late_ms.begin(), late_ms.end()));
-    std::vector<double> sorted = lags_ms;
+        rate, seconds, achieved, load.created.load(), load.failed.load(),
+        load.late_ms.empty() ? 0.0 : *std::max_element(load.late_ms.begin(), load.late_ms.end()));
+    std::vector<double> sorted = meter.lags_ms();
     std::sort(sorted.begin(), sorted.end());
     std::printf(
         "lag: %zu DealCreated consumed; commit -> consumer p50 %.2f ms, p90 %.2f ms, "
         "p99 %.2f ms, max %.2f ms\n",
         sorted.size(), percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
         sorted.empty() ? 0.0 : sorted.back());
-    return received == created ? 0 : 1;
+    return meter.received() == load.created ? 0 : 1;
 }
 
-int replay(long count) {
-    testing::TempDir dir;
-    auto opened = store::Store::open({.data_dir = dir.path() + "/data", .seed_defaults = false});
-    if (!opened) {
-        std::cerr << "error: " << opened.error().message << std::endl;
+int lag(const std::string& dealsd, const std::string& dealsctl, int rate, int seconds,
+        int connections) {
+    LagServers servers(dealsd, dealsctl);
+    // A consumer that asks for new messages every 5 ms at most (librdkafka's default lets a
+    // fetch wait up to 500 ms for data, which would measure the consumer, not the relay).
+    auto consumer = store::KafkaConsumer::open({.brokers = servers.bootstrap,
+                                                .from_beginning = true,
+                                                .config = {{"fetch.wait.max.ms", "5"}}});
+    if (!consumer) {
+        std::cerr << "error: " << consumer.error().message << std::endl;
         return 1;
     }
-    auto& s = **opened;
-    // Fill the log: many appends in flight, so the writer's group commit packs them.
+    Load load;
+    LagMeter meter(std::move(*consumer), load);
+    run_load(servers.port, servers.token, rate, seconds, connections, load);
+    meter.stop();
+    servers.stop();
+    return report_lag(rate, seconds, load, meter);
+}
+
+/// The request that appends the `i`th deal of the backlog.
+events::AppendRequest replay_deal(long i) {
+    events::DealCreated created;
+    created.deal_id = events::DealId{i};
+    created.name = "Replay deal " + std::to_string(i);
+    created.pipeline_id = events::PipelineId{1};
+    created.stage_id = events::StageId{1};
+    created.amount = events::Money::parse("1250.50");
+    return {events::deal_stream(created.deal_id),
+            events::ExpectedVersion::no_stream(),
+            {created},
+            {{events::UserId{1}, events::TokenId{1}}, "bench", "bench"}};
+}
+
+/// Fills the log with `count` deals, and says how long it took.
+void fill_log(store::Store& s, long count) {
+    // Many appends in flight, so the writer's group commit packs them.
     const auto fill_start = Clock::now();
     std::mutex mutex;
     std::condition_variable cv;
@@ -200,17 +285,7 @@ int replay(long count) {
             cv.wait(lock, [&] { return outstanding < 20'000; });
             ++outstanding;
         }
-        events::DealCreated created;
-        created.deal_id = events::DealId{i};
-        created.name = "Replay deal " + std::to_string(i);
-        created.pipeline_id = events::PipelineId{1};
-        created.stage_id = events::StageId{1};
-        created.amount = events::Money::parse("1250.50");
-        events::AppendRequest request{events::deal_stream(created.deal_id),
-                                      events::ExpectedVersion::no_stream(),
-                                      {created},
-                                      {{events::UserId{1}, events::TokenId{1}}, "bench", "bench"}};
-        s.log().append(std::move(request), [&](events::AppendOutcome) {
+        s.log().append(replay_deal(i), [&](events::AppendOutcome) {
             std::lock_guard lock(mutex);
             --outstanding;
             ++done;
@@ -226,21 +301,19 @@ int replay(long count) {
     }
     const double fill = std::chrono::duration<double>(Clock::now() - fill_start).count();
     std::printf("replay: log filled with %ld events in %.1f s\n", count, fill);
+}
 
-    auto broker = store::EmbeddedBroker::start({.partitions = 4});
-    if (!broker) {
-        std::cerr << "error: " << broker.error().message << std::endl;
-        return 1;
-    }
-    const auto head = s.log().head_sequence();
+/// Starts a relay on `broker` and waits until it has published up to `head`, saying how fast.
+commands::Result<std::unique_ptr<store::KafkaRelay>> publish_backlog(store::Store& s,
+                                                                     store::EmbeddedBroker& broker,
+                                                                     events::Sequence head) {
     const auto relay_start = Clock::now();
     auto relay = store::KafkaRelay::start(
-        s, {.brokers = (*broker)->bootstrap(),
+        s, {.brokers = broker.bootstrap(),
             .fresh_broker = true,
             .log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }});
     if (!relay) {
-        std::cerr << "error: " << relay.error().message << std::endl;
-        return 1;
+        return relay.error();
     }
     while (!(*relay)->wait_published(head, std::chrono::seconds(2))) {
         const auto st = (*relay)->stats();
@@ -255,28 +328,59 @@ int replay(long count) {
         "replay: %llu events published (acknowledged by the broker) in %.2f s: %.0f "
         "events/s, including connecting\n",
         static_cast<unsigned long long>(head), publish, static_cast<double>(head) / publish);
-    (*relay)->stop();
+    return relay;
+}
+
+/// The messages the broker's partitions ever took, all together.
+commands::Result<std::uint64_t> messages_taken(store::EmbeddedBroker& broker) {
     // The embedded broker keeps only the newest 5 MiB per partition (librdkafka's mock
     // cluster), so a consumer cannot read a million events back; the partitions' end offsets
     // count every message the broker ever took. The tests check content on smaller logs.
-    auto consumer = store::KafkaConsumer::open({.brokers = (*broker)->bootstrap()});
+    auto consumer = store::KafkaConsumer::open({.brokers = broker.bootstrap()});
     if (!consumer) {
-        std::cerr << "error: " << consumer.error().message << std::endl;
-        return 1;
+        return consumer.error();
     }
     auto ends = (*consumer)->end_offsets(std::chrono::seconds(5));
     if (!ends) {
-        std::cerr << "error: " << ends.error().message << std::endl;
-        return 1;
+        return ends.error();
     }
     std::uint64_t taken = 0;
     for (auto e : *ends) {
         taken += static_cast<std::uint64_t>(e);
     }
+    return taken;
+}
+
+int replay(long count) {
+    testing::TempDir dir;
+    auto opened = store::Store::open({.data_dir = dir.path() + "/data", .seed_defaults = false});
+    if (!opened) {
+        std::cerr << "error: " << opened.error().message << std::endl;
+        return 1;
+    }
+    auto& s = **opened;
+    fill_log(s, count);
+    auto broker = store::EmbeddedBroker::start({.partitions = 4});
+    if (!broker) {
+        std::cerr << "error: " << broker.error().message << std::endl;
+        return 1;
+    }
+    const auto head = s.log().head_sequence();
+    auto relay = publish_backlog(s, **broker, head);
+    if (!relay) {
+        std::cerr << "error: " << relay.error().message << std::endl;
+        return 1;
+    }
+    (*relay)->stop();
+    const auto taken = messages_taken(**broker);
+    if (!taken) {
+        std::cerr << "error: " << taken.error().message << std::endl;
+        return 1;
+    }
     std::printf("replay: the topic's partitions took %llu messages in all, for %llu events\n",
-                static_cast<unsigned long long>(taken), static_cast<unsigned long long>(head));
+                static_cast<unsigned long long>(*taken), static_cast<unsigned long long>(head));
     s.close();
-    return taken >= head ? 0 : 1;
+    return *taken >= head ? 0 : 1;
 }
 
 }  // namespace
