@@ -93,13 +93,7 @@ const Pipeline* PipelineProjection::pipeline(PipelineId id) const {
 }
 
 const Pipeline* PipelineProjection::pipeline_by_name(std::string_view name) const {
-    const std::string key = fold(name);
-    for (const auto& [_, p] : pipelines_) {
-        if (fold(p.name) == key) {
-            return &p;
-        }
-    }
-    return nullptr;
+    return find_folded(pipelines_, name, &Pipeline::name);
 }
 
 std::vector<const Pipeline*> PipelineProjection::pipelines() const { return values_of(pipelines_); }

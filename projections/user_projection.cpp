@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "projections/collation.hpp"
 #include "projections/map_lookup.hpp"
 
 namespace deals::projections {
@@ -45,23 +44,11 @@ void UserProjection::load(Token token) {
 const User* UserProjection::user(UserId id) const { return find_in(users_, id); }
 
 const User* UserProjection::user_by_name(std::string_view name) const {
-    const std::string key = fold(name);
-    for (const auto& [_, u] : users_) {
-        if (fold(u.name) == key) {
-            return &u;
-        }
-    }
-    return nullptr;
+    return find_folded(users_, name, &User::name);
 }
 
 const User* UserProjection::user_by_email(std::string_view email) const {
-    const std::string key = fold(email);
-    for (const auto& [_, u] : users_) {
-        if (fold(u.email) == key) {
-            return &u;
-        }
-    }
-    return nullptr;
+    return find_folded(users_, email, &User::email);
 }
 
 std::vector<const User*> UserProjection::users() const { return values_of(users_); }
