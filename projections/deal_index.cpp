@@ -2,15 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
-#include <cmath>
-#include <cstring>
 #include <stdexcept>
-#include <type_traits>
+#include <thread>
 #include <utility>
-#include <variant>
 
 #include "projections/collation.hpp"
+#include "projections/custom_column.hpp"
 
 namespace deals::projections {
 
@@ -25,111 +22,11 @@ std::uint64_t opt_key(const std::optional<T>& v, auto&& value_of) {
     return v ? DealIndex::encode(value_of(*v)) : 0;
 }
 
-/// The first eight bytes of a collation key, big-endian: comparing them orders as the key does
-/// (a key shorter than eight bytes is padded with zeros, which sort first).
-std::uint64_t prefix_of(const std::string& key) {
-    std::uint64_t out = 0;
-    for (std::size_t i = 0; i < 8; ++i) {
-        out = out << 8 | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0);
-    }
-    return out;
-}
-
 }  // namespace
 
 int DealIndex::NameTie::compare(std::uint32_t a, std::uint32_t b) const {
     return index_.name_key_[a].compare(index_.name_key_[b]);
 }
-
-/// The index of one custom field: an ordered index over every deal here (unset values have
-/// key 0 and sort first), and for Text the collation keys, folded texts and substring index.
-struct DealIndex::CustomColumn {
-    class Tie : public OrderedIndex::Tie {
-    public:
-        explicit Tie(const CustomColumn& column) : column_(column) {}
-        [[nodiscard]] int compare(std::uint32_t a, std::uint32_t b) const override {
-            return column_.collation_of(a).compare(column_.collation_of(b));
-        }
-
-    private:
-        const CustomColumn& column_;
-    };
-
-    CustomColumn(CustomFieldId field, CustomFieldType kind) : id(field), type(kind), tie(*this) {
-        if (type == CustomFieldType::kText) {
-            order.set_tie(&tie);
-        }
-    }
-
-    /// A present text's collation key behind a 0x01 byte, so that it sorts after every unset
-    /// value (empty) even when the collation ignores all of it (a lone soft hyphen).
-    static std::string present_key(std::string_view text) {
-        return '\x01' + collation_key(text);
-    }
-    [[nodiscard]] std::string_view collation_of(std::uint32_t slot) const {
-        auto it = collation.find(slot);
-        return it == collation.end() ? std::string_view{} : std::string_view(it->second);
-    }
-    [[nodiscard]] std::string_view folded_of(std::uint32_t slot) const {
-        auto it = folded.find(slot);
-        return it == folded.end() ? std::string_view{} : std::string_view(it->second);
-    }
-    /// The key of a value (0: none). Text keys are a prefix of the collation key.
-    [[nodiscard]] std::uint64_t key(const CustomValue* value) const {
-        if (value == nullptr) {
-            return 0;
-        }
-        return std::visit(
-            [this](const auto& v) -> std::uint64_t {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, Money>) {
-                    return DealIndex::encode(v.thousandths);
-                } else if constexpr (std::is_same_v<V, Date>) {
-                    return DealIndex::encode(v.days);
-                } else if constexpr (std::is_same_v<V, std::vector<std::int64_t>>) {
-                    return v.empty() ? 0 : DealIndex::encode(v.front());
-                } else if constexpr (std::is_same_v<V, std::string>) {
-                    return type == CustomFieldType::kText ? prefix_of(present_key(v)) : 0;
-                } else {
-                    return 0;
-                }
-            },
-            value->value);
-    }
-    void enter(std::uint32_t slot, const CustomValue* value) {
-        if (type == CustomFieldType::kText && value != nullptr) {
-            const auto& t = std::get<std::string>(value->value);
-            collation[slot] = present_key(t);
-            auto& f = folded[slot] = fold(t);
-            text.add(slot, f);
-        }
-    }
-    void leave(std::uint32_t slot) {
-        if (auto it = folded.find(slot); it != folded.end()) {
-            text.remove(slot, it->second);
-            folded.erase(it);
-        }
-        collation.erase(slot);
-    }
-
-    CustomFieldId id;
-    CustomFieldType type;
-    Tie tie;
-    OrderedIndex order;
-    std::unordered_map<std::uint32_t, std::string> collation;
-    std::unordered_map<std::uint32_t, std::string> folded;
-    TextIndex text;
-};
-
-namespace {
-
-/// Whether a custom field of this type is indexed (sorted or searched).
-bool indexed(CustomFieldType type) {
-    return type == CustomFieldType::kText || type == CustomFieldType::kNumeric ||
-           type == CustomFieldType::kDate || type == CustomFieldType::kSelect;
-}
-
-}  // namespace
 
 DealIndex::DealIndex() : name_tie_(*this) { orders_[at(DealSortField::kName)].set_tie(&name_tie_); }
 
@@ -162,7 +59,8 @@ std::uint64_t DealIndex::key_of(DealSortField field, const Deal& d) {
         case DealSortField::kAmount:
             return opt_key(d.amount, [](const Money& m) { return m.thousandths; });
         case DealSortField::kExpectedCloseDate:
-            return opt_key(d.expected_close_date, [](const Date& v) { return std::int64_t{v.days}; });
+            return opt_key(d.expected_close_date,
+                           [](const Date& v) { return std::int64_t{v.days}; });
         case DealSortField::kStatus:
             return encode(static_cast<std::int64_t>(d.status));
         case DealSortField::kStageId:
@@ -207,7 +105,7 @@ DealIndex::Keys DealIndex::keys_of(const Deal& deal) {
 OrderedIndex::Entry DealIndex::entry(DealSortField field, std::uint32_t slot,
                                      std::uint64_t key) const {
     if (field == DealSortField::kName) {
-        key = prefix_of(name_key_[slot]);
+        key = prefix_key(name_key_[slot]);
     }
     return {key, slot};
 }
@@ -275,7 +173,7 @@ void DealIndex::add_unsorted(std::span<const Deal* const> deals, std::span<TextK
         helpers.emplace_back(entries);
     }
     for (std::size_t i = 0; i < deals.size(); ++i) {
-        const auto key = prefix_of(keys[i].name_key);
+        const auto key = prefix_key(keys[i].name_key);
         pending_[name].push_back({key, place(*deals[i], std::move(keys[i]))});
     }
     if (helpers.empty()) {
@@ -313,7 +211,7 @@ void DealIndex::seal(unsigned threads) {
 }
 
 void DealIndex::define(CustomFieldId id, CustomFieldType type) {
-    if (!indexed(type)) {
+    if (!CustomColumn::indexed(type)) {
         return;
     }
     seal();
@@ -444,352 +342,6 @@ void DealIndex::update(const Keys& before, const Deal& deal) {
             lost_reasons_.add(slot, folded);
         }
     }
-}
-
-Slots DealIndex::scan(const std::function<bool(std::uint32_t)>& test) const {
-    Slots out;
-    for (std::uint32_t s = 0; s < deals_.size(); ++s) {
-        if (deals_[s] != nullptr && test(s)) {
-            out.push_back(s);
-        }
-    }
-    return out;
-}
-
-Slots DealIndex::evaluate(const IndexCondition& c) const {
-    using Kind = IndexCondition::Kind;
-    switch (c.kind) {
-        case Kind::kNothing:
-            return {};
-        case Kind::kSlots: {
-            Slots out;
-            for (const auto s : c.slots) {
-                if (deal(s) != nullptr) {
-                    out.push_back(s);
-                }
-            }
-            std::sort(out.begin(), out.end());
-            out.erase(std::unique(out.begin(), out.end()), out.end());
-            return out;
-        }
-        case Kind::kKeys: {
-            Slots out;
-            const auto& order = ordered(c.field, c.custom);
-            for (const auto key : c.keys) {
-                order.slots_with_key(key, out);
-            }
-            if (c.keys.size() > 1) {
-                std::sort(out.begin(), out.end());
-                out.erase(std::unique(out.begin(), out.end()), out.end());
-            }
-            return out;
-        }
-        case Kind::kContains:
-        case Kind::kEquals: {
-            const bool name = c.text == IndexCondition::Text::kName;
-            const CustomColumn* custom =
-                c.text == IndexCondition::Text::kCustom ? column(c.custom) : nullptr;
-            if (c.text == IndexCondition::Text::kCustom && custom == nullptr) {
-                return {};
-            }
-            auto text_of = [&](std::uint32_t s) -> std::string_view {
-                if (name) {
-                    return name_folded_[s];
-                }
-                if (custom != nullptr) {
-                    return custom->folded_of(s);
-                }
-                auto it = lost_folded_.find(s);
-                return it == lost_folded_.end() ? std::string_view{} : std::string_view(it->second);
-            };
-            const auto& index = name ? names_ : (custom != nullptr ? custom->text : lost_reasons_);
-            const auto has_text = [&](std::uint32_t s) {
-                return name || (custom != nullptr ? custom->folded.contains(s)
-                                                  : lost_folded_.contains(s));
-            };
-            if (c.kind == Kind::kContains) {
-                const std::string& needle = c.needles.at(0);
-                if (auto found = index.containing(needle, text_of)) {
-                    return std::move(*found);
-                }
-                return scan([&](std::uint32_t s) {
-                    return has_text(s) && text_of(s).find(needle) != std::string_view::npos;
-                });
-            }
-            // Equality: the texts that contain the value, then compared whole (trailing spaces
-            // of the text ignored, as the value's were).
-            Slots out;
-            for (const auto& needle : c.needles) {
-                auto candidates = index.containing(needle, text_of);
-                auto equal = [&](std::uint32_t s) {
-                    if (!has_text(s)) {
-                        return false;
-                    }
-                    auto t = text_of(s);
-                    while (!t.empty() && t.back() == ' ') {
-                        t.remove_suffix(1);
-                    }
-                    return t == needle;
-                };
-                Slots found;
-                if (candidates) {
-                    for (const auto s : *candidates) {
-                        if (equal(s)) {
-                            found.push_back(s);
-                        }
-                    }
-                } else {
-                    found = scan(equal);
-                }
-                out = unite(out, found);
-            }
-            return out;
-        }
-        case Kind::kScan:
-            return scan([&](std::uint32_t s) { return c.test(*deals_[s]); });
-    }
-    return {};
-}
-
-int DealIndex::compare(const DealSortKey& key, std::uint32_t a, std::uint32_t b) const {
-    if (key.field == DealSortField::kName) {
-        return name_key_[a].compare(name_key_[b]);
-    }
-    if (key.field == DealSortField::kCustom) {
-        const auto* c = column(key.custom);
-        if (c != nullptr && c->type == CustomFieldType::kText) {
-            return c->collation_of(a).compare(c->collation_of(b));
-        }
-    }
-    const auto x = key_for(key.field, key.custom, *deals_[a]);
-    const auto y = key_for(key.field, key.custom, *deals_[b]);
-    return x < y ? -1 : (y < x ? 1 : 0);
-}
-
-bool DealIndex::before(const std::vector<DealSortKey>& order, std::uint32_t a,
-                       std::uint32_t b) const {
-    for (const auto& key : order) {
-        const int c = compare(key, a, b);
-        if (c != 0) {
-            return key.descending ? c > 0 : c < 0;
-        }
-    }
-    return a < b;
-}
-
-bool DealIndex::sorting_is_cheaper(std::size_t matches, std::size_t wanted,
-                                   bool one_key) const {
-    // Sorting costs about m·log(k) comparisons; walking the primary index about k·n/m steps.
-    const double m = static_cast<double>(std::max<std::size_t>(matches, 1));
-    const double walk = static_cast<double>(wanted) * static_cast<double>(count_) / m;
-    const double sort = m * std::log2(static_cast<double>(wanted) + 2.0) * 8.0;
-    return sort < walk || (!one_key && m < 100'000);
-}
-
-std::vector<std::uint32_t> DealIndex::ordered_page(const std::vector<DealSortKey>& order,
-                                                   std::size_t total, const Slots* matches,
-                                                   const std::function<bool(std::uint32_t)>* test,
-                                                   std::size_t offset, std::size_t limit,
-                                                   const std::function<Slots()>& materialise) const {
-    std::vector<std::uint32_t> page;
-    if (offset >= total || limit == 0) {
-        return page;
-    }
-    const std::size_t wanted = offset + std::min(limit, total - offset);  // no overflow
-    const auto& primary = ordered(order.front().field, order.front().custom);
-    const bool descending = order.front().descending;
-    const std::vector<DealSortKey> rest(order.begin() + 1, order.end());
-    const bool filtered = matches != nullptr || test != nullptr;
-
-    // Few matches: sort them. Otherwise walk the primary index, testing membership.
-    if (matches && sorting_is_cheaper(matches->size(), wanted, rest.empty())) {
-        std::vector<std::uint32_t> all(matches->begin(), matches->end());
-        auto less = [&](std::uint32_t a, std::uint32_t b) { return before(order, a, b); };
-        std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(wanted), all.end(),
-                          less);
-        page.assign(all.begin() + static_cast<std::ptrdiff_t>(offset),
-                    all.begin() + static_cast<std::ptrdiff_t>(wanted));
-        return page;
-    }
-    std::optional<SlotBitmap> members;
-    if (matches) {
-        members.emplace(static_cast<std::uint32_t>(deals_.size()));
-        for (const auto s : *matches) {
-            members->set(s);
-        }
-    }
-    const auto keep = [&](std::uint32_t s) {
-        return members ? members->test(s) : (test == nullptr || (*test)(s));
-    };
-    if (rest.empty()) {
-        // A filtered walk expects wanted·n/total steps when matches are spread evenly. When
-        // they cluster (every "Müller" deal sits under M in name order) it gives up after a
-        // few times that, and walks only the blocks that hold a match.
-        const std::size_t expected = filtered ? wanted * count_ / std::max<std::size_t>(total, 1) : 0;
-        const std::size_t budget = filtered ? 4 * expected + 4096 : count_ + 1;
-        std::size_t skip = offset;
-        std::size_t steps = 0;
-        bool gave_up = false;
-        const auto step = [&](std::uint32_t s) {
-            if (++steps > budget) {
-                gave_up = true;
-                return false;
-            }
-            if (!keep(s)) {
-                return true;
-            }
-            if (filtered && skip > 0) {
-                --skip;
-                return true;
-            }
-            page.push_back(s);
-            return page.size() < limit;
-        };
-        primary.walk(descending, filtered ? 0 : offset, step);
-        if (gave_up) {
-            page.clear();
-            skip = offset;
-            const Slots materialised = matches ? Slots{} : materialise();
-            const auto marks = primary.blocks_holding(matches ? *matches : materialised);
-            const auto step_all = [&](std::uint32_t s) {
-                if (!keep(s)) {
-                    return true;
-                }
-                if (skip > 0) {
-                    --skip;
-                    return true;
-                }
-                page.push_back(s);
-                return page.size() < limit;
-            };
-            primary.walk(descending, 0, step_all, &marks);
-        }
-        return page;
-    }
-    // Several keys: runs of equal primary values, each sorted by the other keys.
-    std::size_t skip = offset;
-    primary.walk_runs(descending, [&](const std::vector<std::uint32_t>& run) {
-        std::vector<std::uint32_t> kept;
-        for (const auto s : run) {
-            if (keep(s)) {
-                kept.push_back(s);
-            }
-        }
-        if (skip >= kept.size()) {
-            skip -= kept.size();
-            return true;
-        }
-        std::sort(kept.begin(), kept.end(),
-                  [&](std::uint32_t a, std::uint32_t b) { return before(rest, a, b); });
-        for (std::size_t i = skip; i < kept.size() && page.size() < limit; ++i) {
-            page.push_back(kept[i]);
-        }
-        skip = 0;
-        return page.size() < limit;
-    });
-    return page;
-}
-
-DealIndex::Page DealIndex::find(const std::vector<IndexCondition>& conditions, bool match_all,
-                                std::optional<UserId> owner,
-                                const std::vector<DealSortKey>& order, std::size_t offset,
-                                std::size_t limit) const {
-    if (!sealed_) {
-        throw std::logic_error("DealIndex::find before Views::finish_load");
-    }
-    // A condition on a field's keys is counted from its index and not materialised until
-    // it must be combined with another; alone, the walk tests each deal against it.
-    const IndexCondition owner_condition{.kind = IndexCondition::Kind::kKeys,
-                                         .field = DealSortField::kUserId,
-                                         .keys = {owner ? encode(owner->value) : 0}};
-    std::vector<const IndexCondition*> lazy;
-    std::optional<Slots> matches;
-    bool nothing = false;
-    for (const auto& condition : conditions) {
-        if (condition.kind == IndexCondition::Kind::kKeys) {
-            std::size_t n = 0;
-            const auto& index = ordered(condition.field, condition.custom);
-            for (const auto key : condition.keys) {
-                n += index.count(key);
-            }
-            if (n > 0) {
-                lazy.push_back(&condition);
-            } else if (match_all) {
-                nothing = true;
-            }
-            continue;
-        }
-        auto slots = evaluate(condition);
-        if (!matches) {
-            matches = std::move(slots);
-        } else if (match_all) {
-            matches = intersect(*matches, slots);
-        } else if (!slots.empty()) {
-            matches = matches->empty() ? std::move(slots) : unite(*matches, slots);
-        }
-        nothing = nothing || (match_all && matches->empty());
-    }
-    if (!conditions.empty() && lazy.empty() && !matches) {
-        nothing = true;  // only key conditions, none of which matches a deal
-    }
-    if (owner) {
-        lazy.push_back(&owner_condition);  // AND-ed, below
-    }
-    static const std::vector<DealSortKey> by_name{{DealSortField::kName, false}};
-    const auto& sort = order.empty() ? by_name : order;
-    Page page;
-    if (nothing) {
-        return page;
-    }
-    const bool empty_or = !match_all && matches && matches->empty();
-    if (lazy.size() == 1 && (!matches || (empty_or && !owner))) {
-        // One key condition alone: count it, walk with a test.
-        const IndexCondition& only = *lazy.front();
-        const auto& index = ordered(only.field, only.custom);
-        for (const auto key : only.keys) {
-            page.total += index.count(key);
-        }
-        const std::function<bool(std::uint32_t)> test = [&](std::uint32_t s) {
-            const auto k = key_for(only.field, only.custom, *deals_[s]);
-            return std::find(only.keys.begin(), only.keys.end(), k) != only.keys.end();
-        };
-        std::vector<std::uint32_t> slots;
-        if (sorting_is_cheaper(page.total, std::min(page.total, offset + limit),
-                               sort.size() == 1)) {
-            const auto all = evaluate(only);
-            slots = ordered_page(sort, all.size(), &all, nullptr, offset, limit, {});
-        } else {
-            slots = ordered_page(sort, page.total, nullptr, &test, offset, limit,
-                                 [&] { return evaluate(only); });
-        }
-        for (const auto s : slots) {
-            page.items.push_back(deals_[s]);
-        }
-        return page;
-    }
-    // Otherwise materialise the key conditions and combine: OR-ed or AND-ed among the search
-    // conditions, always AND-ed with the owner's.
-    for (const auto* condition : lazy) {
-        if (condition == &owner_condition) {
-            continue;
-        }
-        auto slots = evaluate(*condition);
-        if (!matches) {
-            matches = std::move(slots);
-        } else {
-            matches = match_all ? intersect(*matches, slots) : unite(*matches, slots);
-        }
-    }
-    if (owner) {
-        auto own = evaluate(owner_condition);
-        matches = matches ? intersect(*matches, own) : std::move(own);
-    }
-    page.total = matches ? matches->size() : count_;
-    for (const auto s :
-         ordered_page(sort, page.total, matches ? &*matches : nullptr, nullptr, offset, limit, {})) {
-        page.items.push_back(deals_[s]);
-    }
-    return page;
 }
 
 }  // namespace deals::projections

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,39 +12,18 @@
 
 #include "projections/deal.hpp"
 #include "projections/deal_order.hpp"
+#include "projections/index_condition.hpp"
 #include "projections/ordered_index.hpp"
-#include "projections/slot_set.hpp"
 #include "projections/text_index.hpp"
 
 namespace deals::projections {
 
-/// What one search condition asks of the deal index, once names have been resolved to ids.
-struct IndexCondition {
-    enum class Kind {
-        kNothing,   ///< matches no deal
-        kSlots,     ///< these ids
-        kKeys,      ///< `field` holds one of `keys` (encoded as `DealIndex::key_of`)
-        kContains,  ///< the text contains `needles[0]` (folded)
-        kEquals,    ///< the text equals one of `needles` (see `equality_key`)
-        kScan,      ///< `test` says so: a walk over every deal, for rare operator choices
-    };
-    enum class Text { kName, kLostReason, kCustom };
-
-    Kind kind = Kind::kNothing;
-    DealSortField field = DealSortField::kId;
-    CustomFieldId custom{};  ///< the custom field, for `field` kCustom or `text` kCustom
-    std::vector<std::uint64_t> keys;  ///< distinct
-    Text text = Text::kName;
-    std::vector<std::string> needles;
-    Slots slots;
-    std::function<bool(const Deal&)> test;
-};
-
 /// The deals of one place (live or trash) indexed for the query language: an ordered index
 /// per sortable field (contract §4.2) and substring indexes over the folded name and lost
 /// reason; for each custom field that is sorted or searched (contract §12), an ordered index
-/// of its values and, for Text, a substring index. Kept in step by `add`/`update`/`remove` as events are applied; rebuilt from the
-/// views at start-up (`assign`). A deal's slot is its id.
+/// of its values and, for Text, a substring index. Kept in step by `add`/`update`/`remove` as
+/// events are applied (deal_index.cpp); built from the views at start-up (`add_unsorted`, then
+/// `seal`). `find` answers a query (deal_query_execution.cpp). A deal's slot is its id.
 class DealIndex {
 public:
     DealIndex();
@@ -66,9 +44,8 @@ public:
     static Keys keys_of(const Deal& deal);
     /// A field's order-preserving key (a missing value is the lowest).
     static std::uint64_t key_of(DealSortField field, const Deal& deal);
-    static std::uint64_t encode(std::int64_t value) {
-        return static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63);
-    }
+    /// An integer's key: `index_key(value)`.
+    static std::uint64_t encode(std::int64_t value) { return index_key(value); }
 
     void add(const Deal& deal);
     /// `deal` has changed from `before` (and stays in this index).
@@ -116,7 +93,8 @@ public:
                             std::size_t offset, std::size_t limit) const;
 
 private:
-    struct CustomColumn;
+    struct CustomColumn;   // custom_column.hpp
+    class QueryExecution;  // deal_query_execution.hpp
     class NameTie : public OrderedIndex::Tie {
     public:
         explicit NameTie(const DealIndex& index) : index_(index) {}
@@ -131,9 +109,6 @@ private:
     /// Takes `deal` into its slot and its texts into the text indexes; returns the slot.
     std::uint32_t place(const Deal& deal, TextKeys keys);
     void index_text(std::uint32_t slot, TextKeys keys);
-    [[nodiscard]] Slots evaluate(const IndexCondition& condition) const;
-    [[nodiscard]] Slots scan(const std::function<bool(std::uint32_t)>& test) const;
-    [[nodiscard]] int compare(const DealSortKey& key, std::uint32_t a, std::uint32_t b) const;
     /// The ordered index of a field (a built-in one, or `custom`'s).
     [[nodiscard]] const OrderedIndex& ordered(DealSortField field, CustomFieldId custom) const;
     /// A field's key for `deal`, as `ordered(field, custom)` holds it.
@@ -143,24 +118,12 @@ private:
     /// Enters / leaves a deal in every custom field's index (`values` are its values).
     void add_custom(std::uint32_t slot, const CustomFieldValues& values);
     void remove_custom(std::uint32_t slot, const CustomFieldValues& values);
-    [[nodiscard]] bool before(const std::vector<DealSortKey>& order, std::uint32_t a,
-                              std::uint32_t b) const;
-    /// Whether sorting `matches` deals beats walking an index for the first `wanted`.
-    [[nodiscard]] bool sorting_is_cheaper(std::size_t matches, std::size_t wanted,
-                                          bool one_key) const;
-    /// Slots `offset`..`offset+limit` in `order` of the `total` deals that `matches` holds or
-    /// `test` accepts (every deal when neither is given); `materialise` lists what `test`
-    /// accepts, for a walk that skips the blocks without a match.
-    [[nodiscard]] std::vector<std::uint32_t> ordered_page(
-        const std::vector<DealSortKey>& order, std::size_t total, const Slots* matches,
-        const std::function<bool(std::uint32_t)>* test, std::size_t offset, std::size_t limit,
-        const std::function<Slots()>& materialise) const;
 
     NameTie name_tie_;
     std::array<OrderedIndex, 16> orders_;
-    std::vector<const Deal*> deals_;             ///< slot -> deal, null when not here
-    std::vector<std::string> name_key_;           ///< slot -> collation key of the name
-    std::vector<std::string> name_folded_;        ///< slot -> folded name
+    std::vector<const Deal*> deals_;        ///< slot -> deal, null when not here
+    std::vector<std::string> name_key_;     ///< slot -> collation key of the name
+    std::vector<std::string> name_folded_;  ///< slot -> folded name
     std::unordered_map<std::uint32_t, std::string> lost_folded_;
     TextIndex names_;
     TextIndex lost_reasons_;

@@ -2,9 +2,21 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace deals::projections {
+
+/// The key of a byte string (a collation key): its first eight bytes, big-endian. Comparing
+/// keys orders as the strings do (a string shorter than eight bytes is padded with zeros,
+/// which sort first); strings with the same key are ordered by the index's `Tie`.
+inline std::uint64_t prefix_key(std::string_view bytes) {
+    std::uint64_t out = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+        out = out << 8 | (i < bytes.size() ? static_cast<unsigned char>(bytes[i]) : 0);
+    }
+    return out;
+}
 
 /// The entries of one sort key in order: sorted blocks of at most `kBlock` entries (a B-tree's
 /// leaves without the tree). An insert or erase moves entries inside one block; finding the

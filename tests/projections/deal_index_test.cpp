@@ -25,10 +25,10 @@
 #include <vector>
 
 #include "projections/collation.hpp"
-#include "projections/deal_index.hpp"
 #include "projections/deal_order.hpp"
 #include "projections/ordered_index.hpp"
 #include "projections/search.hpp"
+#include "projections/slot_set.hpp"
 #include "projections/text_index.hpp"
 #include "tests/projections/domain_fixture.hpp"
 

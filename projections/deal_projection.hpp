@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "projections/apply_context.hpp"
+#include "projections/deal.hpp"
+#include "projections/deal_index.hpp"
+#include "projections/directory.hpp"
+#include "projections/trash.hpp"
+
+namespace deals::projections {
+
+/// The deals, folded from the `deal-N` streams, with their indexes (one for the live deals,
+/// one for the trash: projections/README.md) and the deal of each product line. A deal and its
+/// index entries change in the same `apply`, so a reader never sees one without the other.
+/// Part of `Views`: not thread-safe, guarded by the views' lock.
+class DealProjection {
+public:
+    // Each event of a deal's stream is folded into its deal (`projections::apply`), which then
+    // moves in the indexes; a purge removes the deal.
+    void apply(const DealCreated& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const DealUpdated& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const StageChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const OwnerAssigned& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const StatusChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const DealTrashed& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const DealRestored& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const AssociationsChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const TaxTypeChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const ProductAdded& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const ProductUpdated& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const ProductRemoved& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const CustomFieldValuesChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    void apply(const DealPurged& e, const ApplyContext& c);
+    // A custom field's values are indexed from its creation (from the deals present) until its
+    // deletion.
+    void apply(const CustomFieldCreated& e, const ApplyContext& c);
+    void apply(const CustomFieldDeleted& e, const ApplyContext& c);
+
+    /// Takes a persisted deal at start-up, raising the deal and product line watermarks.
+    void load(Deal deal, IdWatermarks& watermarks);
+    /// From now until `finish_load`, `load` and `apply` keep the deals only: no index, no
+    /// dirty keys (see `Views::begin_bulk`).
+    void begin_bulk() { bulk_ = true; }
+    /// Ends loading: indexes what bulk loading left unindexed (every deal at once, on every
+    /// core), sorts the indexes once and indexes the values of the custom `fields`.
+    void finish_load(std::span<const CustomField* const> fields);
+
+    [[nodiscard]] const Deal* deal(DealId id) const;
+    /// Deals in name order (collation, ties by id).
+    [[nodiscard]] std::vector<const Deal*> deals_by_name(Trash which) const;
+    [[nodiscard]] std::size_t deal_count(Trash which) const { return index(which).size(); }
+    [[nodiscard]] const DealIndex& index(Trash which) const {
+        return which == Trash::kLive ? live_ : trashed_;
+    }
+    /// How many deals, live and trashed, are in the pipeline / in the stage (from the indexes).
+    [[nodiscard]] std::size_t deals_in(PipelineId id) const;
+    [[nodiscard]] std::size_t deals_in(StageId id) const;
+    /// The deal a product line belongs to (lines of purged deals are gone).
+    [[nodiscard]] std::optional<DealId> deal_of_line(BillableProductId line) const;
+
+    /// Calls `visit(view)` for every deal.
+    template <class Visit>
+    void each_view(Visit&& visit) const {
+        for (const auto& [_, v] : deals_) {
+            visit(v);
+        }
+    }
+
+private:
+    /// Folds the event of `c` into deal `id` and moves the deal in the indexes.
+    void fold(DealId id, const ApplyContext& c);
+    /// Folds `event` into `deal`, moving it within or between the indexes.
+    void fold_indexed(Deal& deal, const RecordedEvent& event);
+    DealIndex& index_of(const Deal& deal) { return deal.trashed() ? trashed_ : live_; }
+    /// Enters (`add`) or removes a deal's product lines in `deal_of_line_`.
+    void index_lines(const Deal& deal, bool add, IdWatermarks& watermarks);
+    /// Indexes every deal at once, the texts' ICU keys on `threads` threads (bulk loading).
+    void index_all(unsigned threads);
+    /// The deals, live and trashed, whose `field` holds `value`.
+    [[nodiscard]] std::size_t count_with(DealSortField field, std::int64_t value) const;
+
+    std::unordered_map<DealId, Deal> deals_;
+    DealIndex live_;
+    DealIndex trashed_;
+    std::unordered_map<BillableProductId, DealId> deal_of_line_;
+    bool bulk_ = false;
+};
+
+}  // namespace deals::projections
