@@ -16,15 +16,14 @@ commands::Result<KafkaConfig> parse_kafka_config(const std::vector<std::string>&
     return out;
 }
 
-commands::Result<rd_kafka_conf_t*> make_kafka_conf(const KafkaConfig& defaults,
-                                                   const KafkaConfig& overrides) {
+commands::Result<kafka::Conf> make_kafka_conf(const KafkaConfig& defaults,
+                                              const KafkaConfig& overrides) {
     char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    kafka::Conf conf(rd_kafka_conf_new());
     for (const KafkaConfig* settings : {&defaults, &overrides}) {
         for (const auto& [key, value] : *settings) {
-            if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
+            if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), error, sizeof error) !=
                 RD_KAFKA_CONF_OK) {
-                rd_kafka_conf_destroy(conf);
                 return commands::bad_request("Kafka setting " + key + "=" + value + ": " + error);
             }
         }
