@@ -2,14 +2,14 @@
 
 // Private to store/: building a librdkafka configuration, shared by the relay and the consumer.
 
-#include <librdkafka/rdkafka.h>
-
 #include "store/kafka_config.hpp"
+#include "store/kafka_handles.hpp"
 
 namespace deals::store {
 
-/// A new configuration with `defaults` then `overrides` applied; the caller owns it. An
-/// unknown key or bad value is an error quoting librdkafka's reason.
-Result<rd_kafka_conf_t*> make_kafka_conf(const KafkaConfig& defaults, const KafkaConfig& overrides);
+/// A new configuration with `defaults` then `overrides` applied. An unknown key or bad value is
+/// an error quoting librdkafka's reason.
+Result<kafka::Conf> make_kafka_conf(const KafkaConfig& defaults,
+                                              const KafkaConfig& overrides);
 
 }  // namespace deals::store

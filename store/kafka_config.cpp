@@ -16,15 +16,14 @@ Result<KafkaConfig> parse_kafka_config(const std::vector<std::string>& items) {
     return out;
 }
 
-Result<rd_kafka_conf_t*> make_kafka_conf(const KafkaConfig& defaults,
-                                         const KafkaConfig& overrides) {
+Result<kafka::Conf> make_kafka_conf(const KafkaConfig& defaults,
+                                              const KafkaConfig& overrides) {
     char error[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    kafka::Conf conf(rd_kafka_conf_new());
     for (const KafkaConfig* settings : {&defaults, &overrides}) {
         for (const auto& [key, value] : *settings) {
-            if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
+            if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), error, sizeof error) !=
                 RD_KAFKA_CONF_OK) {
-                rd_kafka_conf_destroy(conf);
                 return bad_request("Kafka setting " + key + "=" + value + ": " + error);
             }
         }

@@ -1,5 +1,6 @@
 // dealsctl: the command-line tool for operators: users and tokens on a data directory, and a
-// development Kafka broker and topic tail.
+// development Kafka broker and topic tail. It also wires the subcommands that have a file of
+// their own: seed, rebuild, and the auditors' events, verify, replay and export.
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -15,9 +16,12 @@
 #include "store/kafka_consumer.hpp"
 #include "store/store.hpp"
 #include "store/tokens.hpp"
-#include "tools/audit_commands.hpp"
+#include "tools/events_command.hpp"
+#include "tools/export_command.hpp"
 #include "tools/rebuild_command.hpp"
+#include "tools/replay_command.hpp"
 #include "tools/seed.hpp"
+#include "tools/verify_command.hpp"
 
 namespace {
 
@@ -28,7 +32,7 @@ int fail(const std::string& message) {
     return 1;
 }
 
-int fail(const Error& error) {
+int fail(const commands::Error& error) {
     std::string text = error.message;
     for (const auto& [field, messages] : error.fields) {
         for (const auto& m : messages) {
@@ -49,7 +53,7 @@ int commit(store::Store& store, const std::string& stream, commands::Events even
 }
 
 int add_user(store::Store& store, commands::CreateUser command) {
-    command.id = store.next_user();
+    command.id = store.allocate_user_id();
     auto events = store.read([&](const auto& views) { return commands::decide(views, command); });
     if (!events) {
         return fail(events.error());
@@ -165,6 +169,163 @@ int run_tail(const store::KafkaConsumer::Options& options, long limit, double id
     return 0;
 }
 
+/// `dealsctl user add` and `dealsctl user list`.
+struct UserCommands {
+    CLI::App* add = nullptr;
+    CLI::App* list = nullptr;
+    commands::CreateUser new_user;
+    std::string scope = "own";
+    bool no_api = false;
+};
+
+void add_user_commands(CLI::App& cli, UserCommands& c) {
+    auto* user = cli.add_subcommand("user", "Manage users")->require_subcommand(1);
+    c.add = user->add_subcommand("add", "Create a user");
+    c.add->add_option("--name", c.new_user.name, "Full name")->required();
+    c.add->add_option("--email", c.new_user.email, "E-mail address (unique)")->required();
+    c.add->add_flag("--super-admin", c.new_user.super_admin, "May do everything");
+    c.add->add_option("--deals-scope", c.scope, "all | own")
+        ->check(CLI::IsMember({"all", "own"}))
+        ->capture_default_str();
+    c.add->add_flag("--no-api-access", c.no_api, "The user may not call the API");
+    c.list = user->add_subcommand("list", "List users (id, email, name)");
+}
+
+/// `dealsctl token issue`.
+struct TokenCommand {
+    CLI::App* issue = nullptr;
+    std::string user;
+    std::string name = "dealsctl";
+};
+
+void add_token_command(CLI::App& cli, TokenCommand& c) {
+    auto* token = cli.add_subcommand("token", "Manage API tokens")->require_subcommand(1);
+    c.issue = token->add_subcommand("issue", "Issue a token; prints only the token");
+    c.issue->add_option("--user", c.user, "The user's e-mail or id")->required();
+    c.issue->add_option("--name", c.name, "A name for the token")->capture_default_str();
+}
+
+/// `dealsctl seed`.
+struct SeedCommand {
+    CLI::App* cmd = nullptr;
+    tools::SeedOptions seed;
+    bool no_progress = false;
+};
+
+void add_seed_command(CLI::App& cli, SeedCommand& c) {
+    c.cmd = cli.add_subcommand(
+        "seed", "Create realistic deals through the command path (for benchmarks and demos)");
+    c.cmd->add_option("--deals", c.seed.deals, "How many deals")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    c.cmd->add_option("--seed", c.seed.seed, "Random seed (same seed, same deals)")
+        ->capture_default_str();
+    c.cmd
+        ->add_option("--events-per-deal", c.seed.events_per_deal,
+                     "Events per deal: 1 is a create, more adds a history (for replay benchmarks)")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    c.cmd->add_option("--owners", c.seed.owners, "Users to own deals (created when missing)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    c.cmd->add_flag("--no-progress", c.no_progress, "No progress line on stderr");
+}
+
+int seed_deals(store::Store& store, SeedCommand& c) {
+    c.seed.progress = !c.no_progress;
+    const auto started = std::chrono::steady_clock::now();
+    auto created = tools::seed_deals(store, c.seed);
+    if (!created) {
+        return fail(created.error());
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    std::cout << "seeded " << *created << " deals in " << took.count() << " s" << std::endl;
+    return 0;
+}
+
+/// `dealsctl broker`.
+struct BrokerCommand {
+    CLI::App* cmd = nullptr;
+    int partitions = 4;
+    std::string topic = "deals.events";
+};
+
+void add_broker_command(CLI::App& cli, BrokerCommand& c) {
+    c.cmd = cli.add_subcommand(
+        "broker", "Run a development Kafka broker (in memory) until SIGTERM; prints its address");
+    c.cmd->add_option("--partitions", c.partitions, "Partitions of the topic")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    c.cmd->add_option("--topic", c.topic, "Topic to create")->capture_default_str();
+}
+
+/// `dealsctl tail`.
+struct TailCommand {
+    CLI::App* cmd = nullptr;
+    store::KafkaConsumer::Options options;
+    std::vector<std::string> config;
+    long limit = 0;
+    double idle = 0;
+};
+
+void add_tail_command(CLI::App& cli, TailCommand& c) {
+    c.cmd = cli.add_subcommand(
+        "tail", "Print the events on the Kafka topic, one CloudEvents JSON per line");
+    c.cmd->add_option("--kafka", c.options.brokers, "HOST:PORT[,HOST:PORT…]")->required();
+    c.cmd->add_option("--topic", c.options.topic, "Topic")->capture_default_str();
+    c.cmd->add_flag("--from-beginning", c.options.from_beginning,
+                    "Start at the oldest message (default: only new ones)");
+    c.cmd->add_option("--kafka-config", c.config, "librdkafka setting key=value, repeatable");
+    c.cmd->add_option("--limit", c.limit, "Stop after this many events");
+    c.cmd->add_option("--idle-exit", c.idle, "Stop after this many seconds without an event");
+}
+
+int tail_topic(TailCommand& c) {
+    auto config = store::parse_kafka_config(c.config);
+    if (!config) {
+        return fail(config.error());
+    }
+    c.options.config = std::move(*config);
+    return run_tail(c.options, c.limit, c.idle);
+}
+
+/// The auditors' commands: read-only, through store::LogReader, so they work while dealsd runs
+/// (and never open the Store).
+struct AuditCommands {
+    tools::EventsCommand events;
+    tools::VerifyCommand verify;
+    tools::ReplayCommand replay;
+    tools::ExportCommand exporter;
+    CLI::App* events_cmd = nullptr;
+    CLI::App* verify_cmd = nullptr;
+    CLI::App* replay_cmd = nullptr;
+    CLI::App* export_cmd = nullptr;
+};
+
+void add_audit_commands(CLI::App& cli, AuditCommands& c) {
+    c.events_cmd = tools::add_events_command(cli, c.events);
+    c.verify_cmd = tools::add_verify_command(cli, c.verify);
+    c.replay_cmd = tools::add_replay_command(cli, c.replay);
+    c.export_cmd = tools::add_export_command(cli, c.exporter);
+}
+
+/// The audit command given, run; nothing when none was.
+std::optional<int> run_audit_command(const std::string& data_dir, const AuditCommands& c) {
+    if (*c.events_cmd) {
+        return tools::run_events(data_dir, c.events);
+    }
+    if (*c.verify_cmd) {
+        return tools::run_verify(data_dir, c.verify);
+    }
+    if (*c.replay_cmd) {
+        return tools::run_replay(data_dir, c.replay);
+    }
+    if (*c.export_cmd) {
+        return tools::run_export(data_dir, c.exporter);
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -181,93 +342,34 @@ int main(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
 
-    auto* user = cli.add_subcommand("user", "Manage users")->require_subcommand(1);
-    commands::CreateUser new_user;
-    std::string scope = "own";
-    bool no_api = false;
-    auto* user_add = user->add_subcommand("add", "Create a user");
-    user_add->add_option("--name", new_user.name, "Full name")->required();
-    user_add->add_option("--email", new_user.email, "E-mail address (unique)")->required();
-    user_add->add_flag("--super-admin", new_user.super_admin, "May do everything");
-    user_add->add_option("--deals-scope", scope, "all | own")
-        ->check(CLI::IsMember({"all", "own"}))
-        ->capture_default_str();
-    user_add->add_flag("--no-api-access", no_api, "The user may not call the API");
-    auto* user_list = user->add_subcommand("list", "List users (id, email, name)");
-
-    auto* token = cli.add_subcommand("token", "Manage API tokens")->require_subcommand(1);
-    std::string token_user;
-    std::string token_name = "dealsctl";
-    auto* token_issue = token->add_subcommand("issue", "Issue a token; prints only the token");
-    token_issue->add_option("--user", token_user, "The user's e-mail or id")->required();
-    token_issue->add_option("--name", token_name, "A name for the token")->capture_default_str();
-
-    tools::SeedOptions seed;
-    bool no_progress = false;
-    auto* seed_cmd = cli.add_subcommand(
-        "seed", "Create realistic deals through the command path (for benchmarks and demos)");
-    seed_cmd->add_option("--deals", seed.deals, "How many deals")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    seed_cmd->add_option("--seed", seed.seed, "Random seed (same seed, same deals)")
-        ->capture_default_str();
-    seed_cmd->add_option("--events-per-deal", seed.events_per_deal,
-                         "Events per deal: 1 is a create, more adds a history (for replay benchmarks)")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
-    seed_cmd->add_option("--owners", seed.owners, "Users to own deals (created when missing)")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    seed_cmd->add_flag("--no-progress", no_progress, "No progress line on stderr");
-
-    int partitions = 4;
-    std::string topic = "deals.events";
-    auto* broker = cli.add_subcommand(
-        "broker", "Run a development Kafka broker (in memory) until SIGTERM; prints its address");
-    broker->add_option("--partitions", partitions, "Partitions of the topic")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
-    broker->add_option("--topic", topic, "Topic to create")->capture_default_str();
-
-    store::KafkaConsumer::Options tail_options;
-    std::vector<std::string> tail_config;
-    long tail_limit = 0;
-    double tail_idle = 0;
-    auto* tail = cli.add_subcommand(
-        "tail", "Print the events on the Kafka topic, one CloudEvents JSON per line");
-    tail->add_option("--kafka", tail_options.brokers, "HOST:PORT[,HOST:PORT…]")->required();
-    tail->add_option("--topic", tail_options.topic, "Topic")->capture_default_str();
-    tail->add_flag("--from-beginning", tail_options.from_beginning,
-                   "Start at the oldest message (default: only new ones)");
-    tail->add_option("--kafka-config", tail_config, "librdkafka setting key=value, repeatable");
-    tail->add_option("--limit", tail_limit, "Stop after this many events");
-    tail->add_option("--idle-exit", tail_idle, "Stop after this many seconds without an event");
-
+    UserCommands user;
+    add_user_commands(cli, user);
+    TokenCommand token;
+    add_token_command(cli, token);
+    SeedCommand seed;
+    add_seed_command(cli, seed);
+    BrokerCommand broker;
+    add_broker_command(cli, broker);
+    TailCommand tail;
+    add_tail_command(cli, tail);
     tools::RebuildCommand rebuild;
     auto* rebuild_cmd = tools::add_rebuild_command(cli, rebuild);
-
-    const tools::AuditCommands audit(cli);  // events, verify, replay, export: read-only
+    AuditCommands audit;
+    add_audit_commands(cli, audit);
 
     CLI11_PARSE(cli, argc, argv);
 
-    if (const auto status = audit.run(data_dir)) {
+    if (const auto status = run_audit_command(data_dir, audit)) {
         return *status;
     }
-
     if (*rebuild_cmd) {
         return tools::run_rebuild(data_dir, rebuild);
     }
-
-    if (*broker) {
-        return run_broker(partitions, topic);
+    if (*broker.cmd) {
+        return run_broker(broker.partitions, broker.topic);
     }
-    if (*tail) {
-        auto config = store::parse_kafka_config(tail_config);
-        if (!config) {
-            return fail(config.error());
-        }
-        tail_options.config = std::move(*config);
-        return run_tail(tail_options, tail_limit, tail_idle);
+    if (*tail.cmd) {
+        return tail_topic(tail);
     }
 
     auto store = store::Store::open({.data_dir = data_dir,
@@ -277,24 +379,16 @@ int main(int argc, char** argv) {
         return fail(store.error());
     }
     int rc = 0;
-    if (*user_add) {
-        new_user.deals_scope = *events::parse_deals_scope(scope);
-        new_user.access_api = !no_api;
-        rc = add_user(**store, new_user);
-    } else if (*user_list) {
+    if (*user.add) {
+        user.new_user.deals_scope = *events::parse_deals_scope(user.scope);
+        user.new_user.access_api = !user.no_api;
+        rc = add_user(**store, user.new_user);
+    } else if (*user.list) {
         rc = list_users(**store);
-    } else if (*token_issue) {
-        rc = issue_token(**store, token_user, token_name);
-    } else if (*seed_cmd) {
-        seed.progress = !no_progress;
-        const auto started = std::chrono::steady_clock::now();
-        auto created = tools::seed_deals(**store, seed);
-        if (!created) {
-            rc = fail(created.error());
-        } else {
-            const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-            std::cout << "seeded " << *created << " deals in " << took.count() << " s" << std::endl;
-        }
+    } else if (*token.issue) {
+        rc = issue_token(**store, token.user, token.name);
+    } else if (*seed.cmd) {
+        rc = seed_deals(**store, seed);
     }
     (*store)->close();
     return rc;

@@ -1,0 +1,53 @@
+#include "store/published_position.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "store/store.hpp"
+
+namespace deals::store {
+
+void PublishedPosition::start_at(events::Sequence position) {
+    value_ = position;
+    ahead_.clear();
+}
+
+void PublishedPosition::acknowledge(events::Sequence sequence) {
+    if (sequence == value_ + 1) {
+        ++value_;
+        while (!ahead_.empty() && *ahead_.begin() <= value_ + 1) {
+            value_ = std::max(value_, *ahead_.begin());
+            ahead_.erase(ahead_.begin());
+        }
+    } else if (sequence > value_ + 1) {
+        ahead_.insert(sequence);
+    }  // else: a repeat after going back; already counted
+}
+
+PositionKeeper::PositionKeeper(Store& store, std::string topic, std::chrono::milliseconds interval,
+                               bool fresh_broker)
+    : store_(store), topic_(std::move(topic)), interval_(interval), fresh_broker_(fresh_broker) {}
+
+events::Sequence PositionKeeper::open(const std::string& cluster_id) {
+    cluster_id_ = cluster_id;
+    kept_ = fresh_broker_ ? 0 : store_.relay_position(cluster_id_, topic_);
+    return kept_;
+}
+
+Result<void> PositionKeeper::keep(events::Sequence position, bool force) {
+    if (fresh_broker_ || cluster_id_.empty()) {
+        return {};
+    }
+    const auto now = Clock::now();
+    if (position == kept_ || (!force && now - kept_at_ < interval_)) {
+        return {};
+    }
+    auto kept = store_.put_relay_position(cluster_id_, topic_, position);
+    if (kept) {
+        kept_ = position;
+        kept_at_ = now;
+    }
+    return kept;
+}
+
+}  // namespace deals::store

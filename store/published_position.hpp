@@ -1,0 +1,60 @@
+#pragma once
+
+// Private to store/: the Kafka relay's published position (store/README.md, Kafka relay).
+
+#include <chrono>
+#include <set>
+#include <string>
+
+#include "events/error.hpp"
+#include "events/ids.hpp"
+
+namespace deals::store {
+
+class Store;
+
+/// The published position P: the highest sequence such that every event up to it is
+/// acknowledged by Kafka. Acknowledgements past a gap are held until the gap closes.
+/// A plain value: the relay guards it with its own mutex.
+class PublishedPosition {
+public:
+    /// Starts over at `position`, forgetting the acknowledgements held past a gap.
+    void start_at(events::Sequence position);
+    /// Counts the acknowledgement of `sequence`; a repeat at or below P changes nothing.
+    void acknowledge(events::Sequence sequence);
+    events::Sequence value() const { return value_; }
+
+private:
+    events::Sequence value_ = 0;
+    std::set<events::Sequence> ahead_;  // acknowledged past a gap
+};
+
+/// Where the published position is kept: `mkafka\0<cluster id>\0<topic>` in the store, written
+/// at most once per `interval` while it moves (and when forced, at stop), never synced (losing
+/// it only repeats events). Nothing is kept for a fresh (embedded) broker: the relay starts
+/// from 0 there. Used by one thread at a time.
+class PositionKeeper {
+public:
+    PositionKeeper(Store& store, std::string topic, std::chrono::milliseconds interval,
+                   bool fresh_broker);
+
+    /// The position kept for `cluster_id` (0 for a fresh broker); later writes go there. Throws
+    /// std::runtime_error when the kept position is corrupt.
+    events::Sequence open(const std::string& cluster_id);
+    /// Writes `position` if it differs from the one kept and `interval` has passed since the
+    /// last write, or `force`; nothing before `open`. The store's error when it could not.
+    Result<void> keep(events::Sequence position, bool force);
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    Store& store_;
+    const std::string topic_;
+    const std::chrono::milliseconds interval_;
+    const bool fresh_broker_;
+    std::string cluster_id_;  // empty until `open`
+    events::Sequence kept_ = 0;
+    Clock::time_point kept_at_{};
+};
+
+}  // namespace deals::store
