@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -301,6 +302,7 @@ private:
     std::unordered_map<std::int64_t, BillableLine> lines_;  // by line id
     projections::BillableTally tally_;
     std::map<std::string, ProductId> created_;  // folded name -> product created by this save
+    std::set<std::int64_t> restored_;           // trashed products this save restores
     BillableDecision out_;
 };
 
@@ -311,9 +313,8 @@ void BillableSave::put(const BillableLine& line) {
 
 ProductId BillableSave::catalog_product_for(const BillableLine& line, const std::string& name) {
     if (const auto* p = views_.product_by_name(name)) {
-        if (p->trashed() && !created_.count("restored:" + p->id.str())) {
+        if (p->trashed() && restored_.insert(p->id.value).second) {
             out_.catalog.push_back(CatalogProductRestored{p->id});
-            created_.emplace("restored:" + p->id.str(), p->id);
         }
         return p->id;
     }

@@ -509,6 +509,23 @@ TEST_CASE("a trashed catalog product matched by name is restored, once",
     CHECK(std::get<ProductAdded>(d.deal.at(2)).line.product_id == ProductId{7});
 }
 
+TEST_CASE("a line named like a restore's bookkeeping gets a product of its own",
+          "[commands][billable][catalog]") {
+    // The save once kept the products it restores and the names it creates in one map, so a
+    // line named "restored:7" in a save that restores product 7 was linked to product 7.
+    BillableWorld w;
+    catalog_product(w, 7, "Old", "1");
+    w.world.given({CatalogProductTrashed{ProductId{7}}}, at(-5));
+
+    const BillableDecision d = value_of(w.decide(body({line("Old", "2"), line("restored:7", "3")})));
+
+    REQUIRE(d.catalog.size() == 2);
+    CHECK(d.catalog.at(0) == Event{CatalogProductRestored{ProductId{7}}});
+    const auto& created = std::get<CatalogProductCreated>(d.catalog.at(1));
+    CHECK(created.fields.name == "restored:7");
+    CHECK(std::get<ProductAdded>(d.deal.at(2)).line.product_id == created.product_id);
+}
+
 TEST_CASE("renaming a line links it to the catalog product of the new name",
           "[commands][billable][catalog]") {
     BillableWorld w;
