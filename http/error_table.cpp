@@ -1,6 +1,6 @@
 #include "http/error_table.hpp"
 
-#include "store/json.hpp"
+#include "support/json.hpp"
 
 namespace deals::http {
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <unordered_set>
 
-#include "store/json.hpp"
+#include "support/json.hpp"
 
 namespace deals::http {
 

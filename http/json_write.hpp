@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "events/ids.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 
 namespace deals::http {
 

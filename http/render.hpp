@@ -6,7 +6,7 @@
 #include "http/render_billable.hpp"
 #include "http/request.hpp"
 #include "projections/views.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 
 namespace deals::http {
 

@@ -3,7 +3,7 @@
 #include "commands/error.hpp"
 #include "http/request.hpp"
 #include "projections/views.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 
 namespace deals::http {
 

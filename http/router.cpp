@@ -7,8 +7,8 @@
 #include <set>
 
 #include "http/error_table.hpp"
-#include "store/json.hpp"
-#include "store/sha256.hpp"
+#include "support/json.hpp"
+#include "support/sha256.hpp"
 
 namespace deals::http {
 
@@ -141,7 +141,7 @@ commands::Result<Caller> authenticate(const AppContext& app, const Request& requ
     if (token.empty()) {
         return unauthenticated;
     }
-    const std::string hash = store::sha256_hex(token);
+    const std::string hash = support::sha256_hex(token);
     return app.views.read([&](const projections::Views& views) -> commands::Result<Caller> {
         const projections::Token* t = views.token_by_secret_hash(hash);
         if (t == nullptr || t->revoked || (id_part && *id_part != t->id.str())) {
@@ -321,8 +321,8 @@ boost::asio::awaitable<Response> Router::idempotent(const Route& route, Call cal
                                           "characters.");
     }
     const Request& request = call.request;
-    const std::string scoped = store::sha256_hex(call.caller->user.id.str() + "\n", key);
-    const std::string fingerprint = store::sha256_hex(
+    const std::string scoped = support::sha256_hex(call.caller->user.id.str() + "\n", key);
+    const std::string fingerprint = support::sha256_hex(
         request.method + " " + request.path + "?" + request.query_string + "\n", request.body);
     bool claimed = false;
     {

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "store/codec.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 
 namespace deals::store {
 

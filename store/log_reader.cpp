@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "store/codec.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "store/keys.hpp"
 #include "store/view_io.hpp"
 #include "store/rocks_event_log.hpp"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "events/event.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 
 namespace deals::store::reflect {
 

@@ -14,7 +14,7 @@
 #include "store/codec.hpp"
 #include "store/disk_reserve.hpp"
 #include "store/keys.hpp"
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 
 namespace deals::store {
 
@@ -279,7 +279,7 @@ void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::
             r.data = std::move(event);
             const std::string body = encode_body(r, p.data_json[n]);
             r.prev_hash = chain.hash;
-            chain.hash = sha256_hex(r.prev_hash, body);
+            chain.hash = support::sha256_hex(r.prev_hash, body);
             r.hash = chain.hash;
             std::string seq_value;
             keys::put_be64(seq_value, r.sequence);

@@ -24,7 +24,7 @@
 #include "events/default_pipeline.hpp"
 #include "store/codec.hpp"
 #include "store/disk_reserve.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "store/keys.hpp"
 #include "store/view_io.hpp"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "store/codec.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "store/keys.hpp"
 
 namespace deals::store {

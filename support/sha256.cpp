@@ -1,11 +1,11 @@
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 
 #include <openssl/evp.h>
 
 #include <memory>
 #include <stdexcept>
 
-namespace deals::store {
+namespace deals::support {
 
 namespace {
 
@@ -52,4 +52,4 @@ void sha256_hex(std::string_view a, std::string_view b, char* hex) {
     }
 }
 
-}  // namespace deals::store
+}  // namespace deals::support

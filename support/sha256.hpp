@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace deals::store {
+namespace deals::support {
 
 /// SHA-256 of `data`, as 64 lowercase hex digits.
 std::string sha256_hex(std::string_view data);
@@ -12,4 +12,4 @@ std::string sha256_hex(std::string_view a, std::string_view b);
 /// The same into `hex` (64 chars, no terminator), without allocating: for long verifications.
 void sha256_hex(std::string_view a, std::string_view b, char* hex);
 
-}  // namespace deals::store
+}  // namespace deals::support

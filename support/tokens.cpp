@@ -1,12 +1,12 @@
-#include "store/tokens.hpp"
+#include "support/tokens.hpp"
 
 #include <random>
 #include <string_view>
 #include <utility>
 
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 
-namespace deals::store {
+namespace deals::support {
 
 std::string new_token_secret() {
     static constexpr std::string_view kAlphabet =
@@ -26,4 +26,4 @@ MintedToken mint_token(events::IdSource& ids) {
     return {ids.next_token(), std::move(secret), std::move(hash)};
 }
 
-}  // namespace deals::store
+}  // namespace deals::support

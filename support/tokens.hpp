@@ -5,7 +5,7 @@
 #include "events/id_source.hpp"
 #include "events/ids.hpp"
 
-namespace deals::store {
+namespace deals::support {
 
 /// A token about to be issued: a fresh id, the secret, to be shown to its owner once and then
 /// forgotten, and the SHA-256 of the secret, the only part that is kept. The caller builds the
@@ -26,4 +26,4 @@ std::string new_token_secret();
 /// (`dealsctl token issue` and `POST /api/personal-access-tokens`).
 MintedToken mint_token(events::IdSource& ids);
 
-}  // namespace deals::store
+}  // namespace deals::support

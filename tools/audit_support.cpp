@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "http/render.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 
 namespace deals::tools::audit {
 

@@ -15,7 +15,7 @@
 #include "store/embedded_broker.hpp"
 #include "store/kafka_consumer.hpp"
 #include "store/store.hpp"
-#include "store/tokens.hpp"
+#include "support/tokens.hpp"
 #include "tools/events_command.hpp"
 #include "tools/export_command.hpp"
 #include "tools/rebuild_command.hpp"
@@ -53,7 +53,7 @@ int commit(store::Store& store, const std::string& stream, commands::Events even
 }
 
 int add_user(store::Store& store, commands::CreateUser command) {
-    command.id = store.allocate_user_id();
+    command.id = store.next_user();
     auto events = store.read([&](const auto& views) { return commands::decide(views, command); });
     if (!events) {
         return fail(events.error());
@@ -101,7 +101,7 @@ int issue_token(store::Store& store, const std::string& user_ref, const std::str
     if (!user_id) {
         return fail("no user with email or id '" + user_ref + "'");
     }
-    const store::MintedToken token = store::mint_token(store);
+    const support::MintedToken token = support::mint_token(store);
     const commands::IssueToken command{token.id, *user_id, name, token.secret_sha256};
     auto events = store.read([&](const auto& views) { return commands::decide(views, command); });
     if (!events) {

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "store/log_reader.hpp"
 #include "tools/audit_support.hpp"
 

@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "store/log_reader.hpp"
 #include "store/rocks_event_log.hpp"
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 #include "tools/audit_support.hpp"
 
 namespace deals::tools {
@@ -258,7 +258,7 @@ public:
 private:
     /// The hash recomputes, the body names its sequence, and --expect-hash holds.
     bool check_content(Sequence sequence, const RecordParts& parts) {
-        store::sha256_hex(parts.prev, parts.body, computed_);
+        support::sha256_hex(parts.prev, parts.body, computed_);
         if (parts.hash != std::string_view(computed_, 64)) {
             return reject(sequence, "hash does not recompute: stored " + std::string(parts.hash) +
                                         ", SHA-256(prev_hash || body) is " +

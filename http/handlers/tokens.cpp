@@ -1,6 +1,6 @@
 // /api/personal-access-tokens: the caller's own API tokens (contract §11).
 
-#include "store/tokens.hpp"
+#include "support/tokens.hpp"
 
 #include "commands/directory_commands.hpp"
 #include "http/error_table.hpp"
@@ -74,7 +74,7 @@ awaitable<Response> create_token(AppContext& app, const Call& call) {
     if (!name) {
         co_return error_response(name.error());
     }
-    const store::MintedToken token = store::mint_token(app.ids);
+    const support::MintedToken token = support::mint_token(app.ids);
     const commands::IssueToken command{token.id, call.caller->user.id, std::move(*name),
                                        token.secret_sha256};
     commands::Decide decide =

@@ -15,9 +15,9 @@
 #include <thread>
 
 #include "store/codec.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "store/keys.hpp"
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 #include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
@@ -267,7 +267,7 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
             body.replace(body.find("\"data\":{"), 8, "\"data\":{ ");
             put(db, 130,
                 store::make_record(body, parts.prev_hash,
-                                   store::sha256_hex(parts.prev_hash, body)));
+                                   support::sha256_hex(parts.prev_hash, body)));
         });
         const auto bad = ctl(dir.path(), {"verify"});
         CHECK(bad.status == 1);
@@ -305,7 +305,7 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
             const std::string r160 = stored(db, 160);  // split_record's parts view it
             const auto p160 = store::split_record(r160);
             const std::string body(p160.body);
-            const std::string hash = store::sha256_hex(p160.hash, body);
+            const std::string hash = support::sha256_hex(p160.hash, body);
             put(db, 161, store::make_record(body, p160.hash, hash));
         });
         const auto bad = ctl(dir.path(), {"verify"});

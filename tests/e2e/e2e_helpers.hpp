@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "store/codec.hpp"
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 #include "store/store.hpp"
 #include "tests/support/process.hpp"
 
@@ -76,7 +76,7 @@ inline events::Sequence verify_chain(store::Store& s) {
         REQUIRE_FALSE(record.empty());
         const auto parts = store::split_record(record);
         REQUIRE(parts.prev_hash == prev);
-        REQUIRE(parts.hash == store::sha256_hex(parts.prev_hash, parts.body));
+        REQUIRE(parts.hash == support::sha256_hex(parts.prev_hash, parts.body));
         REQUIRE(store::decode_record(record).sequence == seq);
         prev = std::string(parts.hash);
     }

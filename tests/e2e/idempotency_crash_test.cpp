@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "store/kafka_consumer.hpp"
 #include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"

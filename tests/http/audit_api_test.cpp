@@ -4,7 +4,7 @@
 
 #include "store/codec.hpp"
 #include "store/rocks_event_log.hpp"
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 #include "tests/http/http_test_helpers.hpp"
 
 using namespace deals::testing;
@@ -176,7 +176,7 @@ TEST_CASE("the history of a deal lists its events in order, as stored", "[http][
         const auto parts = deals::store::split_record(record);
         CHECK(text(e["prev_hash"]) == parts.prev_hash);
         CHECK(text(e["hash"]) == parts.hash);
-        CHECK(parts.hash == deals::store::sha256_hex(parts.prev_hash, parts.body));
+        CHECK(parts.hash == deals::support::sha256_hex(parts.prev_hash, parts.body));
         // split_record's parts view the record: keep it alive.
         const std::string before_record =
             log.read_record(static_cast<deals::events::Sequence>(sequence - 1));

@@ -3,7 +3,7 @@
 // vectors §7.7) and reference §7 and §13.
 
 // clang-format off
-#include "store/json.hpp"  // first: it sets RapidJSON's configuration macros
+#include "support/json.hpp"  // first: it sets RapidJSON's configuration macros
 #include <rapidjson/pointer.h>
 // clang-format on
 

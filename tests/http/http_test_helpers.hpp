@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace deals::testing::http_tests {

@@ -8,7 +8,7 @@
 
 #include "commands/directory_commands.hpp"
 #include "store/codec.hpp"
-#include "store/tokens.hpp"
+#include "support/tokens.hpp"
 #include "tests/http/http_test_helpers.hpp"
 
 using namespace deals;
@@ -52,7 +52,7 @@ std::int64_t user_count(HttpClient& admin) {
 
 /// Issues a token for an existing user straight through the store (as dealsctl does).
 std::string issue_token(store::Store& store, events::UserId user) {
-    const auto token = store::mint_token(store);
+    const auto token = support::mint_token(store);
     const commands::IssueToken command{token.id, user, "direct", token.secret_sha256};
     auto decided = store.read([&](const auto& views) { return commands::decide(views, command); });
     REQUIRE(decided.has_value());

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "store/embedded_broker.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "store/kafka_consumer.hpp"
 #include "store/kafka_relay.hpp"
 #include "store/store.hpp"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "projections/views.hpp"
-#include "store/json.hpp"
+#include "support/json.hpp"
 #include "tests/support/require_status.hpp"
 #include "tests/support/test_server.hpp"
 

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "store/codec.hpp"
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 #include "store/store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -145,7 +145,7 @@ TEST_CASE("every event is chained to the previous one by SHA-256", "[store]") {
         const std::string record = store->log().read_record(seq);
         const auto parts = store::split_record(record);
         CHECK(parts.prev_hash == prev);
-        CHECK(parts.hash == store::sha256_hex(parts.prev_hash, parts.body));
+        CHECK(parts.hash == support::sha256_hex(parts.prev_hash, parts.body));
         prev = std::string(parts.hash);
     }
     CHECK(store->log().head_hash() == prev);

@@ -8,7 +8,7 @@
 // version rather than change an old one).
 
 // clang-format off
-#include "store/json.hpp"  // first: it sets RapidJSON's configuration macros
+#include "support/json.hpp"  // first: it sets RapidJSON's configuration macros
 #include <rapidjson/schema.h>
 // clang-format on
 
@@ -28,13 +28,13 @@
 #include "events/event.hpp"
 #include "store/cloud_event.hpp"
 #include "store/codec.hpp"
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 
 using namespace deals::events;  // NOLINT
 using deals::store::encode_body;
 using deals::store::encode_data;
 using deals::store::make_record;
-using deals::store::sha256_hex;
+using deals::support::sha256_hex;
 using deals::store::to_kafka_message;
 
 namespace {

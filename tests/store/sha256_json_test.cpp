@@ -7,10 +7,10 @@
 #include <thread>
 #include <vector>
 
-#include "store/json.hpp"
-#include "store/sha256.hpp"
+#include "support/json.hpp"
+#include "support/sha256.hpp"
 
-using deals::store::sha256_hex;
+using deals::support::sha256_hex;
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "commands/directory_commands.hpp"
-#include "store/sha256.hpp"
+#include "support/sha256.hpp"
 
 namespace deals::testing {
 
@@ -23,7 +23,7 @@ std::string add_user_with_token(store::Store& store, const std::string& name,
     static std::atomic<int> counter{0};
     const std::string secret = "secret" + std::to_string(++counter) + "x" + email;
     const commands::IssueToken issue{store.next_token(), create.id, "test",
-                                     store::sha256_hex(secret)};
+                                     support::sha256_hex(secret)};
     auto token_events =
         store.read([&](const auto& views) { return commands::decide(views, issue); });
     if (!token_events || store.append_and_wait({events::token_stream(issue.id),
