@@ -78,6 +78,20 @@ struct AppendOutcome {
     std::string stream;  ///< the stream that conflicted, when kWrongExpectedVersion
 };
 
+/// Counters of the log's writer, for /metrics, the benchmark and the closing report.
+struct LogStats {
+    std::uint64_t batches = 0;    ///< durable writes (one fsync each)
+    std::uint64_t appends = 0;    ///< appends committed
+    std::uint64_t events = 0;     ///< events committed
+    std::uint64_t conflicts = 0;  ///< appends refused for a stale expected version
+    std::uint64_t failures = 0;   ///< appends failed by storage
+    std::uint64_t max_batch_appends = 0;
+    std::uint64_t sync_micros = 0;  ///< time spent in synced writes
+};
+
+/// 64 zeros: the `prev_hash` of the first event, and the head hash of an empty log.
+inline const std::string kGenesisHash(64, '0');
+
 /// Called once per append, on the log's writer thread, after the batch holding it is durable
 /// (or has failed). It must not block: post the result to where it is needed.
 using AppendCallback = std::function<void(AppendOutcome)>;
@@ -98,9 +112,14 @@ public:
                                                   std::size_t limit) const = 0;
     /// The current version of a stream (0 when it does not exist).
     virtual StreamVersion stream_version(const std::string& stream) const = 0;
+    /// The event at `sequence` as its envelope JSON (contract §16), byte for byte as the log
+    /// keeps it (and hashed it); empty when there is none.
+    virtual std::string envelope_json(Sequence sequence) const = 0;
     /// The last committed sequence and hash.
     virtual Sequence head_sequence() const = 0;
     virtual std::string head_hash() const = 0;
+    /// The writer's counters since start.
+    virtual LogStats stats() const = 0;
 };
 
 }  // namespace deals::events

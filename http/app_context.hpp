@@ -7,9 +7,12 @@
 
 #include "commands/deal_validation.hpp"
 #include "commands/executor.hpp"
+#include "events/event_log.hpp"
+#include "events/id_source.hpp"
+#include "events/idempotency.hpp"
+#include "events/status.hpp"
 #include "events/time.hpp"
-#include "store/kafka_relay.hpp"
-#include "store/store.hpp"
+#include "projections/view_reader.hpp"
 
 namespace deals::http {
 
@@ -28,21 +31,30 @@ struct ServerConfig {
     bool log_requests = false;
 };
 
-/// What handlers share: the store (log and views), settings and the clock. Outlives the server.
-struct AppContext {
-    store::Store& store;
+/// What the service is, besides its ports: the settings handlers read and what /healthz says.
+struct AppSettings {
     commands::ValidationSettings validation;
     std::function<events::Timestamp()> clock;
     std::string kafka_mode = "off";  ///< off | embedded | external
-    store::KafkaRelay* relay = nullptr;  ///< null when Kafka is off
-    std::string kafka_bootstrap;         ///< the brokers the relay publishes to
+    std::string kafka_bootstrap;     ///< the brokers the relay publishes to
     std::string version = DEALS_VERSION;
+};
 
-    // The ports the handlers use, all implemented by `store`: the views (read under their
-    // lock), new ids, and the one executor every write goes through.
-    events::EventLog& log = store.log();
-    const projections::ViewReader& views = store;
-    events::IdSource& ids = store;
+/// What handlers share: the ports to the event log, the views, ids, idempotency records and
+/// the status of storage and relay, the one executor every write goes through, and the
+/// settings. Built where the server is wired to a store (wiring.hpp); outlives the server.
+struct AppContext {
+    events::EventLog& log;
+    const projections::ViewReader& views;
+    events::IdSource& ids;
+    events::IdempotencyStore& idempotency;
+    const events::StorageStatus& storage;
+    const events::RelayStatus* relay;  ///< null when Kafka is off
+    commands::ValidationSettings validation;
+    std::function<events::Timestamp()> clock;
+    std::string kafka_mode;
+    std::string kafka_bootstrap;
+    std::string version;
     commands::Executor executor{log, views};
 };
 

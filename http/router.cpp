@@ -1,12 +1,9 @@
 #include "http/router.hpp"
 
-#include <csignal>
-#include <cstdlib>
 #include <iostream>
-#include <mutex>
-#include <set>
 
 #include "http/error_table.hpp"
+#include "http/idempotency.hpp"
 #include "support/json.hpp"
 #include "support/sha256.hpp"
 
@@ -158,244 +155,20 @@ commands::Result<Caller> authenticate(const AppContext& app, const Request& requ
     });
 }
 
-struct Router::InFlight {
-    std::mutex mutex;
-    std::set<std::string> keys;  ///< scoped keys of the writes running now
-};
-
-Router::Router(AppContext& app) : app_(app), in_flight_(std::make_unique<InFlight>()) {}
+Router::Router(AppContext& app)
+    : app_(app), idempotency_(std::make_unique<Idempotency>(app, [this](const Request& request) {
+          return dispatch(request);
+      })) {}
 
 Router::~Router() = default;
 
 namespace {
 
-constexpr std::int64_t kIdempotencyWindowSeconds = 24 * 60 * 60;
-constexpr std::size_t kIdempotencyKeyMax = 255;
-
 bool is_write(std::string_view method) {
     return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
 
-Response idempotency_error(std::string message) {
-    return error_response(commands::validation({{"Idempotency-Key", {std::move(message)}}}));
-}
-
-/// The response kept for a retry: status, the handler's headers and the body, as JSON.
-std::string encode_kept(const std::string& fingerprint, const Response& r, std::int64_t at) {
-    json::Buffer buffer;
-    json::Writer w(buffer);
-    w.StartObject();
-    w.Key("fingerprint");
-    w.String(fingerprint.data(), static_cast<rapidjson::SizeType>(fingerprint.size()));
-    w.Key("status");
-    w.Int(r.status);
-    w.Key("headers");
-    w.StartArray();
-    for (const auto& [name, value] : r.headers) {
-        w.StartArray();
-        w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-        w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-        w.EndArray();
-    }
-    w.EndArray();
-    w.Key("body");
-    w.String(r.body.data(), static_cast<rapidjson::SizeType>(r.body.size()));
-    w.Key("at");
-    w.Int64(at);
-    w.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
-/// A test hook, never set in production: `DEALS_TEST_CRASH_AFTER_COMMIT=<key>` kills the
-/// server (SIGKILL) once a write under that Idempotency-Key has been committed and before its
-/// response is kept or sent, the moment a crash is hardest to recover from.
-bool crash_after_commit(std::string_view key) {
-    static const char* const armed = std::getenv("DEALS_TEST_CRASH_AFTER_COMMIT");
-    return armed != nullptr && key == armed;
-}
-
-/// `deal-42` → 42 when `stream` is of `kind`.
-std::optional<std::string> stream_id(const std::string& stream, std::string_view kind) {
-    if (stream.size() <= kind.size() + 1 || !stream.starts_with(kind) ||
-        stream[kind.size()] != '-') {
-        return std::nullopt;
-    }
-    return stream.substr(kind.size() + 1);
-}
-
-/// Sets the top-level `"key":false` of a JSON object to true (nested objects untouched).
-void set_top_level_true(std::string& body, std::string_view key) {
-    const std::string member = "\"" + std::string(key) + "\":false";
-    int depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        const char c = body[i];
-        if (in_string) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '{' || c == '[') {
-            ++depth;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        } else if (c == '"') {
-            if (depth == 1 && body.compare(i, member.size(), member) == 0) {
-                body.replace(i + member.size() - 5, 5, "true");
-                return;
-            }
-            in_string = true;
-        }
-    }
-}
-
 }  // namespace
-
-boost::asio::awaitable<Response> Router::recovered(const Call& call, const std::string& stream,
-                                                   std::uint64_t sequence) {
-    const Request& original = call.request;
-    if (original.method == "DELETE") {
-        co_return Response{204, {}, {}};
-    }
-    // The resource the write answered with, read back: a deal as it stood right after the write
-    // (`as_of` its last event), anything else as it is now.
-    Request get = original;
-    get.method = "GET";
-    get.body.clear();
-    get.query.clear();
-    get.query_string.clear();
-    get.idempotency_key.clear();
-    get.idempotency_fingerprint.clear();
-    int status = 200;
-    const bool create = original.method == "POST" &&
-                        std::count(original.path.begin(), original.path.end(), '/') == 2;
-    if (auto deal = stream_id(stream, "deal")) {
-        if (original.path.ends_with("/billable")) {
-            get.path = "/api/deals/" + *deal + "/billable";
-        } else if (original.path.starts_with("/api/associations/")) {
-            get.path = "/api/associations/deals/" + *deal;
-        } else {
-            get.path = "/api/deals/" + *deal;
-            get.query = {{"as_of", std::to_string(sequence)}};
-            get.query_string = "as_of=" + std::to_string(sequence);
-        }
-        status = create ? 201 : 200;
-    } else if (original.path.starts_with("/api/pipeline-stages") ||
-               stream.starts_with("token-")) {
-        get.path.clear();  // a stage's id, or a token's secret, is not in what was kept
-    } else {
-        for (const auto& [kind, collection] :
-             {std::pair<std::string_view, std::string_view>{"pipeline", "/api/pipelines/"},
-              {"product", "/api/products/"},
-              {"custom-field", "/api/custom-fields/"},
-              {"user", "/api/users/"}}) {
-            if (auto id = stream_id(stream, kind)) {
-                get.path = std::string(collection) + *id;
-            }
-        }
-        status = create ? 201 : 200;
-    }
-    if (get.path.empty()) {
-        co_return error_response(commands::conflict(
-            "This request was carried out (sequence " + std::to_string(sequence) +
-            "), but its response was lost in a restart and cannot be rebuilt."));
-    }
-    get.target = get.path + (get.query_string.empty() ? "" : "?" + get.query_string);
-    Response r = co_await dispatch(get);
-    if (r.status == 200) {
-        r.status = status;
-        if (status == 201) {
-            set_top_level_true(r.body, "was_recently_created");  // as the create answered
-        }
-    }
-    co_return r;
-}
-
-boost::asio::awaitable<Response> Router::idempotent(const Route& route, Call call,
-                                                    std::string key) {
-    if (key.empty() || key.size() > kIdempotencyKeyMax) {
-        co_return idempotency_error(key.empty()
-                                        ? "The Idempotency-Key may not be empty."
-                                        : "The Idempotency-Key may not be greater than 255 "
-                                          "characters.");
-    }
-    const Request& request = call.request;
-    const std::string scoped = support::sha256_hex(call.caller->user.id.str() + "\n", key);
-    const std::string fingerprint = support::sha256_hex(
-        request.method + " " + request.path + "?" + request.query_string + "\n", request.body);
-    bool claimed = false;
-    {
-        std::lock_guard lock(in_flight_->mutex);
-        claimed = in_flight_->keys.insert(scoped).second;
-    }
-    if (!claimed) {
-        Response busy = error_response(
-            commands::conflict("A request with this Idempotency-Key is still in progress."));
-        busy.headers.emplace_back("Retry-After", "1");
-        co_return busy;
-    }
-    struct Release {
-        InFlight& in_flight;
-        const std::string& scoped;
-        ~Release() {
-            std::lock_guard lock(in_flight.mutex);
-            in_flight.keys.erase(scoped);
-        }
-    } release{*in_flight_, scoped};
-
-    const std::int64_t now = app_.clock().micros / 1000000;
-    if (const auto kept = app_.store.idempotency(scoped)) {
-        json::Document doc;
-        doc.Parse(kept->data(), kept->size());
-        if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("fingerprint") ||
-            !doc["fingerprint"].IsString() || !doc.HasMember("at") || !doc["at"].IsInt64()) {
-            throw std::runtime_error("corrupt idempotency record");
-        }
-        if (doc["at"].GetInt64() + kIdempotencyWindowSeconds > now) {
-            if (fingerprint != doc["fingerprint"].GetString()) {
-                co_return idempotency_error(
-                    "The Idempotency-Key has already been used for a different request.");
-            }
-            if (doc.HasMember("status")) {
-                Response r{doc["status"].GetInt(),
-                           std::string(doc["body"].GetString(), doc["body"].GetStringLength()),
-                           {}};
-                for (const auto& h : doc["headers"].GetArray()) {
-                    r.headers.emplace_back(h[0].GetString(), h[1].GetString());
-                }
-                r.headers.emplace_back("Idempotent-Replayed", "true");
-                co_return r;
-            }
-            // Only the marker the log wrote with the events: committed, response never kept.
-            Response r = co_await recovered(call, doc["stream"].GetString(),
-                                            doc["sequence"].GetUint64());
-            if (r.status < 500) {
-                (void)app_.store.put_idempotency(scoped, encode_kept(fingerprint, r, now));
-            }
-            r.headers.emplace_back("Idempotent-Replayed", "true");
-            co_return r;
-        }
-    }
-
-    Request marked = request;
-    marked.idempotency_key = scoped;
-    marked.idempotency_fingerprint = fingerprint;
-    Call run{marked, std::move(call.caller), std::move(call.params)};
-    Response r = co_await route.handler(app_, run);
-    if (crash_after_commit(key)) {
-        std::raise(SIGKILL);
-    }
-    // Errors of the server (5xx) are not an answer to keep: a retry runs the request again.
-    if (r.status < 500) {
-        if (const auto kept = app_.store.put_idempotency(scoped, encode_kept(fingerprint, r, now));
-            !kept) {
-            std::cerr << "warning: request " << request.request_id << ": " << kept.error()
-                      << std::endl;
-        }
-    }
-    co_return r;
-}
 
 boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
     try {
@@ -422,7 +195,8 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
                 call.caller = std::move(*caller);
                 if (is_write(method)) {
                     if (auto key = request.header("idempotency-key")) {
-                        co_return co_await idempotent(route, std::move(call), std::move(*key));
+                        co_return co_await idempotency_->run(route.handler, std::move(call),
+                                                             std::move(*key));
                     }
                 }
             }

@@ -13,6 +13,8 @@
 
 namespace deals::http {
 
+class Idempotency;
+
 enum class Access { kPublic, kAuthenticated };
 
 /// One entry of the route table: `{name}` segments match any one path segment.
@@ -27,7 +29,8 @@ struct Route {
 const std::vector<Route>& routes();
 
 /// Matches requests to routes and wraps every handler with the cross-cutting work: 404/405,
-/// bearer-token authentication and API access, and exceptions turned into 500 (logged with the
+/// bearer-token authentication and API access, writes under an Idempotency-Key (idempotency.hpp),
+/// and exceptions turned into 500 (logged with the
 /// request id, never shown to the client). Thread-safe.
 class Router {
 public:
@@ -36,16 +39,8 @@ public:
     boost::asio::awaitable<Response> dispatch(const Request& request);
 
 private:
-    struct InFlight;
-    /// A write under an `Idempotency-Key` (contract §13): run once per caller and key, answered
-    /// again from the store on a retry (router.cpp).
-    boost::asio::awaitable<Response> idempotent(const Route& route, Call call, std::string key);
-    /// The answer to a write that was committed but whose response was never kept.
-    boost::asio::awaitable<Response> recovered(const Call& call, const std::string& stream,
-                                               std::uint64_t sequence);
-
     AppContext& app_;
-    std::unique_ptr<InFlight> in_flight_;
+    std::unique_ptr<Idempotency> idempotency_;  ///< writes under an Idempotency-Key
 };
 
 /// Resolves `Authorization: Bearer <id>|<secret>` or `Bearer <secret>` to its user.

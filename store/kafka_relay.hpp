@@ -10,6 +10,7 @@
 
 #include "events/error.hpp"
 #include "events/ids.hpp"
+#include "events/status.hpp"
 #include "events/time.hpp"
 #include "store/kafka_config.hpp"
 
@@ -33,23 +34,8 @@ struct RelayOptions {
     std::function<events::Timestamp()> clock;  ///< for lag in seconds; the system clock
 };
 
-/// What the relay has done, for /healthz, /metrics and tests.
-struct RelayStats {
-    std::string topic;
-    /// connecting | publishing | unreachable | stalled (cannot go on; see last_error) | stopped
-    std::string state;
-    std::string cluster_id;              ///< empty until the cluster answered once
-    bool reachable = false;              ///< as far as the last attempt showed
-    events::Sequence published = 0;      ///< every event up to here is acknowledged by Kafka
-    events::Sequence head = 0;           ///< last committed sequence
-    std::uint64_t lag_events = 0;        ///< head - published
-    double lag_seconds = 0;              ///< age of the oldest unpublished event
-    std::uint64_t in_flight = 0;         ///< handed to librdkafka, not yet acknowledged
-    std::uint64_t delivered = 0;         ///< acknowledgements since start
-    std::uint64_t delivery_errors = 0;   ///< failed deliveries since start (each retried)
-    std::uint64_t republished_runs = 0;  ///< times it went back to the published position
-    std::string last_error;
-};
+/// What the relay has done, for /healthz, /metrics and tests (events/status.hpp).
+using events::RelayStats;
 
 /// The Kafka relay (store/README.md, docs/events.md): follows the event log from a persisted
 /// position and produces each event to the topic with an idempotent librdkafka producer
@@ -61,7 +47,7 @@ struct RelayStats {
 /// It never blocks the log: the writer only tells it the new head. One thread reads the log
 /// and produces; librdkafka's background thread handles acknowledgements. `stats` may be called
 /// from any thread.
-class KafkaRelay {
+class KafkaRelay final : public events::RelayStatus {
 public:
     /// Checks the settings (bad `--kafka-config` keys fail here) and starts following the log.
     static Result<std::unique_ptr<KafkaRelay>> start(Store& store, RelayOptions options);
@@ -73,7 +59,7 @@ public:
     /// the position and closes the producer. Idempotent.
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
-    RelayStats stats() const;
+    RelayStats stats() const override;
     /// Waits until every event up to `sequence` is acknowledged; false after `timeout`.
     bool wait_published(events::Sequence sequence, std::chrono::milliseconds timeout) const;
 

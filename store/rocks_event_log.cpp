@@ -1,5 +1,6 @@
 #include "store/rocks_event_log.hpp"
 
+#include <pthread.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -9,16 +10,13 @@
 #include <memory>
 #include <random>
 
-#include <pthread.h>
-
 #include "store/codec.hpp"
 #include "store/disk_reserve.hpp"
+#include "store/idempotency_codec.hpp"
 #include "store/keys.hpp"
 #include "support/sha256.hpp"
 
 namespace deals::store {
-
-const std::string kGenesisHash(64, '0');
 
 namespace {
 
@@ -295,11 +293,9 @@ void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::
     p.outcome.current_version = touched.streams[slots[subject]].second;
     if (const auto& mark = p.request.meta.idempotency; !mark.key.empty()) {
         // Beside the events, in their batch: durable exactly when they are.
-        chain.wb.Put(keys::idempotency(mark.key),
-                     "{\"fingerprint\":\"" + mark.fingerprint + "\",\"stream\":\"" + stream +
-                         "\",\"version\":" + std::to_string(p.outcome.current_version) +
-                         ",\"sequence\":" + std::to_string(chain.sequence) +
-                         ",\"at\":" + std::to_string(chain.now.micros / 1000000) + "}");
+        events::IdempotencyRecord marker{mark.fingerprint, chain.now.micros / 1000000, {}, {}};
+        marker.written = {stream, p.outcome.current_version, chain.sequence};
+        chain.wb.Put(keys::idempotency(mark.key), encode_idempotency(marker));
     }
 }
 
@@ -499,6 +495,11 @@ events::StreamVersion RocksEventLog::stream_version(const std::string& stream) c
         return keys::get_be64(it->key().ToStringView().substr(prefix.size()));
     }
     return 0;
+}
+
+std::string RocksEventLog::envelope_json(events::Sequence sequence) const {
+    const std::string record = read_record(sequence);
+    return record.empty() ? std::string{} : store::envelope_json(record);
 }
 
 std::string RocksEventLog::read_record(events::Sequence sequence) const {

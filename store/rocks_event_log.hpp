@@ -25,16 +25,7 @@ class DiskReserve;
 /// Streams per generation of the log writer's version cache (RocksEventLog), by default.
 inline constexpr std::size_t kCachedStreams = 65536;
 
-/// Counters of the writer, for /metrics, the benchmark and the closing report.
-struct LogStats {
-    std::uint64_t batches = 0;    ///< durable writes (one fsync each)
-    std::uint64_t appends = 0;    ///< appends committed
-    std::uint64_t events = 0;     ///< events committed
-    std::uint64_t conflicts = 0;  ///< appends refused for a stale expected version
-    std::uint64_t failures = 0;   ///< appends failed by storage
-    std::uint64_t max_batch_appends = 0;
-    std::uint64_t sync_micros = 0;  ///< time spent in synced writes
-};
+using events::LogStats;
 
 /// The event log on RocksDB. Appends are queued to one writer thread, which checks expected
 /// versions, assigns gapless sequence numbers and the hash chain, and writes every append it
@@ -72,6 +63,7 @@ public:
     std::string head_hash() const override;
 
     events::StreamVersion stream_version(const std::string& stream) const override;
+    std::string envelope_json(events::Sequence sequence) const override;
     /// The raw stored record at `sequence`, or empty when there is none.
     std::string read_record(events::Sequence sequence) const;
     /// Up to `limit` raw records from `from` on, in sequence order (one iterator scan).
@@ -79,7 +71,7 @@ public:
 
     /// Finishes every queued append, then stops the writer; later appends fail (kUnavailable).
     void stop();
-    LogStats stats() const;
+    LogStats stats() const override;
 
 private:
     struct Pending;
@@ -154,7 +146,6 @@ private:
     std::thread applier_;
 };
 
-/// 64 zeros: the `prev_hash` of the first event.
-extern const std::string kGenesisHash;
+using events::kGenesisHash;
 
 }  // namespace deals::store

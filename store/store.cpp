@@ -1,7 +1,6 @@
 #include "store/store.hpp"
 
 #include <pthread.h>
-
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -24,9 +23,10 @@
 #include "events/default_pipeline.hpp"
 #include "store/codec.hpp"
 #include "store/disk_reserve.hpp"
-#include "support/json.hpp"
+#include "store/idempotency_codec.hpp"
 #include "store/keys.hpp"
 #include "store/view_io.hpp"
+#include "support/json.hpp"
 
 namespace deals::store {
 
@@ -371,19 +371,33 @@ std::uint64_t Store::reserved_bytes() const {
     return impl_->reserve->reserve_bytes();
 }
 
-std::optional<std::string> Store::idempotency(std::string_view scoped_key) const {
+Result<std::optional<events::IdempotencyRecord>> Store::idempotency(
+    std::string_view scoped_key) const {
     std::string value;
-    if (!impl_->db ||
-        !impl_->db->Get(rocksdb::ReadOptions{}, keys::idempotency(scoped_key), &value).ok()) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-Result<void> Store::put_idempotency(std::string_view scoped_key, std::string_view value) {
     if (!impl_->db) {
         return unavailable("the data directory is closed");
     }
+    const auto status =
+        impl_->db->Get(rocksdb::ReadOptions{}, keys::idempotency(scoped_key), &value);
+    if (status.IsNotFound()) {
+        return std::optional<events::IdempotencyRecord>{};
+    }
+    if (!status.ok()) {
+        return unavailable("cannot read an idempotency record: " + status.ToString());
+    }
+    auto record = decode_idempotency(value);
+    if (!record) {
+        return record.error();
+    }
+    return std::optional(std::move(*record));
+}
+
+Result<void> Store::keep_response(std::string_view scoped_key,
+                                  const events::IdempotencyRecord& record) {
+    if (!impl_->db) {
+        return unavailable("the data directory is closed");
+    }
+    const std::string value = encode_idempotency(record);
     if (!impl_->reserve->allows(value.size())) {
         return unavailable("cannot keep an idempotent response: " + impl_->reserve->refusal());
     }

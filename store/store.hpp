@@ -14,6 +14,8 @@
 #include "events/error.hpp"
 #include "events/event_log.hpp"
 #include "events/id_source.hpp"
+#include "events/idempotency.hpp"
+#include "events/status.hpp"
 #include "projections/view_reader.hpp"
 #include "projections/views.hpp"
 #include "store/rocks_event_log.hpp"
@@ -54,7 +56,10 @@ struct OpenReport {
 /// Thread-safety: `read` may be called from any thread; the views are changed only by the log's
 /// writer thread (through the one `Views::apply` path) under the exclusive lock. One process at
 /// a time holds a data directory (RocksDB's LOCK file).
-class Store final : public projections::ViewReader, public events::IdSource {
+class Store final : public projections::ViewReader,
+                    public events::IdSource,
+                    public events::IdempotencyStore,
+                    public events::StorageStatus {
 public:
     static Result<std::unique_ptr<Store>> open(StoreOptions options);
     ~Store();
@@ -124,11 +129,15 @@ public:
                                     events::Sequence sequence);
 
     /// What is kept under one scoped `Idempotency-Key` (contract §13): the marker the log wrote
-    /// with the events, or the whole response put by `put_idempotency`. Nullopt when nothing is.
-    std::optional<std::string> idempotency(std::string_view scoped_key) const;
-    /// Keeps the response to a request made under a key (not synced: the marker written with
-    /// the events is, and a response lost in a crash is rebuilt from it).
-    Result<void> put_idempotency(std::string_view scoped_key, std::string_view value);
+    /// with the events, or the whole response kept by `keep_response`.
+    Result<std::optional<events::IdempotencyRecord>> idempotency(
+        std::string_view scoped_key) const override;
+    Result<void> keep_response(std::string_view scoped_key,
+                               const events::IdempotencyRecord& record) override;
+
+    events::StorageStats storage_stats() const override {
+        return {background_jobs(), free_bytes(), reserved_bytes()};
+    }
 
     /// Writes the views changed since the last checkpoint (synced when `sync`).
     void checkpoint(bool sync);

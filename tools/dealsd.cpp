@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/server.hpp"
+#include "http/wiring.hpp"
 #include "store/embedded_broker.hpp"
 #include "store/kafka_config.hpp"
 #include "store/kafka_relay.hpp"
@@ -258,12 +259,12 @@ int main(int argc, char** argv) {
         return status;
     }
 
-    http::AppContext app{*store,
-                         {.lost_reason_required = !flags.lost_reason_optional},
-                         events::Timestamp::system_now,
-                         kafka.mode,
-                         kafka.relay.get(),
-                         kafka.bootstrap};
+    http::AppContext app =
+        http::app_context(*store, kafka.relay.get(),
+                          {.validation = {.lost_reason_required = !flags.lost_reason_optional},
+                           .clock = events::Timestamp::system_now,
+                           .kafka_mode = kafka.mode,
+                           .kafka_bootstrap = kafka.bootstrap});
     if (!serve(app, flags.server)) {
         return 1;
     }

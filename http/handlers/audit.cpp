@@ -17,8 +17,6 @@
 #include "http/json_write.hpp"
 #include "http/render.hpp"
 #include "projections/policy.hpp"
-#include "store/codec.hpp"
-#include "store/rocks_event_log.hpp"
 
 namespace deals::http::handlers {
 
@@ -84,7 +82,7 @@ commands::Result<DealStream> readable_stream(AppContext& app, const Call& call) 
         return commands::not_found("Deal", text);
     }
     DealStream out{events::DealId{*id}, events::deal_stream(events::DealId{*id})};
-    const auto& log = app.store.log();
+    const auto& log = app.log;
     if (log.stream_version(out.stream) == 0) {
         return commands::not_found("Deal", text);
     }
@@ -193,7 +191,7 @@ awaitable<Response> deal_events(AppContext& app, const Call& call) {
     if (!window) {
         co_return error_response(window.error());
     }
-    const auto& log = app.store.log();
+    const auto& log = app.log;
     const auto history = log.read_stream(stream->stream, window->first, window->second);
     std::string body = "{\"data\":[";
     for (std::size_t i = 0; i < history.size(); ++i) {
@@ -201,7 +199,7 @@ awaitable<Response> deal_events(AppContext& app, const Call& call) {
             body.push_back(',');
         }
         // The stored bytes, as hashed and as sent to Kafka: never re-encoded.
-        body.append(store::envelope_json(log.read_record(history[i].sequence)));
+        body.append(log.envelope_json(history[i].sequence));
     }
     body.append("]}");
     co_return json_response(200, std::move(body));
@@ -217,7 +215,7 @@ awaitable<Response> show_deal_as_of(AppContext& app, const Call& call) {
     if (!stream) {
         co_return error_response(stream.error());
     }
-    const auto& log = app.store.log();
+    const auto& log = app.log;
     const auto as_of = parse_as_of(*as_of_text, log.head_sequence());
     if (!as_of) {
         co_return error_response(as_of.error());
@@ -241,7 +239,10 @@ awaitable<Response> show_deal_as_of(AppContext& app, const Call& call) {
     // sequence names, or the time asked for (never later than the present).
     events::Timestamp now = std::min(as_of->time, app.clock());
     if (as_of->sequence) {
-        now = store::decode_record(log.read_record(*as_of->sequence)).occurred_at;
+        const auto at = log.read_range(*as_of->sequence, *as_of->sequence, 1);
+        if (!at.empty()) {
+            now = at.front().occurred_at;
+        }
     }
     co_return app.views.read([&](const Views& views) {
         return deal_response(200, deal, views, call.caller->user, now, DealShape::kSingle, *with);
@@ -252,7 +253,7 @@ awaitable<Response> audit_head(AppContext& app, const Call& call) {
     if (!projections::sees_every_deal(call.caller->user)) {
         co_return error_response(commands::forbidden("This action is unauthorized."));
     }
-    const auto& log = app.store.log();
+    const auto& log = app.log;
     const events::Sequence head = log.head_sequence();
     json::Buffer buffer;
     json::Writer w(buffer);
@@ -261,17 +262,16 @@ awaitable<Response> audit_head(AppContext& app, const Call& call) {
     w.Uint64(head);
     if (head == 0) {
         w.Key("hash");
-        write_string(w, store::kGenesisHash);
+        write_string(w, events::kGenesisHash);
         w.Key("at");
         w.Null();
     } else {
         // Sequence, hash and time all from the one stored record, so they always agree.
-        const std::string record = log.read_record(head);
-        const auto parts = store::split_record(record);
+        const auto record = log.read_range(head, head, 1);
         w.Key("hash");
-        write_string(w, parts.hash);
+        write_string(w, record.empty() ? std::string{} : record.front().hash);
         w.Key("at");
-        write_string(w, store::decode_record(record).occurred_at.str());
+        write_string(w, record.empty() ? std::string{} : record.front().occurred_at.str());
     }
     w.EndObject();
     co_return json_response(200, std::string(buffer.GetString(), buffer.GetSize()));

@@ -6,7 +6,7 @@
 namespace deals::http::handlers {
 
 boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
-    const auto sequence = app.store.log().head_sequence();
+    const auto sequence = app.log.head_sequence();
     json::Buffer buffer;
     json::Writer w(buffer);
     w.StartObject();
@@ -59,7 +59,8 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
 namespace deals::http::handlers {
 
 boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
-    const auto stats = app.store.log().stats();
+    const auto stats = app.log.stats();
+    const auto storage = app.storage.storage_stats();
     std::string out;
     auto metric = [&out](const char* name, const char* type, const char* help, double value) {
         char number[64];
@@ -68,7 +69,7 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
                name + " " + number + "\n";
     };
     metric("deals_log_sequence", "gauge", "Last committed sequence number.",
-           static_cast<double>(app.store.log().head_sequence()));
+           static_cast<double>(app.log.head_sequence()));
     metric("deals_events_appended_total", "counter", "Events committed since start.",
            static_cast<double>(stats.events));
     metric("deals_appends_total", "counter", "Appends committed since start.",
@@ -85,13 +86,13 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
            static_cast<double>(stats.sync_micros) / 1e6);
     metric("deals_storage_background_jobs", "gauge",
            "RocksDB flushes and compactions running or due (0: settled).",
-           static_cast<double>(app.store.background_jobs()));
+           static_cast<double>(storage.background_jobs));
     metric("deals_storage_free_bytes", "gauge",
            "Free space on the data directory's file system now.",
-           static_cast<double>(app.store.free_bytes()));
+           static_cast<double>(storage.free_bytes));
     metric("deals_storage_reserve_bytes", "gauge",
            "Free space kept for RocksDB: writes that would leave less answer 503.",
-           static_cast<double>(app.store.reserved_bytes()));
+           static_cast<double>(storage.reserved_bytes));
     if (app.relay) {
         const auto k = app.relay->stats();
         metric("deals_kafka_published_sequence", "gauge",

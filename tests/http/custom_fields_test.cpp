@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 
+#include "http/wiring.hpp"
 #include "store/codec.hpp"
 #include "tests/http/http_test_helpers.hpp"
 
@@ -1359,8 +1360,8 @@ public:
             deals::store::Store::open({.data_dir = dir, .clock = [&clock] { return clock.now(); }});
         REQUIRE(opened.has_value());
         store_ = std::move(*opened);
-        app_ = std::make_unique<deals::http::AppContext>(
-            deals::http::AppContext{*store_, {}, [&clock] { return clock.now(); }, "off"});
+        app_ = std::make_unique<deals::http::AppContext>(deals::http::app_context(
+            *store_, nullptr, {.clock = [&clock] { return clock.now(); }, .kafka_mode = "off"}));
         server_ = std::make_unique<deals::http::Server>(
             *app_, deals::http::ServerConfig{.host = "127.0.0.1", .port = 0, .threads = 2});
         port_ = server_->start();

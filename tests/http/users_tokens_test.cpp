@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "commands/directory_commands.hpp"
+#include "http/wiring.hpp"
 #include "store/codec.hpp"
 #include "support/tokens.hpp"
 #include "tests/http/http_test_helpers.hpp"
@@ -415,8 +416,8 @@ public:
             store::Store::open({.data_dir = dir, .clock = [&clock] { return clock.now(); }});
         REQUIRE(opened.has_value());
         store_ = std::move(*opened);
-        app_ = std::make_unique<http::AppContext>(
-            http::AppContext{*store_, {}, [&clock] { return clock.now(); }, "off"});
+        app_ = std::make_unique<http::AppContext>(http::app_context(
+            *store_, nullptr, {.clock = [&clock] { return clock.now(); }, .kafka_mode = "off"}));
         server_ = std::make_unique<http::Server>(
             *app_, http::ServerConfig{.host = "127.0.0.1", .port = 0, .threads = 2});
         port_ = server_->start();

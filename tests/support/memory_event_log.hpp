@@ -63,6 +63,7 @@ public:
             }
         }
         outcome.current_version = versions_[request.streams.at(request.subject).stream];
+        ++committed_;
         return outcome;
     }
 
@@ -98,6 +99,13 @@ public:
         return log_.size();
     }
     std::string head_hash() const override { return {}; }
+    /// Events are not encoded here: no envelope is kept.
+    std::string envelope_json(events::Sequence) const override { return {}; }
+    events::LogStats stats() const override {
+        std::lock_guard lock(mutex_);
+        // One append a batch, with no fsync.
+        return {committed_, committed_, log_.size(), conflicts_, 0, committed_ > 0 ? 1U : 0U, 0};
+    }
 
     /// The views folded from every event appended.
     projections::Views views;
@@ -111,6 +119,8 @@ private:
     mutable std::mutex mutex_;
     std::vector<events::RecordedEvent> log_;
     std::map<std::string, events::StreamVersion> versions_;
+    std::uint64_t committed_ = 0;
+    std::uint64_t conflicts_ = 0;
 };
 
 /// The views of a MemoryEventLog, through the read port.

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "commands/directory_commands.hpp"
+#include "http/wiring.hpp"
 #include "support/sha256.hpp"
 
 namespace deals::testing {
@@ -45,8 +46,8 @@ TestServer::TestServer(http::ServerConfig config) {
     store_ = std::move(*opened);
     admin_token_ =
         add_user_with_token(*store_, "Admin", "admin@example.com", true, events::DealsScope::kAll);
-    app_ = std::make_unique<http::AppContext>(
-        http::AppContext{*store_, {}, [this] { return clock_.now(); }, "off"});
+    app_ = std::make_unique<http::AppContext>(http::app_context(
+        *store_, nullptr, {.clock = [this] { return clock_.now(); }, .kafka_mode = "off"}));
     config.host = "127.0.0.1";
     config.port = 0;
     if (config.threads == 0) {

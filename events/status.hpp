@@ -1,0 +1,52 @@
+#pragma once
+
+// What the storage and the Kafka relay report of themselves (GET /healthz, GET /metrics): plain
+// figures, and the ports that give them (store::Store and store::KafkaRelay implement them).
+
+#include <cstdint>
+#include <string>
+
+#include "events/ids.hpp"
+
+namespace deals::events {
+
+/// The data directory's file system and RocksDB's background work now.
+struct StorageStats {
+    /// Flushes and compactions running, plus one when one is due and not yet started (0: the
+    /// store is settled).
+    std::uint64_t background_jobs = 0;
+    std::uint64_t free_bytes = 0;      ///< free on the data directory's file system
+    std::uint64_t reserved_bytes = 0;  ///< kept for RocksDB: writes past it answer 503
+};
+
+class StorageStatus {
+public:
+    virtual ~StorageStatus() = default;
+    virtual StorageStats storage_stats() const = 0;
+};
+
+/// Where the Kafka relay stands.
+struct RelayStats {
+    std::string topic;
+    /// connecting | publishing | unreachable | stalled (cannot go on; see last_error) | stopped
+    std::string state;
+    std::string cluster_id;              ///< empty until the cluster answered once
+    bool reachable = false;              ///< as far as the last attempt showed
+    Sequence published = 0;              ///< every event up to here is acknowledged by Kafka
+    Sequence head = 0;                   ///< last committed sequence
+    std::uint64_t lag_events = 0;        ///< head - published
+    double lag_seconds = 0;              ///< age of the oldest unpublished event
+    std::uint64_t in_flight = 0;         ///< handed to librdkafka, not yet acknowledged
+    std::uint64_t delivered = 0;         ///< acknowledgements since start
+    std::uint64_t delivery_errors = 0;   ///< failed deliveries since start (each retried)
+    std::uint64_t republished_runs = 0;  ///< times it went back to the published position
+    std::string last_error;
+};
+
+class RelayStatus {
+public:
+    virtual ~RelayStatus() = default;
+    virtual RelayStats stats() const = 0;
+};
+
+}  // namespace deals::events

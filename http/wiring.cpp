@@ -1,0 +1,22 @@
+#include "http/wiring.hpp"
+
+#include "store/kafka_relay.hpp"
+#include "store/store.hpp"
+
+namespace deals::http {
+
+AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppSettings settings) {
+    return AppContext{store.log(),
+                      store,
+                      store,
+                      store,
+                      store,
+                      relay,
+                      std::move(settings.validation),
+                      std::move(settings.clock),
+                      std::move(settings.kafka_mode),
+                      std::move(settings.kafka_bootstrap),
+                      std::move(settings.version)};
+}
+
+}  // namespace deals::http
