@@ -53,7 +53,7 @@ int commit(store::Store& store, const std::string& stream, commands::Events even
 }
 
 int add_user(store::Store& store, commands::CreateUser command) {
-    command.id = store.allocate_user_id();
+    command.id = store.next_user();
     auto events = store.read([&](const auto& views) { return commands::decide(views, command); });
     if (!events) {
         return fail(events.error());
