@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "events/error.hpp"
 #include "events/ids.hpp"
 #include "events/time.hpp"
 #include "projections/views.hpp"
@@ -22,17 +23,13 @@ namespace deals::tools::audit {
 /// Prints `error: <message>` on stderr; returns exit status 1.
 int fail(const std::string& message);
 
-/// Runs `command` for its exit status: an unexpected exception is status 1 (`error: …`), and
-/// standard output closed under it (`dealsctl events | head`) is 128 + SIGPIPE.
-int guarded(const std::function<int()>& command);
-
-/// Standard output was closed under us (`dealsctl events | head`); `guarded` catches it.
-struct OutputClosed {};
-
-/// Buffered standard output (the commands print millions of lines). One thread.
+/// Buffered standard output (the commands print millions of lines). Once standard output is
+/// closed under it (`dealsctl events | head`), it remembers: what follows is dropped and
+/// `closed()` is true, so that loops stop. One thread.
 class Out {
 public:
     Out() = default;
+    /// Writes what is left; nobody reads it if standard output is closed by now.
     ~Out();
     Out(const Out&) = delete;
     Out& operator=(const Out&) = delete;
@@ -40,12 +37,22 @@ public:
     /// `text` and a newline.
     void line(std::string_view text);
     void raw(std::string_view text);
-    /// Throws OutputClosed when standard output is gone.
-    void flush();
+    /// Writes what is buffered; false once standard output is closed.
+    bool flush();
+    [[nodiscard]] bool closed() const { return closed_; }
 
 private:
+    /// Writes and clears the buffer; false when it could not (closed before or now).
+    bool write();
+
     std::string buffer_;
+    bool closed_ = false;
 };
+
+/// Runs `command` with the standard output it prints to, for its exit status: 128 + SIGPIPE
+/// once that output was closed under it (as if killed by SIGPIPE), 1 for an exception (a bug,
+/// or a storage error no closer place explained: `error: …`).
+int guarded(const std::function<int(Out&)>& command);
 
 /// A point of the log: a sequence (digits only) or a time (ISO-8601 or YYYY-MM-DD).
 struct Point {
@@ -65,10 +72,11 @@ struct Folded {
     std::uint64_t applied = 0;
 };
 
-/// Applies the events from `from` through `to` (and not after `until_time`) to `views`.
-/// Throws std::runtime_error at a gap in the log.
-Folded fold(const store::LogReader& reader, projections::Views& views, events::Sequence from,
-            events::Sequence to, std::optional<events::Timestamp> until_time);
+/// Applies the events from `from` through `to` (and not after `until_time`) to `views`. A gap
+/// in the log is an error; a corrupt record throws (store/codec.hpp).
+Result<Folded> fold(const store::LogReader& reader, projections::Views& views,
+                    events::Sequence from, events::Sequence to,
+                    std::optional<events::Timestamp> until_time);
 
 /// Who the deals are rendered for: a super-admin that owns nothing (every deal visible, every
 /// authorization true, as an admin's GET shows them).

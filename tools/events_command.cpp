@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <iostream>
-#include <stdexcept>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "store/codec.hpp"
 #include "store/log_reader.hpp"
@@ -18,7 +22,72 @@ namespace {
 using events::Sequence;
 using events::Timestamp;
 
-int print_events(const std::string& data_dir, const EventsCommand& o) {
+std::string corrupt(Sequence sequence, const std::string& why) {
+    return "the record at sequence " + std::to_string(sequence) + " is corrupt (" + why + ")";
+}
+
+/// Whether the event of `body` occurred after `until`; an error when it says no occurred_at.
+Result<bool> occurred_after(std::string_view body, Timestamp until) {
+    const auto at = store::body_string(body, "occurred_at");
+    const auto time = at ? Timestamp::parse(*at) : std::nullopt;
+    if (!time) {
+        return internal("no occurred_at");
+    }
+    return *time > until;
+}
+
+/// Takes the records of the scan in order and prints those the options ask for.
+class Printer {
+public:
+    Printer(const EventsCommand& o, const std::optional<audit::Point>& until, audit::Out& out)
+        : o_(o), until_(until), out_(out) {}
+
+    /// True to go on; false to stop (past --until, --limit reached, standard output closed,
+    /// or a corrupt record: `failure()` says which).
+    bool operator()(Sequence sequence, std::string_view record) {
+        try {
+            if (until_ && until_->sequence && sequence > *until_->sequence) {
+                return false;
+            }
+            const auto parts = store::split_record(record);
+            if (until_ && until_->time) {
+                const auto after = occurred_after(parts.body, *until_->time);
+                if (!after) {
+                    failure_ = corrupt(sequence, after.error().message);
+                    return false;
+                }
+                if (*after) {
+                    return false;  // occurred_at never goes backwards along the sequence
+                }
+            }
+            if (!o_.types.empty()) {
+                const auto type = store::body_string(parts.body, "type");
+                if (!type || std::find(o_.types.begin(), o_.types.end(), *type) == o_.types.end()) {
+                    return true;
+                }
+            }
+            out_.line(store::envelope_json(record));
+            ++printed_;
+            return !out_.closed() && (o_.limit == 0 || printed_ < o_.limit);
+        } catch (const std::exception& e) {  // a corrupt record (store/codec.hpp)
+            failure_ = corrupt(sequence, e.what());
+            return false;
+        }
+    }
+
+    [[nodiscard]] std::uint64_t printed() const { return printed_; }
+    [[nodiscard]] const std::string& failure() const { return failure_; }
+    void set_failure(std::string failure) { failure_ = std::move(failure); }
+
+private:
+    const EventsCommand& o_;
+    const std::optional<audit::Point>& until_;
+    audit::Out& out_;
+    std::uint64_t printed_ = 0;
+    std::string failure_;
+};
+
+int print_events(const std::string& data_dir, const EventsCommand& o, audit::Out& out) {
     std::optional<audit::Point> until;
     if (!o.until.empty()) {
         until = audit::parse_point(o.until);
@@ -32,41 +101,7 @@ int print_events(const std::string& data_dir, const EventsCommand& o) {
         return audit::fail(reader.error().message);
     }
     const store::LogHead head = (*reader)->head();
-    audit::Out out;
-    std::uint64_t printed = 0;
-    std::string failure;
-    // True to go on; false to stop (past --until, --limit reached, or a corrupt record).
-    const auto take = [&](Sequence sequence, std::string_view record) {
-        try {
-            if (until && until->sequence && sequence > *until->sequence) {
-                return false;
-            }
-            const auto parts = store::split_record(record);
-            if (until && until->time) {
-                const auto at = store::body_string(parts.body, "occurred_at");
-                const auto time = at ? Timestamp::parse(*at) : std::nullopt;
-                if (!time) {
-                    throw std::runtime_error("no occurred_at");
-                }
-                if (*time > *until->time) {
-                    return false;  // occurred_at never goes backwards along the sequence
-                }
-            }
-            if (!o.types.empty()) {
-                const auto type = store::body_string(parts.body, "type");
-                if (!type || std::find(o.types.begin(), o.types.end(), *type) == o.types.end()) {
-                    return true;
-                }
-            }
-            out.line(store::envelope_json(record));
-            ++printed;
-            return o.limit == 0 || printed < o.limit;
-        } catch (const std::exception& e) {
-            failure = "the record at sequence " + std::to_string(sequence) + " is corrupt (" +
-                      e.what() + ")";
-            return false;
-        }
-    };
+    Printer take(o, until, out);
     try {
         if (!o.stream.empty()) {
             for (const auto& r : (*reader)->read_stream_records(o.stream, 1, SIZE_MAX)) {
@@ -75,16 +110,18 @@ int print_events(const std::string& data_dir, const EventsCommand& o) {
                 }
             }
         } else {
-            (*reader)->scan(o.from, take);
+            (*reader)->scan(o.from, std::ref(take));
         }
-    } catch (const std::exception& e) {
-        failure = e.what();
+    } catch (const std::exception& e) {  // a storage error (store::LogReader)
+        take.set_failure(e.what());
     }
-    out.flush();
-    if (!failure.empty()) {
-        return audit::fail(failure);
+    if (!out.flush()) {
+        return 1;  // nobody reads: `guarded` answers as SIGPIPE would
     }
-    std::cerr << "events: " << printed << " printed (head: sequence " << head.sequence << ")"
+    if (!take.failure().empty()) {
+        return audit::fail(take.failure());
+    }
+    std::cerr << "events: " << take.printed() << " printed (head: sequence " << head.sequence << ")"
               << std::endl;
     return 0;
 }
@@ -108,7 +145,7 @@ CLI::App* add_events_command(CLI::App& cli, EventsCommand& command) {
 }
 
 int run_events(const std::string& data_dir, const EventsCommand& command) {
-    return audit::guarded([&] { return print_events(data_dir, command); });
+    return audit::guarded([&](audit::Out& out) { return print_events(data_dir, command, out); });
 }
 
 }  // namespace deals::tools

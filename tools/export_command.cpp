@@ -139,6 +139,9 @@ int write_csv(audit::Out& out, const std::vector<const projections::Deal*>& deal
     }
     end_row(out, row);
     for (const auto* deal : deals) {
+        if (out.closed()) {
+            break;
+        }
         const std::string text = audit::deal_json(*deal, views, caller, now);
         json::Document doc;
         doc.Parse<json::kExactNumbers>(text.data(), text.size());
@@ -160,7 +163,7 @@ int write_csv(audit::Out& out, const std::vector<const projections::Deal*>& deal
     return 0;
 }
 
-int export_deals(const std::string& data_dir, const ExportCommand& o) {
+int export_deals(const std::string& data_dir, const ExportCommand& o, audit::Out& out) {
     auto reader = store::LogReader::open(data_dir);
     if (!reader) {
         return audit::fail(reader.error().message);
@@ -172,18 +175,23 @@ int export_deals(const std::string& data_dir, const ExportCommand& o) {
         views.finish_load();
         const auto tail =
             audit::fold(**reader, views, checkpoint + 1, (*reader)->head().sequence, std::nullopt);
-        std::cerr << "export: views of checkpoint " << checkpoint << " and " << tail.applied
-                  << " events after it (through sequence " << tail.last << ")" << std::endl;
-    } catch (const std::exception& e) {
+        if (!tail) {
+            return audit::fail(tail.error().message);
+        }
+        std::cerr << "export: views of checkpoint " << checkpoint << " and " << tail->applied
+                  << " events after it (through sequence " << tail->last << ")" << std::endl;
+    } catch (const std::exception& e) {  // a corrupt record or view
         return audit::fail(e.what());
     }
     const auto caller = audit::auditor();
     const Timestamp now = Timestamp::system_now();
     const auto deals = audit::deals_by_id(
         views, o.trashed ? projections::Trash::kTrashed : projections::Trash::kLive);
-    audit::Out out;
     if (o.format == "jsonl") {
         for (const auto* deal : deals) {
+            if (out.closed()) {
+                break;
+            }
             out.line(audit::deal_json(*deal, views, caller, now));
         }
         return 0;
@@ -204,7 +212,7 @@ CLI::App* add_export_command(CLI::App& cli, ExportCommand& command) {
 }
 
 int run_export(const std::string& data_dir, const ExportCommand& command) {
-    return audit::guarded([&] { return export_deals(data_dir, command); });
+    return audit::guarded([&](audit::Out& out) { return export_deals(data_dir, command, out); });
 }
 
 }  // namespace deals::tools

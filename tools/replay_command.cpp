@@ -12,7 +12,7 @@ namespace {
 
 using events::Timestamp;
 
-int replay(const std::string& data_dir, const ReplayCommand& o) {
+int replay(const std::string& data_dir, const ReplayCommand& o, audit::Out& out) {
     const auto point = audit::parse_point(o.as_of);
     if (!point) {
         return audit::fail("--as-of wants a sequence or a time (ISO-8601), not '" + o.as_of + "'");
@@ -29,9 +29,13 @@ int replay(const std::string& data_dir, const ReplayCommand& o) {
     projections::Views views;
     audit::Folded folded;
     try {
-        folded =
+        auto f =
             audit::fold(**reader, views, 1, point->sequence.value_or(head.sequence), point->time);
-    } catch (const std::exception& e) {
+        if (!f) {
+            return audit::fail(f.error().message);
+        }
+        folded = *f;
+    } catch (const std::exception& e) {  // a corrupt record (store/codec.hpp)
         return audit::fail(e.what());
     }
     views.finish_load();
@@ -42,7 +46,6 @@ int replay(const std::string& data_dir, const ReplayCommand& o) {
               << audit::point_text(*point) << " (last event: sequence " << folded.last << ")"
               << std::endl;
     const auto caller = audit::auditor();
-    audit::Out out;
     if (o.deal != 0) {
         const auto* deal = views.deal(events::DealId{o.deal});
         if (deal == nullptr) {
@@ -57,6 +60,9 @@ int replay(const std::string& data_dir, const ReplayCommand& o) {
     }
     for (const auto* deal : audit::deals_by_id(
              views, o.trashed ? projections::Trash::kTrashed : projections::Trash::kLive)) {
+        if (out.closed()) {
+            break;
+        }
         out.line(audit::deal_json(*deal, views, caller, now));
     }
     return 0;
@@ -77,7 +83,7 @@ CLI::App* add_replay_command(CLI::App& cli, ReplayCommand& command) {
 }
 
 int run_replay(const std::string& data_dir, const ReplayCommand& command) {
-    return audit::guarded([&] { return replay(data_dir, command); });
+    return audit::guarded([&](audit::Out& out) { return replay(data_dir, command, out); });
 }
 
 }  // namespace deals::tools

@@ -278,6 +278,16 @@ private:
 /// The appends in flight, and how they ended: the number done and the first failure.
 class Appends {
 public:
+    Appends() = default;
+    /// Waits for the appends still in flight, whose callbacks use this: a seed that returns
+    /// early (a validation or append failure) leaves some.
+    ~Appends() {
+        std::unique_lock lock(mutex_);
+        wait_idle(lock);
+    }
+    Appends(const Appends&) = delete;
+    Appends& operator=(const Appends&) = delete;
+
     /// Waits for room among the appends in flight and takes it; the first failure instead, if
     /// an append has failed.
     std::optional<commands::Error> wait_for_room() {
@@ -313,7 +323,7 @@ public:
     /// the first failure.
     commands::Result<std::int64_t> finish(Progress& progress) {
         std::unique_lock lock(mutex_);
-        cv_.wait(lock, [&] { return in_flight_ == 0; });
+        wait_idle(lock);
         progress.update(done_, true);
         if (failure_) {
             return *failure_;
@@ -322,6 +332,10 @@ public:
     }
 
 private:
+    void wait_idle(std::unique_lock<std::mutex>& lock) {
+        cv_.wait(lock, [&] { return in_flight_ == 0; });
+    }
+
     std::mutex mutex_;
     std::condition_variable cv_;
     std::int64_t in_flight_ = 0;

@@ -20,7 +20,7 @@ struct SeedOptions {
 /// Creates realistic deals (company and product-like names with accents, amounts, stages,
 /// owners, close dates, some won and lost) through the real command path: validation, decide,
 /// and the log's group commit, with many appends in flight. Returns the number created, or
-/// the first error.
+/// the first error, once no append is in flight any more.
 Result<std::int64_t> seed_deals(store::Store& store, const SeedOptions& options);
 
 }  // namespace deals::tools

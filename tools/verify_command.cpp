@@ -372,7 +372,7 @@ void print_text(audit::Out& out, const VerifyCommand& o, const store::LogHead& h
              fixed(t.scan, 3) + " s; " + fixed(t.seconds, 3) + " s with opening)");
 }
 
-int verify(const std::string& data_dir, VerifyCommand o) {
+int verify(const std::string& data_dir, VerifyCommand o, audit::Out& out) {
     std::transform(o.expect_hash.begin(), o.expect_hash.end(), o.expect_hash.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (!o.expect_hash.empty() && o.at == 0) {
@@ -411,7 +411,6 @@ int verify(const std::string& data_dir, VerifyCommand o) {
     t.scan = std::chrono::duration<double>(ended - scan_started).count();
     t.rate = t.scan > 0 ? static_cast<double>(v.verified) / t.scan : 0;
     t.mib = t.scan > 0 ? static_cast<double>(v.bytes) / t.scan / (1 << 20) : 0;
-    audit::Out out;
     if (o.json) {
         print_json(out, o, head, v, t);
     } else {
@@ -444,7 +443,7 @@ CLI::App* add_verify_command(CLI::App& cli, VerifyCommand& command) {
 }
 
 int run_verify(const std::string& data_dir, const VerifyCommand& command) {
-    return audit::guarded([&] { return verify(data_dir, command); });
+    return audit::guarded([&](audit::Out& out) { return verify(data_dir, command, out); });
 }
 
 }  // namespace deals::tools

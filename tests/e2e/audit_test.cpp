@@ -1,8 +1,10 @@
 // dealsctl events / verify / replay / export: the auditors' commands, against a stopped data
 // directory, a tampered one (RocksDB written directly), and a dealsd serving writes.
 
+#include <fcntl.h>
 #include <rocksdb/db.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +85,49 @@ Ran ctl(const std::string& dir, const std::vector<std::string>& args) {
     std::filesystem::remove(base.string() + ".out");
     std::filesystem::remove(base.string() + ".err");
     return r;
+}
+
+/// How `dealsctl` ended when its standard output was a pipe nobody reads.
+struct Unread {
+    bool exited = false;  // false: killed by a signal
+    int status = -1;      // the exit status, or the signal
+    std::string err;
+};
+
+/// Runs `dealsctl --data-dir DIR ARGS…` with its standard output a pipe whose reading end is
+/// already closed (`dealsctl … | head` once head has gone), so that its first write fails.
+Unread into_closed_pipe(const std::string& dir, const std::vector<std::string>& args) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    ::close(fds[0]);
+    std::vector<std::string> all{DEALS_DEALSCTL, "--data-dir", dir};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    const std::string err_path = dir + "/unread.err";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    const int spawned =
+        ::posix_spawn(&pid, DEALS_DEALSCTL, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    REQUIRE(spawned == 0);
+    int raw = 0;
+    REQUIRE(::waitpid(pid, &raw, 0) == pid);
+    Unread u;
+    u.exited = WIFEXITED(raw);
+    u.status = u.exited ? WEXITSTATUS(raw) : WTERMSIG(raw);
+    u.err = slurp(err_path);
+    std::filesystem::remove(err_path);
+    return u;
 }
 
 json::Document parse(const std::string& text) {
@@ -348,6 +393,64 @@ TEST_CASE("events: the log as section 16 envelopes, filtered", "[e2e][audit]") {
     CHECK_FALSE(until_time.lines().empty());
     CHECK(ctl(dir.path(), {"events", "--until", "2000-01-01"}).lines().empty());
     CHECK(ctl(dir.path(), {"events", "--until", "yesterday"}).status != 0);
+}
+
+TEST_CASE("events and export into a pipe nobody reads stop, and exit 141 as SIGPIPE would",
+          "[e2e][audit]") {
+    TempDir dir;
+    seed(dir.path(), 3000);  // an export of more than the 1 MiB the output buffers
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"events"},
+                                                 {"events", "--limit", "1"},
+                                                 {"events", "--type", "DealCreated"}}) {
+        const auto u = into_closed_pipe(dir.path(), args);
+        INFO(args.back() << ": " << u.err);
+        CHECK(u.exited);
+        CHECK(u.status == 128 + SIGPIPE);
+        CHECK(u.err.empty());  // no error, and no "events: N printed"
+    }
+    const auto exported = into_closed_pipe(dir.path(), {"export", "--format", "jsonl"});
+    INFO(exported.err);
+    CHECK(exported.exited);
+    CHECK(exported.status == 128 + SIGPIPE);
+    CHECK_THAT(exported.err, Catch::StartsWith("export: views of checkpoint"));
+    CHECK_THAT(exported.err, !Catch::Contains("error"));
+}
+
+TEST_CASE("replay names the gap in the log, events --until a time the record without a time",
+          "[e2e][audit]") {
+    TempDir dir;
+    seed(dir.path(), 50);
+    const auto head = ctl(dir.path(), {"events"}).lines().size();
+    REQUIRE(head > 50);
+
+    SECTION("a deleted record") {
+        with_db(dir.path(), [](rocksdb::DB& db) {
+            REQUIRE(db.Delete(rocksdb::WriteOptions{}, store::keys::event(30)).ok());
+        });
+        const auto replay = ctl(dir.path(), {"replay", "--as-of", std::to_string(head)});
+        CHECK(replay.status == 1);
+        CHECK(replay.out.empty());
+        CHECK_THAT(replay.err,
+                   Catch::EndsWith("error: the log has a gap: sequence 30 is missing\n"));
+        CHECK(ctl(dir.path(), {"replay", "--as-of", "29"}).status == 0);
+    }
+    SECTION("a record without occurred_at") {
+        with_db(dir.path(), [](rocksdb::DB& db) {
+            std::string r = stored(db, 10);
+            r.replace(r.find("\"occurred_at\""), 13, "\"occurred_on\"");
+            put(db, 10, r);
+        });
+        const auto events = ctl(dir.path(), {"events", "--until", "2099-01-01"});
+        CHECK(events.status == 1);
+        CHECK(events.lines().size() == 9);  // the records before it
+        CHECK(events.err == "error: the record at sequence 10 is corrupt (no occurred_at)\n");
+        CHECK(ctl(dir.path(), {"events", "--until", "2099-01-01", "--limit", "9"}).status == 0);
+    }
+    const auto as_of = ctl(dir.path(), {"replay", "--as-of", "99999999999999999999999"});
+    CHECK(as_of.status == 1);
+    CHECK(as_of.err ==
+          "error: --as-of wants a sequence or a time (ISO-8601), not "
+          "'99999999999999999999999'\n");
 }
 
 TEST_CASE("events and verify while dealsd serves writes; replay and export match the API",

@@ -73,3 +73,26 @@ TEST_CASE("dealsctl seed makes varied deals, the same ones for the same seed", "
     CHECK(a.non_ascii > 20);  // accents: José, Müller, Café, Østergaard, …
     CHECK(std::set<std::string>(a.names.begin(), a.names.end()).size() > 100);
 }
+
+TEST_CASE("dealsctl seed stops at the first refused append, after those in flight", "[e2e]") {
+    TempDir dir;
+    const auto data = dir.path() + "/data";
+    int status = 0;
+    run_dealsctl(data, {"user", "list"}, status);  // the directory, with its default pipeline
+    REQUIRE(status == 0);
+    // Every append refused (more free space kept than the disk has), while thousands are in
+    // flight: the failure returns early, and must wait for them (the sanitizers' build would
+    // see their callbacks use what no longer exists).
+    const auto line = run_dealsctl(data,
+                                   {"--min-free-space", "999999999", "seed", "--deals", "20000",
+                                    "--owners", "0", "--no-progress"},
+                                   status);
+    CHECK(status == 1);
+    CHECK(line.empty());  // no "seeded …"
+    auto store = store::Store::open({.data_dir = data});
+    REQUIRE(store.has_value());
+    (*store)->read([](const projections::Views& views) {
+        CHECK(views.deals_by_name(projections::Trash::kLive).empty());
+    });
+    (*store)->close();
+}
