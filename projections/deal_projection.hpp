@@ -77,6 +77,9 @@ private:
     /// Folds `event` into `deal`, moving it within or between the indexes.
     void fold_indexed(Deal& deal, const RecordedEvent& event);
     DealIndex& index_of(const Deal& deal) { return deal.trashed() ? trashed_ : live_; }
+    /// Enters the line an event adds to `deal`, or removes the one it removes, in
+    /// `deal_of_line_`.
+    void index_line(DealId deal, const Event& event, IdWatermarks& watermarks);
     /// Enters (`add`) or removes a deal's product lines in `deal_of_line_`.
     void index_lines(const Deal& deal, bool add, IdWatermarks& watermarks);
     /// Indexes every deal at once, the texts' ICU keys on `threads` threads (bulk loading).
