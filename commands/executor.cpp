@@ -67,16 +67,15 @@ void Executor::attempt(const std::shared_ptr<Run>& run) {
     std::string what = std::move(decision->what);
     events::AppendRequest request(std::move(decision->appends), run->meta, decision->subject);
     run->executor->log_.append(std::move(request), [run, what = std::move(what)](
-                                                       events::AppendOutcome outcome) {
-        switch (outcome.status) {
-            case events::AppendStatus::kOk:
-                run->done(Executed{std::move(outcome.recorded)});
-                return;
-            case events::AppendStatus::kUnavailable:
-                run->done(unavailable(outcome.detail));
-                return;
-            case events::AppendStatus::kWrongExpectedVersion:
-                break;
+                                                       events::AppendResult outcome) {
+        if (outcome) {
+            run->done(Executed{std::move(outcome->recorded)});
+            return;
+        }
+        // The log's kConflict: a stream moved on. Anything else ends the command.
+        if (outcome.error().code != ErrorCode::kConflict) {
+            run->done(outcome.error());
+            return;
         }
         if (run->attempts_left <= 0) {
             run->done(conflict("The " + what + " is being changed by other requests; try again."));

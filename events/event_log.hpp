@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "events/error.hpp"
 #include "events/event.hpp"
 
 namespace deals::events {
@@ -61,22 +62,17 @@ struct AppendRequest {
     }
 };
 
-/// How an append ended.
-enum class AppendStatus {
-    kOk,
-    kWrongExpectedVersion,  ///< a stream moved on; `stream` and `current_version` say where
-    kUnavailable,           ///< storage failed or the log is closing; nothing was written
+/// What an append committed.
+struct Appended {
+    /// The subject stream's version after the append.
+    StreamVersion current_version = 0;
+    std::vector<RecordedEvent> recorded;  ///< the events as committed, in order
 };
 
-struct AppendOutcome {
-    AppendStatus status = AppendStatus::kOk;
-    /// The subject stream's version after the append when kOk; with kWrongExpectedVersion, the
-    /// version of the first stream whose expectation failed (named by `stream`).
-    StreamVersion current_version = 0;
-    std::vector<RecordedEvent> recorded;  ///< the events as committed, in order, when kOk
-    std::string detail;                   ///< for logs, when not kOk
-    std::string stream;  ///< the stream that conflicted, when kWrongExpectedVersion
-};
+/// How an append ended: what it committed, or an error, and then nothing of it was written:
+/// `kConflict` when a stream moved on (the message names the stream and its version; a
+/// command decides again), `kUnavailable` when storage failed or the log is closing.
+using AppendResult = Result<Appended>;
 
 /// Counters of the log's writer, for /metrics, the benchmark and the closing report.
 struct LogStats {
@@ -94,7 +90,7 @@ inline const std::string kGenesisHash(64, '0');
 
 /// Called once per append, on the log's writer thread, after the batch holding it is durable
 /// (or has failed). It must not block: post the result to where it is needed.
-using AppendCallback = std::function<void(AppendOutcome)>;
+using AppendCallback = std::function<void(AppendResult)>;
 
 /// The port to the event log (implemented in store/ on RocksDB). Appends are asynchronous and
 /// are grouped into durable batches by a single writer; reads are synchronous and see every

@@ -44,6 +44,30 @@ std::string new_uuid() {
     return out;
 }
 
+/// How an append ends, as the writer, syncer and applier track it; handed to the caller as an
+/// events::AppendResult.
+enum class Status { kOk, kConflict, kUnavailable };
+struct Outcome {
+    Status status = Status::kOk;
+    events::StreamVersion current_version = 0;
+    std::vector<events::RecordedEvent> recorded;
+    std::string detail;  ///< why, when not kOk
+    std::string stream;  ///< the stream that moved on, with kConflict
+};
+
+events::AppendResult result_of(Outcome outcome) {
+    switch (outcome.status) {
+        case Status::kOk:
+            return events::Appended{outcome.current_version, std::move(outcome.recorded)};
+        case Status::kConflict:
+            return conflict("the stream " + outcome.stream + " is at version " +
+                            std::to_string(outcome.current_version));
+        case Status::kUnavailable:
+            break;
+    }
+    return unavailable(outcome.detail);
+}
+
 }  // namespace
 
 /// An append waiting for the writer, with its event data already encoded on the caller's
@@ -54,7 +78,7 @@ struct RocksEventLog::Pending {
     std::vector<std::string> data_json;
     std::vector<std::string> ids;
     events::AppendCallback done;
-    events::AppendOutcome outcome;
+    Outcome outcome;
 };
 
 /// A batch the writer has written (without sync), or failed, on its way to the syncer and then
@@ -158,7 +182,7 @@ void RocksEventLog::append(events::AppendRequest request, events::AppendCallback
             return;
         }
     }
-    p.done(events::AppendOutcome{events::AppendStatus::kUnavailable, 0, {}, "log is closed"});
+    p.done(unavailable("log is closed"));
 }
 
 void RocksEventLog::run() {
@@ -247,8 +271,7 @@ bool RocksEventLog::check_expected(Pending& p, Touched& touched, std::vector<std
             it = local.insert(local.end(), {slot, touched.streams[slot].second});
         }
         if (!part.expected.matches(it->second)) {
-            p.outcome = {
-                events::AppendStatus::kWrongExpectedVersion, it->second, {}, {}, part.stream};
+            p.outcome = {Status::kConflict, it->second, {}, {}, part.stream};
             return false;
         }
         it->second += part.events.size();
@@ -259,7 +282,7 @@ bool RocksEventLog::check_expected(Pending& p, Touched& touched, std::vector<std
 
 void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::size_t>& slots,
                            Chain& chain, Batch& out) {
-    p.outcome.status = events::AppendStatus::kOk;
+    p.outcome.status = Status::kOk;
     std::size_t n = 0;  // index into the request's encoded events
     for (std::size_t i = 0; i < p.request.streams.size(); ++i) {
         auto& part = p.request.streams[i];
@@ -327,7 +350,7 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         // A sync failed: what the WAL holds past the durable head is in doubt, so nothing more is
         // written until a restart recovers the log.
         for (Pending& p : batch) {
-            p.outcome = {events::AppendStatus::kUnavailable, 0, {}, broken_reason_};
+            p.outcome = {Status::kUnavailable, 0, {}, broken_reason_};
         }
         out.appends = std::move(batch);
         hand_to_syncer(std::move(out));
@@ -346,7 +369,7 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
     for (Pending& p : batch) {
         slots.clear();
         if (p.request.streams.empty()) {
-            p.outcome = {events::AppendStatus::kUnavailable, 0, {}, "an append of no stream"};
+            p.outcome = {Status::kUnavailable, 0, {}, "an append of no stream"};
         } else if (check_expected(p, touched, slots)) {
             record(p, touched, slots, chain, out);
         }
@@ -355,8 +378,8 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         if (const std::string failure = write_to_wal(chain.wb); !failure.empty()) {
             // Nothing of this batch is acknowledged; the tail stays where it was.
             for (Pending& p : batch) {
-                if (p.outcome.status == events::AppendStatus::kOk) {
-                    p.outcome = {events::AppendStatus::kUnavailable, 0, {}, failure};
+                if (p.outcome.status == Status::kOk) {
+                    p.outcome = {Status::kUnavailable, 0, {}, failure};
                 }
             }
             out.events.clear();
@@ -419,8 +442,8 @@ void RocksEventLog::run_syncer() {
             if (b.written && broken_.load()) {
                 // Written but never durable: none of it is acknowledged.
                 for (Pending& p : b.appends) {
-                    if (p.outcome.status == events::AppendStatus::kOk) {
-                        p.outcome = {events::AppendStatus::kUnavailable, 0, {}, broken_reason_};
+                    if (p.outcome.status == Status::kOk) {
+                        p.outcome = {Status::kUnavailable, 0, {}, broken_reason_};
                     }
                 }
                 b.events.clear();
@@ -434,9 +457,9 @@ void RocksEventLog::run_syncer() {
             }
             committed_events += b.events.size();
             for (Pending& p : b.appends) {
-                if (p.outcome.status == events::AppendStatus::kOk) {
+                if (p.outcome.status == Status::kOk) {
                     ++committed_appends;
-                } else if (p.outcome.status == events::AppendStatus::kWrongExpectedVersion) {
+                } else if (p.outcome.status == Status::kConflict) {
                     ++conflicts;
                 } else {
                     ++failures;
@@ -482,7 +505,7 @@ void RocksEventLog::run_applier() {
             on_commit_(item.events);
         }
         for (Pending& p : item.appends) {
-            p.done(std::move(p.outcome));
+            p.done(result_of(std::move(p.outcome)));
         }
     }
 }

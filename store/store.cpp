@@ -263,8 +263,8 @@ Result<void> Store::seed_default_pipeline() {
                          events::ExpectedVersion::no_stream(),
                          events::default_pipeline(pipeline, events::StageId{marks.stage + 1}),
                          {}});
-    if (outcome.status != events::AppendStatus::kOk) {
-        return unavailable("cannot create the default pipeline: " + outcome.detail);
+    if (!outcome) {
+        return unavailable("cannot create the default pipeline: " + outcome.error().message);
     }
     return {};
 }
@@ -409,10 +409,10 @@ Result<void> Store::keep_response(std::string_view scoped_key,
     return {};
 }
 
-events::AppendOutcome Store::append_and_wait(events::AppendRequest request) {
-    std::promise<events::AppendOutcome> promise;
+events::AppendResult Store::append_and_wait(events::AppendRequest request) {
+    std::promise<events::AppendResult> promise;
     auto future = promise.get_future();
-    log().append(std::move(request), [&promise](events::AppendOutcome outcome) {
+    log().append(std::move(request), [&promise](events::AppendResult outcome) {
         promise.set_value(std::move(outcome));
     });
     return future.get();

@@ -80,7 +80,7 @@ public:
     }
 
     /// Appends and waits until the batch is durable. For tools and tests, never socket threads.
-    events::AppendOutcome append_and_wait(events::AppendRequest request);
+    events::AppendResult append_and_wait(events::AppendRequest request);
 
     events::DealId next_deal() override { return events::DealId{++next_deal_}; }
     events::UserId next_user() override { return events::UserId{++next_user_}; }

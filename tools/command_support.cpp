@@ -25,8 +25,8 @@ int fail(const Error& error) {
 int commit(store::Store& store, const std::string& stream, commands::Events events) {
     auto outcome = store.append_and_wait(
         {stream, events::ExpectedVersion::no_stream(), std::move(events), {}});
-    if (outcome.status != events::AppendStatus::kOk) {
-        return fail("could not write to the log: " + outcome.detail);
+    if (!outcome) {
+        return fail("could not write to the log: " + outcome.error().message);
     }
     return 0;
 }

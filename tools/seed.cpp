@@ -209,8 +209,8 @@ commands::Result<std::vector<UserId>> seed_owners(store::Store& store, int count
                                               events::ExpectedVersion::no_stream(),
                                               std::move(*events),
                                               {}});
-        if (outcome.status != events::AppendStatus::kOk) {
-            return commands::unavailable("cannot create seed users: " + outcome.detail);
+        if (!outcome) {
+            return commands::unavailable("cannot create seed users: " + outcome.error().message);
         }
         owners.push_back(user.id);
     }
@@ -303,12 +303,12 @@ public:
 
     /// Appends in the room taken by wait_for_room().
     void append(events::EventLog& log, events::AppendRequest request) {
-        log.append(std::move(request), [this](events::AppendOutcome outcome) {
+        log.append(std::move(request), [this](events::AppendResult outcome) {
             std::lock_guard lock(mutex_);
             --in_flight_;
             ++done_;
-            if (outcome.status != events::AppendStatus::kOk && !failure_) {
-                failure_ = commands::unavailable("append failed: " + outcome.detail);
+            if (!outcome && !failure_) {
+                failure_ = commands::unavailable("append failed: " + outcome.error().message);
             }
             cv_.notify_all();
         });

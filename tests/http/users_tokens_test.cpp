@@ -62,7 +62,7 @@ std::string issue_token(store::Store& store, events::UserId user) {
                                   events::ExpectedVersion::no_stream(),
                                   std::move(*decided),
                                   {}})
-                .status == events::AppendStatus::kOk);
+                .has_value());
     return token.plain_text();
 }
 

@@ -71,7 +71,7 @@ inline std::unique_ptr<store::KafkaRelay> start_relay(store::Store& s, const std
     return std::move(*r);
 }
 
-inline events::AppendOutcome create_deal(store::Store& s, std::int64_t id) {
+inline events::AppendResult create_deal(store::Store& s, std::int64_t id) {
     events::DealCreated created;
     created.deal_id = events::DealId{id};
     created.name = "Deal \"" + std::to_string(id) + "\" — Ünïcode";
@@ -86,8 +86,8 @@ inline events::AppendOutcome create_deal(store::Store& s, std::int64_t id) {
 }
 
 /// Renames deal `id`, which is at `version`, to "Deal <id> v<version+1>".
-inline events::AppendOutcome rename_deal(store::Store& s, std::int64_t id,
-                                         events::StreamVersion version) {
+inline events::AppendResult rename_deal(store::Store& s, std::int64_t id,
+                                        events::StreamVersion version) {
     events::DealUpdated updated;
     updated.deal_id = events::DealId{id};
     updated.name = events::Change<std::string>{

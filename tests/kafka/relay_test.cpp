@@ -54,9 +54,9 @@ void write_deals(store::Store& s, int first_id, int deals, int renames, int thre
     for (int t = 0; t < threads; ++t) {
         writers.emplace_back([&, t] {
             for (int id = first_id + t; id < first_id + deals; id += threads) {
-                refused += create_deal(s, id).status != events::AppendStatus::kOk;
+                refused += create_deal(s, id).has_error();
                 for (int v = 1; v <= renames; ++v) {
-                    refused += rename_deal(s, id, v).status != events::AppendStatus::kOk;
+                    refused += rename_deal(s, id, v).has_error();
                 }
             }
         });

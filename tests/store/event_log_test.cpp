@@ -11,7 +11,6 @@
 
 using namespace deals;
 using deals::testing::TempDir;
-using events::AppendStatus;
 using events::ExpectedVersion;
 
 namespace {
@@ -25,6 +24,11 @@ std::unique_ptr<store::Store> open_store(const std::string& dir, bool seed = fal
                                  .clock = [t]() mutable { return events::Timestamp{t += 1000}; }});
     REQUIRE(s);
     return std::move(*s);
+}
+
+/// A refusal because a stream moved on (the log's kConflict).
+bool conflicted(const events::AppendResult& result) {
+    return !result && result.error().code == ErrorCode::kConflict;
 }
 
 events::AppendRequest create_user(std::int64_t id, ExpectedVersion expected) {
@@ -42,32 +46,31 @@ TEST_CASE("appends get gapless sequence numbers and per-stream versions", "[stor
     TempDir dir;
     auto store = open_store(dir.path());
     auto first = store->append_and_wait(create_user(1, ExpectedVersion::no_stream()));
-    REQUIRE(first.status == AppendStatus::kOk);
-    REQUIRE(first.recorded.size() == 1);
-    CHECK(first.recorded[0].sequence == 1);
-    CHECK(first.recorded[0].stream_version == 1);
-    CHECK(first.recorded[0].stream == "user-1");
-    CHECK(first.recorded[0].meta.request_id == "req-1");
+    REQUIRE(first.has_value());
+    REQUIRE(first->recorded.size() == 1);
+    CHECK(first->recorded[0].sequence == 1);
+    CHECK(first->recorded[0].stream_version == 1);
+    CHECK(first->recorded[0].stream == "user-1");
+    CHECK(first->recorded[0].meta.request_id == "req-1");
 
     auto second = store->append_and_wait(create_user(2, ExpectedVersion::no_stream()));
-    REQUIRE(second.status == AppendStatus::kOk);
-    CHECK(second.recorded[0].sequence == 2);
-    CHECK(second.recorded[0].stream_version == 1);
+    REQUIRE(second.has_value());
+    CHECK(second->recorded[0].sequence == 2);
+    CHECK(second->recorded[0].stream_version == 1);
     CHECK(store->log().head_sequence() == 2);
 }
 
 TEST_CASE("an append with a stale expected version is refused and writes nothing", "[store]") {
     TempDir dir;
     auto store = open_store(dir.path());
-    REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).status ==
-            AppendStatus::kOk);
+    REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).has_value());
     const auto head_hash = store->log().head_hash();
 
     auto again = store->append_and_wait(create_user(1, ExpectedVersion::no_stream()));
-    CHECK(again.status == AppendStatus::kWrongExpectedVersion);
-    CHECK(again.current_version == 1);
+    CHECK(conflicted(again));
+    CHECK(again.error().message == "the stream user-1 is at version 1");
     auto stale = store->append_and_wait(create_user(1, ExpectedVersion::exactly(0)));
-    CHECK(stale.status == AppendStatus::kWrongExpectedVersion);
+    CHECK(conflicted(stale));
 
     CHECK(store->log().head_sequence() == 1);
     CHECK(store->log().head_hash() == head_hash);
@@ -75,8 +78,8 @@ TEST_CASE("an append with a stale expected version is refused and writes nothing
 
     auto right = store->append_and_wait(
         {"user-1", ExpectedVersion::exactly(1), {events::TokenRevoked{}}, {}});
-    CHECK(right.status == AppendStatus::kOk);
-    CHECK(right.recorded[0].stream_version == 2);
+    CHECK(right.has_value());
+    CHECK(right->recorded[0].stream_version == 2);
 }
 
 TEST_CASE("expected versions hold for streams the writer no longer keeps in memory", "[store]") {
@@ -85,8 +88,7 @@ TEST_CASE("expected versions hold for streams the writer no longer keeps in memo
     TempDir dir;
     auto store = open_store(dir.path(), false, 3);
     for (std::int64_t id = 1; id <= 10; ++id) {
-        REQUIRE(store->append_and_wait(create_user(id, ExpectedVersion::no_stream())).status ==
-                AppendStatus::kOk);
+        REQUIRE(store->append_and_wait(create_user(id, ExpectedVersion::no_stream())).has_value());
     }
     for (int pass = 1; pass <= 2; ++pass) {
         INFO("pass " << pass);
@@ -95,16 +97,18 @@ TEST_CASE("expected versions hold for streams the writer no longer keeps in memo
             const std::string stream = "user-" + std::to_string(id);
             const events::StreamVersion now = pass;  // 1, then 2 after the first pass
             auto created_again = store->append_and_wait(create_user(id, ExpectedVersion::no_stream()));
-            CHECK(created_again.status == AppendStatus::kWrongExpectedVersion);
-            CHECK(created_again.current_version == now);
+            CHECK(conflicted(created_again));
+            CHECK(created_again.error().message ==
+                  "the stream " + stream + " is at version " + std::to_string(now));
             auto stale = store->append_and_wait(
                 {stream, ExpectedVersion::exactly(now - 1), {events::TokenRevoked{}}, {}});
-            CHECK(stale.status == AppendStatus::kWrongExpectedVersion);
-            CHECK(stale.current_version == now);
+            CHECK(conflicted(stale));
+            CHECK(stale.error().message ==
+                  "the stream " + stream + " is at version " + std::to_string(now));
             auto right = store->append_and_wait(
                 {stream, ExpectedVersion::exactly(now), {events::TokenRevoked{}}, {}});
-            REQUIRE(right.status == AppendStatus::kOk);
-            CHECK(right.recorded[0].stream_version == now + 1);
+            REQUIRE(right.has_value());
+            CHECK(right->recorded[0].stream_version == now + 1);
         }
     }
     CHECK(store->log().head_sequence() == 30);
@@ -114,8 +118,7 @@ TEST_CASE("reads by stream and by sequence range return committed events in orde
     TempDir dir;
     auto store = open_store(dir.path());
     for (int i = 1; i <= 5; ++i) {
-        REQUIRE(store->append_and_wait(create_user(i % 2 + 1, ExpectedVersion::any())).status ==
-                AppendStatus::kOk);
+        REQUIRE(store->append_and_wait(create_user(i % 2 + 1, ExpectedVersion::any())).has_value());
     }
     const auto stream = store->log().read_stream("user-1", 1, 100);
     REQUIRE(stream.size() == 2);
@@ -137,8 +140,7 @@ TEST_CASE("every event is chained to the previous one by SHA-256", "[store]") {
     TempDir dir;
     auto store = open_store(dir.path());
     for (int i = 1; i <= 4; ++i) {
-        REQUIRE(store->append_and_wait(create_user(i, ExpectedVersion::no_stream())).status ==
-                AppendStatus::kOk);
+        REQUIRE(store->append_and_wait(create_user(i, ExpectedVersion::no_stream())).has_value());
     }
     std::string prev(64, '0');
     for (events::Sequence seq = 1; seq <= 4; ++seq) {
@@ -157,8 +159,7 @@ TEST_CASE("reopening keeps the log, the chain and the views", "[store]") {
     std::vector<std::string> users_before;
     {
         auto store = open_store(dir.path(), true);
-        REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).status ==
-                AppendStatus::kOk);
+        REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).has_value());
         head_hash = store->log().head_hash();
         store->read([&](const auto& views) {
             for (const auto* u : views.users()) {
@@ -179,9 +180,9 @@ TEST_CASE("reopening keeps the log, the chain and the views", "[store]") {
     });
     CHECK(users_after == users_before);
     auto next = store->append_and_wait(create_user(2, ExpectedVersion::no_stream()));
-    REQUIRE(next.status == AppendStatus::kOk);
-    CHECK(next.recorded[0].sequence == 8);
-    CHECK(next.recorded[0].prev_hash == head_hash);
+    REQUIRE(next.has_value());
+    CHECK(next->recorded[0].sequence == 8);
+    CHECK(next->recorded[0].prev_hash == head_hash);
 }
 
 TEST_CASE("views lost from disk are rebuilt from the log alone", "[store]") {
@@ -190,8 +191,8 @@ TEST_CASE("views lost from disk are rebuilt from the log alone", "[store]") {
     {
         auto store = open_store(dir.path(), true);
         for (int i = 1; i <= 3; ++i) {
-            REQUIRE(store->append_and_wait(create_user(i, ExpectedVersion::no_stream())).status ==
-                    AppendStatus::kOk);
+            REQUIRE(
+                store->append_and_wait(create_user(i, ExpectedVersion::no_stream())).has_value());
         }
         store->read([&](const auto& views) {
             for (const auto* u : views.users()) {
@@ -239,8 +240,8 @@ TEST_CASE("concurrent appends share durable batches (group commit)", "[store]") 
                 auto outcome = store->append_and_wait(
                     create_user(1 + t * kPerThread + i, ExpectedVersion::no_stream()));
                 std::lock_guard lock(mutex);
-                REQUIRE(outcome.status == AppendStatus::kOk);
-                sequences.insert(outcome.recorded[0].sequence);
+                REQUIRE(outcome.has_value());
+                sequences.insert(outcome->recorded[0].sequence);
             }
         });
     }
@@ -268,8 +269,7 @@ TEST_CASE("a data directory is held by one process at a time", "[store]") {
 TEST_CASE("an append to several streams commits all of them or none", "[store]") {
     TempDir dir;
     auto store = open_store(dir.path());
-    REQUIRE(store->append_and_wait(create_user(2, ExpectedVersion::no_stream())).status ==
-            AppendStatus::kOk);
+    REQUIRE(store->append_and_wait(create_user(2, ExpectedVersion::no_stream())).has_value());
     const auto user = [](std::int64_t id) {
         return create_user(id, ExpectedVersion::any()).streams.at(0).events.at(0);
     };
@@ -279,9 +279,8 @@ TEST_CASE("an append to several streams commits all of them or none", "[store]")
                                    {"user-2", ExpectedVersion::no_stream(), {user(2)}}},
                                   {});
     auto outcome = store->append_and_wait(std::move(refused));
-    CHECK(outcome.status == AppendStatus::kWrongExpectedVersion);
-    CHECK(outcome.stream == "user-2");
-    CHECK(outcome.current_version == 1);
+    CHECK(conflicted(outcome));
+    CHECK(outcome.error().message == "the stream user-2 is at version 1");
     CHECK(store->log().head_sequence() == 1);
     CHECK(store->log().stream_version("user-1") == 0);
 
@@ -294,14 +293,14 @@ TEST_CASE("an append to several streams commits all of them or none", "[store]")
                                 {"user-2", ExpectedVersion::exactly(1), {user(2)}}},
                                meta, 1);
     outcome = store->append_and_wait(std::move(both));
-    REQUIRE(outcome.status == AppendStatus::kOk);
-    REQUIRE(outcome.recorded.size() == 3);
-    CHECK(outcome.recorded[0].sequence == 2);
-    CHECK(outcome.recorded[1].stream_version == 2);
-    CHECK(outcome.recorded[2].stream == "user-2");
-    CHECK(outcome.recorded[2].stream_version == 2);
-    CHECK(outcome.recorded[2].sequence == 4);
-    CHECK(outcome.current_version == 2);  // of the subject, user-2
+    REQUIRE(outcome.has_value());
+    REQUIRE(outcome->recorded.size() == 3);
+    CHECK(outcome->recorded[0].sequence == 2);
+    CHECK(outcome->recorded[1].stream_version == 2);
+    CHECK(outcome->recorded[2].stream == "user-2");
+    CHECK(outcome->recorded[2].stream_version == 2);
+    CHECK(outcome->recorded[2].sequence == 4);
+    CHECK(outcome->current_version == 2);  // of the subject, user-2
     CHECK(store->log().stats().batches == batches + 1);
     // The Idempotency-Key's marker names the subject stream and the request's last sequence.
     const auto marker = store->idempotency("scoped-key");
@@ -318,6 +317,6 @@ TEST_CASE("an append to several streams commits all of them or none", "[store]")
                                  {"user-1", ExpectedVersion::exactly(3), {user(1)}}},
                                 {});
     outcome = store->append_and_wait(std::move(twice));
-    REQUIRE(outcome.status == AppendStatus::kOk);
-    CHECK(outcome.recorded[1].stream_version == 4);
+    REQUIRE(outcome.has_value());
+    CHECK(outcome->recorded[1].stream_version == 4);
 }

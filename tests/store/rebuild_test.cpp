@@ -106,9 +106,9 @@ TEST_CASE("rebuild folds the log into exactly the views the live store kept",
             if (e.sequence % 50 == 0) {
                 target.checkpoint(true);  // views written at several points, some later gone
             }
-            REQUIRE(target.append_and_wait({e.stream, events::ExpectedVersion::any(), {e.data},
-                                            e.meta})
-                        .status == events::AppendStatus::kOk);
+            REQUIRE(
+                target.append_and_wait({e.stream, events::ExpectedVersion::any(), {e.data}, e.meta})
+                    .has_value());
         }
         head = target.log().head_sequence();
         target.close();

@@ -34,21 +34,22 @@ public:
     }
 
     /// Appends now and returns the outcome (what `append` passes to its callback).
-    events::AppendOutcome commit(events::AppendRequest request) {
+    events::AppendResult commit(events::AppendRequest request) {
         std::lock_guard lock(mutex_);
         if (!unavailable.empty()) {
-            return {events::AppendStatus::kUnavailable, 0, {}, unavailable};
+            return deals::unavailable(unavailable);
         }
         std::map<std::string, events::StreamVersion> after;
         for (const auto& part : request.streams) {
             auto [it, fresh] = after.try_emplace(part.stream, version_locked(part.stream));
             if (!part.expected.matches(it->second)) {
-                return {
-                    events::AppendStatus::kWrongExpectedVersion, it->second, {}, {}, part.stream};
+                ++conflicts_;
+                return conflict("the stream " + part.stream + " is at version " +
+                                std::to_string(it->second));
             }
             it->second += part.events.size();
         }
-        events::AppendOutcome outcome;
+        events::Appended outcome;
         for (auto& part : request.streams) {
             for (auto& e : part.events) {
                 events::RecordedEvent r;

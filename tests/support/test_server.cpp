@@ -14,11 +14,12 @@ std::string add_user_with_token(store::Store& store, const std::string& name,
     const commands::CreateUser create{store.next_user(), name,       email,
                                       super_admin,       access_api, scope};
     auto events = store.read([&](const auto& views) { return commands::decide(views, create); });
-    if (!events || store.append_and_wait({events::user_stream(create.id),
-                                          events::ExpectedVersion::no_stream(),
-                                          std::move(*events),
-                                          {}})
-                           .status != events::AppendStatus::kOk) {
+    if (!events || store
+                       .append_and_wait({events::user_stream(create.id),
+                                         events::ExpectedVersion::no_stream(),
+                                         std::move(*events),
+                                         {}})
+                       .has_error()) {
         throw std::runtime_error("cannot create user " + email);
     }
     static std::atomic<int> counter{0};
@@ -27,11 +28,12 @@ std::string add_user_with_token(store::Store& store, const std::string& name,
                                      support::sha256_hex(secret)};
     auto token_events =
         store.read([&](const auto& views) { return commands::decide(views, issue); });
-    if (!token_events || store.append_and_wait({events::token_stream(issue.id),
-                                                events::ExpectedVersion::no_stream(),
-                                                std::move(*token_events),
-                                                {}})
-                                 .status != events::AppendStatus::kOk) {
+    if (!token_events || store
+                             .append_and_wait({events::token_stream(issue.id),
+                                               events::ExpectedVersion::no_stream(),
+                                               std::move(*token_events),
+                                               {}})
+                             .has_error()) {
         throw std::runtime_error("cannot issue a token for " + email);
     }
     return issue.id.str() + "|" + secret;

@@ -285,7 +285,7 @@ void fill_log(store::Store& s, long count) {
             cv.wait(lock, [&] { return outstanding < 20'000; });
             ++outstanding;
         }
-        s.log().append(replay_deal(i), [&](events::AppendOutcome) {
+        s.log().append(replay_deal(i), [&](events::AppendResult) {
             std::lock_guard lock(mutex);
             --outstanding;
             ++done;
