@@ -310,4 +310,20 @@ Result<Events> decide(const projections::Views& views, const DeleteCustomField& 
     return Events{CustomFieldDeleted{c.id, field->field_id}};
 }
 
+Decide custom_field_command(CustomFieldId id,
+                            std::function<Result<Events>(const projections::Views&)> decide) {
+    return on_views(
+        [id, decide = std::move(decide)](const projections::Views& views) -> Result<Decision> {
+            auto events = decide(views);
+            if (!events) {
+                return events.error();
+            }
+            const auto* f = views.custom_field(id);
+            return Decision::of(
+                "custom field", custom_field_stream(id),
+                f != nullptr ? ExpectedVersion::exactly(f->version) : ExpectedVersion::no_stream(),
+                std::move(*events));
+        });
+}
+
 }  // namespace deals::commands

@@ -8,6 +8,7 @@
 
 #include "commands/deal_commands.hpp"
 #include "commands/error.hpp"
+#include "commands/executor.hpp"
 #include "commands/input.hpp"
 #include "projections/views.hpp"
 
@@ -69,6 +70,11 @@ std::optional<CustomFieldType> type_of(const CustomFieldInput& input);
 Result<Events> decide(const projections::Views& views, const CreateCustomField& command);
 Result<Events> decide(const projections::Views& views, const UpdateCustomField& command);
 Result<Events> decide(const projections::Views& views, const DeleteCustomField& command);
+
+/// The command that decides with `decide` on field `id`, expecting its stream at the version
+/// the views have applied (none: the field is new).
+Decide custom_field_command(CustomFieldId id,
+                            std::function<Result<Events>(const projections::Views&)> decide);
 
 /// Validates the `cf_…` keys of a deal body against the live fields, in field id order (keys
 /// of no live field are ignored, as any unknown key), adding errors under each key with the

@@ -35,6 +35,20 @@ void Decision::add_each(
     }
 }
 
+Decision Decision::of(std::string what, std::string stream, events::ExpectedVersion expected,
+                      std::vector<events::Event> events) {
+    Decision decision;
+    decision.what = std::move(what);
+    decision.add_subject(std::move(stream), expected, std::move(events));
+    return decision;
+}
+
+Decide on_views(std::function<Result<Decision>(const projections::Views&)> decide) {
+    return [decide = std::move(decide)](const projections::ViewReader& reader) {
+        return reader.read(decide);
+    };
+}
+
 /// One command's execution, shared by its attempts.
 struct Executor::Run {
     const Executor* executor;

@@ -32,11 +32,18 @@ struct Decision {
     void add_each(std::vector<events::Event> events,
                   const std::function<events::ExpectedVersion(const events::Event&)>& expected);
     [[nodiscard]] bool empty() const { return appends.empty(); }
+
+    /// The decision to write `events` to one stream, expected at `expected`, about a `what`.
+    static Decision of(std::string what, std::string stream, events::ExpectedVersion expected,
+                       std::vector<events::Event> events);
 };
 
 /// A command as the executor runs it: reads what it needs through the port (briefly, under
 /// the views' lock) and decides. Called again when another command changed a stream it read.
 using Decide = std::function<Result<Decision>(const projections::ViewReader&)>;
+
+/// A command decided wholly under the views' read lock.
+Decide on_views(std::function<Result<Decision>(const projections::Views&)> decide);
 
 /// What an executed command wrote: its events as committed (none when it decided nothing).
 struct Executed {

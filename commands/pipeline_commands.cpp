@@ -353,4 +353,16 @@ Result<Events> decide(const projections::Views& views, const DeleteStage& c) {
     return Events{StageDeleted{stage->id, stage->pipeline_id}};
 }
 
+Result<Decision> pipeline_decision(const events::EventLog& log, const projections::Views& views,
+                                   Result<Events> decided, PipelineId id) {
+    if (!decided) {
+        return decided.error();
+    }
+    const auto* p = views.pipeline(id);
+    std::string stream = pipeline_stream(id);
+    const auto version = p != nullptr && p->version ? *p->version : log.stream_version(stream);
+    return Decision::of("pipeline", std::move(stream), ExpectedVersion::exactly(version),
+                        std::move(*decided));
+}
+
 }  // namespace deals::commands

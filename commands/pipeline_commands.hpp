@@ -5,6 +5,7 @@
 
 #include "commands/deal_commands.hpp"
 #include "commands/error.hpp"
+#include "commands/executor.hpp"
 #include "commands/input.hpp"
 #include "projections/views.hpp"
 
@@ -82,5 +83,11 @@ Result<Events> decide(const projections::Views& views, const DeletePipeline& com
 Result<Events> decide(const projections::Views& views, const CreateStage& command);
 Result<Events> decide(const projections::Views& views, const UpdateStage& command);
 Result<Events> decide(const projections::Views& views, const DeleteStage& command);
+
+/// The decision that writes `decided` to pipeline `id`'s stream (its stages' events too),
+/// expecting the version the views have applied (read from `log` for a view stored before
+/// the version was kept).
+Result<Decision> pipeline_decision(const events::EventLog& log, const projections::Views& views,
+                                   Result<Events> decided, PipelineId id);
 
 }  // namespace deals::commands

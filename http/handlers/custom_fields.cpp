@@ -37,33 +37,6 @@ commands::CustomFieldInput custom_field_input(const JsonValue& body) {
     return in;
 }
 
-using Decide = std::function<commands::Result<commands::Events>(const Views&)>;
-
-/// Runs a command on one field: decides under the views' lock, expecting the field's stream at
-/// the version the views have applied (none: the stream is new).
-awaitable<commands::Result<commands::Executed>> on_field(AppContext& app, const Call& call,
-                                                         events::CustomFieldId id, Decide decide) {
-    commands::Decide command =
-        [id, decide = std::move(decide)](
-            const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
-        return reader.read([&](const Views& views) -> commands::Result<commands::Decision> {
-            auto events = decide(views);
-            if (!events) {
-                return events.error();
-            }
-            const auto* f = views.custom_field(id);
-            commands::Decision decision;
-            decision.what = "custom field";
-            decision.add_subject(events::custom_field_stream(id),
-                                 f != nullptr ? events::ExpectedVersion::exactly(f->version)
-                                              : events::ExpectedVersion::no_stream(),
-                                 std::move(*events));
-            return decision;
-        });
-    };
-    co_return co_await run(app, call, std::move(command));
-}
-
 Response field_response(AppContext& app, events::CustomFieldId id, int status, bool created) {
     return app.views.read([&](const Views& views) {
         const auto* f = views.custom_field(id);
@@ -128,8 +101,9 @@ awaitable<Response> create_custom_field(AppContext& app, const Call& call) {
         command.first_option = app.ids.next_options(
             commands::new_option_count(command.input, commands::type_of(command.input)));
     }
-    auto done = co_await on_field(app, call, command.id,
-                                  [&](const Views& views) { return decide(views, command); });
+    auto field_command = commands::custom_field_command(
+        command.id, [&](const Views& views) { return decide(views, command); });
+    auto done = co_await run(app, call, std::move(field_command));
     if (!done) {
         co_return error_response(done.error());
     }
@@ -155,8 +129,9 @@ awaitable<Response> update_custom_field(AppContext& app, const Call& call) {
         command.first_option =
             app.ids.next_options(commands::new_option_count(command.input, type));
     }
-    auto done = co_await on_field(app, call, command.id,
-                                  [&](const Views& views) { return decide(views, command); });
+    auto field_command = commands::custom_field_command(
+        command.id, [&](const Views& views) { return decide(views, command); });
+    auto done = co_await run(app, call, std::move(field_command));
     if (!done) {
         co_return error_response(done.error());
     }
@@ -169,8 +144,9 @@ awaitable<Response> delete_custom_field(AppContext& app, const Call& call) {
         co_return error_response(commands::not_found(kModel, call.params.at(0)));
     }
     const commands::DeleteCustomField command{events::CustomFieldId{*id}, super_admin(call)};
-    auto done = co_await on_field(app, call, command.id,
-                                  [&](const Views& views) { return decide(views, command); });
+    auto field_command = commands::custom_field_command(
+        command.id, [&](const Views& views) { return decide(views, command); });
+    auto done = co_await run(app, call, std::move(field_command));
     if (!done) {
         co_return error_response(done.error());
     }

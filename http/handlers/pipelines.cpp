@@ -46,31 +46,12 @@ std::int64_t new_stage_count(const commands::PipelineInput& in) {
     return n;
 }
 
-/// A decision on a pipeline's stream: its events, at the version the views have applied (from
-/// the log for a view stored before the version was kept).
-commands::Result<commands::Decision> on_pipeline(const events::EventLog& log, const Views& views,
-                                                 commands::Result<commands::Events> decided,
-                                                 events::PipelineId pipeline) {
-    if (!decided) {
-        return decided.error();
-    }
-    const auto* p = views.pipeline(pipeline);
-    const std::string stream = events::pipeline_stream(pipeline);
-    const auto version = p != nullptr && p->version ? *p->version : log.stream_version(stream);
-    commands::Decision decision;
-    decision.what = "pipeline";
-    decision.add_subject(stream, events::ExpectedVersion::exactly(version), std::move(*decided));
-    return decision;
-}
-
 using Decide = std::function<commands::Result<commands::Decision>(const Views&)>;
 
 /// Runs a pipeline command, decided under the views' lock.
 awaitable<commands::Result<commands::Executed>> decide_and_append(AppContext& app, const Call& call,
                                                                   Decide decide) {
-    commands::Decide command = [decide = std::move(decide)](const projections::ViewReader& reader) {
-        return reader.read(decide);
-    };
+    auto command = commands::on_views(std::move(decide));
     co_return co_await run(app, call, std::move(command));
 }
 
@@ -120,11 +101,8 @@ awaitable<Response> create_pipeline(AppContext& app, const Call& call) {
         if (!decided) {
             return decided.error();
         }
-        commands::Decision decision;
-        decision.what = "pipeline";
-        decision.add_subject(events::pipeline_stream(command.id),
-                             events::ExpectedVersion::no_stream(), std::move(*decided));
-        return decision;
+        return commands::Decision::of("pipeline", events::pipeline_stream(command.id),
+                                      events::ExpectedVersion::no_stream(), std::move(*decided));
     };
     auto done = co_await decide_and_append(app, call, decide_create);
     if (!done) {
@@ -148,7 +126,7 @@ awaitable<Response> update_pipeline(AppContext& app, const Call& call) {
         command.first_stage = app.ids.next_stages(new_stage_count(command.input));
     }
     const Decide decide_update = [&](const Views& views) {
-        return on_pipeline(app.log, views, decide(views, command), command.id);
+        return commands::pipeline_decision(app.log, views, decide(views, command), command.id);
     };
     auto done = co_await decide_and_append(app, call, decide_update);
     if (!done) {
@@ -164,7 +142,7 @@ awaitable<Response> delete_pipeline(AppContext& app, const Call& call) {
     }
     const commands::DeletePipeline command{events::PipelineId{*id}, super_admin(call)};
     const Decide decide_delete = [&](const Views& views) {
-        return on_pipeline(app.log, views, decide(views, command), command.id);
+        return commands::pipeline_decision(app.log, views, decide(views, command), command.id);
     };
     auto done = co_await decide_and_append(app, call, decide_delete);
     if (!done) {
@@ -189,7 +167,7 @@ awaitable<Response> create_stage(AppContext& app, const Call& call) {
             return decided.error();
         }
         const auto pipeline = std::get<events::StageCreated>(decided->front()).pipeline_id;
-        return on_pipeline(app.log, views, std::move(decided), pipeline);
+        return commands::pipeline_decision(app.log, views, std::move(decided), pipeline);
     };
     auto done = co_await decide_and_append(app, call, decide_create);
     if (!done) {
@@ -215,8 +193,8 @@ awaitable<Response> update_stage(AppContext& app, const Call& call) {
             return decided.error();
         }
         // Found, or the decision would have answered 404.
-        return on_pipeline(app.log, views, std::move(decided),
-                           views.stage(command.id)->pipeline_id);
+        return commands::pipeline_decision(app.log, views, std::move(decided),
+                                           views.stage(command.id)->pipeline_id);
     };
     auto done = co_await decide_and_append(app, call, decide_update);
     if (!done) {
@@ -237,7 +215,7 @@ awaitable<Response> delete_stage(AppContext& app, const Call& call) {
             return decided.error();
         }
         const auto pipeline = std::get<events::StageDeleted>(decided->front()).pipeline_id;
-        return on_pipeline(app.log, views, std::move(decided), pipeline);
+        return commands::pipeline_decision(app.log, views, std::move(decided), pipeline);
     };
     auto done = co_await decide_and_append(app, call, decide_delete);
     if (!done) {

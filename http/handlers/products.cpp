@@ -148,6 +148,13 @@ Response product_array(AppContext& app, const Call& call, bool active_only) {
     });
 }
 
+/// The decision that writes `events` to product `id`'s stream.
+commands::Decision product_decision(events::ProductId id, events::ExpectedVersion expected,
+                                    commands::Events events) {
+    return commands::Decision::of("product", events::product_stream(id), expected,
+                                  std::move(events));
+}
+
 /// The product of the path, when the caller may change it: its 404, or a 403.
 commands::Result<const projections::Product*> changeable_product(const Views& views,
                                                                  const Call& call) {
@@ -159,15 +166,6 @@ commands::Result<const projections::Product*> changeable_product(const Views& vi
         return commands::forbidden("This action is unauthorized.");
     }
     return *p;
-}
-
-/// The decision that writes `events` to product `id`'s stream.
-commands::Decision on_product(events::ProductId id, events::ExpectedVersion expected,
-                              commands::Events events) {
-    commands::Decision decision;
-    decision.what = "product";
-    decision.add_subject(events::product_stream(id), expected, std::move(events));
-    return decision;
 }
 
 }  // namespace
@@ -223,7 +221,7 @@ awaitable<Response> create_product(AppContext& app, const Call& call) {
             return fields.error();
         }
         id = app.ids.next_product();  // only for a valid request
-        return on_product(
+        return product_decision(
             id, events::ExpectedVersion::no_stream(),
             {events::CatalogProductCreated{id, std::move(*fields), call.caller->user.id}});
     };
@@ -252,8 +250,8 @@ awaitable<Response> update_product(AppContext& app, const Call& call) {
                 return fields.error();
             }
             id = (*p)->id;
-            return on_product(id, events::ExpectedVersion::any(),
-                              commands::decide_product_update(**p, *fields));
+            return product_decision(id, events::ExpectedVersion::any(),
+                                    commands::decide_product_update(**p, *fields));
         });
     };
     auto updated = co_await run(app, call, std::move(decide));
@@ -270,8 +268,8 @@ awaitable<Response> delete_product(AppContext& app, const Call& call) {
             if (!p) {
                 return p.error();
             }
-            return on_product((*p)->id, events::ExpectedVersion::any(),
-                              {events::CatalogProductTrashed{(*p)->id}});
+            return product_decision((*p)->id, events::ExpectedVersion::any(),
+                                    {events::CatalogProductTrashed{(*p)->id}});
         });
     };
     auto deleted = co_await run(app, call, std::move(decide));
