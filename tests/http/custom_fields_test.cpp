@@ -24,6 +24,7 @@
 #include "http/wiring.hpp"
 #include "store/codec.hpp"
 #include "tests/http/http_test_helpers.hpp"
+#include "tests/support/restart.hpp"
 
 using namespace deals::testing;
 using namespace deals::testing::http_tests;
@@ -1351,42 +1352,6 @@ TEST_CASE("custom fields: a deleted field is neither searched nor ordered by",
 
 namespace {
 
-/// The real server over an existing data directory, so a test can stop it and start another
-/// on the same directory (TestServer makes a new directory and its own admin each time).
-class ServerOnDir {
-public:
-    ServerOnDir(const std::string& dir, ManualClock& clock) {
-        auto opened =
-            deals::store::Store::open({.data_dir = dir, .clock = [&clock] { return clock.now(); }});
-        REQUIRE(opened.has_value());
-        store_ = std::move(*opened);
-        app_ = std::make_unique<deals::http::AppContext>(deals::http::app_context(
-            *store_, nullptr, {.clock = [&clock] { return clock.now(); }, .kafka_mode = "off"}));
-        server_ = std::make_unique<deals::http::Server>(
-            *app_, deals::http::ServerConfig{.host = "127.0.0.1", .port = 0, .threads = 2});
-        port_ = server_->start();
-        thread_ = std::thread([this] { server_->run(); });
-    }
-    ~ServerOnDir() {
-        server_->stop();
-        thread_.join();
-        server_.reset();
-        store_->close();
-    }
-    ServerOnDir(const ServerOnDir&) = delete;
-    ServerOnDir& operator=(const ServerOnDir&) = delete;
-
-    HttpClient client(const std::string& token) const { return HttpClient(port_, token); }
-    deals::store::Store& store() { return *store_; }
-
-private:
-    std::unique_ptr<deals::store::Store> store_;
-    std::unique_ptr<deals::http::AppContext> app_;
-    std::unique_ptr<deals::http::Server> server_;
-    std::thread thread_;
-    unsigned short port_ = 0;
-};
-
 /// What the API shows of definitions and deals. List links name the server's port, which
 /// changes with a restart, so only their data is kept.
 std::vector<std::string> snapshot(HttpClient& client) {
@@ -1509,14 +1474,7 @@ TEST_CASE("custom fields: definitions and values survive a restart, from the che
                     one_error("cf_tier", "The selected Level is invalid."));
     }
     SECTION("from the log alone") {
-        {
-            rocksdb::DB* raw = nullptr;
-            REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir.path(), &raw).ok());
-            std::unique_ptr<rocksdb::DB> db(raw);
-            REQUIRE(
-                db->DeleteRange(rocksdb::WriteOptions{}, db->DefaultColumnFamily(), "v", "w").ok());
-            REQUIRE(db->Delete(rocksdb::WriteOptions{}, "mcheckpoint").ok());
-        }
+        forget_views(dir.path());
         ServerOnDir server(dir.path(), clock);
         CHECK(server.store().open_report().events_replayed == head);
         auto client = server.client(token);

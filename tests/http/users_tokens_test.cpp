@@ -11,6 +11,7 @@
 #include "store/codec.hpp"
 #include "support/tokens.hpp"
 #include "tests/http/http_test_helpers.hpp"
+#include "tests/support/restart.hpp"
 
 using namespace deals;
 using namespace deals::testing;
@@ -407,42 +408,6 @@ TEST_CASE("a user without API access gets 403 with the exact body on every route
 
 namespace {
 
-/// The real server over an existing data directory, so a test can stop it and start another
-/// on the same directory (TestServer makes a new directory and its own admin each time).
-class ServerOnDir {
-public:
-    ServerOnDir(const std::string& dir, ManualClock& clock) {
-        auto opened =
-            store::Store::open({.data_dir = dir, .clock = [&clock] { return clock.now(); }});
-        REQUIRE(opened.has_value());
-        store_ = std::move(*opened);
-        app_ = std::make_unique<http::AppContext>(http::app_context(
-            *store_, nullptr, {.clock = [&clock] { return clock.now(); }, .kafka_mode = "off"}));
-        server_ = std::make_unique<http::Server>(
-            *app_, http::ServerConfig{.host = "127.0.0.1", .port = 0, .threads = 2});
-        port_ = server_->start();
-        thread_ = std::thread([this] { server_->run(); });
-    }
-    ~ServerOnDir() {
-        server_->stop();
-        thread_.join();
-        server_.reset();
-        store_->close();
-    }
-    ServerOnDir(const ServerOnDir&) = delete;
-    ServerOnDir& operator=(const ServerOnDir&) = delete;
-
-    HttpClient client(const std::string& token) const { return HttpClient(port_, token); }
-    store::Store& store() { return *store_; }
-
-private:
-    std::unique_ptr<store::Store> store_;
-    std::unique_ptr<http::AppContext> app_;
-    std::unique_ptr<http::Server> server_;
-    std::thread thread_;
-    unsigned short port_ = 0;
-};
-
 /// The stored form of every user and every token (revoked ones too) of `views`.
 std::vector<std::string> directory_of(const projections::Views& views) {
     std::vector<std::string> out;
@@ -455,18 +420,6 @@ std::vector<std::string> directory_of(const projections::Views& views) {
         }
     }
     return out;
-}
-
-/// Every event of the log folded into fresh views.
-projections::Views replay(store::Store& store) {
-    projections::Views views;
-    const auto head = store.log().head_sequence();
-    const auto recorded = store.log().read_range(1, head, 100000);
-    REQUIRE(recorded.size() == head);
-    for (const auto& e : recorded) {
-        views.apply(e);
-    }
-    return views;
 }
 
 }  // namespace

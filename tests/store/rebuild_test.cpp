@@ -13,10 +13,12 @@
 #include "store/rebuild.hpp"
 #include "store/store.hpp"
 #include "tests/support/require_status.hpp"
+#include "tests/support/restart.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
+using deals::testing::copy_log;
 using deals::testing::HttpClient;
 using deals::testing::require_status;
 using deals::testing::TempDir;
@@ -100,16 +102,7 @@ TEST_CASE("rebuild folds the log into exactly the views the live store kept",
         auto opened = store::Store::open({.data_dir = dir.path(), .seed_defaults = false});
         REQUIRE(opened);
         auto& target = **opened;
-        const auto events =
-            server.store().log().read_range(1, server.store().log().head_sequence(), 100000);
-        for (const auto& e : events) {
-            if (e.sequence % 50 == 0) {
-                target.checkpoint(true);  // views written at several points, some later gone
-            }
-            REQUIRE(target.append_and_wait({e.stream, events::ExpectedVersion::any(), {e.data},
-                                            e.meta})
-                        .status == events::AppendStatus::kOk);
-        }
+        copy_log(server.store(), target, 50);  // views written at several points, some later gone
         head = target.log().head_sequence();
         target.close();
     }
