@@ -122,11 +122,6 @@ std::string save_422(HttpClient& client, std::int64_t deal, const std::string& b
     return res.body;
 }
 
-/// A 422 body with one error.
-std::string one_error(const std::string& key, const std::string& message) {
-    return R"({"message":")" + message + R"(","errors":{")" + key + R"(":[")" + message + R"("]}})";
-}
-
 /// The reference line of V1–V3: qty 2 × 1000, 10 % discount, tax rate 10.
 constexpr const char* kWidgetLine =
     R"({"name":"Widget","unit_price":1000,"qty":2,"discount_total":10,"tax_rate":10})";

@@ -45,33 +45,6 @@ const Keys kFieldKeys{"id",         "resource_name", "field_id",   "label",
 std::string field_path(std::int64_t id) { return std::string(kFields) + "/" + std::to_string(id); }
 std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 
-/// Sends a request and requires `status`; returns the parsed body (null for an empty one).
-json::Document expect(HttpClient& client, const std::string& method, const std::string& target,
-                      const std::string& body, int status) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == status);
-    if (res.body.empty()) {
-        return json::Document{};
-    }
-    return parse(res.body);
-}
-
-/// Sends a request and checks `status` with exactly `answer` back.
-void expect_body(HttpClient& client, const std::string& method, const std::string& target,
-                 const std::string& body, int status, const std::string& answer) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body);
-    CHECK(res.status == status);
-    CHECK(res.body == answer);
-}
-
-/// A Laravel 422 body with one field and one message.
-std::string one_error(const std::string& field, const std::string& message) {
-    return R"({"message":")" + message + R"(","errors":{")" + field + R"(":[")" + message +
-           R"("]}})";
-}
-
 /// POSTs a definition and requires 201; returns the field.
 json::Document define(HttpClient& client, const std::string& body) {
     return expect(client, "POST", kFields, body, 201);
@@ -133,21 +106,6 @@ std::vector<std::int64_t> int_array(const json::Value& v) {
     return out;
 }
 
-/// Percent-encodes a query value (UTF-8 bytes, ',', ' ', ':' and ';' included).
-std::string enc(std::string_view in) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const unsigned char c : in) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out += {'%', kHex[c >> 4], kHex[c & 15]};
-        }
-    }
-    return out;
-}
-
 /// The ids of GET /api/deals?<query> (one big page).
 Ids list_ids(HttpClient& client, const std::string& query) {
     return ids_of(get_ok(client, "/api/deals?per_page=100&" + query)["data"]);
@@ -166,32 +124,6 @@ json::Document search(HttpClient& client, const std::string& query) {
     auto body = parse(res.body);
     REQUIRE(body.IsArray());
     return body;
-}
-
-std::string message_of(const json::Value& body) {
-    if (!body.IsObject() || !body.HasMember("message") || !body["message"].IsString()) {
-        return "<no message>";
-    }
-    return text(body["message"]);
-}
-
-/// GETs `target` and checks the status and the `message` of the answer.
-void check_refused(HttpClient& client, const std::string& target, int status,
-                   const std::string& message) {
-    const auto res = client.get(target);
-    INFO("GET " << target << " -> " << res.status << " " << res.body);
-    CHECK(res.status == status);
-    CHECK(message_of(parse(res.body)) == message);
-}
-
-/// GETs `target` and checks for a 422 with `errors.<field>`.
-void check_422_on(HttpClient& client, const std::string& target, const char* field) {
-    const auto res = client.get(target);
-    INFO("GET " << target << " -> " << res.status << " " << res.body);
-    CHECK(res.status == 422);
-    const auto body = parse(res.body);
-    CHECK((body.IsObject() && body.HasMember("errors") && body["errors"].IsObject() &&
-           body["errors"].HasMember(field)));
 }
 
 /// PUTs `body` on deal `id` and requires 200; returns the deal.
@@ -993,22 +925,10 @@ TEST_CASE("custom fields: concurrent definitions of one field_id make one field"
           "[http][custom_fields]") {
     TestServer server;
     constexpr int kRequests = 6;
-    std::vector<int> statuses(kRequests);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < kRequests; ++i) {
-        threads.emplace_back([&, i] {
-            auto client = server.client();
-            statuses[i] =
-                client
-                    .post(kFields,
-                          R"({"resource_name":"deals","field_id":"cf_race","label":"Race",)"
-                          R"("field_type":"Select","options":[{"name":"A"},{"name":"B"}]})")
-                    .status;
-        });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    const auto statuses =
+        concurrent_posts(server, kRequests, kFields,
+                         R"({"resource_name":"deals","field_id":"cf_race","label":"Race",)"
+                         R"("field_type":"Select","options":[{"name":"A"},{"name":"B"}]})");
     CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);
     CHECK(std::count(statuses.begin(), statuses.end(), 422) == kRequests - 1);
     auto client = server.client();

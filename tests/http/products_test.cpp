@@ -34,11 +34,6 @@ std::int64_t product_named(HttpClient& client, const std::string& name,
 
 std::string product_path(std::int64_t id) { return "/api/products/" + std::to_string(id); }
 
-/// A 422 body with one error.
-std::string one_error(const std::string& key, const std::string& message) {
-    return R"({"message":")" + message + R"(","errors":{")" + key + R"(":[")" + message + R"("]}})";
-}
-
 std::string post_422(HttpClient& client, const std::string& body) {
     const auto res = client.post("/api/products", body);
     INFO("POST /api/products " << body << " -> " << res.status << " " << res.body);

@@ -190,19 +190,8 @@ TEST_CASE("an email already taken in any case answers 422", "[http][users]") {
 TEST_CASE("concurrent creates of one email make one user", "[http][users]") {
     TestServer server;
     constexpr int kThreads = 6;
-    std::vector<int> statuses(kThreads);
-    std::vector<std::thread> threads;
-    threads.reserve(kThreads);
-    for (int i = 0; i < kThreads; ++i) {
-        threads.emplace_back([&, i] {
-            auto client = server.client();
-            statuses[i] =
-                client.post("/api/users", R"({"name":"Twin","email":"twin@example.com"})").status;
-        });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    const auto statuses = concurrent_posts(server, kThreads, "/api/users",
+                                           R"({"name":"Twin","email":"twin@example.com"})");
     CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);
     CHECK(std::count(statuses.begin(), statuses.end(), 422) == kThreads - 1);
     auto admin = server.client();
