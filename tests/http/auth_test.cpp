@@ -14,7 +14,6 @@ constexpr const char* kUnauthenticated = R"({"message":"Unauthenticated."})";
 constexpr const char* kNoApiAccess =
     R"({"error":"Your account is not authorized to perform API requests."})";
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 
 }  // namespace
 

@@ -43,7 +43,6 @@ const Keys kFieldKeys{"id",         "resource_name", "field_id",   "label",
                       "field_type", "options",       "created_at", "updated_at"};
 
 std::string field_path(std::int64_t id) { return std::string(kFields) + "/" + std::to_string(id); }
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 
 /// POSTs a definition and requires 201; returns the field.
 json::Document define(HttpClient& client, const std::string& body) {
@@ -104,26 +103,6 @@ std::vector<std::int64_t> int_array(const json::Value& v) {
         out.push_back(x.GetInt64());
     }
     return out;
-}
-
-/// The ids of GET /api/deals?<query> (one big page).
-Ids list_ids(HttpClient& client, const std::string& query) {
-    return ids_of(get_ok(client, "/api/deals?per_page=100&" + query)["data"]);
-}
-
-/// The ids found by GET /api/deals?q=<value> (the value is encoded here).
-Ids found(HttpClient& client, std::string_view q, const std::string& more = {}) {
-    return list_ids(client, "q=" + enc(q) + more);
-}
-
-/// GET /api/deals/search?<query>; requires 200 and a bare array.
-json::Document search(HttpClient& client, const std::string& query) {
-    const auto res = client.get("/api/deals/search?" + query);
-    INFO("GET /api/deals/search?" << query << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == 200);
-    auto body = parse(res.body);
-    REQUIRE(body.IsArray());
-    return body;
 }
 
 /// PUTs `body` on deal `id` and requires 200; returns the deal.

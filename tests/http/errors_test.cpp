@@ -9,7 +9,6 @@ using namespace deals::testing::http_tests;
 
 namespace {
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 
 }  // namespace
 

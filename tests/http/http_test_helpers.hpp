@@ -72,6 +72,8 @@ inline std::string raw_number(const std::string& body, const std::string& key) {
     return body.substr(start, end - start);
 }
 
+inline std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
+
 /// POSTs `body` to /api/deals and requires a 201; returns the parsed deal.
 inline json::Document create_deal(HttpClient& client, const std::string& body) {
     const auto res = client.post("/api/deals", body);
@@ -168,6 +170,27 @@ inline std::string enc(std::string_view in) {
         }
     }
     return out;
+}
+
+/// The ids of GET /api/deals?<query> (one big page).
+inline std::vector<std::int64_t> list_ids(HttpClient& client, const std::string& query) {
+    return ids_of(get_ok(client, "/api/deals?per_page=100&" + query)["data"]);
+}
+
+/// The ids found by GET /api/deals?q=<value> (the value is encoded here).
+inline std::vector<std::int64_t> found(HttpClient& client, std::string_view q,
+                                       const std::string& more = {}) {
+    return list_ids(client, "q=" + enc(q) + more);
+}
+
+/// GET /api/deals/search?<query>; requires 200 and a bare array.
+inline json::Document search(HttpClient& client, const std::string& query) {
+    const auto res = client.get("/api/deals/search?" + query);
+    INFO("GET /api/deals/search?" << query << " -> " << res.status << " " << res.body);
+    REQUIRE(res.status == 200);
+    auto body = parse(res.body);
+    REQUIRE(body.IsArray());
+    return body;
 }
 
 /// POSTs `body` to `target` from `n` admin clients at once; the status each got, in order.

@@ -49,33 +49,11 @@ Query decoded_query(const std::string& url) {
     return out;
 }
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 
 Keys sorted_keys(const deals::json::Value& object) {
     auto keys = keys_of(object);
     std::sort(keys.begin(), keys.end());
     return keys;
-}
-
-/// The ids of GET /api/deals?<query> (one big page).
-Ids list_ids(HttpClient& client, const std::string& query) {
-    const auto page = get_ok(client, "/api/deals?per_page=100&" + query);
-    return ids_of(page["data"]);
-}
-
-/// The ids found by GET /api/deals?q=<value> (the value is encoded here).
-Ids found(HttpClient& client, std::string_view q, const std::string& more = {}) {
-    return list_ids(client, "q=" + enc(q) + more);
-}
-
-/// GET /api/deals/search?<query>; requires 200 and a bare array.
-deals::json::Document search(HttpClient& client, const std::string& query) {
-    const auto res = client.get("/api/deals/search?" + query);
-    INFO("GET /api/deals/search?" << query << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == 200);
-    auto body = parse(res.body);
-    REQUIRE(body.IsArray());
-    return body;
 }
 
 /// Makes a deal lost with `reason`.

@@ -10,7 +10,6 @@ using namespace deals::testing::http_tests;
 
 namespace {
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 
 std::string status_url(std::int64_t id, const std::string& status) {
     return deal_url(id) + "/status/" + status;
