@@ -47,18 +47,11 @@ awaitable<commands::Result<commands::Executed>> on_field(AppContext& app, const 
         [id, decide = std::move(decide)](
             const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
         return reader.read([&](const Views& views) -> commands::Result<commands::Decision> {
-            auto events = decide(views);
-            if (!events) {
-                return events.error();
-            }
             const auto* f = views.custom_field(id);
-            commands::Decision decision;
-            decision.what = "custom field";
-            decision.add_subject(events::custom_field_stream(id),
-                                 f != nullptr ? events::ExpectedVersion::exactly(f->version)
-                                              : events::ExpectedVersion::no_stream(),
-                                 std::move(*events));
-            return decision;
+            return on_subject("custom field", events::custom_field_stream(id),
+                              f != nullptr ? events::ExpectedVersion::exactly(f->version)
+                                           : events::ExpectedVersion::no_stream(),
+                              decide(views));
         });
     };
     co_return co_await run(app, call, std::move(command));

@@ -64,6 +64,18 @@ boost::asio::awaitable<commands::Result<commands::Executed>> run(AppContext& app
     co_return co_await execute(app.executor, std::move(decide), std::move(meta));
 }
 
+commands::Result<commands::Decision> on_subject(std::string what, std::string stream,
+                                                events::ExpectedVersion expected,
+                                                commands::Result<commands::Events> decided) {
+    if (!decided) {
+        return decided.error();
+    }
+    commands::Decision decision;
+    decision.what = std::move(what);
+    decision.add_subject(std::move(stream), expected, std::move(*decided));
+    return decision;
+}
+
 boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext& app,
                                                                      const Call& call,
                                                                      projections::Trash place,

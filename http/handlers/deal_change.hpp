@@ -1,7 +1,7 @@
 #pragma once
 
 // What the deal handlers share: reading a deal body, naming the deal a request targets, and
-// running a command on it through the executor.
+// running a command on it through the executor; the one-stream decision other handlers share too.
 
 #include <boost/asio/awaitable.hpp>
 #include <optional>
@@ -31,6 +31,12 @@ events::EventMeta meta_of(const Call& call);
 /// Runs `decide` through the executor with the request's metadata.
 boost::asio::awaitable<commands::Result<commands::Executed>> run(AppContext& app, const Call& call,
                                                                  commands::Decide decide);
+
+/// The decision that writes `decided` (or answers its error) to `stream`, the subject, expecting
+/// it at `expected`; `what` names the subject in a conflict.
+commands::Result<commands::Decision> on_subject(std::string what, std::string stream,
+                                                events::ExpectedVersion expected,
+                                                commands::Result<commands::Events> decided);
 
 /// Runs a change to the deal of the path (in `place`, If-Match checked); the deal's id once
 /// the change is durable (or there was nothing to change).

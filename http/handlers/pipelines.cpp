@@ -55,12 +55,10 @@ commands::Result<commands::Decision> on_pipeline(const events::EventLog& log, co
         return decided.error();
     }
     const auto* p = views.pipeline(pipeline);
-    const std::string stream = events::pipeline_stream(pipeline);
+    std::string stream = events::pipeline_stream(pipeline);
     const auto version = p != nullptr && p->version ? *p->version : log.stream_version(stream);
-    commands::Decision decision;
-    decision.what = "pipeline";
-    decision.add_subject(stream, events::ExpectedVersion::exactly(version), std::move(*decided));
-    return decision;
+    return on_subject("pipeline", std::move(stream), events::ExpectedVersion::exactly(version),
+                      std::move(decided));
 }
 
 using Decide = std::function<commands::Result<commands::Decision>(const Views&)>;
@@ -115,16 +113,9 @@ awaitable<Response> create_pipeline(AppContext& app, const Call& call) {
         command.id = app.ids.next_pipeline();
         command.first_stage = app.ids.next_stages(new_stage_count(command.input));
     }
-    const Decide decide_create = [&](const Views& views) -> commands::Result<commands::Decision> {
-        auto decided = decide(views, command);
-        if (!decided) {
-            return decided.error();
-        }
-        commands::Decision decision;
-        decision.what = "pipeline";
-        decision.add_subject(events::pipeline_stream(command.id),
-                             events::ExpectedVersion::no_stream(), std::move(*decided));
-        return decision;
+    const Decide decide_create = [&](const Views& views) {
+        return on_subject("pipeline", events::pipeline_stream(command.id),
+                          events::ExpectedVersion::no_stream(), decide(views, command));
     };
     auto done = co_await decide_and_append(app, call, decide_create);
     if (!done) {
