@@ -32,6 +32,18 @@ events::EventMeta meta_of(const Call& call);
 boost::asio::awaitable<commands::Result<commands::Executed>> run(AppContext& app, const Call& call,
                                                                  commands::Decide decide);
 
+/// What a change to the deal of the path answers once it is durable.
+enum class AfterChange {
+    kDeal,       ///< 200 with the deal as it now is
+    kNoContent,  ///< 204 without a body
+};
+
+/// Runs a change to the deal of the path (change_deal) and answers its error, or `answer`.
+boost::asio::awaitable<Response> change_deal_response(AppContext& app, const Call& call,
+                                                      projections::Trash place,
+                                                      commands::DealDecide decide,
+                                                      AfterChange answer);
+
 /// The decision that writes `decided` (or answers its error) to `stream`, the subject, expecting
 /// it at `expected`; `what` names the subject in a conflict.
 commands::Result<commands::Decision> on_subject(std::string what, std::string stream,
