@@ -12,10 +12,7 @@
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
-using deals::testing::HttpClient;
-using deals::testing::replay;
-using deals::testing::require_status;
-using deals::testing::TestServer;
+using namespace deals::testing;
 
 namespace {
 

@@ -16,13 +16,7 @@
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
-using deals::testing::copy_log;
-using deals::testing::forget_views;
-using deals::testing::HttpClient;
-using deals::testing::replay;
-using deals::testing::require_status;
-using deals::testing::TempDir;
-using deals::testing::TestServer;
+using namespace deals::testing;
 
 namespace {
 
@@ -103,11 +97,9 @@ TEST_CASE("a restart rebuilds the same pipelines and stages, from the checkpoint
         // through a server are copied, event by event, into a store in `dir`.
         TestServer server;
         make_changes(server);
-        auto opened = store::Store::open({.data_dir = dir.path(), .seed_defaults = false});
-        REQUIRE(opened);
-        auto& target = **opened;
         // Checkpoint midway too, so that deleted views must be deleted from disk.
-        copy_log(server.store(), target, 7);
+        const auto copy = copy_log(server.store(), dir.path(), 7);
+        auto& target = *copy;
         head = target.log().head_sequence();
         // The copy's own views (its clock stamped the events anew).
         target.read([&](const projections::Views& views) {

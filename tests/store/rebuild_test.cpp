@@ -18,11 +18,7 @@
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
-using deals::testing::copy_log;
-using deals::testing::HttpClient;
-using deals::testing::require_status;
-using deals::testing::TempDir;
-using deals::testing::TestServer;
+using namespace deals::testing;
 
 namespace {
 
@@ -96,15 +92,12 @@ TEST_CASE("rebuild folds the log into exactly the views the live store kept",
     TempDir dir;
     events::Sequence head = 0;
     {
-        // The test server's directory is not ours to reopen: its events are copied into one.
         TestServer server;
         make_history(server);
-        auto opened = store::Store::open({.data_dir = dir.path(), .seed_defaults = false});
-        REQUIRE(opened);
-        auto& target = **opened;
-        copy_log(server.store(), target, 50);  // views written at several points, some later gone
-        head = target.log().head_sequence();
-        target.close();
+        // Views written at several points, some later gone.
+        const auto copy = copy_log(server.store(), dir.path(), 50);
+        head = copy->log().head_sequence();
+        copy->close();
     }
     const auto live = stored_views(dir.path());
     REQUIRE(live.count("mcheckpoint") == 1);

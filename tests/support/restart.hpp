@@ -76,17 +76,24 @@ inline void forget_views(const std::string& dir) {
     REQUIRE(db->Delete(rocksdb::WriteOptions{}, "mcheckpoint").ok());
 }
 
-/// Appends every event of `from`'s log to `target` (its own clock stamps them anew), and
-/// checkpoints `target` before each event whose sequence is a multiple of `checkpoint_every`.
-inline void copy_log(store::Store& from, store::Store& target, events::Sequence checkpoint_every) {
+/// A new store in `dir` (nothing seeded) holding every event of `from`'s log, appended one by
+/// one (its own clock stamps them anew); it checkpoints before each event whose sequence is a
+/// multiple of `checkpoint_every`. (A TestServer's own directory is not a test's to reopen.)
+inline std::unique_ptr<store::Store> copy_log(store::Store& from, const std::string& dir,
+                                              events::Sequence checkpoint_every) {
+    auto opened = store::Store::open({.data_dir = dir, .seed_defaults = false});
+    REQUIRE(opened);
+    auto target = std::move(*opened);
     const auto events = from.log().read_range(1, from.log().head_sequence(), 100000);
     for (const auto& e : events) {
         if (e.sequence % checkpoint_every == 0) {
-            target.checkpoint(true);
+            target->checkpoint(true);
         }
-        REQUIRE(target.append_and_wait({e.stream, events::ExpectedVersion::any(), {e.data}, e.meta})
-                    .status == events::AppendStatus::kOk);
+        REQUIRE(
+            target->append_and_wait({e.stream, events::ExpectedVersion::any(), {e.data}, e.meta})
+                .status == events::AppendStatus::kOk);
     }
+    return target;
 }
 
 }  // namespace deals::testing
