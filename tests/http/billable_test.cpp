@@ -395,9 +395,8 @@ TEST_CASE("two errors give the singular count in the summary", "[http][billable]
 TEST_CASE("a billable of a missing deal answers 404", "[http][billable]") {
     TestServer server;
     auto client = server.client();
-    const auto get = client.get("/api/deals/42/billable");
-    CHECK(get.status == 404);
-    CHECK(get.body == R"({"message":"No query results for model [Deal] 42"})");
+    expect_body(client, "GET", "/api/deals/42/billable", "", 404,
+                R"({"message":"No query results for model [Deal] 42"})");
     const auto post = client.post("/api/deals/42/billable", R"({"products":[]})");
     CHECK(post.status == 404);
     CHECK(post.body == R"({"message":"No query results for model [Deal] 42"})");

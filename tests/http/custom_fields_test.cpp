@@ -166,14 +166,13 @@ TEST_CASE("custom fields: a super-admin defines a field of each type; the field 
     auto client = server.client();
 
     // A type without options: the exact answer.
-    const auto text_res = client.post(
-        kFields,
-        R"({"resource_name":"deals","field_id":"cf_code","label":"  Code name ","field_type":"Text"})");
-    CHECK(text_res.status == 201);
-    CHECK(text_res.body ==
-          R"({"id":1,"resource_name":"deals","field_id":"cf_code","label":"Code name",)"
-          R"("field_type":"Text","options":[],"created_at":"2026-03-01T10:00:00.000000Z",)"
-          R"("updated_at":"2026-03-01T10:00:00.000000Z","was_recently_created":true})");
+    expect_body(
+        client, "POST", kFields,
+        R"({"resource_name":"deals","field_id":"cf_code","label":"  Code name ","field_type":"Text"})",
+        201,
+        R"({"id":1,"resource_name":"deals","field_id":"cf_code","label":"Code name",)"
+        R"("field_type":"Text","options":[],"created_at":"2026-03-01T10:00:00.000000Z",)"
+        R"("updated_at":"2026-03-01T10:00:00.000000Z","was_recently_created":true})");
 
     int expected_id = 2;
     for (const char* type : {"Textarea", "Numeric", "Date", "Boolean"}) {

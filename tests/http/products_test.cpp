@@ -240,9 +240,8 @@ TEST_CASE("one product is shown with actions and was_recently_created false", "[
     CHECK_FALSE(p["was_recently_created"].GetBool());
     CHECK(text(p["name"]) == "Shown");
 
-    const auto missing = client.get("/api/products/99");
-    CHECK(missing.status == 404);
-    CHECK(missing.body == R"({"message":"No query results for model [Product] 99"})");
+    expect_body(client, "GET", "/api/products/99", "", 404,
+                R"({"message":"No query results for model [Product] 99"})");
 }
 
 TEST_CASE("an update changes only the fields it names", "[http][products]") {
