@@ -97,23 +97,20 @@ TEST_CASE("a super-admin creates a user with the defaults of contract 11", "[htt
 TEST_CASE("a created user keeps the flags it was given", "[http][users]") {
     TestServer server;
     auto admin = server.client();
-    const auto a = parse(post_user(admin,
-                                   R"({"name":"Ann","email":"ann@example.com","super_admin":true,)"
-                                   R"("access_api":false,"deals_scope":"all"})",
-                                   201)
-                             .body);
-    CHECK(a["super_admin"].IsTrue());
-    CHECK(a["access_api"].IsFalse());
-    CHECK(text(a["deals_scope"]) == "all");
+    // Creates a user from `body` and checks it is a super-admin without API access, in `scope`.
+    const auto check_created = [&](const std::string& body, const std::string& scope) {
+        const auto user = parse(post_user(admin, body, 201).body);
+        CHECK(user["super_admin"].IsTrue());
+        CHECK(user["access_api"].IsFalse());
+        CHECK(text(user["deals_scope"]) == scope);
+    };
+    check_created(R"({"name":"Ann","email":"ann@example.com","super_admin":true,)"
+                  R"("access_api":false,"deals_scope":"all"})",
+                  "all");
     // Laravel's boolean rule also takes 1, 0, "1" and "0".
-    const auto b = parse(post_user(admin,
-                                   R"({"name":"Ben","email":"ben@example.com","super_admin":"1",)"
-                                   R"("access_api":0,"deals_scope":"own"})",
-                                   201)
-                             .body);
-    CHECK(b["super_admin"].IsTrue());
-    CHECK(b["access_api"].IsFalse());
-    CHECK(text(b["deals_scope"]) == "own");
+    check_created(R"({"name":"Ben","email":"ben@example.com","super_admin":"1",)"
+                  R"("access_api":0,"deals_scope":"own"})",
+                  "own");
 }
 
 TEST_CASE("creating a user validates each field with Laravel's messages", "[http][users]") {
