@@ -43,6 +43,14 @@ Decision Decision::of(std::string what, std::string stream, events::ExpectedVers
     return decision;
 }
 
+Result<Decision> decided_on(std::string what, std::string stream, events::ExpectedVersion expected,
+                            Result<std::vector<events::Event>> decided) {
+    if (!decided) {
+        return decided.error();
+    }
+    return Decision::of(std::move(what), std::move(stream), expected, std::move(*decided));
+}
+
 Decide on_views(std::function<Result<Decision>(const projections::Views&)> decide) {
     return [decide = std::move(decide)](const projections::ViewReader& reader) {
         return reader.read(decide);

@@ -42,6 +42,10 @@ struct Decision {
 /// the views' lock) and decides. Called again when another command changed a stream it read.
 using Decide = std::function<Result<Decision>(const projections::ViewReader&)>;
 
+/// The decision to write what `decided` holds to one stream (Decision::of), or its error.
+Result<Decision> decided_on(std::string what, std::string stream, events::ExpectedVersion expected,
+                            Result<std::vector<events::Event>> decided);
+
 /// A command decided wholly under the views' read lock.
 Decide on_views(std::function<Result<Decision>(const projections::Views&)> decide);
 

@@ -33,11 +33,8 @@ awaitable<Response> change_associations(AppContext& app, const Call& call,
             }
             return commands::decide(deal, *command);
         });
-    auto changed = co_await change_deal(app, call, Trash::kLive, std::move(decide));
-    if (!changed) {
-        co_return error_response(changed.error());
-    }
-    co_return deal_after_change(app, call, *changed, 200, false);
+    co_return co_await change_deal_response(app, call, Trash::kLive, std::move(decide),
+                                            AfterChange::kDeal);
 }
 
 }  // namespace

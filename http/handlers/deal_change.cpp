@@ -77,6 +77,20 @@ boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext&
     co_return id;
 }
 
+boost::asio::awaitable<Response> change_deal_response(AppContext& app, const Call& call,
+                                                      projections::Trash place,
+                                                      commands::DealDecide decide,
+                                                      AfterChange answer) {
+    auto changed = co_await change_deal(app, call, place, std::move(decide));
+    if (!changed) {
+        co_return error_response(changed.error());
+    }
+    if (answer == AfterChange::kNoContent) {
+        co_return Response{204, {}, {}};
+    }
+    co_return deal_after_change(app, call, *changed, 200, false);
+}
+
 commands::DealBodyContext body_context(AppContext& app, const Call& call) {
     return {app.validation, app.ids, app.clock,
             call.caller ? std::optional(call.caller->user.id) : std::nullopt};

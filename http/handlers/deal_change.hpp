@@ -1,7 +1,7 @@
 #pragma once
 
 // What the deal handlers share: reading a deal body, naming the deal a request targets, and
-// running a command on it through the executor.
+// running a command on it through the executor; the one-stream decision other handlers share too.
 
 #include <boost/asio/awaitable.hpp>
 #include <optional>
@@ -31,6 +31,18 @@ events::EventMeta meta_of(const Call& call);
 /// Runs `decide` through the executor with the request's metadata.
 boost::asio::awaitable<commands::Result<commands::Executed>> run(AppContext& app, const Call& call,
                                                                  commands::Decide decide);
+
+/// What a change to the deal of the path answers once it is durable.
+enum class AfterChange {
+    kDeal,       ///< 200 with the deal as it now is
+    kNoContent,  ///< 204 without a body
+};
+
+/// Runs a change to the deal of the path (change_deal) and answers its error, or `answer`.
+boost::asio::awaitable<Response> change_deal_response(AppContext& app, const Call& call,
+                                                      projections::Trash place,
+                                                      commands::DealDecide decide,
+                                                      AfterChange answer);
 
 /// Runs a change to the deal of the path (in `place`, If-Match checked); the deal's id once
 /// the change is durable (or there was nothing to change).

@@ -114,22 +114,16 @@ awaitable<Response> update_deal(AppContext& app, const Call& call) {
                                          : body.error());
     }
     auto decide = commands::update_deal(deal_body(*body), body_context(app, call));
-    auto changed = co_await change_deal(app, call, Trash::kLive, std::move(decide));
-    if (!changed) {
-        co_return error_response(changed.error());
-    }
-    co_return deal_after_change(app, call, *changed, 200, false);
+    co_return co_await change_deal_response(app, call, Trash::kLive, std::move(decide),
+                                            AfterChange::kDeal);
 }
 
 awaitable<Response> delete_deal(AppContext& app, const Call& call) {
     auto decide = commands::deal_events_only([](const projections::Deal& deal) {
         return commands::decide(deal, commands::TrashDeal{});
     });
-    auto changed = co_await change_deal(app, call, Trash::kLive, std::move(decide));
-    if (!changed) {
-        co_return error_response(changed.error());
-    }
-    co_return Response{204, {}, {}};
+    co_return co_await change_deal_response(app, call, Trash::kLive, std::move(decide),
+                                            AfterChange::kNoContent);
 }
 
 awaitable<Response> change_status(AppContext& app, const Call& call) {
@@ -147,11 +141,8 @@ awaitable<Response> change_status(AppContext& app, const Call& call) {
             }
             return commands::decide(deal, *command);
         });
-    auto changed = co_await change_deal(app, call, Trash::kLive, std::move(decide));
-    if (!changed) {
-        co_return error_response(changed.error());
-    }
-    co_return deal_after_change(app, call, *changed, 200, false);
+    co_return co_await change_deal_response(app, call, Trash::kLive, std::move(decide),
+                                            AfterChange::kDeal);
 }
 
 }  // namespace deals::http::handlers

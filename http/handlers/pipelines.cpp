@@ -96,13 +96,9 @@ awaitable<Response> create_pipeline(AppContext& app, const Call& call) {
         command.id = app.ids.next_pipeline();
         command.first_stage = app.ids.next_stages(new_stage_count(command.input));
     }
-    const Decide decide_create = [&](const Views& views) -> commands::Result<commands::Decision> {
-        auto decided = decide(views, command);
-        if (!decided) {
-            return decided.error();
-        }
-        return commands::Decision::of("pipeline", events::pipeline_stream(command.id),
-                                      events::ExpectedVersion::no_stream(), std::move(*decided));
+    const Decide decide_create = [&](const Views& views) {
+        return commands::decided_on("pipeline", events::pipeline_stream(command.id),
+                          events::ExpectedVersion::no_stream(), decide(views, command));
     };
     auto done = co_await decide_and_append(app, call, decide_create);
     if (!done) {

@@ -77,18 +77,10 @@ awaitable<Response> create_token(AppContext& app, const Call& call) {
     const support::MintedToken token = support::mint_token(app.ids);
     const commands::IssueToken command{token.id, call.caller->user.id, std::move(*name),
                                        token.secret_sha256};
-    commands::Decide decide =
-        [&](const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
-        auto decided =
-            reader.read([&](const Views& views) { return commands::decide(views, command); });
-        if (!decided) {
-            return decided.error();
-        }
-        commands::Decision decision;
-        decision.what = "token";
-        decision.add_subject(events::token_stream(token.id), events::ExpectedVersion::no_stream(),
-                             std::move(*decided));
-        return decision;
+    commands::Decide decide = [&](const projections::ViewReader& reader) {
+        return commands::decided_on(
+            "token", events::token_stream(token.id), events::ExpectedVersion::no_stream(),
+            reader.read([&](const Views& views) { return commands::decide(views, command); }));
     };
     auto issued = co_await run(app, call, std::move(decide));
     if (!issued) {
@@ -121,18 +113,10 @@ awaitable<Response> delete_token(AppContext& app, const Call& call) {
     // A token's stream holds TokenIssued and at most one TokenRevoked: when two requests revoke
     // the same token at once, the second finds the stream moved on, decides again on the
     // revoked token and answers 404.
-    commands::Decide decide =
-        [&](const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
-        auto decided =
-            reader.read([&](const Views& views) { return commands::decide(views, command); });
-        if (!decided) {
-            return decided.error();
-        }
-        commands::Decision decision;
-        decision.what = "token";
-        decision.add_subject(events::token_stream(command.id), events::ExpectedVersion::exactly(1),
-                             std::move(*decided));
-        return decision;
+    commands::Decide decide = [&](const projections::ViewReader& reader) {
+        return commands::decided_on(
+            "token", events::token_stream(command.id), events::ExpectedVersion::exactly(1),
+            reader.read([&](const Views& views) { return commands::decide(views, command); }));
     };
     auto revoked = co_await run(app, call, std::move(decide));
     if (!revoked) {

@@ -22,22 +22,16 @@ awaitable<Response> restore_deal(AppContext& app, const Call& call) {
     auto decide = commands::deal_events_only([](const projections::Deal& deal) {
         return commands::decide(deal, commands::RestoreDeal{});
     });
-    auto changed = co_await change_deal(app, call, Trash::kTrashed, std::move(decide));
-    if (!changed) {
-        co_return error_response(changed.error());
-    }
-    co_return deal_after_change(app, call, *changed, 200, false);
+    co_return co_await change_deal_response(app, call, Trash::kTrashed, std::move(decide),
+                                            AfterChange::kDeal);
 }
 
 awaitable<Response> purge_deal(AppContext& app, const Call& call) {
     auto decide = commands::deal_events_only([](const projections::Deal& deal) {
         return commands::decide(deal, commands::PurgeDeal{});
     });
-    auto changed = co_await change_deal(app, call, Trash::kTrashed, std::move(decide));
-    if (!changed) {
-        co_return error_response(changed.error());
-    }
-    co_return Response{204, {}, {}};
+    co_return co_await change_deal_response(app, call, Trash::kTrashed, std::move(decide),
+                                            AfterChange::kNoContent);
 }
 
 }  // namespace deals::http::handlers

@@ -55,16 +55,9 @@ awaitable<Response> create_user(AppContext& app, const Call& call) {
                 {{"email", {"The E-Mail Address has already been taken."}}});
         }
         id = command->id = app.ids.next_user();
-        auto decided =
-            reader.read([&](const Views& views) { return commands::decide(views, *command); });
-        if (!decided) {
-            return decided.error();
-        }
-        commands::Decision decision;
-        decision.what = "user";
-        decision.add_subject(events::user_stream(id), events::ExpectedVersion::no_stream(),
-                             std::move(*decided));
-        return decision;
+        return commands::decided_on(
+            "user", events::user_stream(id), events::ExpectedVersion::no_stream(),
+            reader.read([&](const Views& views) { return commands::decide(views, *command); }));
     };
     auto created = co_await run(app, call, std::move(decide));
     if (!created) {

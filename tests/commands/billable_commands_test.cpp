@@ -88,6 +88,28 @@ void catalog_product(BillableWorld& w, std::int64_t id, std::string name, std::s
     w.world.given({CatalogProductCreated{ProductId{id}, fields, kAlice}}, at(-10));
 }
 
+/// Catalog product 7 "Old" at 1, in the trash.
+void trashed_product_old(BillableWorld& w) {
+    catalog_product(w, 7, "Old", "1");
+    w.world.given({CatalogProductTrashed{ProductId{7}}}, at(-5));
+}
+
+/// A new line "Support" at `price` that sends every key: `description`, `qty`, a fixed
+/// discount of 5, tax "VAT" at 20 %, unit "h", note "weekdays", display order 7.
+BillableLineInput every_key(std::string price, std::string description, std::string qty) {
+    BillableLineInput in = line("Support", std::move(price));
+    in.description = str(std::move(description));
+    in.qty = num(std::move(qty));
+    in.discount_type = str("fixed");
+    in.discount_total = num("5");
+    in.tax_label = str("VAT");
+    in.tax_rate = num("20");
+    in.unit = str("h");
+    in.note = str("weekdays");
+    in.display_order = num("7");
+    return in;
+}
+
 }  // namespace
 
 // ---- tax type and the first save ----
@@ -210,16 +232,7 @@ TEST_CASE("a new line takes the defaults for the keys it leaves out", "[commands
 
 TEST_CASE("every key of a new line is stored as sent", "[commands][billable]") {
     BillableWorld w;
-    BillableLineInput in = line("Support", "100.125");
-    in.description = str("Hours of support");
-    in.qty = num("3.5");
-    in.discount_type = str("fixed");
-    in.discount_total = num("5");
-    in.tax_label = str("VAT");
-    in.tax_rate = num("20");
-    in.unit = str("h");
-    in.note = str("weekdays");
-    in.display_order = num("7");
+    const BillableLineInput in = every_key("100.125", "Hours of support", "3.5");
 
     const BillableDecision d = value_of(w.decide(body({in}, "exclusive"), 42, std::nullopt));
 
@@ -250,17 +263,7 @@ TEST_CASE("every key of a new line is stored as sent", "[commands][billable]") {
 
 TEST_CASE("an update by id changes only the keys the request sends", "[commands][billable]") {
     BillableWorld w;
-    BillableLineInput in = line("Support", "100");
-    in.description = str("Hours");
-    in.qty = num("3");
-    in.discount_type = str("fixed");
-    in.discount_total = num("5");
-    in.tax_label = str("VAT");
-    in.tax_rate = num("20");
-    in.unit = str("h");
-    in.note = str("weekdays");
-    in.display_order = num("7");
-    w.save(body({in}, "exclusive"));
+    w.save(body({every_key("100", "Hours", "3")}, "exclusive"));
     const BillableLine saved = line_of(w, 101);
     const Deal before = w.deal();
 
@@ -499,8 +502,7 @@ TEST_CASE("one catalog product is created per distinct new name in one save",
 TEST_CASE("a trashed catalog product matched by name is restored, once",
           "[commands][billable][catalog]") {
     BillableWorld w;
-    catalog_product(w, 7, "Old", "1");
-    w.world.given({CatalogProductTrashed{ProductId{7}}}, at(-5));
+    trashed_product_old(w);
 
     const BillableDecision d = value_of(w.decide(body({line("old", "2"), line("OLD", "3")})));
 
@@ -514,10 +516,10 @@ TEST_CASE("a line named like a restore's bookkeeping gets a product of its own",
     // The save once kept the products it restores and the names it creates in one map, so a
     // line named "restored:7" in a save that restores product 7 was linked to product 7.
     BillableWorld w;
-    catalog_product(w, 7, "Old", "1");
-    w.world.given({CatalogProductTrashed{ProductId{7}}}, at(-5));
+    trashed_product_old(w);
 
-    const BillableDecision d = value_of(w.decide(body({line("Old", "2"), line("restored:7", "3")})));
+    const BillableDecision d =
+        value_of(w.decide(body({line("Old", "2"), line("restored:7", "3")})));
 
     REQUIRE(d.catalog.size() == 2);
     CHECK(d.catalog.at(0) == Event{CatalogProductRestored{ProductId{7}}});

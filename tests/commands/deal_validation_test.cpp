@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/commands/field_values.hpp"
 #include "tests/projections/domain_fixture.hpp"
 
 using namespace deals::unit;  // NOLINT
@@ -19,11 +20,6 @@ using deals::commands::ValidationSettings;
 namespace {
 
 const DealId kNewId{7};
-
-FieldValue str(std::string s) { return FieldValue::string(std::move(s)); }
-FieldValue num(std::string s) { return FieldValue::number(std::move(s)); }
-FieldValue array() { return {FieldValue::Kind::kArray, {}}; }
-FieldValue object() { return {FieldValue::Kind::kObject, {}}; }
 
 /// The smallest valid create body: a name and a stage.
 DealInput minimal() {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/commands/field_values.hpp"
 #include "tests/projections/domain_fixture.hpp"
 
 using namespace deals::unit;  // NOLINT
@@ -21,9 +22,6 @@ using deals::commands::UpdatePipeline;
 using deals::commands::UpdateStage;
 
 namespace {
-
-FieldValue str(std::string s) { return FieldValue::string(std::move(s)); }
-FieldValue num(std::string s) { return FieldValue::number(std::move(s)); }
 
 StageInput stage(std::string name, std::string win, std::string order = {}) {
     StageInput in;

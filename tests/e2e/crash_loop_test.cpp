@@ -29,13 +29,8 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace deals;
-using deals::testing::HttpClient;
-using deals::testing::TempDir;
-using deals::testing::e2e::admin_token;
-using deals::testing::e2e::run_dealsctl;
-using deals::testing::e2e::id_in;
-using deals::testing::e2e::start_dealsd;
-using deals::testing::e2e::verify_chain;
+using namespace deals::testing;
+using namespace deals::testing::e2e;
 
 namespace {
 

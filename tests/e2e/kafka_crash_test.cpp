@@ -25,11 +25,8 @@
 
 using namespace deals;
 using namespace std::chrono_literals;
-using deals::testing::HttpClient;
-using deals::testing::Process;
-using deals::testing::TempDir;
-using deals::testing::e2e::admin_token;
-using deals::testing::e2e::run_dealsctl;
+using namespace deals::testing;
+using namespace deals::testing::e2e;
 
 namespace {
 

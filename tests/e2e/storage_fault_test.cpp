@@ -22,11 +22,8 @@
 #include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"
 
-using deals::testing::HttpClient;
-using deals::testing::e2e::admin_token;
-using deals::testing::e2e::run_dealsctl;
-using deals::testing::e2e::id_in;
-using deals::testing::e2e::start_dealsd;
+using namespace deals::testing;
+using namespace deals::testing::e2e;
 
 namespace {
 

@@ -14,7 +14,6 @@ namespace json = deals::json;
 
 namespace {
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 std::string events_url(std::int64_t id) { return deal_url(id) + "/events"; }
 std::string not_found(std::int64_t id) {
     return R"({"message":"No query results for model [Deal] )" + std::to_string(id) + R"("})";

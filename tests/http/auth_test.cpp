@@ -14,7 +14,11 @@ constexpr const char* kUnauthenticated = R"({"message":"Unauthenticated."})";
 constexpr const char* kNoApiAccess =
     R"({"error":"Your account is not authorized to perform API requests."})";
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
+/// Adds user 2 "Olive Own", who sees only her own deals; her token.
+std::string olive_own(TestServer& server) {
+    return add_user_with_token(server.store(), "Olive Own", "olive@example.com", false,
+                               DealsScope::kOwn);
+}
 
 }  // namespace
 
@@ -103,8 +107,7 @@ TEST_CASE("healthz needs no token", "[http][auth]") {
 
 TEST_CASE("a user who sees only own deals gets 404 for the deals of others", "[http][auth]") {
     TestServer server;
-    const auto token = add_user_with_token(server.store(), "Olive Own", "olive@example.com", false,
-                                           DealsScope::kOwn);
+    const auto token = olive_own(server);
     auto admin = server.client();
     const auto hers = create_named(admin, "Hers", R"(,"user_id":2)");
     const auto admins = create_named(admin, "Admins", R"(,"user_id":1)");
@@ -126,18 +129,10 @@ TEST_CASE("a user who sees only own deals gets 404 for the deals of others", "[h
         const std::string not_found =
             R"({"message":"No query results for model [Deal] )" + std::to_string(id) + R"("})";
         INFO("deal " << id);
-        const auto get = olive.get(deal_url(id));
-        CHECK(get.status == 404);
-        CHECK(get.body == not_found);
-        const auto put = olive.put(deal_url(id), R"({"name":"Stolen"})");
-        CHECK(put.status == 404);
-        CHECK(put.body == not_found);
-        const auto status = olive.put(deal_url(id) + "/status/won", "");
-        CHECK(status.status == 404);
-        CHECK(status.body == not_found);
-        const auto del = olive.del(deal_url(id));
-        CHECK(del.status == 404);
-        CHECK(del.body == not_found);
+        expect_body(olive, "GET", deal_url(id), "", 404, not_found);
+        expect_body(olive, "PUT", deal_url(id), R"({"name":"Stolen"})", 404, not_found);
+        expect_body(olive, "PUT", deal_url(id) + "/status/won", "", 404, not_found);
+        expect_body(olive, "DELETE", deal_url(id), "", 404, not_found);
     }
     // Nothing of theirs changed.
     CHECK(text(get_ok(admin, deal_url(admins))["name"]) == "Admins");
@@ -146,8 +141,7 @@ TEST_CASE("a user who sees only own deals gets 404 for the deals of others", "[h
 
 TEST_CASE("a user who sees only own deals does not see others in the trash", "[http][auth]") {
     TestServer server;
-    const auto token = add_user_with_token(server.store(), "Olive Own", "olive@example.com", false,
-                                           DealsScope::kOwn);
+    const auto token = olive_own(server);
     auto admin = server.client();
     const auto hers = create_named(admin, "Hers", R"(,"user_id":2)");
     const auto admins = create_named(admin, "Admins", R"(,"user_id":1)");
@@ -201,8 +195,7 @@ TEST_CASE("a super-admin's authorizations are all true", "[http][auth]") {
 
 TEST_CASE("a deal created by an own-scope user for themselves is visible to them", "[http][auth]") {
     TestServer server;
-    const auto token = add_user_with_token(server.store(), "Olive Own", "olive@example.com", false,
-                                           DealsScope::kOwn);
+    const auto token = olive_own(server);
     auto olive = server.client(token);
     const auto deal = create_deal(olive, R"({"name":"Mine","stage_id":1,"user_id":2})");
     CHECK(deal["authorizations"]["view"].IsTrue());

@@ -122,11 +122,6 @@ std::string save_422(HttpClient& client, std::int64_t deal, const std::string& b
     return res.body;
 }
 
-/// A 422 body with one error.
-std::string one_error(const std::string& key, const std::string& message) {
-    return R"({"message":")" + message + R"(","errors":{")" + key + R"(":[")" + message + R"("]}})";
-}
-
 /// The reference line of V1–V3: qty 2 × 1000, 10 % discount, tax rate 10.
 constexpr const char* kWidgetLine =
     R"({"name":"Widget","unit_price":1000,"qty":2,"discount_total":10,"tax_rate":10})";
@@ -400,9 +395,8 @@ TEST_CASE("two errors give the singular count in the summary", "[http][billable]
 TEST_CASE("a billable of a missing deal answers 404", "[http][billable]") {
     TestServer server;
     auto client = server.client();
-    const auto get = client.get("/api/deals/42/billable");
-    CHECK(get.status == 404);
-    CHECK(get.body == R"({"message":"No query results for model [Deal] 42"})");
+    expect_body(client, "GET", "/api/deals/42/billable", "", 404,
+                R"({"message":"No query results for model [Deal] 42"})");
     const auto post = client.post("/api/deals/42/billable", R"({"products":[]})");
     CHECK(post.status == 404);
     CHECK(post.body == R"({"message":"No query results for model [Deal] 42"})");

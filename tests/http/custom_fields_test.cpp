@@ -24,6 +24,7 @@
 #include "http/wiring.hpp"
 #include "store/codec.hpp"
 #include "tests/http/http_test_helpers.hpp"
+#include "tests/support/restart.hpp"
 
 using namespace deals::testing;
 using namespace deals::testing::http_tests;
@@ -42,34 +43,6 @@ const Keys kFieldKeys{"id",         "resource_name", "field_id",   "label",
                       "field_type", "options",       "created_at", "updated_at"};
 
 std::string field_path(std::int64_t id) { return std::string(kFields) + "/" + std::to_string(id); }
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
-
-/// Sends a request and requires `status`; returns the parsed body (null for an empty one).
-json::Document expect(HttpClient& client, const std::string& method, const std::string& target,
-                      const std::string& body, int status) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == status);
-    if (res.body.empty()) {
-        return json::Document{};
-    }
-    return parse(res.body);
-}
-
-/// Sends a request and checks `status` with exactly `answer` back.
-void expect_body(HttpClient& client, const std::string& method, const std::string& target,
-                 const std::string& body, int status, const std::string& answer) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body);
-    CHECK(res.status == status);
-    CHECK(res.body == answer);
-}
-
-/// A Laravel 422 body with one field and one message.
-std::string one_error(const std::string& field, const std::string& message) {
-    return R"({"message":")" + message + R"(","errors":{")" + field + R"(":[")" + message +
-           R"("]}})";
-}
 
 /// POSTs a definition and requires 201; returns the field.
 json::Document define(HttpClient& client, const std::string& body) {
@@ -130,67 +103,6 @@ std::vector<std::int64_t> int_array(const json::Value& v) {
         out.push_back(x.GetInt64());
     }
     return out;
-}
-
-/// Percent-encodes a query value (UTF-8 bytes, ',', ' ', ':' and ';' included).
-std::string enc(std::string_view in) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const unsigned char c : in) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out += {'%', kHex[c >> 4], kHex[c & 15]};
-        }
-    }
-    return out;
-}
-
-/// The ids of GET /api/deals?<query> (one big page).
-Ids list_ids(HttpClient& client, const std::string& query) {
-    return ids_of(get_ok(client, "/api/deals?per_page=100&" + query)["data"]);
-}
-
-/// The ids found by GET /api/deals?q=<value> (the value is encoded here).
-Ids found(HttpClient& client, std::string_view q, const std::string& more = {}) {
-    return list_ids(client, "q=" + enc(q) + more);
-}
-
-/// GET /api/deals/search?<query>; requires 200 and a bare array.
-json::Document search(HttpClient& client, const std::string& query) {
-    const auto res = client.get("/api/deals/search?" + query);
-    INFO("GET /api/deals/search?" << query << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == 200);
-    auto body = parse(res.body);
-    REQUIRE(body.IsArray());
-    return body;
-}
-
-std::string message_of(const json::Value& body) {
-    if (!body.IsObject() || !body.HasMember("message") || !body["message"].IsString()) {
-        return "<no message>";
-    }
-    return text(body["message"]);
-}
-
-/// GETs `target` and checks the status and the `message` of the answer.
-void check_refused(HttpClient& client, const std::string& target, int status,
-                   const std::string& message) {
-    const auto res = client.get(target);
-    INFO("GET " << target << " -> " << res.status << " " << res.body);
-    CHECK(res.status == status);
-    CHECK(message_of(parse(res.body)) == message);
-}
-
-/// GETs `target` and checks for a 422 with `errors.<field>`.
-void check_422_on(HttpClient& client, const std::string& target, const char* field) {
-    const auto res = client.get(target);
-    INFO("GET " << target << " -> " << res.status << " " << res.body);
-    CHECK(res.status == 422);
-    const auto body = parse(res.body);
-    CHECK((body.IsObject() && body.HasMember("errors") && body["errors"].IsObject() &&
-           body["errors"].HasMember(field)));
 }
 
 /// PUTs `body` on deal `id` and requires 200; returns the deal.
@@ -254,14 +166,13 @@ TEST_CASE("custom fields: a super-admin defines a field of each type; the field 
     auto client = server.client();
 
     // A type without options: the exact answer.
-    const auto text_res = client.post(
-        kFields,
-        R"({"resource_name":"deals","field_id":"cf_code","label":"  Code name ","field_type":"Text"})");
-    CHECK(text_res.status == 201);
-    CHECK(text_res.body ==
-          R"({"id":1,"resource_name":"deals","field_id":"cf_code","label":"Code name",)"
-          R"("field_type":"Text","options":[],"created_at":"2026-03-01T10:00:00.000000Z",)"
-          R"("updated_at":"2026-03-01T10:00:00.000000Z","was_recently_created":true})");
+    expect_body(
+        client, "POST", kFields,
+        R"({"resource_name":"deals","field_id":"cf_code","label":"  Code name ","field_type":"Text"})",
+        201,
+        R"({"id":1,"resource_name":"deals","field_id":"cf_code","label":"Code name",)"
+        R"("field_type":"Text","options":[],"created_at":"2026-03-01T10:00:00.000000Z",)"
+        R"("updated_at":"2026-03-01T10:00:00.000000Z","was_recently_created":true})");
 
     int expected_id = 2;
     for (const char* type : {"Textarea", "Numeric", "Date", "Boolean"}) {
@@ -992,22 +903,10 @@ TEST_CASE("custom fields: concurrent definitions of one field_id make one field"
           "[http][custom_fields]") {
     TestServer server;
     constexpr int kRequests = 6;
-    std::vector<int> statuses(kRequests);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < kRequests; ++i) {
-        threads.emplace_back([&, i] {
-            auto client = server.client();
-            statuses[i] =
-                client
-                    .post(kFields,
-                          R"({"resource_name":"deals","field_id":"cf_race","label":"Race",)"
-                          R"("field_type":"Select","options":[{"name":"A"},{"name":"B"}]})")
-                    .status;
-        });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    const auto statuses =
+        concurrent_posts(server, kRequests, kFields,
+                         R"({"resource_name":"deals","field_id":"cf_race","label":"Race",)"
+                         R"("field_type":"Select","options":[{"name":"A"},{"name":"B"}]})");
     CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);
     CHECK(std::count(statuses.begin(), statuses.end(), 422) == kRequests - 1);
     auto client = server.client();
@@ -1351,42 +1250,6 @@ TEST_CASE("custom fields: a deleted field is neither searched nor ordered by",
 
 namespace {
 
-/// The real server over an existing data directory, so a test can stop it and start another
-/// on the same directory (TestServer makes a new directory and its own admin each time).
-class ServerOnDir {
-public:
-    ServerOnDir(const std::string& dir, ManualClock& clock) {
-        auto opened =
-            deals::store::Store::open({.data_dir = dir, .clock = [&clock] { return clock.now(); }});
-        REQUIRE(opened.has_value());
-        store_ = std::move(*opened);
-        app_ = std::make_unique<deals::http::AppContext>(deals::http::app_context(
-            *store_, nullptr, {.clock = [&clock] { return clock.now(); }, .kafka_mode = "off"}));
-        server_ = std::make_unique<deals::http::Server>(
-            *app_, deals::http::ServerConfig{.host = "127.0.0.1", .port = 0, .threads = 2});
-        port_ = server_->start();
-        thread_ = std::thread([this] { server_->run(); });
-    }
-    ~ServerOnDir() {
-        server_->stop();
-        thread_.join();
-        server_.reset();
-        store_->close();
-    }
-    ServerOnDir(const ServerOnDir&) = delete;
-    ServerOnDir& operator=(const ServerOnDir&) = delete;
-
-    HttpClient client(const std::string& token) const { return HttpClient(port_, token); }
-    deals::store::Store& store() { return *store_; }
-
-private:
-    std::unique_ptr<deals::store::Store> store_;
-    std::unique_ptr<deals::http::AppContext> app_;
-    std::unique_ptr<deals::http::Server> server_;
-    std::thread thread_;
-    unsigned short port_ = 0;
-};
-
 /// What the API shows of definitions and deals. List links name the server's port, which
 /// changes with a restart, so only their data is kept.
 std::vector<std::string> snapshot(HttpClient& client) {
@@ -1509,14 +1372,7 @@ TEST_CASE("custom fields: definitions and values survive a restart, from the che
                     one_error("cf_tier", "The selected Level is invalid."));
     }
     SECTION("from the log alone") {
-        {
-            rocksdb::DB* raw = nullptr;
-            REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir.path(), &raw).ok());
-            std::unique_ptr<rocksdb::DB> db(raw);
-            REQUIRE(
-                db->DeleteRange(rocksdb::WriteOptions{}, db->DefaultColumnFamily(), "v", "w").ok());
-            REQUIRE(db->Delete(rocksdb::WriteOptions{}, "mcheckpoint").ok());
-        }
+        forget_views(dir.path());
         ServerOnDir server(dir.path(), clock);
         CHECK(server.store().open_report().events_replayed == head);
         auto client = server.client(token);

@@ -95,9 +95,8 @@ TEST_CASE("a user who is not a super-admin may view but not change pipelines",
 TEST_CASE("a missing pipeline answers 404", "[http][directory]") {
     TestServer server;
     auto client = server.client();
-    const auto res = client.get("/api/pipelines/999");
-    CHECK(res.status == 404);
-    CHECK(res.body == R"({"message":"No query results for model [Pipeline] 999"})");
+    expect_body(client, "GET", "/api/pipelines/999", "", 404,
+                R"({"message":"No query results for model [Pipeline] 999"})");
     const auto stages = client.get("/api/pipelines/999/stages");
     CHECK(stages.status == 404);
     CHECK(stages.body == R"({"message":"No query results for model [Pipeline] 999"})");
@@ -137,9 +136,8 @@ TEST_CASE("all stages are listed by name and each can be fetched", "[http][direc
     CHECK(text(stage["name"]) == "Presentation Scheduled");
     CHECK(stage["display_order"].GetInt64() == 3);
 
-    const auto missing = client.get("/api/pipeline-stages/42");
-    CHECK(missing.status == 404);
-    CHECK(missing.body == R"({"message":"No query results for model [Stage] 42"})");
+    expect_body(client, "GET", "/api/pipeline-stages/42", "", 404,
+                R"({"message":"No query results for model [Stage] 42"})");
 }
 
 TEST_CASE("the users list and a single user have the user shape", "[http][directory]") {
@@ -172,9 +170,8 @@ TEST_CASE("the users list and a single user have the user shape", "[http][direct
     CHECK(text(zed["deals_scope"]) == "own");
     CHECK(text(get_ok(client, "/api/users/3")["deals_scope"]) == "all");
 
-    const auto missing = client.get("/api/users/99");
-    CHECK(missing.status == 404);
-    CHECK(missing.body == R"({"message":"No query results for model [User] 99"})");
+    expect_body(client, "GET", "/api/users/99", "", 404,
+                R"({"message":"No query results for model [User] 99"})");
 }
 
 TEST_CASE("a deal's nested user is the user object", "[http][directory]") {

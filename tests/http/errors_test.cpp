@@ -7,12 +7,6 @@
 using namespace deals::testing;
 using namespace deals::testing::http_tests;
 
-namespace {
-
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
-
-}  // namespace
-
 TEST_CASE("an unknown route answers 404 naming the route", "[http][errors]") {
     TestServer server;
     auto client = server.client();
@@ -89,9 +83,8 @@ TEST_CASE("a missing deal answers 404 with the id as given", "[http][errors]") {
 TEST_CASE("an update of a missing deal answers 404 even with a malformed body", "[http][errors]") {
     TestServer server;
     auto client = server.client();
-    const auto res = client.put("/api/deals/77", "{not json");
-    CHECK(res.status == 404);
-    CHECK(res.body == R"({"message":"No query results for model [Deal] 77"})");
+    expect_body(client, "PUT", "/api/deals/77", "{not json", 404,
+                R"({"message":"No query results for model [Deal] 77"})");
 }
 
 TEST_CASE("every deal response sends its version as the ETag", "[http][errors]") {

@@ -12,27 +12,6 @@ namespace json = deals::json;
 
 namespace {
 
-/// Sends a request and requires `status`; returns the parsed body (null for an empty one).
-json::Document expect(HttpClient& client, const std::string& method, const std::string& target,
-                      const std::string& body, int status) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == status);
-    if (res.body.empty()) {
-        return json::Document{};
-    }
-    return parse(res.body);
-}
-
-/// Sends a request and requires `status` with exactly `body` back.
-void expect_body(HttpClient& client, const std::string& method, const std::string& target,
-                 const std::string& body, int status, const std::string& answer) {
-    const auto res = client.request(method, target, body);
-    INFO(method << " " << target << " " << body);
-    CHECK(res.status == status);
-    CHECK(res.body == answer);
-}
-
 /// Creates pipeline "Partners" with stages Intro (order 2) and Offer (order 1); its id.
 std::int64_t partners(HttpClient& client) {
     const auto p = expect(client, "POST", "/api/pipelines",
@@ -410,21 +389,9 @@ TEST_CASE("concurrent requests on one pipeline are decided one after the other",
     auto admin = server.client();
     const auto id = partners(admin);
     constexpr int kRequests = 6;
-    std::vector<int> statuses(kRequests);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < kRequests; ++i) {
-        threads.emplace_back([&, i] {
-            auto client = server.client();
-            statuses[i] = client
-                              .post("/api/pipeline-stages",
-                                    R"({"name":"Race","win_probability":5,"pipeline_id":)" +
-                                        std::to_string(id) + "}")
-                              .status;
-        });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    const auto statuses = concurrent_posts(
+        server, kRequests, "/api/pipeline-stages",
+        R"({"name":"Race","win_probability":5,"pipeline_id":)" + std::to_string(id) + "}");
 
     // The name is unique in the pipeline: one request made the stage, the others saw it.
     CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);

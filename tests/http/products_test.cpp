@@ -34,11 +34,6 @@ std::int64_t product_named(HttpClient& client, const std::string& name,
 
 std::string product_path(std::int64_t id) { return "/api/products/" + std::to_string(id); }
 
-/// A 422 body with one error.
-std::string one_error(const std::string& key, const std::string& message) {
-    return R"({"message":")" + message + R"(","errors":{")" + key + R"(":[")" + message + R"("]}})";
-}
-
 std::string post_422(HttpClient& client, const std::string& body) {
     const auto res = client.post("/api/products", body);
     INFO("POST /api/products " << body << " -> " << res.status << " " << res.body);
@@ -245,9 +240,8 @@ TEST_CASE("one product is shown with actions and was_recently_created false", "[
     CHECK_FALSE(p["was_recently_created"].GetBool());
     CHECK(text(p["name"]) == "Shown");
 
-    const auto missing = client.get("/api/products/99");
-    CHECK(missing.status == 404);
-    CHECK(missing.body == R"({"message":"No query results for model [Product] 99"})");
+    expect_body(client, "GET", "/api/products/99", "", 404,
+                R"({"message":"No query results for model [Product] 99"})");
 }
 
 TEST_CASE("an update changes only the fields it names", "[http][products]") {

@@ -25,21 +25,6 @@ constexpr const char* kNoneAccepted =
     "id,name,pipeline.name,pipeline_id,stage.name,stage_id,amount,status,lost_reason,user.name,"
     "user_id";
 
-/// Percent-encodes a query value (UTF-8 bytes, '%', ',', ' ', ':' and '/' included).
-std::string enc(std::string_view in) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const unsigned char c : in) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out += {'%', kHex[c >> 4], kHex[c & 15]};
-        }
-    }
-    return out;
-}
-
 /// Percent-decodes a query component ('+' is a space).
 std::string dec(std::string_view in) {
     std::string out;
@@ -64,62 +49,11 @@ Query decoded_query(const std::string& url) {
     return out;
 }
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 
 Keys sorted_keys(const deals::json::Value& object) {
     auto keys = keys_of(object);
     std::sort(keys.begin(), keys.end());
     return keys;
-}
-
-/// The ids of GET /api/deals?<query> (one big page).
-Ids list_ids(HttpClient& client, const std::string& query) {
-    const auto page = get_ok(client, "/api/deals?per_page=100&" + query);
-    return ids_of(page["data"]);
-}
-
-/// The ids found by GET /api/deals?q=<value> (the value is encoded here).
-Ids found(HttpClient& client, std::string_view q, const std::string& more = {}) {
-    return list_ids(client, "q=" + enc(q) + more);
-}
-
-/// GET /api/deals/search?<query>; requires 200 and a bare array.
-deals::json::Document search(HttpClient& client, const std::string& query) {
-    const auto res = client.get("/api/deals/search?" + query);
-    INFO("GET /api/deals/search?" << query << " -> " << res.status << " " << res.body);
-    REQUIRE(res.status == 200);
-    auto body = parse(res.body);
-    REQUIRE(body.IsArray());
-    return body;
-}
-
-std::string message_of(const deals::json::Value& body) {
-    if (!body.IsObject() || !body.HasMember("message") || !body["message"].IsString()) {
-        return "<no message>";
-    }
-    return text(body["message"]);
-}
-
-bool has_error(const deals::json::Value& body, const char* field) {
-    return body.IsObject() && body.HasMember("errors") && body["errors"].IsObject() &&
-           body["errors"].HasMember(field);
-}
-
-/// GETs `target` and checks the status and the `message` of the answer.
-void check_refused(HttpClient& client, const std::string& target, int status,
-                   const std::string& message) {
-    const auto res = client.get(target);
-    INFO("GET " << target << " -> " << res.status << " " << res.body);
-    CHECK(res.status == status);
-    CHECK(message_of(parse(res.body)) == message);
-}
-
-/// GETs `target` and checks for a 422 with `errors.<field>`.
-void check_422_on(HttpClient& client, const std::string& target, const char* field) {
-    const auto res = client.get(target);
-    INFO("GET " << target << " -> " << res.status << " " << res.body);
-    CHECK(res.status == 422);
-    CHECK(has_error(parse(res.body), field));
 }
 
 /// Makes a deal lost with `reason`.

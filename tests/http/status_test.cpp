@@ -10,8 +10,6 @@ using namespace deals::testing::http_tests;
 
 namespace {
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
-
 std::string status_url(std::int64_t id, const std::string& status) {
     return deal_url(id) + "/status/" + status;
 }
@@ -45,10 +43,8 @@ TEST_CASE("marking a deal lost through PUT requires a lost reason", "[http][stat
     TestServer server;
     auto client = server.client();
     const auto id = create_named(client, "Lose me");
-    const auto res = client.put(deal_url(id), R"({"status":"lost"})");
-    CHECK(res.status == 422);
-    CHECK(
-        res.body ==
+    expect_body(
+        client, "PUT", deal_url(id), R"({"status":"lost"})", 422,
         R"({"message":"The Lost Reason field is required when Status is lost.","errors":{"lost_reason":["The Lost Reason field is required when Status is lost."]}})");
     CHECK(get_ok(client, deal_url(id))["version"].GetInt64() == 1);
 
@@ -217,9 +213,8 @@ TEST_CASE("reopening a deal clears won_date, lost_date and lost_reason", "[http]
 TEST_CASE("the status endpoint answers 404 for a missing deal", "[http][status]") {
     TestServer server;
     auto client = server.client();
-    const auto res = client.put("/api/deals/999/status/won", "");
-    CHECK(res.status == 404);
-    CHECK(res.body == R"({"message":"No query results for model [Deal] 999"})");
+    expect_body(client, "PUT", "/api/deals/999/status/won", "", 404,
+                R"({"message":"No query results for model [Deal] 999"})");
 }
 
 TEST_CASE("time_in_stages accumulates the seconds spent in each stage while open",

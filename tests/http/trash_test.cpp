@@ -9,7 +9,6 @@ using namespace deals::testing::http_tests;
 
 namespace {
 
-std::string deal_url(std::int64_t id) { return "/api/deals/" + std::to_string(id); }
 std::string trash_url(std::int64_t id) { return "/api/trashed/deals/" + std::to_string(id); }
 std::string not_found(std::int64_t id) {
     return R"({"message":"No query results for model [Deal] )" + std::to_string(id) + R"("})";

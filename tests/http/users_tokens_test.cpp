@@ -11,6 +11,7 @@
 #include "store/codec.hpp"
 #include "support/tokens.hpp"
 #include "tests/http/http_test_helpers.hpp"
+#include "tests/support/restart.hpp"
 
 using namespace deals;
 using namespace deals::testing;
@@ -96,23 +97,20 @@ TEST_CASE("a super-admin creates a user with the defaults of contract 11", "[htt
 TEST_CASE("a created user keeps the flags it was given", "[http][users]") {
     TestServer server;
     auto admin = server.client();
-    const auto a = parse(post_user(admin,
-                                   R"({"name":"Ann","email":"ann@example.com","super_admin":true,)"
-                                   R"("access_api":false,"deals_scope":"all"})",
-                                   201)
-                             .body);
-    CHECK(a["super_admin"].IsTrue());
-    CHECK(a["access_api"].IsFalse());
-    CHECK(text(a["deals_scope"]) == "all");
+    // Creates a user from `body` and checks it is a super-admin without API access, in `scope`.
+    const auto check_created = [&](const std::string& body, const std::string& scope) {
+        const auto user = parse(post_user(admin, body, 201).body);
+        CHECK(user["super_admin"].IsTrue());
+        CHECK(user["access_api"].IsFalse());
+        CHECK(text(user["deals_scope"]) == scope);
+    };
+    check_created(R"({"name":"Ann","email":"ann@example.com","super_admin":true,)"
+                  R"("access_api":false,"deals_scope":"all"})",
+                  "all");
     // Laravel's boolean rule also takes 1, 0, "1" and "0".
-    const auto b = parse(post_user(admin,
-                                   R"({"name":"Ben","email":"ben@example.com","super_admin":"1",)"
-                                   R"("access_api":0,"deals_scope":"own"})",
-                                   201)
-                             .body);
-    CHECK(b["super_admin"].IsTrue());
-    CHECK(b["access_api"].IsFalse());
-    CHECK(text(b["deals_scope"]) == "own");
+    check_created(R"({"name":"Ben","email":"ben@example.com","super_admin":"1",)"
+                  R"("access_api":0,"deals_scope":"own"})",
+                  "own");
 }
 
 TEST_CASE("creating a user validates each field with Laravel's messages", "[http][users]") {
@@ -189,19 +187,8 @@ TEST_CASE("an email already taken in any case answers 422", "[http][users]") {
 TEST_CASE("concurrent creates of one email make one user", "[http][users]") {
     TestServer server;
     constexpr int kThreads = 6;
-    std::vector<int> statuses(kThreads);
-    std::vector<std::thread> threads;
-    threads.reserve(kThreads);
-    for (int i = 0; i < kThreads; ++i) {
-        threads.emplace_back([&, i] {
-            auto client = server.client();
-            statuses[i] =
-                client.post("/api/users", R"({"name":"Twin","email":"twin@example.com"})").status;
-        });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    const auto statuses = concurrent_posts(server, kThreads, "/api/users",
+                                           R"({"name":"Twin","email":"twin@example.com"})");
     CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);
     CHECK(std::count(statuses.begin(), statuses.end(), 422) == kThreads - 1);
     auto admin = server.client();
@@ -407,42 +394,6 @@ TEST_CASE("a user without API access gets 403 with the exact body on every route
 
 namespace {
 
-/// The real server over an existing data directory, so a test can stop it and start another
-/// on the same directory (TestServer makes a new directory and its own admin each time).
-class ServerOnDir {
-public:
-    ServerOnDir(const std::string& dir, ManualClock& clock) {
-        auto opened =
-            store::Store::open({.data_dir = dir, .clock = [&clock] { return clock.now(); }});
-        REQUIRE(opened.has_value());
-        store_ = std::move(*opened);
-        app_ = std::make_unique<http::AppContext>(http::app_context(
-            *store_, nullptr, {.clock = [&clock] { return clock.now(); }, .kafka_mode = "off"}));
-        server_ = std::make_unique<http::Server>(
-            *app_, http::ServerConfig{.host = "127.0.0.1", .port = 0, .threads = 2});
-        port_ = server_->start();
-        thread_ = std::thread([this] { server_->run(); });
-    }
-    ~ServerOnDir() {
-        server_->stop();
-        thread_.join();
-        server_.reset();
-        store_->close();
-    }
-    ServerOnDir(const ServerOnDir&) = delete;
-    ServerOnDir& operator=(const ServerOnDir&) = delete;
-
-    HttpClient client(const std::string& token) const { return HttpClient(port_, token); }
-    store::Store& store() { return *store_; }
-
-private:
-    std::unique_ptr<store::Store> store_;
-    std::unique_ptr<http::AppContext> app_;
-    std::unique_ptr<http::Server> server_;
-    std::thread thread_;
-    unsigned short port_ = 0;
-};
-
 /// The stored form of every user and every token (revoked ones too) of `views`.
 std::vector<std::string> directory_of(const projections::Views& views) {
     std::vector<std::string> out;
@@ -455,18 +406,6 @@ std::vector<std::string> directory_of(const projections::Views& views) {
         }
     }
     return out;
-}
-
-/// Every event of the log folded into fresh views.
-projections::Views replay(store::Store& store) {
-    projections::Views views;
-    const auto head = store.log().head_sequence();
-    const auto recorded = store.log().read_range(1, head, 100000);
-    REQUIRE(recorded.size() == head);
-    for (const auto& e : recorded) {
-        views.apply(e);
-    }
-    return views;
 }
 
 }  // namespace

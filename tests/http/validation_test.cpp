@@ -77,42 +77,31 @@ TEST_CASE("every invalid field is reported in field order with a count of the re
 TEST_CASE("a single error has no count in its summary", "[http][validation]") {
     TestServer server;
     auto client = server.client();
-    const auto res =
-        client.post("/api/deals", R"({"name":"Only stage wrong","stage_id":"Nowhere"})");
-    CHECK(res.status == 422);
-    CHECK(
-        res.body ==
-        R"({"message":"The selected Stage is invalid.","errors":{"stage_id":["The selected Stage is invalid."]}})");
+    expect_body(client, "POST", "/api/deals", R"({"name":"Only stage wrong","stage_id":"Nowhere"})",
+                422, one_error("stage_id", "The selected Stage is invalid."));
 }
 
 TEST_CASE("a blank name counts as missing", "[http][validation]") {
     TestServer server;
     auto client = server.client();
-    const auto res = client.post("/api/deals", R"({"name":"   ","stage_id":1})");
-    CHECK(res.status == 422);
-    CHECK(
-        res.body ==
-        R"({"message":"The Deal Name field is required.","errors":{"name":["The Deal Name field is required."]}})");
+    expect_body(client, "POST", "/api/deals", R"({"name":"   ","stage_id":1})", 422,
+                one_error("name", "The Deal Name field is required."));
 }
 
 TEST_CASE("a lost deal cannot be created without a reason", "[http][validation]") {
     TestServer server;
     auto client = server.client();
-    const auto res = client.post("/api/deals", R"({"name":"Lost","stage_id":1,"status":"lost"})");
-    CHECK(res.status == 422);
-    CHECK(
-        res.body ==
-        R"({"message":"The Lost Reason field is required when Status is lost.","errors":{"lost_reason":["The Lost Reason field is required when Status is lost."]}})");
+    expect_body(client, "POST", "/api/deals", R"({"name":"Lost","stage_id":1,"status":"lost"})",
+                422,
+                one_error("lost_reason", "The Lost Reason field is required when Status is lost."));
 }
 
 TEST_CASE("amounts beyond plus or minus 10^12 are refused", "[http][validation]") {
     TestServer server;
     auto client = server.client();
-    const auto high =
-        client.post("/api/deals", R"({"name":"Big","stage_id":1,"amount":1000000000000.001})");
-    CHECK(high.status == 422);
-    CHECK(
-        high.body ==
+    expect_body(
+        client, "POST", "/api/deals", R"({"name":"Big","stage_id":1,"amount":1000000000000.001})",
+        422,
         R"({"message":"The Amount field must not be greater than 1000000000000.","errors":{"amount":["The Amount field must not be greater than 1000000000000."]}})");
     const auto low = client.post("/api/deals", R"({"name":"Small","stage_id":1,"amount":-1e13})");
     CHECK(low.status == 422);
@@ -140,22 +129,16 @@ TEST_CASE("an update naming a pipeline without a stage is refused", "[http][vali
     TestServer server;
     auto client = server.client();
     const auto id = create_named(client, "Pipeline only");
-    const auto res = client.put("/api/deals/" + std::to_string(id), R"({"pipeline_id":1})");
-    CHECK(res.status == 422);
-    CHECK(
-        res.body ==
-        R"({"message":"The Stage field is required when Pipeline is present.","errors":{"stage_id":["The Stage field is required when Pipeline is present."]}})");
+    expect_body(client, "PUT", deal_url(id), R"({"pipeline_id":1})", 422,
+                one_error("stage_id", "The Stage field is required when Pipeline is present."));
 }
 
 TEST_CASE("a rejected update writes nothing", "[http][validation]") {
     TestServer server;
     auto client = server.client();
     const auto id = create_named(client, "Untouched", R"(,"amount":5)");
-    const auto res = client.put("/api/deals/" + std::to_string(id),
-                                R"({"name":"Changed","amount":"lots","stage_id":2})");
-    CHECK(res.status == 422);
-    CHECK(
-        res.body ==
+    expect_body(
+        client, "PUT", deal_url(id), R"({"name":"Changed","amount":"lots","stage_id":2})", 422,
         R"({"message":"The Amount field must be a number.","errors":{"amount":["The Amount field must be a number."]}})");
     const auto deal = get_ok(client, "/api/deals/" + std::to_string(id));
     CHECK(text(deal["name"]) == "Untouched");

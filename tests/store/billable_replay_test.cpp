@@ -8,12 +8,11 @@
 #include "projections/views.hpp"
 #include "support/json.hpp"
 #include "tests/support/require_status.hpp"
+#include "tests/support/restart.hpp"
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
-using deals::testing::HttpClient;
-using deals::testing::require_status;
-using deals::testing::TestServer;
+using namespace deals::testing;
 
 namespace {
 
@@ -50,18 +49,6 @@ std::string raw_amount(const std::string& body) {
     }
     const auto start = at + needle.size();
     return body.substr(start, body.find_first_of(",}", start) - start);
-}
-
-/// Every event of the log folded into fresh views, one by one.
-projections::Views replay(store::Store& store) {
-    projections::Views views;
-    const auto head = store.log().head_sequence();
-    const auto recorded = store.log().read_range(1, head, 100000);
-    REQUIRE(recorded.size() == head);
-    for (const auto& e : recorded) {
-        views.apply(e);
-    }
-    return views;
 }
 
 }  // namespace

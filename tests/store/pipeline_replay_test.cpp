@@ -3,8 +3,6 @@
 // views, a restart from the checkpoint, and a restart from the log alone all give the same
 // pipelines and stages, and deleted ones stay deleted.
 
-#include <rocksdb/db.h>
-
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -13,14 +11,12 @@
 #include "store/codec.hpp"
 #include "store/store.hpp"
 #include "tests/support/require_status.hpp"
+#include "tests/support/restart.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
-using deals::testing::HttpClient;
-using deals::testing::require_status;
-using deals::testing::TempDir;
-using deals::testing::TestServer;
+using namespace deals::testing;
 
 namespace {
 
@@ -35,18 +31,6 @@ std::vector<std::string> directory_of(const projections::Views& views) {
     }
     out.push_back("stages: " + std::to_string(views.stages_by_name().size()));
     return out;
-}
-
-/// Every event of the log folded into fresh views, one by one.
-projections::Views replay(store::Store& store) {
-    projections::Views views;
-    const auto head = store.log().head_sequence();
-    const auto recorded = store.log().read_range(1, head, 100000);
-    REQUIRE(recorded.size() == head);
-    for (const auto& e : recorded) {
-        views.apply(e);
-    }
-    return views;
 }
 
 /// Pipelines 2 (renamed, one stage changed, one added, one deleted) and 3 (deleted with its
@@ -113,20 +97,9 @@ TEST_CASE("a restart rebuilds the same pipelines and stages, from the checkpoint
         // through a server are copied, event by event, into a store in `dir`.
         TestServer server;
         make_changes(server);
-        auto opened = store::Store::open({.data_dir = dir.path(), .seed_defaults = false});
-        REQUIRE(opened);
-        auto& target = **opened;
-        const auto events =
-            server.store().log().read_range(1, server.store().log().head_sequence(), 100000);
-        for (const auto& e : events) {
-            // Checkpoint midway too, so that deleted views must be deleted from disk.
-            if (e.sequence % 7 == 0) {
-                target.checkpoint(true);
-            }
-            REQUIRE(
-                target.append_and_wait({e.stream, events::ExpectedVersion::any(), {e.data}, e.meta})
-                    .has_value());
-        }
+        // Checkpoint midway too, so that deleted views must be deleted from disk.
+        const auto copy = copy_log(server.store(), dir.path(), 7);
+        auto& target = *copy;
         head = target.log().head_sequence();
         // The copy's own views (its clock stamped the events anew).
         target.read([&](const projections::Views& views) {
@@ -148,14 +121,7 @@ TEST_CASE("a restart rebuilds the same pipelines and stages, from the checkpoint
         });
     }
     SECTION("from the log alone") {
-        {
-            rocksdb::DB* raw = nullptr;
-            REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir.path(), &raw).ok());
-            std::unique_ptr<rocksdb::DB> db(raw);
-            REQUIRE(
-                db->DeleteRange(rocksdb::WriteOptions{}, db->DefaultColumnFamily(), "v", "w").ok());
-            REQUIRE(db->Delete(rocksdb::WriteOptions{}, "mcheckpoint").ok());
-        }
+        forget_views(dir.path());
         auto reopened = store::Store::open({.data_dir = dir.path(), .seed_defaults = true});
         REQUIRE(reopened);
         auto& store = **reopened;

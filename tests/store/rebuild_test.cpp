@@ -13,14 +13,12 @@
 #include "store/rebuild.hpp"
 #include "store/store.hpp"
 #include "tests/support/require_status.hpp"
+#include "tests/support/restart.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
 using namespace deals;
-using deals::testing::HttpClient;
-using deals::testing::require_status;
-using deals::testing::TempDir;
-using deals::testing::TestServer;
+using namespace deals::testing;
 
 namespace {
 
@@ -94,24 +92,12 @@ TEST_CASE("rebuild folds the log into exactly the views the live store kept",
     TempDir dir;
     events::Sequence head = 0;
     {
-        // The test server's directory is not ours to reopen: its events are copied into one.
         TestServer server;
         make_history(server);
-        auto opened = store::Store::open({.data_dir = dir.path(), .seed_defaults = false});
-        REQUIRE(opened);
-        auto& target = **opened;
-        const auto events =
-            server.store().log().read_range(1, server.store().log().head_sequence(), 100000);
-        for (const auto& e : events) {
-            if (e.sequence % 50 == 0) {
-                target.checkpoint(true);  // views written at several points, some later gone
-            }
-            REQUIRE(
-                target.append_and_wait({e.stream, events::ExpectedVersion::any(), {e.data}, e.meta})
-                    .has_value());
-        }
-        head = target.log().head_sequence();
-        target.close();
+        // Views written at several points, some later gone.
+        const auto copy = copy_log(server.store(), dir.path(), 50);
+        head = copy->log().head_sequence();
+        copy->close();
     }
     const auto live = stored_views(dir.path());
     REQUIRE(live.count("mcheckpoint") == 1);
