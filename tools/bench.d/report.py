@@ -171,23 +171,8 @@ def fmt_count(value) -> str:
     return f"{int(value):,}"
 
 
-def query(args) -> None:
-    meta = json.loads(Path(args.meta).read_text())
-    rows = [json.loads(l) for l in Path(args.scenarios).read_text().splitlines() if l.strip()]
-    report = dict(meta)
-    if not meta["server"]["alive_after_scenarios"]:
-        for r in rows:
-            r["problems"].append("dealsd died during the run")
-            r["target_met"] = False
-    report["target"] = {"p99_ms_below": TARGET_P99_MS, "connections": meta["wrk"]["connections"],
-                        "all_scenarios_met": all(r["target_met"] for r in rows)}
-    report["scenarios"] = rows
-    report["busy_threshold_pct"] = BUSY_PCT
-    report["machine_busy"] = (any(r["machine_busy"] for r in rows)
-                              or meta["seed"]["other_processes_cpu_pct"] > BUSY_PCT
-                              or meta["startup"]["other_processes_cpu_pct"] > BUSY_PCT)
-    Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-
+def query_intro(meta) -> list:
+    """The lines of the query section above its table: how it was measured."""
     m = meta
     seed = m["seed"]
     mem = m["memory"]
@@ -238,25 +223,52 @@ def query(args) -> None:
       "the reason is given. *non-2xx* counts every response whose status was not 200, as "
       "`get_path.lua` saw them, plus wrk's socket errors and timeouts.")
     w("")
+    return lines
+
+
+def query_row(r) -> str:
+    """One scenario's row of the query table."""
+    wr = r["wrk"] or {}
+    if wr:
+        socket_errors = sum(wr["socket_errors"].values())
+        bad = f"{wr['non_200']:,}" + (f" (+{socket_errors:,} socket errors)" if socket_errors else "")
+    else:
+        bad = "–"
+    expected = fmt_count(r["expected_matches"])
+    if not r["expected_exact"]:
+        expected = "≈" + expected
+    status = r["first_request"]["http_status"]
+    matches = fmt_count(r["matches"]) if r["matches"] is not None else f"– (HTTP {status})"
+    met = "yes" if r["target_met"] else "**no**: " + "; ".join(r["problems"])
+    path = r["path"].replace("|", "\\|")
+    return (f"| {r['name']} | `{path}` | {matches} ({expected}) | "
+      f"{wr.get('rps', 0):,.0f} | {fmt_ms(wr.get('p50_ms'))} | {fmt_ms(wr.get('p99_ms'))} | "
+      f"{bad} | {r['other_processes_cpu_pct']:g}%{' ⚠' if r['machine_busy'] else ''} | {met} |")
+
+
+def query(args) -> None:
+    meta = json.loads(Path(args.meta).read_text())
+    rows = [json.loads(l) for l in Path(args.scenarios).read_text().splitlines() if l.strip()]
+    report = dict(meta)
+    if not meta["server"]["alive_after_scenarios"]:
+        for r in rows:
+            r["problems"].append("dealsd died during the run")
+            r["target_met"] = False
+    report["target"] = {"p99_ms_below": TARGET_P99_MS, "connections": meta["wrk"]["connections"],
+                        "all_scenarios_met": all(r["target_met"] for r in rows)}
+    report["scenarios"] = rows
+    report["busy_threshold_pct"] = BUSY_PCT
+    report["machine_busy"] = (any(r["machine_busy"] for r in rows)
+                              or meta["seed"]["other_processes_cpu_pct"] > BUSY_PCT
+                              or meta["startup"]["other_processes_cpu_pct"] > BUSY_PCT)
+    Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+    lines = query_intro(meta)
+    w = lines.append
     w("| scenario | path | matches (expected) | requests/s | p50 | p99 | non-2xx | other CPU | target met |")
     w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        wr = r["wrk"] or {}
-        if wr:
-            socket_errors = sum(wr["socket_errors"].values())
-            bad = f"{wr['non_200']:,}" + (f" (+{socket_errors:,} socket errors)" if socket_errors else "")
-        else:
-            bad = "–"
-        expected = fmt_count(r["expected_matches"])
-        if not r["expected_exact"]:
-            expected = "≈" + expected
-        status = r["first_request"]["http_status"]
-        matches = fmt_count(r["matches"]) if r["matches"] is not None else f"– (HTTP {status})"
-        met = "yes" if r["target_met"] else "**no**: " + "; ".join(r["problems"])
-        path = r["path"].replace("|", "\\|")
-        w(f"| {r['name']} | `{path}` | {matches} ({expected}) | "
-          f"{wr.get('rps', 0):,.0f} | {fmt_ms(wr.get('p50_ms'))} | {fmt_ms(wr.get('p99_ms'))} | "
-          f"{bad} | {r['other_processes_cpu_pct']:g}%{' ⚠' if r['machine_busy'] else ''} | {met} |")
+        w(query_row(r))
     w("")
     met = sum(r["target_met"] for r in rows)
     w(f"{met} of {len(rows)} scenarios meet the target.")
@@ -374,10 +386,8 @@ def cpu_cell(row):
     return f"{pct:g}%{' ⚠' if pct > BUSY_PCT else ''}"
 
 
-def api(args) -> None:
-    meta = json.loads(Path(args.meta).read_text())
-    rows = [json.loads(l) for l in Path(args.rows).read_text().splitlines() if l.strip()]
-    ours = [r for r in rows if r["server"] == "ours"]
+def pair_rows(rows, ours) -> list:
+    """Each baseline row with our row of the same scenario, connections and round."""
     pairs = []
     for b in (r for r in rows if r["server"] != "ours"):
         mine = next((r for r in ours if r["scenario"] == b["scenario"]
@@ -392,6 +402,11 @@ def api(args) -> None:
                       "target_ratio": target,
                       "target_met": ratio is not None and ratio >= target and not mine["problems"]
                       and not b["problems"], "round": b.get("round")})
+    return pairs
+
+
+def judge(pairs) -> list:
+    """The pairs as judged: single ones as they are, those in rounds on their median."""
     # A pair measured in rounds (ours, baseline, ours, baseline, ...) is judged on the median of
     # its rounds' ratios, not on any one round.
     judged = [p for p in pairs if not p["round"]]
@@ -413,123 +428,152 @@ def api(args) -> None:
                        "ratio": None if median is None else round(median, 3),
                        "target_ratio": TARGET_RATIO[server],
                        "target_met": median is not None and median >= TARGET_RATIO[server] and ok})
+    return judged
+
+
+def api_section(meta, ours) -> list:
+    """The API section's lines."""
+    lines = []
+    w = lines.append
+    d = meta["deals"]
+    w(f"## API at {d:,} deals")
+    w("")
+    w(f"Measured by `tools/bench --only api --deals {d} --duration {meta['duration_s']}` "
+      + machine_line(meta) + ". Every figure is also in `docs/bench-api.json` (key `api`).")
+    w("")
+    w(f"* Data: the directory seeded by `{meta['seed_command']}`, "
+      "plus a super-admin and its token; `dealsd --kafka off --listen 127.0.0.1:0` (no Kafka: "
+      "the baselines have none either; the creates section measures the cost of the embedded "
+      "broker), one process for every row, in the order of the table. The rows start once "
+      "the server's RocksDB has no flush or compaction running or due "
+      "(`deals_storage_background_jobs` 0 in /metrics): start-up leaves compaction until "
+      "the views are loaded, and a freshly seeded directory has some to do.")
+    w(f"* Each row: `wrk -t2 -c<connections> -d{meta['duration_s']}s --timeout 10s --latency` "
+      "(keep-alive, closed loop, on the same cores as the server) as the super-admin. "
+      "`tools/bench.d/api.lua` (get, update, status, billable) or `create_deal.lua` (create).")
+    w(f"* *get*: `GET /api/deals/{{id}}`, id uniformly random in 1–{d:,}. *update*: `PUT "
+      "/api/deals/{id}` with a new name and amount, same ids. *status*: `PUT "
+      "/api/deals/{id}/status/won` then `…/status/open` on the same deal (two requests, two "
+      "events), over the deals the create row just made (all open, so the lock rule of "
+      "contract §6 never answers 409; a seeded deal may be lost). *billable*: `POST "
+      "/api/deals/{id}/billable` with three lines (exclusive tax; products matched in the "
+      "catalog by name), random seeded ids; every request adds three lines to the deal. "
+      "*create*: `POST /api/deals` (201 only after the group commit's fsync).")
+    w("* *non-2xx*: responses outside 200–299 as the script saw them, plus socket errors and "
+      "timeouts; any is a failure (tools/bench exits 1).")
+    w("")
+    w("| scenario | connections | requests/s | p50 | p90 | p99 | max | non-2xx | other CPU |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in ours:
+        res = r["result"] or {}
+        bad = "–" if not res else f"{res['non_2xx']:,}" + (
+            f" (+{sum(res['socket_errors'].values()):,} socket errors)"
+            if sum(res["socket_errors"].values()) else "")
+        w(f"| {r['name']} | {r['connections']} | {fmt_rps(res)} | {fmt_ms(res.get('p50_ms'))} | "
+          f"{fmt_ms(res.get('p90_ms'))} | {fmt_ms(res.get('p99_ms'))} | {fmt_ms(res.get('max_ms'))} | "
+          f"{bad} | {cpu_cell(r)} |")
+    bad_rows = [r for r in ours if r["problems"]]
+    if bad_rows:
+        w("")
+        for r in bad_rows:
+            w(f"**FAILED** {r['name']} ({r['connections']} connections): " + "; ".join(r["problems"]))
+    return lines
+
+
+def pair_line(p) -> str:
+    """One row of the baselines table: a pair."""
+    o = (p["ours"] or {}).get("result") or {}
+    b = p["baseline"]["result"] or {}
+    met = "yes" if p["target_met"] else "**no**"
+    probs = ((p["ours"] or {}).get("problems") or []) + p["baseline"]["problems"]
+    if probs:
+        met += ": " + "; ".join(probs)
+    busy = max(p["baseline"]["other_processes_cpu_pct"],
+               (p["ours"] or {}).get("other_processes_cpu_pct", 0))
+    if busy > BUSY_PCT:
+        met += f" ⚠ (other processes up to {busy:g}% CPU)"
+    label = {"postgres": "PostgreSQL INSERT (pgbench)", "nginx": "nginx static body"}[p["baseline"]["server"]]
+    name = {"create": "durable create", "get": "get by id"}.get(p["scenario"], p["scenario"])
+    ratio = "–" if p["ratio"] is None else f"**{p['ratio']:.2f}**"
+    if p["round"]:
+        name += f", round {p['round']}"
+        ratio = "–" if p["ratio"] is None else f"{p['ratio']:.2f}"
+        met = "(median below)" if not probs and busy <= BUSY_PCT else met
+    return (f"| {name} | {p['connections']} | {fmt_rps(o)} | {fmt_ms(o.get('p50_ms'))} | "
+      f"{fmt_ms(o.get('p99_ms'))} | {label} | {fmt_rps(b)} | {fmt_ms(b.get('p50_ms'))} | "
+      f"{fmt_ms(b.get('p99_ms'))} | {ratio} | ≥ {p['target_ratio']:g} | {met} |")
+
+
+def judged_line(j) -> str:
+    """One row of the baselines table: the median of a pair's rounds."""
+    label = {"postgres": "PostgreSQL INSERT (pgbench)", "nginx": "nginx static body"}[j["server"]]
+    name = {"create": "durable create", "get": "get by id"}.get(j["scenario"], j["scenario"])
+    ratio = "–" if j["ratio"] is None else f"**{j['ratio']:.2f}**"
+    return (f"| **{name}, median of {j['rounds']} rounds** | {j['connections']} | "
+      f"{j['ours_median_rps']:,.0f} | | | {label} | {j['baseline_median_rps']:,.0f} | | | "
+      f"{ratio} | ≥ {j['target_ratio']:g} | {'yes' if j['target_met'] else '**no**'} |")
+
+
+def baselines_section(meta, pairs, judged) -> list:
+    """The baselines section's lines."""
+    lines = []
+    w = lines.append
+    w("## Against PostgreSQL and nginx")
+    w("")
+    w(f"Measured by `tools/bench --only baselines --duration {meta['duration_s']}` (or a whole run) "
+      + machine_line(meta) + ". Each baseline ran right after its counterpart on our server, "
+      "with the same duration, connections and client threads. Every figure is also in "
+      "`docs/bench-api.json` (key `baselines`).")
+    w("")
+    pg = meta.get("postgres") or {}
+    ng = meta.get("nginx") or {}
+    w(f"* **PostgreSQL {pg.get('version', '?')}** (Debian package), started by tools/bench in a "
+      "temporary directory (`initdb`, `pg_ctl` with its unix socket in that directory and a free "
+      "port), default settings and durability (`fsync=on`, `synchronous_commit=on`, "
+      "`wal_sync_method` default), the table `deals(id bigserial primary key, doc jsonb not null, "
+      "created_at timestamptz default now())` with an index on `(doc->>'name')`. "
+      f"`{pg.get('command', 'pgbench')}` over TCP to 127.0.0.1 with "
+      "`tools/bench.d/pg_insert.sql`: one autocommit INSERT of the JSON create_deal.lua posts. "
+      "requests/s is pgbench's tps without the initial connection time; the latencies come from "
+      "its per-transaction log. Ratio: our durable creates / PostgreSQL's inserts.")
+    w(f"* **nginx {ng.get('version', '?')}** (Debian `nginx-light`), started by tools/bench with a "
+      "generated configuration (`listen 127.0.0.1:<free port>`, `worker_processes auto`, "
+      "keep-alive, `access_log off`, `open_file_cache`), serving for any `/api/deals/…` the "
+      f"body our server answered to `GET /api/deals/1` ({ng.get('body_bytes', '?')} bytes, "
+      "fetched first) as a static file. The same wrk command and script as our *get* row "
+      "(the Authorization header is sent and ignored). Ratio: our get by id / nginx.")
+    w(f"* *durable create* is measured in {meta.get('rounds', 1)} rounds, each our create row then "
+      "PostgreSQL's (its table emptied first), so that both see the machine's slow and fast "
+      "spells alike; the target is judged on the median of the rounds' ratios, and every "
+      "round is in the table.")
+    w(f"* ⚠: other processes took more than {BUSY_PCT:g}% of the CPU while one of the pair ran "
+      "(per row in `docs/bench-api.json`); the pair should be measured again on a quiet machine.")
+    w("")
+    w("| scenario | connections | ours: requests/s | p50 | p99 | baseline | baseline: requests/s | p50 | p99 | ours / baseline | target | met |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for p in pairs:
+        w(pair_line(p))
+    for j in (j for j in judged if j.get("rounds")):
+        w(judged_line(j))
+    return lines
+
+
+def api(args) -> None:
+    meta = json.loads(Path(args.meta).read_text())
+    rows = [json.loads(l) for l in Path(args.rows).read_text().splitlines() if l.strip()]
+    ours = [r for r in rows if r["server"] == "ours"]
+    pairs = pair_rows(rows, ours)
+    judged = judge(pairs)
     updates = {}
     md = lambda w_list: "\n".join(w_list) + "\n"
     if meta["sections"].get("api"):
         updates["api"] = {**meta, "scenarios": ours,
                           "all_2xx": all(not r["problems"] for r in ours)}
-        lines = []
-        w = lines.append
-        d = meta["deals"]
-        w(f"## API at {d:,} deals")
-        w("")
-        w(f"Measured by `tools/bench --only api --deals {d} --duration {meta['duration_s']}` "
-          + machine_line(meta) + ". Every figure is also in `docs/bench-api.json` (key `api`).")
-        w("")
-        w(f"* Data: the directory seeded by `{meta['seed_command']}`, "
-          "plus a super-admin and its token; `dealsd --kafka off --listen 127.0.0.1:0` (no Kafka: "
-          "the baselines have none either; the creates section measures the cost of the embedded "
-          "broker), one process for every row, in the order of the table. The rows start once "
-          "the server's RocksDB has no flush or compaction running or due "
-          "(`deals_storage_background_jobs` 0 in /metrics): start-up leaves compaction until "
-          "the views are loaded, and a freshly seeded directory has some to do.")
-        w(f"* Each row: `wrk -t2 -c<connections> -d{meta['duration_s']}s --timeout 10s --latency` "
-          "(keep-alive, closed loop, on the same cores as the server) as the super-admin. "
-          "`tools/bench.d/api.lua` (get, update, status, billable) or `create_deal.lua` (create).")
-        w(f"* *get*: `GET /api/deals/{{id}}`, id uniformly random in 1–{d:,}. *update*: `PUT "
-          "/api/deals/{id}` with a new name and amount, same ids. *status*: `PUT "
-          "/api/deals/{id}/status/won` then `…/status/open` on the same deal (two requests, two "
-          "events), over the deals the create row just made (all open, so the lock rule of "
-          "contract §6 never answers 409; a seeded deal may be lost). *billable*: `POST "
-          "/api/deals/{id}/billable` with three lines (exclusive tax; products matched in the "
-          "catalog by name), random seeded ids; every request adds three lines to the deal. "
-          "*create*: `POST /api/deals` (201 only after the group commit's fsync).")
-        w("* *non-2xx*: responses outside 200–299 as the script saw them, plus socket errors and "
-          "timeouts; any is a failure (tools/bench exits 1).")
-        w("")
-        w("| scenario | connections | requests/s | p50 | p90 | p99 | max | non-2xx | other CPU |")
-        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        for r in ours:
-            res = r["result"] or {}
-            bad = "–" if not res else f"{res['non_2xx']:,}" + (
-                f" (+{sum(res['socket_errors'].values()):,} socket errors)"
-                if sum(res["socket_errors"].values()) else "")
-            w(f"| {r['name']} | {r['connections']} | {fmt_rps(res)} | {fmt_ms(res.get('p50_ms'))} | "
-              f"{fmt_ms(res.get('p90_ms'))} | {fmt_ms(res.get('p99_ms'))} | {fmt_ms(res.get('max_ms'))} | "
-              f"{bad} | {cpu_cell(r)} |")
-        bad_rows = [r for r in ours if r["problems"]]
-        if bad_rows:
-            w("")
-            for r in bad_rows:
-                w(f"**FAILED** {r['name']} ({r['connections']} connections): " + "; ".join(r["problems"]))
-        Path(args.md_api).write_text(md(lines))
+        Path(args.md_api).write_text(md(api_section(meta, ours)))
     if meta["sections"].get("baselines"):
         updates["baselines"] = {**meta, "pairs": pairs, "judged": judged,
                                 "all_targets_met": all(p["target_met"] for p in judged)}
-        lines = []
-        w = lines.append
-        w("## Against PostgreSQL and nginx")
-        w("")
-        w(f"Measured by `tools/bench --only baselines --duration {meta['duration_s']}` (or a whole run) "
-          + machine_line(meta) + ". Each baseline ran right after its counterpart on our server, "
-          "with the same duration, connections and client threads. Every figure is also in "
-          "`docs/bench-api.json` (key `baselines`).")
-        w("")
-        pg = meta.get("postgres") or {}
-        ng = meta.get("nginx") or {}
-        w(f"* **PostgreSQL {pg.get('version', '?')}** (Debian package), started by tools/bench in a "
-          "temporary directory (`initdb`, `pg_ctl` with its unix socket in that directory and a free "
-          "port), default settings and durability (`fsync=on`, `synchronous_commit=on`, "
-          "`wal_sync_method` default), the table `deals(id bigserial primary key, doc jsonb not null, "
-          "created_at timestamptz default now())` with an index on `(doc->>'name')`. "
-          f"`{pg.get('command', 'pgbench')}` over TCP to 127.0.0.1 with "
-          "`tools/bench.d/pg_insert.sql`: one autocommit INSERT of the JSON create_deal.lua posts. "
-          "requests/s is pgbench's tps without the initial connection time; the latencies come from "
-          "its per-transaction log. Ratio: our durable creates / PostgreSQL's inserts.")
-        w(f"* **nginx {ng.get('version', '?')}** (Debian `nginx-light`), started by tools/bench with a "
-          "generated configuration (`listen 127.0.0.1:<free port>`, `worker_processes auto`, "
-          "keep-alive, `access_log off`, `open_file_cache`), serving for any `/api/deals/…` the "
-          f"body our server answered to `GET /api/deals/1` ({ng.get('body_bytes', '?')} bytes, "
-          "fetched first) as a static file. The same wrk command and script as our *get* row "
-          "(the Authorization header is sent and ignored). Ratio: our get by id / nginx.")
-        w(f"* *durable create* is measured in {meta.get('rounds', 1)} rounds, each our create row then "
-          "PostgreSQL's (its table emptied first), so that both see the machine's slow and fast "
-          "spells alike; the target is judged on the median of the rounds' ratios, and every "
-          "round is in the table.")
-        w(f"* ⚠: other processes took more than {BUSY_PCT:g}% of the CPU while one of the pair ran "
-          "(per row in `docs/bench-api.json`); the pair should be measured again on a quiet machine.")
-        w("")
-        w("| scenario | connections | ours: requests/s | p50 | p99 | baseline | baseline: requests/s | p50 | p99 | ours / baseline | target | met |")
-        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        for p in pairs:
-            o = (p["ours"] or {}).get("result") or {}
-            b = p["baseline"]["result"] or {}
-            met = "yes" if p["target_met"] else "**no**"
-            probs = ((p["ours"] or {}).get("problems") or []) + p["baseline"]["problems"]
-            if probs:
-                met += ": " + "; ".join(probs)
-            busy = max(p["baseline"]["other_processes_cpu_pct"],
-                       (p["ours"] or {}).get("other_processes_cpu_pct", 0))
-            if busy > BUSY_PCT:
-                met += f" ⚠ (other processes up to {busy:g}% CPU)"
-            label = {"postgres": "PostgreSQL INSERT (pgbench)", "nginx": "nginx static body"}[p["baseline"]["server"]]
-            name = {"create": "durable create", "get": "get by id"}.get(p["scenario"], p["scenario"])
-            ratio = "–" if p["ratio"] is None else f"**{p['ratio']:.2f}**"
-            if p["round"]:
-                name += f", round {p['round']}"
-                ratio = "–" if p["ratio"] is None else f"{p['ratio']:.2f}"
-                met = "(median below)" if not probs and busy <= BUSY_PCT else met
-            w(f"| {name} | {p['connections']} | {fmt_rps(o)} | {fmt_ms(o.get('p50_ms'))} | "
-              f"{fmt_ms(o.get('p99_ms'))} | {label} | {fmt_rps(b)} | {fmt_ms(b.get('p50_ms'))} | "
-              f"{fmt_ms(b.get('p99_ms'))} | {ratio} | ≥ {p['target_ratio']:g} | {met} |")
-        for j in (j for j in judged if j.get("rounds")):
-            label = {"postgres": "PostgreSQL INSERT (pgbench)", "nginx": "nginx static body"}[j["server"]]
-            name = {"create": "durable create", "get": "get by id"}.get(j["scenario"], j["scenario"])
-            ratio = "–" if j["ratio"] is None else f"**{j['ratio']:.2f}**"
-            w(f"| **{name}, median of {j['rounds']} rounds** | {j['connections']} | "
-              f"{j['ours_median_rps']:,.0f} | | | {label} | {j['baseline_median_rps']:,.0f} | | | "
-              f"{ratio} | ≥ {j['target_ratio']:g} | {'yes' if j['target_met'] else '**no**'} |")
-        Path(args.md_baselines).write_text(md(lines))
+        Path(args.md_baselines).write_text(md(baselines_section(meta, pairs, judged)))
     merge_json(Path(args.json), updates)
 
 
