@@ -91,40 +91,40 @@ Deal folded(const Deal* before, const Events& events, Timestamp now) {
     return deal;
 }
 
-/// Adds the AssociationsChanged of a deal body (attach on create, sync on update), decided
-/// against the deal as `events` leave it.
-void add_association_events(const Deal* before, Events& events,
-                            const std::optional<ChangeAssociations>& change, Timestamp now) {
-    if (!change) {
-        return;
-    }
-    auto decided = decide(folded(before, events, now), *change);
-    if (decided) {  // a body's keys never make the one-id 409: that is only the attach route's
-        for (auto& e : *decided) {
-            events.push_back(std::move(e));
-        }
-    }
-}
-
 BillableIds ids_of(IdSource& ids) {
     return {[&ids] { return ids.next_line(); }, [&ids] { return ids.next_product(); }};
 }
 
-/// Adds the billable's events to `change.deal` (the deal's, not yet stored), decided against
-/// the deal as those events leave it; catalog events go to `change.catalog`.
-Result<bool> add_billable_events(const projections::Views& views, const Deal* before,
-                                 DealChange& change, const SaveBillable& save,
-                                 const DealBodyContext& context) {
-    const Deal deal = folded(before, change.deal, context.clock());
-    auto decided = decide(views, deal, save, ids_of(context.ids), context.actor);
-    if (!decided) {
-        return under_billable(decided.error());
+/// A deal's events with the body's association change and billable save after them, each
+/// decided against the deal as the events before it leave it (folded once, as they come); the
+/// catalog events the save needs apart.
+Result<DealChange> with_associations_and_billable(
+    const projections::Views& views, const Deal* before, Events events,
+    const std::optional<ChangeAssociations>& associations, const SaveBillable* save,
+    const DealBodyContext& context) {
+    const Timestamp now = context.clock();
+    Deal state = folded(before, events, now);
+    DealChange change{std::move(events), {}};
+    if (associations) {
+        // A body's keys never make the one-id 409: that is only the attach route's.
+        if (auto decided = decide(state, *associations)) {
+            for (auto& e : *decided) {
+                projections::apply(state, e, now, state.version + 1);
+                change.deal.push_back(std::move(e));
+            }
+        }
     }
-    change.catalog = std::move(decided->catalog);
-    for (auto& e : decided->deal) {
-        change.deal.push_back(std::move(e));
+    if (save != nullptr) {
+        auto decided = decide(views, state, *save, ids_of(context.ids), context.actor);
+        if (!decided) {
+            return under_billable(decided.error());
+        }
+        change.catalog = std::move(decided->catalog);
+        for (auto& e : decided->deal) {
+            change.deal.push_back(std::move(e));
+        }
     }
-    return true;
+    return change;
 }
 
 /// Gives every event of a new deal the deal's id, once it is taken.
@@ -156,15 +156,9 @@ Result<DealChange> decide_create(const projections::Views& views, const DealBody
     if (!events) {
         return events.error();
     }
-    DealChange change{std::move(*events), {}};
-    add_association_events(nullptr, change.deal, *associations, context.clock());
-    if (*billable && body.billable_has_lines) {
-        auto added = add_billable_events(views, nullptr, change, **billable, context);
-        if (!added) {
-            return added.error();
-        }
-    }
-    return change;
+    const SaveBillable* save = *billable && body.billable_has_lines ? &**billable : nullptr;
+    return with_associations_and_billable(views, nullptr, std::move(*events), *associations, save,
+                                           context);
 }
 
 }  // namespace
@@ -213,15 +207,9 @@ DealDecide update_deal(DealBody body, DealBodyContext context) {
         if (!events) {
             return events.error();
         }
-        DealChange change{std::move(*events), {}};
-        add_association_events(&deal, change.deal, *associations, context.clock());
-        if (*billable) {
-            auto added = add_billable_events(views, &deal, change, **billable, context);
-            if (!added) {
-                return added.error();
-            }
-        }
-        return change;
+        const SaveBillable* save = *billable ? &**billable : nullptr;
+        return with_associations_and_billable(views, &deal, std::move(*events), *associations,
+                                               save, context);
     };
 }
 

@@ -1,36 +1,17 @@
 #include "tools/token_command.hpp"
 
-#include <charconv>
 #include <cstdint>
 #include <iostream>
 #include <optional>
-#include <system_error>
 #include <utility>
 
 #include "commands/directory_commands.hpp"
+#include "commands/input.hpp"
 #include "store/store.hpp"
 #include "support/tokens.hpp"
 #include "tools/command_support.hpp"
 
 namespace deals::tools {
-
-namespace {
-
-/// A user id written in digits; nothing for anything else, a number too large too.
-std::optional<std::int64_t> parse_id(const std::string& text) {
-    std::int64_t id = 0;
-    const char* end = text.data() + text.size();
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
-        return std::nullopt;
-    }
-    const auto parsed = std::from_chars(text.data(), end, id);
-    if (parsed.ec != std::errc{} || parsed.ptr != end) {
-        return std::nullopt;
-    }
-    return id;
-}
-
-}  // namespace
 
 CLI::App* add_token_command(CLI::App& cli, TokenCommand& command) {
     auto* token = cli.add_subcommand("token", "Manage API tokens")->require_subcommand(1);
@@ -43,7 +24,7 @@ CLI::App* add_token_command(CLI::App& cli, TokenCommand& command) {
 int run_token(store::Store& store, const TokenCommand& command) {
     const auto user_id = store.read([&](const projections::Views& views) {
         const projections::User* u = views.user_by_email(command.user);
-        if (const auto id = parse_id(command.user); u == nullptr && id) {
+        if (const auto id = commands::parse_id(command.user); u == nullptr && id) {
             u = views.user(events::UserId{*id});
         }
         return u != nullptr ? std::optional(u->id) : std::nullopt;

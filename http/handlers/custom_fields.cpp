@@ -78,24 +78,11 @@ awaitable<Response> create_custom_field(AppContext& app, const Call& call) {
     commands::CreateCustomField command{{}, 0, custom_field_input(*body), super_admin(call)};
     // The key is held from deciding until the append is applied: a concurrent create of the
     // same key sees it held (or, after, in the views) and is refused as taken.
-    std::optional<std::string> held;
+    std::optional<events::NameClaim> claim;
     if (command.by_super_admin && command.input.field_id.is_string()) {
-        std::string claim = "custom-field-key:" + command.input.field_id.text;
-        if (app.ids.claim(claim)) {
-            held = std::move(claim);
-        } else {
-            command.key_held_elsewhere = true;
-        }
+        claim.emplace(app.ids, "custom-field-key:" + command.input.field_id.text);
+        command.key_held_elsewhere = !claim->held();
     }
-    struct Release {
-        events::IdSource& ids;
-        const std::optional<std::string>& name;
-        ~Release() {
-            if (name) {
-                ids.release(*name);
-            }
-        }
-    } release{app.ids, held};
     if (command.by_super_admin) {  // ids only for a request that may create
         command.id = app.ids.next_custom_field();
         command.first_option = app.ids.next_options(
