@@ -49,7 +49,51 @@ std::string_view data_slice(std::string_view body) {
     return body.substr(start, body.size() - 1 - start);
 }
 
+/// `key` of `object` as a raw number (kExactNumbers), or null when absent.
+void put_optional_number(json::Writer& w, const char* key, const json::Value& object,
+                         const char* name) {
+    w.Key(key);
+    const auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || it->value.IsNull()) {
+        w.Null();
+        return;
+    }
+    const auto t = text(it->value);
+    w.RawValue(t.data(), t.size(), rapidjson::kNumberType);
+}
+
 }  // namespace
+
+std::string record_from_kafka_value(std::string_view value) {
+    json::Document doc;
+    doc.Parse<json::kExactNumbers>(value.data(), value.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+        throw std::runtime_error("the message is not a JSON object");
+    }
+    json::Buffer buffer;
+    json::Writer w(buffer);
+    w.StartObject();  // encode_body's order
+    put_string(w, "id", text(member(doc, "id")));
+    put_number(w, "sequence", member(doc, "sequence"));
+    put_string(w, "stream", text(member(doc, "stream")));
+    put_number(w, "stream_version", member(doc, "streamversion"));
+    put_string(w, "type", text(member(doc, "type")));
+    put_number(w, "schema_version", member(doc, "schemaversion"));
+    put_string(w, "occurred_at", text(member(doc, "time")));
+    w.Key("actor");
+    w.StartObject();
+    put_optional_number(w, "user_id", doc, "actoruserid");
+    put_optional_number(w, "token_id", doc, "actortokenid");
+    w.EndObject();
+    put_string(w, "request_id", text(member(doc, "requestid")));
+    put_string(w, "correlation_id", text(member(doc, "correlationid")));
+    w.Key("data");
+    const auto data = data_slice(value);
+    w.RawValue(data.data(), data.size(), rapidjson::kObjectType);
+    w.EndObject();
+    return make_record({buffer.GetString(), buffer.GetSize()}, text(member(doc, "prevhash")),
+                       text(member(doc, "hash")));
+}
 
 KafkaMessage to_kafka_message(std::string_view record) {
     const RecordParts parts = split_record(record);

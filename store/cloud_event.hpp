@@ -34,4 +34,10 @@ struct KafkaMessage {
 /// Throws std::runtime_error when the record is corrupt.
 KafkaMessage to_kafka_message(std::string_view record);
 
+/// The stored record a message was built from (the inverse of `to_kafka_message`): the body
+/// written again in the envelope's fixed key order from the CloudEvents attributes, with `data`
+/// byte for byte, then `prevhash` and `hash`. Whether these are the bytes that were hashed is
+/// for the caller to check (the hash chain). Throws std::runtime_error on a malformed message.
+std::string record_from_kafka_value(std::string_view value);
+
 }  // namespace deals::store

@@ -77,20 +77,32 @@ KafkaConsumer::~KafkaConsumer() = default;
 
 int KafkaConsumer::partitions() const { return impl_->partitions; }
 
-Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(
+Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::watermarks(
     std::chrono::milliseconds timeout) {
-    std::vector<std::int64_t> out;
+    std::vector<Watermarks> out;
     for (int p = 0; p < impl_->partitions; ++p) {
-        std::int64_t low = 0;
-        std::int64_t high = 0;
+        Watermarks w;
         const auto err =
-            rd_kafka_query_watermark_offsets(impl_->consumer.get(), impl_->topic.c_str(), p, &low,
-                                             &high, static_cast<int>(timeout.count()));
+            rd_kafka_query_watermark_offsets(impl_->consumer.get(), impl_->topic.c_str(), p,
+                                             &w.low, &w.high, static_cast<int>(timeout.count()));
         if (err) {
             return unavailable(std::string("cannot read the end offsets: ") +
-                                         rd_kafka_err2str(err));
+                               rd_kafka_err2str(err));
         }
-        out.push_back(high);
+        out.push_back(w);
+    }
+    return out;
+}
+
+Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(
+    std::chrono::milliseconds timeout) {
+    auto marks = watermarks(timeout);
+    if (!marks) {
+        return marks.error();
+    }
+    std::vector<std::int64_t> out;
+    for (const auto& w : *marks) {
+        out.push_back(w.high);
     }
     return out;
 }

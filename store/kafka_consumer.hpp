@@ -48,6 +48,12 @@ public:
     /// Each partition's end offset (the offset the next message will get), asked of the
     /// brokers: their sum is how many messages the topic has ever taken.
     Result<std::vector<std::int64_t>> end_offsets(std::chrono::milliseconds timeout);
+    /// Each partition's oldest offset still kept (retention moves it on) and end offset.
+    struct Watermarks {
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+    };
+    Result<std::vector<Watermarks>> watermarks(std::chrono::milliseconds timeout);
     /// The next message, or nothing after `timeout`. Consumer errors other than reaching the
     /// end of a partition are returned as an error.
     Result<std::optional<ConsumedMessage>> poll(std::chrono::milliseconds timeout);

@@ -201,9 +201,31 @@ void RocksEventLog::run() {
                 queue_.pop_front();
             }
         }
-        write_batch(batch);
+        {
+            std::lock_guard gate(write_gate_);
+            write_batch(batch);
+        }
         batch.clear();
     }
+}
+
+Result<void> RocksEventLog::hold(
+    const std::function<void(events::Sequence, const std::string&)>& f) {
+    std::lock_guard gate(write_gate_);
+    const events::Sequence written = tail_sequence_;  // the writer is out of write_batch
+    events::Sequence head = 0;
+    std::string hash;
+    {
+        std::unique_lock lock(head_mutex_);
+        durable_cv_.wait(lock, [&] { return head_sequence_ >= written || broken_.load(); });
+        if (broken_.load()) {
+            return unavailable(broken_reason_);
+        }
+        head = head_sequence_;
+        hash = head_hash_;
+    }
+    f(head, hash);  // still between two batches: the gate is held
+    return {};
 }
 
 void RocksEventLog::new_generation() {
@@ -431,7 +453,11 @@ void RocksEventLog::run_syncer() {
                               .count();
             if (!status.ok()) {
                 broken_reason_ = "the log could not be synced: " + status.ToString();
-                broken_.store(true);
+                {
+                    std::lock_guard lock(head_mutex_);
+                    broken_.store(true);
+                }
+                durable_cv_.notify_all();
             }
         }
         std::uint64_t committed_appends = 0;
@@ -450,10 +476,13 @@ void RocksEventLog::run_syncer() {
                 b.written = false;
             }
             if (b.written) {
-                std::lock_guard lock(head_mutex_);
-                head_sequence_ = b.sequence;
-                head_hash_ = b.hash;
-                last_time_ = b.time;
+                {
+                    std::lock_guard lock(head_mutex_);
+                    head_sequence_ = b.sequence;
+                    head_hash_ = b.hash;
+                    last_time_ = b.time;
+                }
+                durable_cv_.notify_all();
             }
             committed_events += b.events.size();
             for (Pending& p : b.appends) {

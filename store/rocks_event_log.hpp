@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "events/error.hpp"
 #include "events/event_log.hpp"
 
 namespace rocksdb {
@@ -69,6 +70,13 @@ public:
     /// Up to `limit` raw records from `from` on, in sequence order (one iterator scan).
     std::vector<std::string> read_records(events::Sequence from, std::size_t limit) const;
 
+    /// Runs `f` with the durable head while no batch is written: the writer is held between two
+    /// batches, and `f` runs once the syncer has made everything written durable (one fsync), so
+    /// the database holds exactly the events up to the head it is given. For a consistent copy of
+    /// the database (store/backup.hpp); `f` must be quick, since appends wait meanwhile. An error
+    /// when the log is broken (a failed sync).
+    Result<void> hold(const std::function<void(events::Sequence, const std::string&)>& f);
+
     /// Finishes every queued append, then stops the writer; later appends fail (kUnavailable).
     void stop();
     LogStats stats() const override;
@@ -115,12 +123,15 @@ private:
     Versions versions_;
     Versions old_versions_;
     mutable std::mutex head_mutex_;
+    std::condition_variable durable_cv_;  ///< the durable head moved, or the log broke
     events::Sequence head_sequence_ = 0;
     std::string head_hash_;
     events::Timestamp last_time_;
     LogStats stats_;
     std::thread writer_;
 
+    // Held by the writer while it writes a batch, and by `hold` to keep it between two.
+    std::mutex write_gate_;
     // Owned by the writer: the end of what it has written, durable or not yet.
     events::Sequence tail_sequence_ = 0;
     std::string tail_hash_;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "events/default_pipeline.hpp"
+#include "store/backup_files.hpp"
 #include "store/codec.hpp"
 #include "store/disk_reserve.hpp"
 #include "store/idempotency_codec.hpp"
@@ -284,6 +285,10 @@ void Store::run_checkpointer() {
 }
 
 RocksEventLog& Store::log() { return *impl_->log; }
+
+Result<BackupInfo> Store::backup(const std::string& backup_dir, const CopyProgressFn& progress) {
+    return backup_files::take(*impl_->db, *impl_->log, backup_dir, progress);
+}
 
 const OpenReport& Store::open_report() const { return impl_->report; }
 

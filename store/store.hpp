@@ -18,6 +18,7 @@
 #include "events/status.hpp"
 #include "projections/view_reader.hpp"
 #include "projections/views.hpp"
+#include "store/backup.hpp"
 #include "store/rocks_event_log.hpp"
 
 namespace deals::store {
@@ -68,6 +69,10 @@ public:
 
     RocksEventLog& log();
     const OpenReport& open_report() const;
+
+    /// Takes a backup into `backup_dir` while appends go on (store/backup.hpp); they wait only
+    /// while the live files are listed, at a durable head. One backup at a time per directory.
+    Result<BackupInfo> backup(const std::string& backup_dir, const CopyProgressFn& progress);
 
     /// Runs `f(const Views&)` under the shared lock and returns what it returns.
     template <class F>

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "store/store.hpp"
+#include "tools/backup_command.hpp"
 #include "tools/broker_command.hpp"
 #include "tools/command_support.hpp"
 #include "tools/events_command.hpp"
 #include "tools/export_command.hpp"
 #include "tools/rebuild_command.hpp"
 #include "tools/replay_command.hpp"
+#include "tools/restore_command.hpp"
 #include "tools/seed_command.hpp"
 #include "tools/tail_command.hpp"
 #include "tools/token_command.hpp"
@@ -84,6 +86,8 @@ int main(int argc, char** argv) {
     tools::VerifyCommand verify;
     tools::ReplayCommand replay;
     tools::ExportCommand exporter;
+    tools::BackupCommand backup;
+    tools::RestoreCommand restore;
     // In the order of --help. The auditors' commands read through store::LogReader, so they
     // work while dealsd runs.
     const std::vector<Subcommand> subcommands{
@@ -105,6 +109,10 @@ int main(int argc, char** argv) {
          [&] { return tools::run_replay(d.data_dir, replay); }},
         {tools::add_export_command(cli, exporter),
          [&] { return tools::run_export(d.data_dir, exporter); }},
+        {tools::add_backup_command(cli, backup),
+         [&] { return tools::run_backup(d.data_dir, d.min_free_mb << 20, backup); }},
+        {tools::add_restore_command(cli, restore),
+         [&] { return tools::run_restore(d.data_dir, restore); }},
     };
 
     CLI11_PARSE(cli, argc, argv);

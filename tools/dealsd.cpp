@@ -15,6 +15,7 @@
 #include "store/kafka_config.hpp"
 #include "store/kafka_relay.hpp"
 #include "store/store.hpp"
+#include "tools/backup_service.hpp"
 
 namespace {
 
@@ -265,8 +266,17 @@ int main(int argc, char** argv) {
                            .clock = events::Timestamp::system_now,
                            .kafka_mode = kafka.mode,
                            .kafka_bootstrap = kafka.bootstrap});
+    // `dealsctl backup` asks for backups here while the server holds the directory.
+    auto control = tools::serve_backups(*store, flags.data_dir);
+    if (!control) {
+        std::cerr << "warning: no control socket, so no online backups: "
+                  << control.error().message << std::endl;
+    }
     if (!serve(app, flags.server)) {
         return 1;
+    }
+    if (control) {
+        control->reset();  // waits for a backup in progress
     }
     stop(*store, kafka);
     return 0;

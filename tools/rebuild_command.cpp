@@ -1,70 +1,29 @@
 #include "tools/rebuild_command.hpp"
 
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "store/rebuild.hpp"
+#include "tools/progress_bar.hpp"
 
 namespace deals::tools {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-/// A progress bar on stderr: `\r`-updated on a terminal, a line per tenth otherwise.
-class Bar {
-public:
-    void show(const store::RebuildProgress& p) {
-        const auto now = Clock::now();
-        const bool done = p.phase == store::RebuildProgress::Phase::kDone;
-        const std::uint64_t total =
-            p.phase == store::RebuildProgress::Phase::kFolding ? p.total_events : p.total_views;
-        const std::uint64_t at =
-            p.phase == store::RebuildProgress::Phase::kFolding ? p.events : p.views;
-        const int tenth = total > 0 ? static_cast<int>(10 * at / total) : 10;
-        const bool phase_changed = p.phase != phase_;
-        if (phase_changed) {
-            phase_ = p.phase;
-            phase_started_ = now;
-            shown_tenth_ = -1;
-        }
-        if (!done && !phase_changed &&
-            (tty_ ? now - shown_at_ < std::chrono::milliseconds(200) : tenth == shown_tenth_)) {
-            return;
-        }
-        shown_at_ = now;
-        shown_tenth_ = tenth;
-        if (done) {
-            if (tty_) {
-                std::fputs("\n", stderr);
-            }
-            return;
-        }
-        const double seconds = std::chrono::duration<double>(now - phase_started_).count();
-        const double rate = seconds > 0 ? static_cast<double>(at) / seconds : 0;
-        const double left = rate > 0 ? static_cast<double>(total - std::min(at, total)) / rate : 0;
-        constexpr int kWidth = 30;
-        const int filled =
-            total > 0 ? static_cast<int>(kWidth * std::min(at, total) / total) : kWidth;
-        std::string bar(static_cast<std::size_t>(filled), '#');
-        bar.resize(kWidth, '.');
-        const bool folding = p.phase == store::RebuildProgress::Phase::kFolding;
-        std::fprintf(stderr, "%s%s [%s] %llu/%llu %s, %.0f/s, %.1f s left%s", tty_ ? "\r" : "",
-                     folding ? "folding" : "writing", bar.c_str(),
-                     static_cast<unsigned long long>(at), static_cast<unsigned long long>(total),
-                     folding ? "events" : "views", rate, left, tty_ ? "   " : "\n");
+/// The rebuild's progress on the bar: its two phases.
+void show(ProgressBar& bar, const store::RebuildProgress& p) {
+    switch (p.phase) {
+        case store::RebuildProgress::Phase::kFolding:
+            bar.show("folding", p.events, p.total_events, "events");
+            break;
+        case store::RebuildProgress::Phase::kWriting:
+            bar.show("writing", p.views, p.total_views, "views");
+            break;
+        case store::RebuildProgress::Phase::kDone:
+            bar.end();
+            break;
     }
-
-private:
-    bool tty_ = isatty(STDERR_FILENO) != 0;
-    store::RebuildProgress::Phase phase_ = store::RebuildProgress::Phase::kDone;
-    Clock::time_point phase_started_ = Clock::now();
-    Clock::time_point shown_at_{};
-    int shown_tenth_ = -1;
-};
+}
 
 }  // namespace
 
@@ -80,10 +39,10 @@ CLI::App* add_rebuild_command(CLI::App& cli, RebuildCommand& command) {
 }
 
 int run_rebuild(const std::string& data_dir, const RebuildCommand& command) {
-    Bar bar;
+    ProgressBar bar;
     store::RebuildOptions options{data_dir, {}, command.threads};
     if (command.progress) {
-        options.progress = [&bar](const store::RebuildProgress& p) { bar.show(p); };
+        options.progress = [&bar](const store::RebuildProgress& p) { show(bar, p); };
     }
     auto report = store::rebuild_views(options);
     if (!report) {

@@ -1,0 +1,516 @@
+#include "store/backup.hpp"
+
+#include <fcntl.h>
+#include <rocksdb/db.h>
+#include <rocksdb/metadata.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "events/time.hpp"
+#include "store/backup_files.hpp"
+#include "store/rocks_event_log.hpp"
+#include "support/json.hpp"
+
+namespace deals::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string meta_path(const std::string& dir, std::uint64_t id) {
+    return dir + "/meta/" + std::to_string(id) + ".json";
+}
+
+}  // namespace
+
+std::string backup_json(const BackupInfo& b) {
+    json::Buffer buffer;
+    json::Writer w(buffer);
+    w.StartObject();
+    w.Key("id");
+    w.Uint64(b.id);
+    w.Key("time");
+    w.String(b.time);
+    w.Key("sequence");
+    w.Uint64(b.sequence);
+    w.Key("hash");
+    w.String(b.hash);
+    w.Key("size");
+    w.Uint64(b.size);
+    w.Key("new_bytes");
+    w.Uint64(b.new_bytes);
+    w.Key("seconds");
+    w.Double(b.seconds);
+    w.Key("files");
+    w.StartArray();
+    for (const auto& f : b.files) {
+        w.StartObject();
+        w.Key("name");
+        w.String(f.name);
+        w.Key("shared");
+        w.String(f.shared);
+        w.Key("size");
+        w.Uint64(f.size);
+        w.Key("crc32c");
+        w.String(f.crc32c);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+namespace {
+
+const json::Value& field(const json::Value& o, const char* name, bool (json::Value::*is)() const) {
+    const auto it = o.FindMember(name);
+    if (it == o.MemberEnd() || !(it->value.*is)()) {
+        throw std::runtime_error(std::string("no valid \"") + name + "\"");
+    }
+    return it->value;
+}
+
+std::string text(const json::Value& o, const char* name) {
+    return field(o, name, &json::Value::IsString).GetString();
+}
+
+std::uint64_t number(const json::Value& o, const char* name) {
+    return field(o, name, &json::Value::IsUint64).GetUint64();
+}
+
+BackupInfo decode_meta(const std::string& bytes) {
+    json::Document doc;
+    doc.Parse(bytes.data(), bytes.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+        throw std::runtime_error("not a JSON object");
+    }
+    BackupInfo b;
+    b.id = number(doc, "id");
+    b.time = text(doc, "time");
+    b.sequence = number(doc, "sequence");
+    b.hash = text(doc, "hash");
+    b.size = number(doc, "size");
+    b.new_bytes = number(doc, "new_bytes");
+    b.seconds = field(doc, "seconds", &json::Value::IsNumber).GetDouble();
+    for (const auto& f : field(doc, "files", &json::Value::IsArray).GetArray()) {
+        b.files.push_back({text(f, "name"), text(f, "shared"), number(f, "size"),
+                           text(f, "crc32c")});
+    }
+    return b;
+}
+
+}  // namespace
+
+Result<BackupInfo> parse_backup_json(std::string_view text) {
+    try {
+        return decode_meta(std::string(text));
+    } catch (const std::exception& e) {
+        return unavailable(std::string("not a backup's description: ") + e.what());
+    }
+}
+
+namespace {
+
+Result<std::string> read_text(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+        return unavailable("cannot open " + path + ": " + std::strerror(errno));
+    }
+    std::string out;
+    char buffer[65536];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
+        out.append(buffer, n);
+    }
+    const bool failed = std::ferror(f) != 0;
+    std::fclose(f);
+    if (failed) {
+        return unavailable("cannot read " + path);
+    }
+    return out;
+}
+
+/// The exclusive lock of a backup directory, held while a backup is written into it.
+class DirectoryLock {
+public:
+    static Result<std::unique_ptr<DirectoryLock>> take(const std::string& dir) {
+        const std::string path = dir + "/LOCK";
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            return unavailable("cannot open " + path + ": " + std::strerror(errno));
+        }
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd);
+            return unavailable("another backup is being written to " + dir);
+        }
+        return std::unique_ptr<DirectoryLock>(new DirectoryLock(fd));
+    }
+    ~DirectoryLock() { ::close(fd_); }
+    DirectoryLock(const DirectoryLock&) = delete;
+    DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+private:
+    explicit DirectoryLock(int fd) : fd_(fd) {}
+    int fd_;
+};
+
+/// File deletions stay off while it lives: the files listed are not deleted under the copy.
+class DeletionsOff {
+public:
+    explicit DeletionsOff(rocksdb::DB& db) : db_(db), status_(db.DisableFileDeletions()) {}
+    ~DeletionsOff() {
+        if (status_.ok()) {
+            db_.EnableFileDeletions(/*force=*/false);
+        }
+    }
+    DeletionsOff(const DeletionsOff&) = delete;
+    DeletionsOff& operator=(const DeletionsOff&) = delete;
+    [[nodiscard]] const rocksdb::Status& status() const { return status_; }
+
+private:
+    rocksdb::DB& db_;
+    rocksdb::Status status_;
+};
+
+Error rocks_error(const std::string& what, const rocksdb::Status& s) {
+    return unavailable(what + ": " + s.ToString());
+}
+
+/// The live files at a durable head: the log's writer is held only while they are listed.
+struct Snapshot {
+    std::vector<rocksdb::LiveFileStorageInfo> files;
+    events::Sequence sequence = 0;
+    std::string hash;
+};
+
+Result<Snapshot> snapshot(rocksdb::DB& db, RocksEventLog& log) {
+    Snapshot s;
+    rocksdb::Status listed;
+    rocksdb::LiveFilesStorageInfoOptions options;
+    // No flush under the hold (it was done before): what the memtables hold since is in the
+    // WAL, which is copied up to its size now.
+    options.wal_size_for_flush = std::numeric_limits<std::uint64_t>::max();
+    auto held = log.hold([&](events::Sequence sequence, const std::string& hash) {
+        s.sequence = sequence;
+        s.hash = hash;
+        listed = db.GetLiveFilesStorageInfo(options, &s.files);
+    });
+    if (!held) {
+        return held.error();
+    }
+    if (!listed.ok()) {
+        return rocks_error("cannot list the live files", listed);
+    }
+    return s;
+}
+
+/// The CRC-32C of every table file in shared/ that the directory's backups recorded.
+std::map<std::string, std::string> shared_checksums(const std::vector<BackupInfo>& backups) {
+    std::map<std::string, std::string> out;
+    for (const auto& b : backups) {
+        for (const auto& f : b.files) {
+            if (!f.shared.empty()) {
+                out.emplace(f.shared, f.crc32c);
+            }
+        }
+    }
+    return out;
+}
+
+/// A backup being written: what it added, removed again unless it is finished.
+struct Writing {
+    std::string dir;
+    std::string private_dir;
+    std::vector<std::string> added_shared;
+    bool finished = false;
+    ~Writing() {
+        if (finished) {
+            return;
+        }
+        std::error_code ec;
+        fs::remove_all(private_dir, ec);
+        for (const auto& f : added_shared) {
+            fs::remove(dir + "/shared/" + f, ec);
+        }
+    }
+};
+
+/// Copies (or links) one live file into the backup.
+Result<BackupFile> back_up_file(const rocksdb::LiveFileStorageInfo& f, const std::string& db_id,
+                                const std::map<std::string, std::string>& known, Writing& w,
+                                backup_files::Meter& meter, std::uint64_t& new_bytes) {
+    BackupFile out{f.relative_filename, {}, f.size, {}};
+    const std::string source = f.directory + "/" + f.relative_filename;
+    const std::string target = w.private_dir + "/" + f.relative_filename;
+    if (!f.replacement_contents.empty()) {  // CURRENT, as of the snapshot
+        auto crc = backup_files::write(target, f.replacement_contents);
+        if (!crc) {
+            return crc.error();
+        }
+        out.crc32c = *crc;
+        new_bytes += f.size;
+        return out;
+    }
+    if (f.file_type != rocksdb::kTableFile) {
+        auto crc = backup_files::copy(source, target, f.size, meter);
+        if (!crc) {
+            return crc.error();
+        }
+        out.crc32c = *crc;
+        new_bytes += f.size;
+        return out;
+    }
+    out.shared = db_id + "-" + std::to_string(f.file_number) + "-" + std::to_string(f.size) + ".sst";
+    const std::string shared = w.dir + "/shared/" + out.shared;
+    if (const auto it = known.find(out.shared); it != known.end() && fs::exists(shared)) {
+        out.crc32c = it->second;
+        meter.add(f.size);
+    } else {
+        std::error_code ec;
+        fs::remove(shared, ec);  // left by an unfinished backup
+        auto crc = backup_files::copy(source, shared, f.size, meter);
+        if (!crc) {
+            return crc.error();
+        }
+        w.added_shared.push_back(out.shared);
+        out.crc32c = *crc;
+        new_bytes += f.size;
+    }
+    if (::link(shared.c_str(), target.c_str()) != 0) {
+        return unavailable("cannot link " + target + ": " + std::strerror(errno));
+    }
+    return out;
+}
+
+/// The next id: past every finished backup and every unfinished one's directory, which goes.
+std::uint64_t next_id(const std::string& dir, const std::vector<BackupInfo>& backups) {
+    std::uint64_t last = backups.empty() ? 0 : backups.back().id;
+    std::set<std::uint64_t> finished;
+    for (const auto& b : backups) {
+        finished.insert(b.id);
+    }
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir + "/private", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        const std::uint64_t id = std::stoull(name);
+        last = std::max(last, id);
+        if (finished.count(id) == 0) {
+            fs::remove_all(entry.path(), ec);
+        }
+    }
+    return last + 1;
+}
+
+Result<void> write_meta(const std::string& dir, const BackupInfo& b) {
+    const std::string path = meta_path(dir, b.id);
+    const std::string temporary = path + ".tmp";
+    std::error_code ec;
+    fs::remove(temporary, ec);
+    if (auto written = backup_files::write(temporary, backup_json(b)); !written) {
+        return written.error();
+    }
+    fs::rename(temporary, path, ec);
+    if (ec) {
+        return unavailable("cannot rename " + temporary + ": " + ec.message());
+    }
+    return backup_files::sync_directory(dir + "/meta");
+}
+
+Result<void> make_directories(const std::string& dir) {
+    std::error_code ec;
+    for (const char* sub : {"/shared", "/private", "/meta"}) {
+        fs::create_directories(dir + sub, ec);
+        if (ec) {
+            return unavailable("cannot create " + dir + sub + ": " + ec.message());
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string backup_db_dir(const std::string& backup_dir, std::uint64_t id) {
+    return backup_dir + "/private/" + std::to_string(id);
+}
+
+Result<std::vector<BackupInfo>> list_backups(const std::string& backup_dir) {
+    std::vector<BackupInfo> out;
+    std::error_code ec;
+    if (!fs::exists(backup_dir + "/meta", ec)) {
+        return out;
+    }
+    for (const auto& entry : fs::directory_iterator(backup_dir + "/meta", ec)) {
+        if (entry.path().extension() != ".json") {
+            continue;
+        }
+        auto bytes = read_text(entry.path().string());
+        if (!bytes) {
+            return bytes.error();
+        }
+        auto parsed = parse_backup_json(*bytes);
+        if (!parsed) {
+            return unavailable("cannot read " + entry.path().string() + ": " +
+                               parsed.error().message);
+        }
+        out.push_back(std::move(*parsed));
+    }
+    if (ec) {
+        return unavailable("cannot list " + backup_dir + "/meta: " + ec.message());
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return out;
+}
+
+Result<BackupInfo> find_backup(const std::string& backup_dir, std::optional<std::uint64_t> id) {
+    auto backups = list_backups(backup_dir);
+    if (!backups) {
+        return backups.error();
+    }
+    if (backups->empty()) {
+        return unavailable("there is no backup in " + backup_dir);
+    }
+    if (!id) {
+        return backups->back();
+    }
+    for (auto& b : *backups) {
+        if (b.id == *id) {
+            return std::move(b);
+        }
+    }
+    std::string ids;
+    for (const auto& b : *backups) {
+        ids += (ids.empty() ? "" : ", ") + std::to_string(b.id);
+    }
+    return unavailable("there is no backup " + std::to_string(*id) + " in " + backup_dir +
+                       " (it holds " + ids + ")");
+}
+
+Result<std::uint64_t> check_backup_files(const std::string& backup_dir, const BackupInfo& backup,
+                                         const CopyProgressFn& progress) {
+    std::uint64_t total = 0;
+    for (const auto& f : backup.files) {
+        total += f.size;
+    }
+    backup_files::Meter meter(total, progress);
+    const std::string dir = backup_db_dir(backup_dir, backup.id);
+    for (const auto& f : backup.files) {
+        auto crc = backup_files::checksum(dir + "/" + f.name, f.size, meter);
+        if (!crc) {
+            return unavailable("backup " + std::to_string(backup.id) + ": " + crc.error().message);
+        }
+        if (*crc != f.crc32c) {
+            return unavailable("backup " + std::to_string(backup.id) + ": " + f.name +
+                               " has CRC-32C " + *crc + ", recorded " + f.crc32c);
+        }
+    }
+    meter.finish();
+    return total;
+}
+
+Result<void> copy_backup(const std::string& backup_dir, const BackupInfo& backup,
+                         const std::string& target, const CopyProgressFn& progress) {
+    std::error_code ec;
+    if (!fs::create_directory(target, ec) || ec) {
+        return unavailable("cannot create " + target + (ec ? ": " + ec.message() : ": it exists"));
+    }
+    std::uint64_t total = 0;
+    for (const auto& f : backup.files) {
+        total += f.size;
+    }
+    backup_files::Meter meter(total, progress);
+    const std::string dir = backup_db_dir(backup_dir, backup.id);
+    for (const auto& f : backup.files) {
+        auto crc = backup_files::copy(dir + "/" + f.name, target + "/" + f.name, f.size, meter);
+        if (!crc) {
+            return crc.error();
+        }
+        if (*crc != f.crc32c) {
+            return unavailable("backup " + std::to_string(backup.id) + ": " + f.name +
+                               " has CRC-32C " + *crc + ", recorded " + f.crc32c);
+        }
+    }
+    meter.finish();
+    return backup_files::sync_directory(target);
+}
+
+Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log,
+                                      const std::string& backup_dir,
+                                      const CopyProgressFn& progress) {
+    const auto started = std::chrono::steady_clock::now();
+    if (auto made = make_directories(backup_dir); !made) {
+        return made.error();
+    }
+    auto lock = DirectoryLock::take(backup_dir);
+    if (!lock) {
+        return lock.error();
+    }
+    auto backups = list_backups(backup_dir);
+    if (!backups) {
+        return backups.error();
+    }
+    // What the memtables hold goes to table files first (writes go on meanwhile), so that the
+    // WAL copied below is short and the next backup shares most of this one's files.
+    if (const auto flushed = db.Flush(rocksdb::FlushOptions{}); !flushed.ok()) {
+        return rocks_error("cannot flush", flushed);
+    }
+    const DeletionsOff deletions(db);
+    if (!deletions.status().ok()) {
+        return rocks_error("cannot hold file deletions", deletions.status());
+    }
+    auto snap = snapshot(db, log);
+    if (!snap) {
+        return snap.error();
+    }
+    std::string db_id;
+    if (const auto s = db.GetDbIdentity(db_id); !s.ok()) {
+        return rocks_error("cannot read the database's identity", s);
+    }
+    BackupInfo info;
+    info.id = next_id(backup_dir, *backups);
+    info.time = events::Timestamp::system_now().str();
+    info.sequence = snap->sequence;
+    info.hash = snap->hash;
+    Writing w{backup_dir, backup_db_dir(backup_dir, info.id), {}, false};
+    std::error_code ec;
+    if (!fs::create_directory(w.private_dir, ec) || ec) {
+        return unavailable("cannot create " + w.private_dir + ": " + ec.message());
+    }
+    for (const auto& f : snap->files) {
+        info.size += f.size;
+    }
+    backup_files::Meter meter(info.size, progress);
+    const auto known = shared_checksums(*backups);
+    for (const auto& f : snap->files) {
+        auto file = back_up_file(f, db_id, known, w, meter, info.new_bytes);
+        if (!file) {
+            return file.error();
+        }
+        info.files.push_back(std::move(*file));
+    }
+    meter.finish();
+    for (const auto& dir : {w.private_dir, backup_dir + "/shared"}) {
+        if (auto synced = backup_files::sync_directory(dir); !synced) {
+            return synced.error();
+        }
+    }
+    info.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (auto written = write_meta(backup_dir, info); !written) {
+        return written.error();
+    }
+    w.finished = true;
+    return info;
+}
+
+}  // namespace deals::store

@@ -1,0 +1,365 @@
+#include "store/topic_restore.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "store/cloud_event.hpp"
+#include "store/codec.hpp"
+#include "store/kafka_consumer.hpp"
+#include "store/keys.hpp"
+#include "store/log_reader.hpp"
+#include "support/sha256.hpp"
+
+namespace deals::store {
+
+namespace {
+
+using events::Sequence;
+using Clock = std::chrono::steady_clock;
+
+std::string seq_text(Sequence s) { return "sequence " + std::to_string(s); }
+
+/// The value of a top-level number key before `data` in a stored body (`stream_version`).
+std::optional<std::uint64_t> body_number(std::string_view body, std::string_view key) {
+    const std::string pattern = "\"" + std::string(key) + "\":";
+    const auto at = body.find(pattern);
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::uint64_t v = 0;
+    std::size_t i = at + pattern.size();
+    const std::size_t start = i;
+    for (; i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i) {
+        v = v * 10 + static_cast<std::uint64_t>(body[i] - '0');
+    }
+    if (i == start) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string& dir) {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.IncreaseParallelism(2);
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    rocksdb::DB* raw = nullptr;
+    const auto status = rocksdb::DB::Open(options, dir, &raw);
+    if (!status.ok()) {
+        return unavailable("cannot open " + dir + ": " + status.ToString());
+    }
+    return std::unique_ptr<rocksdb::DB>(raw);
+}
+
+/// Takes the topic's events in any order and appends them to the log in sequence order, each
+/// once its predecessor is in, checking the chain.
+class Applier {
+public:
+    Applier(rocksdb::DB& db, const TopicRestoreOptions& options) : db_(db), options_(options) {
+        std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions{}));
+        it->SeekForPrev(keys::event(~0ULL));
+        if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kEvent) {
+            start_ = head_ = keys::get_be64(it->key().ToStringView().substr(1));
+            hash_ = std::string(split_record(it->value().ToStringView()).hash);
+        }
+    }
+
+    /// One event of the topic, as its stored record.
+    Result<void> offer(Sequence seq, std::string record) {
+        min_seen_ = std::min(min_seen_, seq);
+        max_seen_ = std::max(max_seen_, seq);
+        if (seq <= head_) {
+            return same_as_logged(seq, record);
+        }
+        if (options_.until_sequence && seq > *options_.until_sequence) {
+            return {};
+        }
+        if (seq != head_ + 1) {
+            const auto it = pending_.find(seq);
+            if (it == pending_.end()) {
+                pending_.emplace(seq, std::move(record));
+            } else if (it->second != record) {
+                return different(seq);
+            }
+            return {};
+        }
+        if (auto appended = append(seq, record); !appended) {
+            return appended;
+        }
+        while (!stopped_ && !pending_.empty() && pending_.begin()->first <= head_ + 1) {
+            auto node = pending_.extract(pending_.begin());
+            if (node.key() <= head_) {
+                if (auto same = same_as_logged(node.key(), node.mapped()); !same) {
+                    return same;
+                }
+                continue;
+            }
+            if (auto appended = append(node.key(), node.mapped()); !appended) {
+                return appended;
+            }
+        }
+        return {};
+    }
+
+    /// Whether the events wanted are all in (`--until` reached).
+    [[nodiscard]] bool done() const {
+        return stopped_ || (options_.until_sequence && head_ >= *options_.until_sequence);
+    }
+
+    /// Writes what is left; an error when the topic did not continue the log to its end.
+    Result<void> finish() {
+        if (auto written = write(); !written) {
+            return written;
+        }
+        const Sequence target = options_.until_sequence.value_or(max_seen_);
+        if (stopped_ || head_ >= target) {
+            return {};
+        }
+        const Sequence missing = head_ + 1;
+        if (max_seen_ == 0 || max_seen_ < missing) {
+            return unavailable("the topic ends at " + seq_text(max_seen_) + ", before --until " +
+                               std::to_string(target));
+        }
+        if (min_seen_ > missing) {
+            return unavailable("the topic no longer reaches back to " + seq_text(missing) +
+                               ": its oldest event is " + seq_text(min_seen_) +
+                               " (for the topic to keep every event, set retention.ms=-1)");
+        }
+        return unavailable("gap: " + seq_text(missing) + " is not on the topic (the next one " +
+                           "there is " + seq_text(pending_.empty() ? 0 : pending_.begin()->first) +
+                           ")");
+    }
+
+    [[nodiscard]] Sequence start() const { return start_; }
+    [[nodiscard]] Sequence head() const { return head_; }
+    [[nodiscard]] const std::string& hash() const { return hash_; }
+    [[nodiscard]] std::uint64_t appended() const { return head_ - start_; }
+
+private:
+    Error different(Sequence seq) const {
+        return unavailable(seq_text(seq) + " is on the topic twice, with different bytes");
+    }
+
+    /// A sequence the log already holds must be the same event, byte for byte.
+    Result<void> same_as_logged(Sequence seq, const std::string& record) {
+        if (seq > written_) {
+            if (auto w = write(); !w) {
+                return w;
+            }
+        }
+        std::string stored;
+        const auto got = db_.Get(rocksdb::ReadOptions{}, keys::event(seq), &stored);
+        if (got.IsNotFound()) {
+            return {};
+        }
+        if (!got.ok()) {
+            return unavailable("cannot read " + seq_text(seq) + ": " + got.ToString());
+        }
+        if (stored != record) {
+            return unavailable(seq_text(seq) + " on the topic differs from the one " +
+                               (seq <= start_ ? "the backup holds" : "on the topic before"));
+        }
+        return {};
+    }
+
+    Result<void> append(Sequence seq, const std::string& record) {
+        RecordParts parts;
+        try {
+            parts = split_record(record);
+        } catch (const std::exception& e) {
+            return unavailable(seq_text(seq) + ": " + e.what());
+        }
+        if (parts.prev_hash != hash_) {
+            return unavailable(seq_text(seq) + " does not link: its prevhash is " +
+                               std::string(parts.prev_hash) + ", the hash of " +
+                               seq_text(seq - 1) + " is " + hash_);
+        }
+        if (support::sha256_hex(parts.prev_hash, parts.body) != parts.hash) {
+            return unavailable(seq_text(seq) + ": its hash is not that of its bytes");
+        }
+        if (options_.until_time) {
+            const auto time = body_string(parts.body, "occurred_at");
+            const auto parsed = time ? events::Timestamp::parse(*time) : std::nullopt;
+            if (!parsed) {
+                return unavailable(seq_text(seq) + ": no valid occurred_at");
+            }
+            if (*options_.until_time < *parsed) {
+                stopped_ = true;  // the first event after the time asked for
+                return {};
+            }
+        }
+        const auto stream = body_string(parts.body, "stream");
+        const auto version = body_number(parts.body, "stream_version");
+        if (!stream || !version) {
+            return unavailable(seq_text(seq) + ": no stream or stream_version");
+        }
+        std::string value;
+        keys::put_be64(value, seq);
+        batch_.Put(keys::event(seq), record);
+        batch_.Put(keys::stream_entry(*stream, *version), value);
+        head_ = seq;
+        hash_ = std::string(parts.hash);
+        if (batch_.Count() >= 4096) {
+            return write();
+        }
+        return {};
+    }
+
+    Result<void> write() {
+        if (batch_.Count() == 0) {
+            return {};
+        }
+        rocksdb::WriteOptions wo;
+        wo.disableWAL = true;  // flushed at the end; a failed restore is thrown away whole
+        const auto status = db_.Write(wo, &batch_);
+        if (!status.ok()) {
+            return unavailable("cannot write the log: " + status.ToString());
+        }
+        batch_.Clear();
+        written_ = head_;
+        return {};
+    }
+
+    rocksdb::DB& db_;
+    const TopicRestoreOptions& options_;
+    Sequence start_ = 0;
+    Sequence head_ = 0;
+    Sequence written_ = 0;
+    std::string hash_ = std::string(64, '0');
+    Sequence min_seen_ = ~Sequence{0};
+    Sequence max_seen_ = 0;
+    bool stopped_ = false;
+    std::map<Sequence, std::string> pending_;
+    rocksdb::WriteBatch batch_;
+};
+
+/// Each partition read from its oldest offset kept to the end it had when the restore began.
+struct Partitions {
+    std::vector<KafkaConsumer::Watermarks> marks;
+    std::vector<std::int64_t> next;
+    std::uint64_t total = 0;
+
+    [[nodiscard]] bool finished() const {
+        for (std::size_t p = 0; p < marks.size(); ++p) {
+            if (next[p] < marks[p].high) {
+                return false;
+            }
+        }
+        return true;
+    }
+    [[nodiscard]] std::string behind() const {
+        for (std::size_t p = 0; p < marks.size(); ++p) {
+            if (next[p] < marks[p].high) {
+                return "partition " + std::to_string(p) + " stopped at offset " +
+                       std::to_string(next[p]) + " of " + std::to_string(marks[p].high);
+            }
+        }
+        return {};
+    }
+};
+
+Result<void> consume(KafkaConsumer& consumer, Partitions& parts, Applier& applier,
+                     const TopicRestoreOptions& options, std::uint64_t& messages) {
+    auto last_message = Clock::now();
+    auto last_shown = Clock::now();
+    while (!parts.finished() && !applier.done()) {
+        auto polled = consumer.poll(std::chrono::milliseconds(500));
+        if (!polled) {
+            return polled.error();
+        }
+        const auto now = Clock::now();
+        if (!*polled) {
+            if (now - last_message > options.stall_timeout) {
+                return unavailable("the topic stopped delivering: " + parts.behind());
+            }
+            continue;
+        }
+        last_message = now;
+        const auto& m = **polled;
+        const auto p = static_cast<std::size_t>(m.partition);
+        if (p >= parts.next.size() || m.offset >= parts.marks[p].high) {
+            continue;  // written since the restore began
+        }
+        parts.next[p] = m.offset + 1;
+        ++messages;
+        std::string record;
+        std::optional<Sequence> seq;
+        try {
+            record = record_from_kafka_value(m.value);
+            seq = body_sequence(split_record(record).body);
+        } catch (const std::exception& e) {
+            return unavailable("partition " + std::to_string(p) + " offset " +
+                               std::to_string(m.offset) + " is not an event: " + e.what());
+        }
+        if (!seq) {
+            return unavailable("partition " + std::to_string(p) + " offset " +
+                               std::to_string(m.offset) + " has no sequence");
+        }
+        if (auto offered = applier.offer(*seq, std::move(record)); !offered) {
+            return offered;
+        }
+        if (options.progress && now - last_shown > std::chrono::milliseconds(200)) {
+            last_shown = now;
+            options.progress({messages, parts.total, applier.head()});
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options) {
+    const auto started = Clock::now();
+    auto db = open_db(options.data_dir);
+    if (!db) {
+        return db.error();
+    }
+    auto consumer = KafkaConsumer::open({.brokers = options.brokers,
+                                         .topic = options.topic,
+                                         .from_beginning = true,
+                                         .config = options.config});
+    if (!consumer) {
+        return consumer.error();
+    }
+    auto marks = (*consumer)->watermarks(std::chrono::milliseconds(10'000));
+    if (!marks) {
+        return marks.error();
+    }
+    Partitions parts{*marks, {}, 0};
+    for (const auto& m : *marks) {
+        parts.next.push_back(m.low);
+        parts.total += static_cast<std::uint64_t>(m.high - m.low);
+    }
+    Applier applier(**db, options);
+    TopicRestoreReport report;
+    report.from = applier.start();
+    if (auto consumed = consume(**consumer, parts, applier, options, report.messages);
+        !consumed) {
+        return consumed.error();
+    }
+    if (auto finished = applier.finish(); !finished) {
+        return finished.error();
+    }
+    if (const auto flushed = (*db)->Flush(rocksdb::FlushOptions{}); !flushed.ok()) {
+        return unavailable("cannot flush the log: " + flushed.ToString());
+    }
+    if (options.progress) {
+        options.progress({report.messages, parts.total, applier.head()});
+    }
+    report.head = applier.head();
+    report.hash = applier.hash();
+    report.events = applier.appended();
+    report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return report;
+}
+
+}  // namespace deals::store
