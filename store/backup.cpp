@@ -49,6 +49,8 @@ std::string backup_json(const BackupInfo& b) {
     w.Uint64(b.new_bytes);
     w.Key("seconds");
     w.Double(b.seconds);
+    w.Key("held_ms");
+    w.Double(b.held_ms);
     w.Key("files");
     w.StartArray();
     for (const auto& f : b.files) {
@@ -100,9 +102,10 @@ BackupInfo decode_meta(const std::string& bytes) {
     b.size = number(doc, "size");
     b.new_bytes = number(doc, "new_bytes");
     b.seconds = field(doc, "seconds", &json::Value::IsNumber).GetDouble();
+    b.held_ms = field(doc, "held_ms", &json::Value::IsNumber).GetDouble();
     for (const auto& f : field(doc, "files", &json::Value::IsArray).GetArray()) {
-        b.files.push_back({text(f, "name"), text(f, "shared"), number(f, "size"),
-                           text(f, "crc32c")});
+        b.files.push_back(
+            {text(f, "name"), text(f, "shared"), number(f, "size"), text(f, "crc32c")});
     }
     return b;
 }
@@ -189,20 +192,23 @@ struct Snapshot {
     std::vector<rocksdb::LiveFileStorageInfo> files;
     events::Sequence sequence = 0;
     std::string hash;
+    double held_ms = 0;
 };
 
 Result<Snapshot> snapshot(rocksdb::DB& db, RocksEventLog& log) {
     Snapshot s;
     rocksdb::Status listed;
     rocksdb::LiveFilesStorageInfoOptions options;
-    // No flush under the hold (it was done before): what the memtables hold since is in the
-    // WAL, which is copied up to its size now.
+    // No flush (take): what the memtables hold is in the WAL, copied up to its size now.
     options.wal_size_for_flush = std::numeric_limits<std::uint64_t>::max();
+    const auto asked = std::chrono::steady_clock::now();
     auto held = log.hold([&](events::Sequence sequence, const std::string& hash) {
         s.sequence = sequence;
         s.hash = hash;
         listed = db.GetLiveFilesStorageInfo(options, &s.files);
     });
+    s.held_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - asked).count();
     if (!held) {
         return held.error();
     }
@@ -268,7 +274,8 @@ Result<BackupFile> back_up_file(const rocksdb::LiveFileStorageInfo& f, const std
         new_bytes += f.size;
         return out;
     }
-    out.shared = db_id + "-" + std::to_string(f.file_number) + "-" + std::to_string(f.size) + ".sst";
+    out.shared =
+        db_id + "-" + std::to_string(f.file_number) + "-" + std::to_string(f.size) + ".sst";
     const std::string shared = w.dir + "/shared/" + out.shared;
     if (const auto it = known.find(out.shared); it != known.end() && fs::exists(shared)) {
         out.crc32c = it->second;
@@ -459,11 +466,10 @@ Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log,
     if (!backups) {
         return backups.error();
     }
-    // What the memtables hold goes to table files first (writes go on meanwhile), so that the
-    // WAL copied below is short and the next backup shares most of this one's files.
-    if (const auto flushed = db.Flush(rocksdb::FlushOptions{}); !flushed.ok()) {
-        return rocks_error("cannot flush", flushed);
-    }
+    // No flush: what the memtables hold is in the WAL, which is copied (synced to the head), so
+    // the backup is what a crash at that head would leave, which opening recovers as it recovers
+    // from a crash. A flush would add a table file whose keys span the whole key space, and the
+    // compaction after it would rewrite most of the others: the next backup would share little.
     const DeletionsOff deletions(db);
     if (!deletions.status().ok()) {
         return rocks_error("cannot hold file deletions", deletions.status());
@@ -481,6 +487,7 @@ Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log,
     info.time = events::Timestamp::system_now().str();
     info.sequence = snap->sequence;
     info.hash = snap->hash;
+    info.held_ms = snap->held_ms;
     Writing w{backup_dir, backup_db_dir(backup_dir, info.id), {}, false};
     std::error_code ec;
     if (!fs::create_directory(w.private_dir, ec) || ec) {

@@ -30,7 +30,7 @@ namespace deals::store {
 
 /// One file of a backup.
 struct BackupFile {
-    std::string name;    ///< in the backup's RocksDB directory, e.g. `000012.sst`, `MANIFEST-000005`
+    std::string name;  ///< in the backup's RocksDB directory, e.g. `000012.sst`, `MANIFEST-000005`
     std::string shared;  ///< its name in shared/ (table files), or empty for a private copy
     std::uint64_t size = 0;
     std::string crc32c;  ///< 8 hex digits
@@ -41,10 +41,11 @@ struct BackupInfo {
     std::uint64_t id = 0;
     std::string time;  ///< when it was taken (ISO-8601, UTC)
     events::Sequence sequence = 0;
-    std::string hash;  ///< the hash of event `sequence` (64 zeros for an empty log)
+    std::string hash;             ///< the hash of event `sequence` (64 zeros for an empty log)
     std::uint64_t size = 0;       ///< the bytes of its files
     std::uint64_t new_bytes = 0;  ///< the bytes it added to the backup directory (incremental)
     double seconds = 0;           ///< how long taking it took
+    double held_ms = 0;           ///< how long appends waited (RocksEventLog::hold)
     std::vector<BackupFile> files;
 };
 

@@ -20,8 +20,8 @@ class RocksEventLog;
 namespace deals::store::backup_files {
 
 /// Takes a backup of the database `db`, whose log `log` is, into `backup_dir` (store/backup.hpp):
-/// flushes the memtables (writes go on), holds the log's writer for as long as it takes to list
-/// the live files at a durable head (RocksEventLog::hold), then copies them with file deletions
+/// holds the log's writer for as long as it takes to list the live files at a durable head
+/// (RocksEventLog::hold), then copies them (the WAL up to that head) with file deletions
 /// disabled. Serves `dealsctl backup` through Store::backup.
 Result<BackupInfo> take(rocksdb::DB& db, RocksEventLog& log, const std::string& backup_dir,
                         const CopyProgressFn& progress);

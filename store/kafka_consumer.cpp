@@ -83,8 +83,8 @@ Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::watermarks(
     for (int p = 0; p < impl_->partitions; ++p) {
         Watermarks w;
         const auto err =
-            rd_kafka_query_watermark_offsets(impl_->consumer.get(), impl_->topic.c_str(), p,
-                                             &w.low, &w.high, static_cast<int>(timeout.count()));
+            rd_kafka_query_watermark_offsets(impl_->consumer.get(), impl_->topic.c_str(), p, &w.low,
+                                             &w.high, static_cast<int>(timeout.count()));
         if (err) {
             return unavailable(std::string("cannot read the end offsets: ") +
                                rd_kafka_err2str(err));
@@ -94,8 +94,7 @@ Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::watermarks(
     return out;
 }
 
-Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(
-    std::chrono::milliseconds timeout) {
+Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(std::chrono::milliseconds timeout) {
     auto marks = watermarks(timeout);
     if (!marks) {
         return marks.error();

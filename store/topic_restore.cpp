@@ -134,9 +134,13 @@ public:
                                ": its oldest event is " + seq_text(min_seen_) +
                                " (for the topic to keep every event, set retention.ms=-1)");
         }
-        return unavailable("gap: " + seq_text(missing) + " is not on the topic (the next one " +
-                           "there is " + seq_text(pending_.empty() ? 0 : pending_.begin()->first) +
-                           ")");
+        // After a crash, the events the relay had in flight may have reached some partitions
+        // and not others: the chain cannot be followed past the first one missing.
+        return unavailable("gap: " + seq_text(missing) + " is not on the topic, though " +
+                           std::to_string(pending_.size()) + " later ones are (from " +
+                           seq_text(pending_.empty() ? 0 : pending_.begin()->first) +
+                           "); the topic continues the log without a gap to " + seq_text(head_) +
+                           ": --until " + std::to_string(head_) + " restores to there");
     }
 
     [[nodiscard]] Sequence start() const { return start_; }
@@ -180,8 +184,8 @@ private:
         }
         if (parts.prev_hash != hash_) {
             return unavailable(seq_text(seq) + " does not link: its prevhash is " +
-                               std::string(parts.prev_hash) + ", the hash of " +
-                               seq_text(seq - 1) + " is " + hash_);
+                               std::string(parts.prev_hash) + ", the hash of " + seq_text(seq - 1) +
+                               " is " + hash_);
         }
         if (support::sha256_hex(parts.prev_hash, parts.body) != parts.hash) {
             return unavailable(seq_text(seq) + ": its hash is not that of its bytes");
@@ -342,8 +346,7 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
     Applier applier(**db, options);
     TopicRestoreReport report;
     report.from = applier.start();
-    if (auto consumed = consume(**consumer, parts, applier, options, report.messages);
-        !consumed) {
+    if (auto consumed = consume(**consumer, parts, applier, options, report.messages); !consumed) {
         return consumed.error();
     }
     if (auto finished = applier.finish(); !finished) {

@@ -45,10 +45,11 @@ store::CopyProgressFn bar_for(ProgressBar& bar, bool on, const char* phase) {
 
 /// The backup taken by the dealsd that holds `data_dir`; nothing when none serves it.
 std::optional<Result<store::BackupInfo>> ask_server(const std::string& data_dir,
-                                                    const std::string& backup_dir,
-                                                    ProgressBar& bar, bool progress) {
+                                                    const std::string& backup_dir, ProgressBar& bar,
+                                                    bool progress) {
     const std::string request = "{\"command\":\"backup\",\"backup_dir\":" +
-                                json_quoted(fs::absolute(backup_dir).lexically_normal().string()) + "}";
+                                json_quoted(fs::absolute(backup_dir).lexically_normal().string()) +
+                                "}";
     std::optional<Result<store::BackupInfo>> answer;
     const auto sent = control::request(data_dir, request, [&](const std::string& line) {
         json::Document doc;
@@ -74,7 +75,8 @@ std::optional<Result<store::BackupInfo>> ask_server(const std::string& data_dir,
         return Result<store::BackupInfo>(sent->error());
     }
     if (!answer) {
-        return Result<store::BackupInfo>(unavailable("dealsd closed the connection with no answer"));
+        return Result<store::BackupInfo>(
+            unavailable("dealsd closed the connection with no answer"));
     }
     return answer;
 }
@@ -114,8 +116,9 @@ int take(const std::string& data_dir, std::uint64_t min_free_bytes, const Backup
     if (c.json) {
         std::printf("%s\n", store::backup_json(b).c_str());
     }
-    std::printf("backed up %s (%s new) in %.2f s%s\n", mib(b.size).c_str(),
-                mib(b.new_bytes).c_str(), b.seconds, by_server ? " while dealsd serves" : "");
+    std::printf("backed up %s (%s new) in %.2f s%s; appends waited %.1f ms\n", mib(b.size).c_str(),
+                mib(b.new_bytes).c_str(), b.seconds, by_server ? " while dealsd serves" : "",
+                b.held_ms);
     std::printf("backup %" PRIu64 ": sequence %" PRIu64 " hash %s\n", b.id, b.sequence,
                 b.hash.c_str());
     return 0;

@@ -22,33 +22,34 @@ std::string json_quoted(std::string_view s) {
 
 Result<std::unique_ptr<control::Server>> serve_backups(store::Store& store,
                                                        const std::string& data_dir) {
-    return control::Server::start(data_dir, [&store](const std::string& request,
-                                                     const control::Reply& reply) {
-        json::Document doc;
-        doc.Parse(request.data(), request.size());
-        if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("command") ||
-            doc["command"] != "backup" || !doc.HasMember("backup_dir") ||
-            !doc["backup_dir"].IsString()) {
-            reply("{\"error\":\"unknown request: expected {\\\"command\\\":\\\"backup\\\","
-                  "\\\"backup_dir\\\":…}\"}");
-            return;
-        }
-        const std::string dir = doc["backup_dir"].GetString();
-        std::cout << "backup: to " << dir << std::endl;
-        auto info = store.backup(dir, [&reply](const store::CopyProgress& p) {
-            reply("{\"progress\":[" + std::to_string(p.bytes) + "," +
-                  std::to_string(p.total_bytes) + "]}");
+    return control::Server::start(
+        data_dir, [&store](const std::string& request, const control::Reply& reply) {
+            json::Document doc;
+            doc.Parse(request.data(), request.size());
+            if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("command") ||
+                doc["command"] != "backup" || !doc.HasMember("backup_dir") ||
+                !doc["backup_dir"].IsString()) {
+                reply(
+                    "{\"error\":\"unknown request: expected {\\\"command\\\":\\\"backup\\\","
+                    "\\\"backup_dir\\\":…}\"}");
+                return;
+            }
+            const std::string dir = doc["backup_dir"].GetString();
+            std::cout << "backup: to " << dir << std::endl;
+            auto info = store.backup(dir, [&reply](const store::CopyProgress& p) {
+                reply("{\"progress\":[" + std::to_string(p.bytes) + "," +
+                      std::to_string(p.total_bytes) + "]}");
+            });
+            if (!info) {
+                std::cout << "backup: failed: " << info.error().message << std::endl;
+                reply("{\"error\":" + json_quoted(info.error().message) + "}");
+                return;
+            }
+            std::cout << "backup " << info->id << ": sequence " << info->sequence << " hash "
+                      << info->hash << " (" << info->size << " bytes, " << info->new_bytes
+                      << " new, " << info->seconds << " s)" << std::endl;
+            reply("{\"backup\":" + store::backup_json(*info) + "}");
         });
-        if (!info) {
-            std::cout << "backup: failed: " << info.error().message << std::endl;
-            reply("{\"error\":" + json_quoted(info.error().message) + "}");
-            return;
-        }
-        std::cout << "backup " << info->id << ": sequence " << info->sequence << " hash "
-                  << info->hash << " (" << info->size << " bytes, " << info->new_bytes
-                  << " new, " << info->seconds << " s)" << std::endl;
-        reply("{\"backup\":" + store::backup_json(*info) + "}");
-    });
 }
 
 }  // namespace deals::tools

@@ -152,7 +152,8 @@ void Server::run() {
         std::string request;
         if (read_lines(client, true, [&](const std::string& line) { request = line; }) &&
             !request.empty()) {
-            handler_(request, [client](const std::string& line) { return write_line(client, line); });
+            handler_(request,
+                     [client](const std::string& line) { return write_line(client, line); });
         }
         ::close(client);
     }

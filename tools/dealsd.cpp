@@ -269,8 +269,8 @@ int main(int argc, char** argv) {
     // `dealsctl backup` asks for backups here while the server holds the directory.
     auto control = tools::serve_backups(*store, flags.data_dir);
     if (!control) {
-        std::cerr << "warning: no control socket, so no online backups: "
-                  << control.error().message << std::endl;
+        std::cerr << "warning: no control socket, so no online backups: " << control.error().message
+                  << std::endl;
     }
     if (!serve(app, flags.server)) {
         return 1;

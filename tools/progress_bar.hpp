@@ -13,8 +13,7 @@ namespace deals::tools {
 class ProgressBar {
 public:
     /// `at` of `total` `unit` done in phase `phase`; a new phase starts the rate afresh.
-    void show(std::string_view phase, std::uint64_t at, std::uint64_t total,
-              std::string_view unit);
+    void show(std::string_view phase, std::uint64_t at, std::uint64_t total, std::string_view unit);
     /// Ends the bar's line (on a terminal).
     void end();
 

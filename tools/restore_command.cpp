@@ -48,7 +48,8 @@ struct Staging {
             return {};
         }
         if (!fs::is_directory(target, ec) || !fs::is_empty(target, ec)) {
-            return unavailable(target.string() + " is not empty: restore makes a new data "
+            return unavailable(target.string() +
+                               " is not empty: restore makes a new data "
                                "directory");
         }
         return {};
@@ -61,8 +62,8 @@ struct Staging {
         }
         fs::rename(path, target, ec);
         if (ec) {
-            return unavailable("cannot rename " + path.string() + " to " + target.string() +
-                               ": " + ec.message());
+            return unavailable("cannot rename " + path.string() + " to " + target.string() + ": " +
+                               ec.message());
         }
         kept = true;
         return store::backup_files::sync_directory(target.parent_path().string());
@@ -95,8 +96,8 @@ Result<Restored> from_backup(const RestoreCommand& c, const std::string& staging
     if (!backup) {
         return backup.error();
     }
-    std::fprintf(stderr, "restoring backup %" PRIu64 " (sequence %" PRIu64 ", %s)\n",
-                 backup->id, backup->sequence, backup->time.c_str());
+    std::fprintf(stderr, "restoring backup %" PRIu64 " (sequence %" PRIu64 ", %s)\n", backup->id,
+                 backup->sequence, backup->time.c_str());
     store::CopyProgressFn progress;
     if (c.progress) {
         progress = [&bar](const store::CopyProgress& p) {
@@ -126,10 +127,8 @@ Result<store::TopicRestoreReport> from_topic(const RestoreCommand& c, const std:
     if (!config) {
         return config.error();
     }
-    store::TopicRestoreOptions options{.data_dir = staging,
-                                       .brokers = c.kafka,
-                                       .topic = c.topic,
-                                       .config = std::move(*config)};
+    store::TopicRestoreOptions options{
+        .data_dir = staging, .brokers = c.kafka, .topic = c.topic, .config = std::move(*config)};
     if (until != nullptr) {
         options.until_sequence = until->sequence;
         options.until_time = until->time;
