@@ -16,6 +16,7 @@
 
 #include "events/time.hpp"
 #include "store/backup_files.hpp"
+#include "store/reflect_json.hpp"
 #include "store/rocks_event_log.hpp"
 #include "support/json.hpp"
 
@@ -34,90 +35,23 @@ std::string meta_path(const std::string& dir, std::uint64_t id) {
 std::string backup_json(const BackupInfo& b) {
     json::Buffer buffer;
     json::Writer w(buffer);
-    w.StartObject();
-    w.Key("id");
-    w.Uint64(b.id);
-    w.Key("time");
-    w.String(b.time);
-    w.Key("sequence");
-    w.Uint64(b.sequence);
-    w.Key("hash");
-    w.String(b.hash);
-    w.Key("size");
-    w.Uint64(b.size);
-    w.Key("new_bytes");
-    w.Uint64(b.new_bytes);
-    w.Key("seconds");
-    w.Double(b.seconds);
-    w.Key("held_ms");
-    w.Double(b.held_ms);
-    w.Key("files");
-    w.StartArray();
-    for (const auto& f : b.files) {
-        w.StartObject();
-        w.Key("name");
-        w.String(f.name);
-        w.Key("shared");
-        w.String(f.shared);
-        w.Key("size");
-        w.Uint64(f.size);
-        w.Key("crc32c");
-        w.String(f.crc32c);
-        w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
+    reflect::write(w, b);
     return {buffer.GetString(), buffer.GetSize()};
 }
 
-namespace {
-
-const json::Value& field(const json::Value& o, const char* name, bool (json::Value::*is)() const) {
-    const auto it = o.FindMember(name);
-    if (it == o.MemberEnd() || !(it->value.*is)()) {
-        throw std::runtime_error(std::string("no valid \"") + name + "\"");
-    }
-    return it->value;
-}
-
-std::string text(const json::Value& o, const char* name) {
-    return field(o, name, &json::Value::IsString).GetString();
-}
-
-std::uint64_t number(const json::Value& o, const char* name) {
-    return field(o, name, &json::Value::IsUint64).GetUint64();
-}
-
-BackupInfo decode_meta(const std::string& bytes) {
-    json::Document doc;
-    doc.Parse(bytes.data(), bytes.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-        throw std::runtime_error("not a JSON object");
-    }
-    BackupInfo b;
-    b.id = number(doc, "id");
-    b.time = text(doc, "time");
-    b.sequence = number(doc, "sequence");
-    b.hash = text(doc, "hash");
-    b.size = number(doc, "size");
-    b.new_bytes = number(doc, "new_bytes");
-    b.seconds = field(doc, "seconds", &json::Value::IsNumber).GetDouble();
-    b.held_ms = field(doc, "held_ms", &json::Value::IsNumber).GetDouble();
-    for (const auto& f : field(doc, "files", &json::Value::IsArray).GetArray()) {
-        b.files.push_back(
-            {text(f, "name"), text(f, "shared"), number(f, "size"), text(f, "crc32c")});
-    }
-    return b;
-}
-
-}  // namespace
-
 Result<BackupInfo> parse_backup_json(std::string_view text) {
+    json::Document doc;
+    doc.Parse<json::kExactNumbers>(text.data(), text.size());
+    BackupInfo b;
     try {
-        return decode_meta(std::string(text));
+        if (doc.HasParseError()) {
+            throw std::runtime_error("not JSON");
+        }
+        reflect::read(doc, b);
     } catch (const std::exception& e) {
         return unavailable(std::string("not a backup's description: ") + e.what());
     }
+    return b;
 }
 
 namespace {
@@ -403,26 +337,42 @@ Result<BackupInfo> find_backup(const std::string& backup_dir, std::optional<std:
                        " (it holds " + ids + ")");
 }
 
-Result<std::uint64_t> check_backup_files(const std::string& backup_dir, const BackupInfo& backup,
-                                         const CopyProgressFn& progress) {
+namespace {
+
+/// Reads every file of `backup` through `read` (which returns the CRC-32C of what it read) and
+/// checks each against the one recorded; returns the bytes read.
+Result<std::uint64_t> read_files(
+    const std::string& backup_dir, const BackupInfo& backup, const CopyProgressFn& progress,
+    const std::function<Result<std::string>(const BackupFile&, const std::string&,
+                                            backup_files::Meter&)>& read) {
     std::uint64_t total = 0;
     for (const auto& f : backup.files) {
         total += f.size;
     }
     backup_files::Meter meter(total, progress);
     const std::string dir = backup_db_dir(backup_dir, backup.id);
+    const std::string which = "backup " + std::to_string(backup.id) + ": ";
     for (const auto& f : backup.files) {
-        auto crc = backup_files::checksum(dir + "/" + f.name, f.size, meter);
+        auto crc = read(f, dir + "/" + f.name, meter);
         if (!crc) {
-            return unavailable("backup " + std::to_string(backup.id) + ": " + crc.error().message);
+            return unavailable(which + crc.error().message);
         }
         if (*crc != f.crc32c) {
-            return unavailable("backup " + std::to_string(backup.id) + ": " + f.name +
-                               " has CRC-32C " + *crc + ", recorded " + f.crc32c);
+            return unavailable(which + f.name + " has CRC-32C " + *crc + ", recorded " + f.crc32c);
         }
     }
     meter.finish();
     return total;
+}
+
+}  // namespace
+
+Result<std::uint64_t> check_backup_files(const std::string& backup_dir, const BackupInfo& backup,
+                                         const CopyProgressFn& progress) {
+    return read_files(backup_dir, backup, progress,
+                      [](const BackupFile& f, const std::string& path, backup_files::Meter& m) {
+                          return backup_files::checksum(path, f.size, m);
+                      });
 }
 
 Result<void> copy_backup(const std::string& backup_dir, const BackupInfo& backup,
@@ -431,23 +381,14 @@ Result<void> copy_backup(const std::string& backup_dir, const BackupInfo& backup
     if (!fs::create_directory(target, ec) || ec) {
         return unavailable("cannot create " + target + (ec ? ": " + ec.message() : ": it exists"));
     }
-    std::uint64_t total = 0;
-    for (const auto& f : backup.files) {
-        total += f.size;
+    auto copied =
+        read_files(backup_dir, backup, progress,
+                   [&target](const BackupFile& f, const std::string& path, backup_files::Meter& m) {
+                       return backup_files::copy(path, target + "/" + f.name, f.size, m);
+                   });
+    if (!copied) {
+        return copied.error();
     }
-    backup_files::Meter meter(total, progress);
-    const std::string dir = backup_db_dir(backup_dir, backup.id);
-    for (const auto& f : backup.files) {
-        auto crc = backup_files::copy(dir + "/" + f.name, target + "/" + f.name, f.size, meter);
-        if (!crc) {
-            return crc.error();
-        }
-        if (*crc != f.crc32c) {
-            return unavailable("backup " + std::to_string(backup.id) + ": " + f.name +
-                               " has CRC-32C " + *crc + ", recorded " + f.crc32c);
-        }
-    }
-    meter.finish();
     return backup_files::sync_directory(target);
 }
 

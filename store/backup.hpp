@@ -34,6 +34,14 @@ struct BackupFile {
     std::string shared;  ///< its name in shared/ (table files), or empty for a private copy
     std::uint64_t size = 0;
     std::string crc32c;  ///< 8 hex digits
+
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("name", s.name);
+        f("shared", s.shared);
+        f("size", s.size);
+        f("crc32c", s.crc32c);
+    }
 };
 
 /// What one backup holds.
@@ -47,6 +55,19 @@ struct BackupInfo {
     double seconds = 0;           ///< how long taking it took
     double held_ms = 0;           ///< how long appends waited (RocksEventLog::hold)
     std::vector<BackupFile> files;
+
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("id", s.id);
+        f("time", s.time);
+        f("sequence", s.sequence);
+        f("hash", s.hash);
+        f("size", s.size);
+        f("new_bytes", s.new_bytes);
+        f("seconds", s.seconds);
+        f("held_ms", s.held_ms);
+        f("files", s.files);
+    }
 };
 
 /// Where a copy stands, for a progress line.

@@ -3,8 +3,9 @@
 // Generic JSON for the structs that list their fields with `describe` (events, views). Private to
 // store/: included by .cpp files only.
 
-#include <cstring>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -52,6 +53,7 @@ inline void write_one(json::Writer& w, const std::string& v) {
 inline void write_one(json::Writer& w, bool v) { w.Bool(v); }
 inline void write_one(json::Writer& w, std::int64_t v) { w.Int64(v); }
 inline void write_one(json::Writer& w, std::uint64_t v) { w.Uint64(v); }
+inline void write_one(json::Writer& w, double v) { w.Double(v); }
 inline void write_one(json::Writer& w, const Money& v) {
     const std::string s = v.str();
     w.RawValue(s.data(), s.size(), rapidjson::kNumberType);
@@ -206,6 +208,18 @@ inline void read_one(const json::Value& j, std::uint64_t& v) {
         throw DecodeError("expected a non-negative integer");
     }
     v = static_cast<std::uint64_t>(signed_value);
+}
+inline void read_one(const json::Value& j, double& v) {
+    if (j.IsNumber()) {
+        v = j.GetDouble();
+        return;
+    }
+    const std::string t(text_of(j));
+    char* end = nullptr;
+    v = std::strtod(t.c_str(), &end);
+    if (t.empty() || end != t.c_str() + t.size()) {
+        throw DecodeError("expected a number");
+    }
 }
 inline void read_one(const json::Value& j, Money& v) {
     auto m = Money::parse(text_of(j));

@@ -430,6 +430,25 @@ void RocksEventLog::hand_to_syncer(Batch batch) {
     sync_cv_.notify_one();
 }
 
+void RocksEventLog::mark_broken(std::string reason) {
+    broken_reason_ = std::move(reason);
+    {
+        std::lock_guard lock(head_mutex_);
+        broken_.store(true);
+    }
+    durable_cv_.notify_all();
+}
+
+void RocksEventLog::move_durable_head(const Batch& b) {
+    {
+        std::lock_guard lock(head_mutex_);
+        head_sequence_ = b.sequence;
+        head_hash_ = b.hash;
+        last_time_ = b.time;
+    }
+    durable_cv_.notify_all();
+}
+
 void RocksEventLog::run_syncer() {
     std::deque<Batch> batches;
     for (;;) {
@@ -452,12 +471,7 @@ void RocksEventLog::run_syncer() {
                               std::chrono::steady_clock::now() - start)
                               .count();
             if (!status.ok()) {
-                broken_reason_ = "the log could not be synced: " + status.ToString();
-                {
-                    std::lock_guard lock(head_mutex_);
-                    broken_.store(true);
-                }
-                durable_cv_.notify_all();
+                mark_broken("the log could not be synced: " + status.ToString());
             }
         }
         std::uint64_t committed_appends = 0;
@@ -476,13 +490,7 @@ void RocksEventLog::run_syncer() {
                 b.written = false;
             }
             if (b.written) {
-                {
-                    std::lock_guard lock(head_mutex_);
-                    head_sequence_ = b.sequence;
-                    head_hash_ = b.hash;
-                    last_time_ = b.time;
-                }
-                durable_cv_.notify_all();
+                move_durable_head(b);
             }
             committed_events += b.events.size();
             for (Pending& p : b.appends) {

@@ -90,6 +90,9 @@ private:
     void run_syncer();
     void run_applier();
     void hand_to_syncer(Batch batch);
+    /// The syncer's: a sync failed (every later append fails), or a batch is durable.
+    void mark_broken(std::string reason);
+    void move_durable_head(const Batch& b);
     void write_batch(std::vector<Pending>& batch);
     /// Whether every stream of `p` is at the version it expects (after the appends of the
     /// batch before it); otherwise sets its outcome. Fills `slots` (each part's stream).

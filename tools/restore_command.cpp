@@ -1,7 +1,9 @@
 #include "tools/restore_command.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -40,6 +42,25 @@ struct Staging {
     }
     Staging(const Staging&) = delete;
     Staging& operator=(const Staging&) = delete;
+
+    /// Removes what restores that were killed left beside the target (their process is gone).
+    void remove_abandoned() const {
+        const std::string prefix = "." + target.filename().string() + ".restoring-";
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(target.parent_path(), ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.rfind(prefix, 0) != 0) {
+                continue;
+            }
+            const std::string pid = name.substr(prefix.size());
+            if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) {
+                continue;
+            }
+            if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) {
+                fs::remove_all(entry.path(), ec);
+            }
+        }
+    }
 
     /// The target, when it is absent or an empty directory (which it replaces).
     Result<void> check_target() const {
@@ -239,8 +260,7 @@ int run_restore(const std::string& data_dir, const RestoreCommand& c) {
     if (auto target = staging.check_target(); !target) {
         return fail(target.error());
     }
-    std::error_code ec;
-    fs::remove_all(staging.path, ec);  // left by a restore that was killed
+    staging.remove_abandoned();
     auto restored = restore(c, staging.path.string(), until ? &*until : nullptr);
     if (!restored) {
         return fail(restored.error());
