@@ -1,0 +1,397 @@
+// `dealsctl restore --kafka` (store/topic_restore.hpp), the real binary against a topic of the
+// embedded broker that the test fills itself with a real log's messages (store::to_kafka_message),
+// produced with librdkafka keyed by stream over several partitions: the log comes back whole
+// (also from duplicates and out of order), `--until` stops at a sequence, and every way the topic
+// can fail to continue the log is an error naming the sequence, leaving no data directory and no
+// staging directory behind.
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "store/cloud_event.hpp"
+#include "store/codec.hpp"
+#include "store/log_reader.hpp"
+#include "tests/kafka/kafka_fixture.hpp"
+#include "tests/support/process.hpp"
+
+using namespace deals;
+using namespace deals::kafka_test;
+using deals::testing::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kTopic = "deals.restore";
+
+/// A real log: its stored records and their messages, index = sequence - 1.
+struct SourceLog {
+    std::vector<std::string> records;
+    std::vector<store::KafkaMessage> messages;
+    events::Sequence backup_sequence = 0;  ///< the head of the backup taken half-way, if one was
+
+    [[nodiscard]] events::Sequence head() const { return records.size(); }
+    [[nodiscard]] std::string hash(events::Sequence seq) const {
+        return std::string(store::split_record(records.at(seq - 1)).hash);
+    }
+};
+
+/// 6 seeded events, then 10 deals each created and renamed twice (36 events); with
+/// `backup_dir`, a backup is taken after the first 5 deals (sequence 21).
+SourceLog make_log(const std::string& dir, const std::string& backup_dir = {}) {
+    auto s = open_store(dir);
+    SourceLog log;
+    for (std::int64_t id = 1; id <= 10; ++id) {
+        REQUIRE(create_deal(*s, id).has_value());
+        REQUIRE(rename_deal(*s, id, 1).has_value());
+        REQUIRE(rename_deal(*s, id, 2).has_value());
+        if (id == 5 && !backup_dir.empty()) {
+            const auto b = s->backup(backup_dir, {});
+            REQUIRE(b.has_value());
+            log.backup_sequence = b->sequence;
+        }
+    }
+    REQUIRE(s->log().head_sequence() == 36);
+    for (events::Sequence seq = 1; seq <= 36; ++seq) {
+        log.records.push_back(s->log().read_record(seq));
+        REQUIRE_FALSE(log.records.back().empty());
+        log.messages.push_back(store::to_kafka_message(log.records.back()));
+    }
+    REQUIRE(log.hash(36) == s->log().head_hash());
+    return log;
+}
+
+/// One message to produce: to the partition the key picks, or to `partition`.
+struct Outgoing {
+    std::string key;
+    std::string value;
+    std::int32_t partition = RD_KAFKA_PARTITION_UA;
+};
+
+/// The messages of sequences `from`..`to`, in order, keyed by stream.
+std::vector<Outgoing> messages(const SourceLog& log, events::Sequence from, events::Sequence to) {
+    std::vector<Outgoing> out;
+    for (events::Sequence seq = from; seq <= to; ++seq) {
+        out.push_back({log.messages.at(seq - 1).key, log.messages.at(seq - 1).value});
+    }
+    return out;
+}
+
+/// What the delivery reports said.
+struct Deliveries {
+    std::size_t delivered = 0;
+    std::vector<std::string> failures;
+    std::set<std::int32_t> partitions;
+};
+
+/// librdkafka's delivery report callback; `opaque` is the Deliveries.
+void on_delivery(rd_kafka_t* /*producer*/, const rd_kafka_message_t* m, void* opaque) {
+    auto& deliveries = *static_cast<Deliveries*>(opaque);
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        deliveries.failures.emplace_back(rd_kafka_err2str(m->err));
+        return;
+    }
+    ++deliveries.delivered;
+    deliveries.partitions.insert(m->partition);
+}
+
+/// Produces `out` in order (one partition keeps its messages in that order: idempotent
+/// producer) and waits for every delivery report; returns the partitions they went to.
+std::set<std::int32_t> produce(const std::string& brokers, const std::vector<Outgoing>& out) {
+    char error[512];
+    std::unique_ptr<rd_kafka_conf_t, void (*)(rd_kafka_conf_t*)> conf(rd_kafka_conf_new(),
+                                                                      &rd_kafka_conf_destroy);
+    for (const auto& [key, value] : {std::pair{"bootstrap.servers", brokers.c_str()},
+                                     std::pair{"enable.idempotence", "true"}}) {
+        REQUIRE(rd_kafka_conf_set(conf.get(), key, value, error, sizeof error) == RD_KAFKA_CONF_OK);
+    }
+    Deliveries d;
+    rd_kafka_conf_set_opaque(conf.get(), &d);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery);
+    std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> producer(
+        rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error, sizeof error), &rd_kafka_destroy);
+    INFO(error);
+    REQUIRE(producer != nullptr);
+    (void)conf.release();  // the producer's now
+    for (const auto& m : out) {
+        REQUIRE(rd_kafka_producev(
+                    producer.get(), RD_KAFKA_V_TOPIC(kTopic), RD_KAFKA_V_PARTITION(m.partition),
+                    RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
+                    RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+    // Serves the delivery reports on this thread until every message has one.
+    REQUIRE(rd_kafka_flush(producer.get(), 30'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    INFO("failures: " << Catch::Detail::stringify(d.failures));
+    REQUIRE(d.failures.empty());
+    REQUIRE(d.delivered == out.size());
+    return d.partitions;
+}
+
+/// `value` with its `prevhash` replaced.
+std::string with_prevhash(std::string value, const std::string& prevhash) {
+    const std::string key = "\"prevhash\":\"";
+    const auto at = value.find(key);
+    REQUIRE(at != std::string::npos);
+    value.replace(at + key.size(), 64, prevhash);
+    return value;
+}
+
+/// `value` with one letter of its `data` changed ("Deal" in a deal's name), the hash kept.
+std::string with_data_changed(std::string value) {
+    const auto data = value.find("\"data\":");
+    REQUIRE(data != std::string::npos);
+    const auto at = value.find("Deal", data);
+    REQUIRE(at != std::string::npos);
+    value[at + 1] = 'o';
+    return value;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// How a dealsctl run ended.
+struct Ran {
+    int status = -1;
+    std::string out;
+    std::string err;
+    [[nodiscard]] std::string last_line() const {
+        const auto end = out.find_last_not_of('\n');
+        if (end == std::string::npos) {
+            return {};
+        }
+        const auto newline = out.rfind('\n', end);
+        const auto start = newline == std::string::npos ? 0 : newline + 1;
+        return out.substr(start, end + 1 - start);
+    }
+};
+
+/// An embedded broker with the topic, in three partitions.
+std::unique_ptr<store::EmbeddedBroker> start_topic() {
+    auto b = store::EmbeddedBroker::start({.topic = kTopic, .partitions = 3});
+    REQUIRE(b.has_value());
+    return std::move(*b);
+}
+
+/// A topic of an embedded broker, a directory for the restores and dealsctl's output.
+struct Fixture {
+    TempDir work;
+    TempDir output;
+    std::unique_ptr<store::EmbeddedBroker> broker = start_topic();
+    int runs = 0;
+
+    [[nodiscard]] std::string target() const { return work.path() + "/restored"; }
+
+    /// Runs `dealsctl --data-dir DIR ARGS…` to the end, with its whole stdout and stderr.
+    Ran dealsctl(const std::string& dir, const std::vector<std::string>& args) {
+        const std::string base = output.path() + "/run-" + std::to_string(++runs);
+        std::vector<std::string> argv{
+            "/bin/sh",    "-c", R"(exec "$@" >"$0.out" 2>"$0.err")", base, DEALS_DEALSCTL,
+            "--data-dir", dir};
+        argv.insert(argv.end(), args.begin(), args.end());
+        deals::testing::Process p(argv);
+        Ran r;
+        r.status = p.wait();
+        r.out = slurp(base + ".out");
+        r.err = slurp(base + ".err");
+        return r;
+    }
+
+    Ran restore(std::vector<std::string> extra = {}) {
+        std::vector<std::string> args{"restore",       "--kafka", broker->bootstrap(),
+                                      "--kafka-topic", kTopic,    "--no-progress"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return dealsctl(target(), args);
+    }
+
+    /// Staging directories of a restore (`.restored.restoring-<pid>`) left beside the target.
+    [[nodiscard]] std::vector<std::string> staging_left() const {
+        std::vector<std::string> out;
+        for (const auto& entry : fs::directory_iterator(work.path())) {
+            const auto name = entry.path().filename().string();
+            if (name.rfind(".restored.restoring-", 0) == 0) {
+                out.push_back(name);
+            }
+        }
+        return out;
+    }
+};
+
+/// The restore succeeded up to `head`: its last line, `dealsctl verify` on the new directory,
+/// and its records byte for byte those of the source log.
+void require_restored(Fixture& f, const Ran& r, const SourceLog& log, events::Sequence head,
+                      events::Sequence from_kafka) {
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.last_line() == "restored: sequence " + std::to_string(head) + " hash " +
+                               log.hash(head) + " (" + std::to_string(from_kafka) +
+                               " events from kafka)");
+    CHECK(f.staging_left().empty());
+    const Ran verified = f.dealsctl(f.target(), {"verify"});
+    INFO("verify: " << verified.out << verified.err);
+    CHECK(verified.status == 0);
+    CHECK(verified.out.find("head: sequence " + std::to_string(head) + ", hash " +
+                            log.hash(head)) != std::string::npos);
+    auto reader = store::LogReader::open(f.target());
+    REQUIRE(reader.has_value());
+    CHECK((*reader)->head().sequence == head);
+    for (events::Sequence seq = 1; seq <= head; ++seq) {
+        INFO("sequence " << seq);
+        const auto record = (*reader)->record(seq);
+        REQUIRE(record.has_value());
+        CHECK(record->bytes == log.records.at(seq - 1));
+    }
+}
+
+/// The restore failed with `message` on stderr, and left no data directory nor staging one.
+void require_refused(Fixture& f, const Ran& r, const std::string& message) {
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("error: " + message) != std::string::npos);
+    CHECK(r.out.find("restored:") == std::string::npos);
+    CHECK_FALSE(fs::exists(f.target()));
+    CHECK(f.staging_left().empty());
+}
+
+}  // namespace
+
+TEST_CASE("restore --kafka rebuilds the whole log from the topic", "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    std::vector<Outgoing> out = messages(log, 1, log.head());
+    SECTION("in order") {}
+    SECTION("out of order, with duplicates") {
+        std::reverse(out.begin(), out.end());
+        for (const events::Sequence seq : {1, 2, 7, 20, 36}) {
+            out.push_back(messages(log, seq, seq).front());
+        }
+    }
+    const auto partitions = produce(f.broker->bootstrap(), out);
+    CHECK(partitions.size() > 1);
+    require_restored(f, f.restore(), log, log.head(), log.head());
+}
+
+TEST_CASE("restore --kafka --until SEQ stops at that sequence", "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    produce(f.broker->bootstrap(), messages(log, 1, log.head()));
+    require_restored(f, f.restore({"--until", "20"}), log, 20, 20);
+}
+
+TEST_CASE("restore --kafka refuses a topic with a gap", "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    auto out = messages(log, 1, 16);
+    const auto after = messages(log, 18, log.head());
+    out.insert(out.end(), after.begin(), after.end());
+    produce(f.broker->bootstrap(), out);
+    const std::string message =
+        "gap: sequence 17 is not on the topic (the next one there is sequence 18)";
+    SECTION("into a new directory") { require_refused(f, f.restore(), message); }
+    SECTION("into an empty directory made for it, left empty") {
+        fs::create_directory(f.target());
+        const Ran r = f.restore();
+        INFO("stderr: " << r.err);
+        CHECK(r.status == 1);
+        CHECK(r.err.find(message) != std::string::npos);
+        CHECK(fs::is_directory(f.target()));
+        CHECK(fs::is_empty(f.target()));
+        CHECK(f.staging_left().empty());
+    }
+}
+
+TEST_CASE("restore --kafka refuses a topic that retention cut short", "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    produce(f.broker->bootstrap(), messages(log, 6, log.head()));
+    require_refused(f, f.restore(),
+                    "the topic no longer reaches back to sequence 1: its oldest event is "
+                    "sequence 6");
+}
+
+TEST_CASE("restore --kafka refuses an event whose prevhash does not link", "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    auto out = messages(log, 1, log.head());
+    out.at(12 - 1).value = with_prevhash(out.at(12 - 1).value, log.hash(10));
+    produce(f.broker->bootstrap(), out);
+    require_refused(f, f.restore(),
+                    "sequence 12 does not link: its prevhash is " + log.hash(10) +
+                        ", the hash of sequence 11 is " + log.hash(11));
+}
+
+TEST_CASE("restore --kafka refuses an event whose hash is not that of its bytes",
+          "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    auto out = messages(log, 1, log.head());
+    out.at(12 - 1).value = with_data_changed(out.at(12 - 1).value);
+    REQUIRE(out.at(12 - 1).value != log.messages.at(12 - 1).value);
+    produce(f.broker->bootstrap(), out);
+    require_refused(f, f.restore(), "sequence 12: its hash is not that of its bytes");
+}
+
+TEST_CASE("restore --kafka refuses a sequence on the topic twice with different bytes",
+          "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    // One partition, so that the order the restore reads them in is the order written.
+    auto in_order = [&](std::initializer_list<std::pair<events::Sequence, events::Sequence>> runs) {
+        std::vector<Outgoing> out;
+        for (const auto& [from, to] : runs) {
+            for (auto m : messages(log, from, to)) {
+                m.partition = 0;
+                out.push_back(std::move(m));
+            }
+        }
+        return out;
+    };
+    Outgoing changed = messages(log, 9, 9).front();
+    changed.value = with_data_changed(changed.value);
+    changed.partition = 0;
+    std::vector<Outgoing> out;
+    std::string message;
+    SECTION("both copies read before it can be appended") {
+        out = in_order({{1, 7}, {9, 9}});
+        out.push_back(changed);
+        const auto rest = in_order({{8, 8}, {10, log.head()}});
+        out.insert(out.end(), rest.begin(), rest.end());
+        message = "sequence 9 is on the topic twice, with different bytes";
+    }
+    SECTION("the second copy read after the first was appended") {
+        out = in_order({{1, 9}});
+        out.push_back(changed);
+        const auto rest = in_order({{10, log.head()}});
+        out.insert(out.end(), rest.begin(), rest.end());
+        message = "sequence 9 on the topic differs from the one on the topic before";
+    }
+    produce(f.broker->bootstrap(), out);
+    require_refused(f, f.restore(), message);
+}
+
+TEST_CASE("restore --backup-dir --kafka continues a backup with the topic's events after it",
+          "[kafka][restore][backup]") {
+    Fixture f;
+    const std::string backups = f.work.path() + "/backups";
+    const auto log = make_log(f.work.path() + "/source", backups);
+    REQUIRE(log.backup_sequence == 21);
+    auto out = messages(log, 1, log.head());  // the whole log: what the backup holds too
+    SECTION("the topic agrees with the backup") {
+        produce(f.broker->bootstrap(), out);
+        require_restored(f, f.restore({"--backup-dir", backups}), log, log.head(),
+                         log.head() - log.backup_sequence);
+    }
+    SECTION("the topic holds another event at a sequence the backup holds") {
+        out.at(10 - 1).value = with_data_changed(out.at(10 - 1).value);
+        produce(f.broker->bootstrap(), out);
+        require_refused(f, f.restore({"--backup-dir", backups}),
+                        "sequence 10 on the topic differs from the one the backup holds");
+    }
+}
