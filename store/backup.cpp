@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/metadata.h>
+#include <rocksdb/table_properties.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -165,6 +166,26 @@ std::map<std::string, std::string> shared_checksums(const std::vector<BackupInfo
     return out;
 }
 
+/// Each table file's origin, by file number: the session of the database that wrote it and the
+/// number it had there, which together name it uniquely (RocksDB's TableProperties), also
+/// across copies of a data directory, which keep its IDENTITY but open new sessions.
+using Origins = std::map<std::uint64_t, std::string>;
+
+Result<Origins> table_origins(rocksdb::DB& db) {
+    rocksdb::TablePropertiesCollection tables;
+    if (const auto s = db.GetPropertiesOfAllTables(&tables); !s.ok()) {
+        return rocks_error("cannot read the table files' properties", s);
+    }
+    Origins out;
+    for (const auto& [path, properties] : tables) {
+        const std::string name = fs::path(path).filename().string();
+        const std::uint64_t number = std::strtoull(name.c_str(), nullptr, 10);
+        out[number] =
+            properties->db_session_id + "-" + std::to_string(properties->orig_file_number);
+    }
+    return out;
+}
+
 /// A backup being written: what it added, removed again unless it is finished.
 struct Writing {
     std::string dir;
@@ -184,7 +205,7 @@ struct Writing {
 };
 
 /// Copies (or links) one live file into the backup.
-Result<BackupFile> back_up_file(const rocksdb::LiveFileStorageInfo& f, const std::string& db_id,
+Result<BackupFile> back_up_file(const rocksdb::LiveFileStorageInfo& f, const Origins& origins,
                                 const std::map<std::string, std::string>& known, Writing& w,
                                 backup_files::Meter& meter, std::uint64_t& new_bytes) {
     BackupFile out{f.relative_filename, {}, f.size, {}};
@@ -208,8 +229,12 @@ Result<BackupFile> back_up_file(const rocksdb::LiveFileStorageInfo& f, const std
         new_bytes += f.size;
         return out;
     }
-    out.shared =
-        db_id + "-" + std::to_string(f.file_number) + "-" + std::to_string(f.size) + ".sst";
+    const auto origin = origins.find(f.file_number);
+    if (origin == origins.end()) {
+        return unavailable("no table properties for " + f.relative_filename);
+    }
+    out.shared = origin->second + "-" + std::to_string(f.file_number) + "-" +
+                 std::to_string(f.size) + ".sst";
     const std::string shared = w.dir + "/shared/" + out.shared;
     if (const auto it = known.find(out.shared); it != known.end() && fs::exists(shared)) {
         out.crc32c = it->second;
@@ -381,11 +406,17 @@ Result<void> copy_backup(const std::string& backup_dir, const BackupInfo& backup
     if (!fs::create_directory(target, ec) || ec) {
         return unavailable("cannot create " + target + (ec ? ": " + ec.message() : ": it exists"));
     }
-    auto copied =
-        read_files(backup_dir, backup, progress,
-                   [&target](const BackupFile& f, const std::string& path, backup_files::Meter& m) {
-                       return backup_files::copy(path, target + "/" + f.name, f.size, m);
-                   });
+    auto copied = read_files(
+        backup_dir, backup, progress,
+        [&target](const BackupFile& f, const std::string& path,
+                  backup_files::Meter& m) -> Result<std::string> {
+            std::error_code ec;
+            if (const auto size = fs::file_size(path, ec); !ec && size != f.size) {
+                return unavailable(f.name + " is " + std::to_string(size) + " bytes, recorded " +
+                                   std::to_string(f.size));
+            }
+            return backup_files::copy(path, target + "/" + f.name, f.size, m);
+        });
     if (!copied) {
         return copied.error();
     }
@@ -419,9 +450,9 @@ Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log,
     if (!snap) {
         return snap.error();
     }
-    std::string db_id;
-    if (const auto s = db.GetDbIdentity(db_id); !s.ok()) {
-        return rocks_error("cannot read the database's identity", s);
+    auto origins = table_origins(db);  // the files listed stay while deletions are off
+    if (!origins) {
+        return origins.error();
     }
     BackupInfo info;
     info.id = next_id(backup_dir, *backups);
@@ -440,7 +471,7 @@ Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log,
     backup_files::Meter meter(info.size, progress);
     const auto known = shared_checksums(*backups);
     for (const auto& f : snap->files) {
-        auto file = back_up_file(f, db_id, known, w, meter, info.new_bytes);
+        auto file = back_up_file(f, *origins, known, w, meter, info.new_bytes);
         if (!file) {
             return file.error();
         }

@@ -4,7 +4,8 @@
 //
 // A backup directory holds any number of backups of one or more data directories:
 //
-//   shared/<db id>-<file number>-<size>.sst   table files, shared by every backup that has them
+//   shared/<session>-<orig number>-<number>-<size>.sst
+//                                             table files, shared by every backup that has them
 //   private/<id>/                             backup <id>: a RocksDB directory (its table files
 //                                             hard links into shared/, its MANIFEST, CURRENT,
 //                                             OPTIONS and WAL copies of its own)
@@ -13,8 +14,9 @@
 //                                             backup without one is unfinished and ignored
 //   LOCK                                      taken (flock) by whoever writes backups here
 //
-// Table files are immutable and numbered anew by each database (identified by its IDENTITY),
-// so a backup copies only the ones no earlier backup copied: backups are incremental.
+// Table files are immutable, and the session of the database that wrote one with the number it
+// had there name it uniquely (TableProperties), so a backup copies only the ones no earlier
+// backup copied: backups are incremental.
 
 #include <cstdint>
 #include <functional>

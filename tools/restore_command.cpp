@@ -10,6 +10,8 @@
 
 #include "store/backup.hpp"
 #include "store/backup_files.hpp"
+#include "store/codec.hpp"
+#include "store/log_reader.hpp"
 #include "store/rebuild.hpp"
 #include "store/store.hpp"
 #include "store/topic_restore.hpp"
@@ -23,6 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// `/a/b/` as `/a/b`: a directory named by its last component.
+fs::path without_slash(fs::path p) {
+    return p.has_filename() || !p.has_parent_path() ? p : p.parent_path();
+}
+
 /// Where the restore is built, beside the target (so that the rename is atomic); removed
 /// unless it was renamed into place.
 struct Staging {
@@ -31,7 +38,7 @@ struct Staging {
     bool kept = false;
 
     explicit Staging(const std::string& data_dir)
-        : target(fs::absolute(data_dir).lexically_normal()),
+        : target(without_slash(fs::absolute(data_dir).lexically_normal())),
           path(target.parent_path() /
                ("." + target.filename().string() + ".restoring-" + std::to_string(::getpid()))) {}
     ~Staging() {
@@ -142,6 +149,36 @@ Result<Restored> from_backup(const RestoreCommand& c, const std::string& staging
     return settled;
 }
 
+/// Whether the restored backup's head is at or before `--until`: a backup cannot be cut short.
+Result<void> before_until(const std::string& staging, events::Sequence head,
+                          const audit::Point* until) {
+    if (until == nullptr || head == 0) {
+        return {};
+    }
+    const std::string past = "the backup's head, sequence " + std::to_string(head);
+    if (until->sequence) {
+        if (*until->sequence < head) {
+            return unavailable(past + ", is past --until " + until->text);
+        }
+        return {};
+    }
+    auto reader = store::LogReader::open(staging);
+    if (!reader) {
+        return reader.error();
+    }
+    const auto record = (*reader)->record(head);
+    const auto body = record ? store::split_record(record->bytes).body : std::string_view{};
+    const auto time = store::body_string(body, "occurred_at");
+    const auto at = time ? events::Timestamp::parse(*time) : std::nullopt;
+    if (!at) {
+        return unavailable("cannot read the time of sequence " + std::to_string(head));
+    }
+    if (*until->time < *at) {
+        return unavailable(past + ", occurred at " + at->str() + ", after --until " + until->text);
+    }
+    return {};
+}
+
 Result<store::TopicRestoreReport> from_topic(const RestoreCommand& c, const std::string& staging,
                                              const audit::Point* until, ProgressBar& bar) {
     auto config = store::parse_kafka_config(c.kafka_config);
@@ -194,9 +231,8 @@ Result<Restored> restore(const RestoreCommand& c, const std::string& staging,
             return from.error();
         }
         restored = *from;
-        if (until != nullptr && until->sequence && *until->sequence < restored.sequence) {
-            return unavailable("the backup's head, sequence " + std::to_string(restored.sequence) +
-                               ", is past --until " + until->text);
+        if (auto before = before_until(staging, restored.sequence, until); !before) {
+            return before.error();
         }
     }
     if (c.kafka.empty()) {

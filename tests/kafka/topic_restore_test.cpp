@@ -285,6 +285,15 @@ TEST_CASE("restore --kafka --until SEQ stops at that sequence", "[kafka][restore
     require_restored(f, f.restore({"--until", "20"}), log, 20, 20);
 }
 
+TEST_CASE("restore takes a target named with a trailing slash", "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    produce(f.broker->bootstrap(), messages(log, 1, log.head()));
+    const Ran r = f.dealsctl(f.target() + "/", {"restore", "--kafka", f.broker->bootstrap(),
+                                                "--kafka-topic", kTopic, "--no-progress"});
+    require_restored(f, r, log, log.head(), log.head());
+}
+
 TEST_CASE("restore --kafka refuses a topic with a gap", "[kafka][restore]") {
     Fixture f;
     const auto log = make_log(f.work.path() + "/source");
@@ -293,7 +302,8 @@ TEST_CASE("restore --kafka refuses a topic with a gap", "[kafka][restore]") {
     out.insert(out.end(), after.begin(), after.end());
     produce(f.broker->bootstrap(), out);
     const std::string message =
-        "gap: sequence 17 is not on the topic (the next one there is sequence 18)";
+        "gap: sequence 17 is not on the topic, though 19 later ones are (from sequence 18); the "
+        "topic continues the log without a gap to sequence 16: --until 16 restores to there";
     SECTION("into a new directory") { require_refused(f, f.restore(), message); }
     SECTION("into an empty directory made for it, left empty") {
         fs::create_directory(f.target());
@@ -393,5 +403,12 @@ TEST_CASE("restore --backup-dir --kafka continues a backup with the topic's even
         produce(f.broker->bootstrap(), out);
         require_refused(f, f.restore({"--backup-dir", backups}),
                         "sequence 10 on the topic differs from the one the backup holds");
+    }
+    SECTION("--until a time before the backup's head") {
+        produce(f.broker->bootstrap(), out);
+        const std::string until = log.messages.at(10 - 1).occurred_at.str();
+        require_refused(f, f.restore({"--backup-dir", backups, "--until", until}),
+                        "the backup's head, sequence 21, occurred at " +
+                            log.messages.at(21 - 1).occurred_at.str() + ", after --until " + until);
     }
 }
