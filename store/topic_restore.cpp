@@ -116,7 +116,8 @@ public:
     }
 
     /// Writes what is left; an error when the topic did not continue the log to its end.
-    Result<void> finish() {
+    /// `trimmed` names the partitions whose oldest messages retention has deleted.
+    Result<void> finish(const std::string& trimmed) {
         if (auto written = write(); !written) {
             return written;
         }
@@ -133,6 +134,12 @@ public:
             return unavailable("the topic no longer reaches back to " + seq_text(missing) +
                                ": its oldest event is " + seq_text(min_seen_) +
                                " (for the topic to keep every event, set retention.ms=-1)");
+        }
+        if (!trimmed.empty()) {  // each partition loses its oldest messages on its own
+            return unavailable("the topic no longer reaches back to " + seq_text(missing) +
+                               ": " + trimmed +
+                               " lost their oldest messages to retention (for the topic to keep "
+                               "every event, set retention.ms=-1)");
         }
         // After a crash, the events the relay had in flight may have reached some partitions
         // and not others: the chain cannot be followed past the first one missing.
@@ -260,6 +267,16 @@ struct Partitions {
         }
         return true;
     }
+    /// `partitions 0, 3`: those that no longer start at offset 0; empty when none.
+    [[nodiscard]] std::string trimmed() const {
+        std::string out;
+        for (std::size_t p = 0; p < marks.size(); ++p) {
+            if (marks[p].low > 0) {
+                out += (out.empty() ? "partitions " : ", ") + std::to_string(p);
+            }
+        }
+        return out;
+    }
     [[nodiscard]] std::string behind() const {
         for (std::size_t p = 0; p < marks.size(); ++p) {
             if (next[p] < marks[p].high) {
@@ -349,7 +366,7 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
     if (auto consumed = consume(**consumer, parts, applier, options, report.messages); !consumed) {
         return consumed.error();
     }
-    if (auto finished = applier.finish(); !finished) {
+    if (auto finished = applier.finish(parts.trimmed()); !finished) {
         return finished.error();
     }
     if (const auto flushed = (*db)->Flush(rocksdb::FlushOptions{}); !flushed.ok()) {
