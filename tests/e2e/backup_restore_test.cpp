@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -279,4 +280,66 @@ TEST_CASE("a backup taken mid-stream plus the topic restores every acknowledged 
         run_dealsctl(alone, {"verify"}, verified);
         REQUIRE(verified == 0);
     }
+}
+
+TEST_CASE("dealsctl backup of a stopped directory, listed, verified, and refused once damaged",
+          "[e2e][backup]") {
+    const TempDir tmp;
+    const std::string data = tmp.path() + "/data";
+    const std::string backups = tmp.path() + "/backups";
+    admin_token(data);  // the default pipeline, a user and a token: sequence 8
+    int status = 0;
+    const auto first = dealsctl_lines(
+        {"--data-dir", data, "backup", "--backup-dir", backups, "--no-progress"}, status);
+    REQUIRE(status == 0);
+    CHECK(first.front().find("while dealsd serves") == std::string::npos);
+    const auto [sequence, hash] = head_in(first.back());
+    CHECK(first.back() == "backup 1: sequence 8 hash " + hash);
+    const auto second = dealsctl_lines(
+        {"--data-dir", data, "backup", "--backup-dir", backups, "--no-progress"}, status);
+    REQUIRE(status == 0);
+    CHECK(second.back() == "backup 2: sequence 8 hash " + hash);
+
+    const auto listed = dealsctl_lines({"backup", "--list", "--backup-dir", backups}, status);
+    REQUIRE(status == 0);
+    REQUIRE(listed.size() == 3);  // a header and a row each
+    CHECK(listed[1].rfind("1 ", 0) == 0);
+    CHECK(listed[2].rfind("2 ", 0) == 0);
+    CHECK(listed[2].find(" 8 " + hash + " ") != std::string::npos);
+    const auto verified =
+        dealsctl_lines({"backup", "--verify", "--backup-dir", backups, "--no-progress"}, status);
+    REQUIRE(status == 0);
+    CHECK(verified.back() == "backup 2: verified: sequence 8 hash " + hash);
+
+    // One byte of backup 1's own copy of the MANIFEST: backup 2 has a copy of its own.
+    std::string manifest;
+    for (const auto& f : fs::directory_iterator(backups + "/private/1")) {
+        if (f.path().filename().string().rfind("MANIFEST-", 0) == 0) {
+            manifest = f.path().string();
+        }
+    }
+    REQUIRE_FALSE(manifest.empty());
+    {
+        std::fstream file(manifest, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekg(10);
+        const char c = static_cast<char>(file.get());
+        file.seekp(10);
+        file.put(static_cast<char>(c ^ 0x01));
+    }
+    dealsctl_lines({"backup", "--verify", "--backup-dir", backups, "--id", "1", "--no-progress"},
+                   status);
+    CHECK(status == 1);
+    dealsctl_lines({"backup", "--verify", "--backup-dir", backups, "--id", "2", "--no-progress"},
+                   status);
+    CHECK(status == 0);
+    const std::string target = tmp.path() + "/restored";
+    dealsctl_lines(
+        {"--data-dir", target, "restore", "--backup-dir", backups, "--id", "1", "--no-progress"},
+        status);
+    CHECK(status == 1);
+    CHECK_FALSE(fs::exists(target));
+    const auto restored = dealsctl_lines(
+        {"--data-dir", target, "restore", "--backup-dir", backups, "--no-progress"}, status);
+    REQUIRE(status == 0);
+    CHECK(restored.back() == "restored: sequence 8 hash " + hash);
 }
