@@ -72,7 +72,9 @@ Result<std::vector<BackupInfo>> list_backups(const std::string& backup_dir) {
     if (!fs::exists(backup_dir + "/meta", ec)) {
         return out;
     }
-    for (const auto& entry : fs::directory_iterator(backup_dir + "/meta", ec)) {
+    for (fs::directory_iterator it(backup_dir + "/meta", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        const auto& entry = *it;
         if (entry.path().extension() != ".json") {
             continue;
         }

@@ -2,6 +2,7 @@
 
 // Private to store/: files copied with their CRC-32C, for backups and restores.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,12 +20,21 @@ class RocksEventLog;
 
 namespace deals::store::backup_files {
 
+/// The data directory a backup is taken of.
+struct Source {
+    std::string data_dir;
+    std::uint64_t reserve_bytes = 0;  ///< the free space it keeps (DiskReserve)
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
 /// Takes a backup of the database `db`, whose log `log` is, into `backup_dir` (store/backup.hpp):
 /// holds the log's writer for as long as it takes to list the live files at a durable head
 /// (RocksEventLog::hold), then copies them (the WAL up to that head) with file deletions
-/// disabled. Serves `dealsctl backup` through Store::backup.
-Result<BackupInfo> take(rocksdb::DB& db, RocksEventLog& log, const std::string& backup_dir,
-                        const CopyProgressFn& progress);
+/// disabled. Refuses a backup directory in the data directory, and one whose file system has no
+/// room for the files to copy (past the data directory's reserve, when they share it). Serves
+/// `dealsctl backup` through Store::backup.
+Result<BackupInfo> take(rocksdb::DB& db, RocksEventLog& log, const Source& source,
+                        const std::string& backup_dir, const CopyProgressFn& progress);
 
 /// Bytes copied so far of a known total; calls the progress function now and then.
 class Meter {

@@ -1,10 +1,16 @@
 #include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/metadata.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_reader.h>
 #include <rocksdb/table_properties.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -33,7 +39,7 @@ std::string meta_path(const std::string& dir, std::uint64_t id) {
 class DirectoryLock {
 public:
     static Result<std::unique_ptr<DirectoryLock>> take(const std::string& dir) {
-        const std::string path = dir + "/LOCK";
+        const std::string path = dir + "/BACKUP.LOCK";
         const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
             return unavailable("cannot open " + path + ": " + std::strerror(errno));
@@ -119,24 +125,80 @@ std::map<std::string, std::string> shared_checksums(const std::vector<BackupInfo
     return out;
 }
 
-/// Each table file's origin, by file number: the session of the database that wrote it and the
-/// number it had there, which together name it uniquely (RocksDB's TableProperties), also
-/// across copies of a data directory, which keep its IDENTITY but open new sessions.
-using Origins = std::map<std::uint64_t, std::string>;
+/// Each listed table file's name in shared/, by file number: the session of the database that
+/// wrote it and the number it had there, which together name it uniquely (RocksDB's
+/// TableProperties), also across copies of a data directory (they keep its IDENTITY but open
+/// sessions of their own), then its number now and its size.
+using SharedNames = std::map<std::uint64_t, std::string>;
 
-Result<Origins> table_origins(rocksdb::DB& db) {
-    rocksdb::TablePropertiesCollection tables;
+std::string shared_name(const rocksdb::TableProperties& p, const rocksdb::LiveFileStorageInfo& f) {
+    return p.db_session_id + "-" + std::to_string(p.orig_file_number) + "-" +
+           std::to_string(f.file_number) + "-" + std::to_string(f.size) + ".sst";
+}
+
+Result<SharedNames> shared_names(rocksdb::DB& db,
+                                 const std::vector<rocksdb::LiveFileStorageInfo>& files) {
+    rocksdb::TablePropertiesCollection tables;  // of the current version, keyed by path
     if (const auto s = db.GetPropertiesOfAllTables(&tables); !s.ok()) {
         return rocks_error("cannot read the table files' properties", s);
     }
-    Origins out;
-    for (const auto& [path, properties] : tables) {
-        const std::string name = fs::path(path).filename().string();
-        const std::uint64_t number = std::strtoull(name.c_str(), nullptr, 10);
-        out[number] =
-            properties->db_session_id + "-" + std::to_string(properties->orig_file_number);
+    SharedNames out;
+    for (const auto& f : files) {
+        if (f.file_type != rocksdb::kTableFile) {
+            continue;
+        }
+        const std::string path = f.directory + "/" + f.relative_filename;
+        if (const auto it = tables.find(path); it != tables.end()) {
+            out[f.file_number] = shared_name(*it->second, f);
+            continue;
+        }
+        // Compacted away since it was listed (it stays on disk while deletions are off).
+        rocksdb::SstFileReader reader(rocksdb::Options{});
+        if (const auto s = reader.Open(path); !s.ok()) {
+            return rocks_error("cannot read " + path, s);
+        }
+        out[f.file_number] = shared_name(*reader.GetTableProperties(), f);
     }
     return out;
+}
+
+/// The backup directory must be apart from the data directory: not it, nor inside it.
+Result<void> check_apart(const std::string& backup_dir, const std::string& data_dir) {
+    std::error_code ec;
+    const auto b = fs::weakly_canonical(backup_dir, ec);
+    const auto d = fs::weakly_canonical(data_dir, ec);
+    if (ec) {
+        return unavailable("cannot resolve " + backup_dir + ": " + ec.message());
+    }
+    if (std::mismatch(d.begin(), d.end(), b.begin(), b.end()).first == d.end()) {
+        return unavailable("the backup directory " + backup_dir + " is in the data directory " +
+                           data_dir + ": keep backups apart from what they save");
+    }
+    return {};
+}
+
+/// Whether the backup directory's file system has room for `needed` more bytes, and keeps the
+/// data directory's reserve when it is the same file system (DiskReserve).
+Result<void> check_room(const std::string& backup_dir, const std::string& data_dir,
+                        std::uint64_t needed, std::uint64_t reserve) {
+    struct statvfs v {};
+    struct stat b {};
+    struct stat d {};
+    if (::statvfs(backup_dir.c_str(), &v) != 0 || ::stat(backup_dir.c_str(), &b) != 0 ||
+        ::stat(data_dir.c_str(), &d) != 0) {
+        return unavailable("cannot look at " + backup_dir + ": " + std::strerror(errno));
+    }
+    const std::uint64_t free = static_cast<std::uint64_t>(v.f_bavail) * v.f_frsize;
+    const std::uint64_t keep = b.st_dev == d.st_dev ? reserve : 0;
+    if (free < needed + keep) {
+        return unavailable("not enough space in " + backup_dir + ": the backup copies " +
+                           std::to_string(needed >> 20) + " MiB, " + std::to_string(free >> 20) +
+                           " MiB are free" +
+                           (keep ? ", and the data directory on the same file system keeps " +
+                                       std::to_string(keep >> 20) + " MiB free"
+                                 : std::string()));
+    }
+    return {};
 }
 
 /// A backup being written: what it added, removed again unless it is finished.
@@ -158,7 +220,7 @@ struct Writing {
 };
 
 /// Copies (or links) one live file into the backup.
-Result<BackupFile> back_up_file(const rocksdb::LiveFileStorageInfo& f, const Origins& origins,
+Result<BackupFile> back_up_file(const rocksdb::LiveFileStorageInfo& f, const SharedNames& names,
                                 const std::map<std::string, std::string>& known, Writing& w,
                                 backup_files::Meter& meter, std::uint64_t& new_bytes) {
     BackupFile out{f.relative_filename, {}, f.size, {}};
@@ -182,24 +244,19 @@ Result<BackupFile> back_up_file(const rocksdb::LiveFileStorageInfo& f, const Ori
         new_bytes += f.size;
         return out;
     }
-    const auto origin = origins.find(f.file_number);
-    if (origin == origins.end()) {
-        return unavailable("no table properties for " + f.relative_filename);
-    }
-    out.shared = origin->second + "-" + std::to_string(f.file_number) + "-" +
-                 std::to_string(f.size) + ".sst";
+    out.shared = names.at(f.file_number);
     const std::string shared = w.dir + "/shared/" + out.shared;
-    if (const auto it = known.find(out.shared); it != known.end() && fs::exists(shared)) {
+    std::error_code ec;
+    if (const auto it = known.find(out.shared); it != known.end() && fs::exists(shared, ec)) {
         out.crc32c = it->second;
         meter.add(f.size);
     } else {
-        std::error_code ec;
         fs::remove(shared, ec);  // left by an unfinished backup
+        w.added_shared.push_back(out.shared);  // removed again if the backup does not finish
         auto crc = backup_files::copy(source, shared, f.size, meter);
         if (!crc) {
             return crc.error();
         }
-        w.added_shared.push_back(out.shared);
         out.crc32c = *crc;
         new_bytes += f.size;
     }
@@ -217,16 +274,21 @@ std::uint64_t next_id(const std::string& dir, const std::vector<BackupInfo>& bac
         finished.insert(b.id);
     }
     std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir + "/private", ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
+    std::vector<fs::path> unfinished;
+    for (fs::directory_iterator it(dir + "/private", ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.empty() || name.size() > 18 ||
+            name.find_first_not_of("0123456789") != std::string::npos) {
             continue;
         }
         const std::uint64_t id = std::stoull(name);
         last = std::max(last, id);
         if (finished.count(id) == 0) {
-            fs::remove_all(entry.path(), ec);
+            unfinished.push_back(it->path());
         }
+    }
+    for (const auto& p : unfinished) {
+        fs::remove_all(p, ec);
     }
     return last + 1;
 }
@@ -243,7 +305,7 @@ Result<void> write_meta(const std::string& dir, const BackupInfo& b) {
     if (ec) {
         return unavailable("cannot rename " + temporary + ": " + ec.message());
     }
-    return backup_files::sync_directory(dir + "/meta");
+    return {};
 }
 
 Result<void> make_directories(const std::string& dir) {
@@ -259,10 +321,59 @@ Result<void> make_directories(const std::string& dir) {
 
 }  // namespace
 
-Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log,
+namespace {
+
+/// Copies the snapshot's files into a new backup `info.id`, checking the room first.
+Result<void> copy_snapshot(const std::string& backup_dir, const backup_files::Source& source,
+                           const Snapshot& snap, const SharedNames& names,
+                           const std::map<std::string, std::string>& known, BackupInfo& info,
+                           const CopyProgressFn& progress) {
+    std::uint64_t needed = 0;
+    for (const auto& f : snap.files) {
+        info.size += f.size;
+        const bool shared =
+            f.file_type == rocksdb::kTableFile && known.count(names.at(f.file_number)) != 0;
+        needed += shared ? 0 : f.size;
+    }
+    if (auto room = check_room(backup_dir, source.data_dir, needed, source.reserve_bytes); !room) {
+        return room;
+    }
+    Writing w{backup_dir, backup_db_dir(backup_dir, info.id), {}, false};
+    std::error_code ec;
+    if (!fs::create_directory(w.private_dir, ec) || ec) {
+        return unavailable("cannot create " + w.private_dir + ": " + ec.message());
+    }
+    backup_files::Meter meter(info.size, progress);
+    for (const auto& f : snap.files) {
+        auto file = back_up_file(f, names, known, w, meter, info.new_bytes);
+        if (!file) {
+            return file.error();
+        }
+        info.files.push_back(std::move(*file));
+    }
+    meter.finish();
+    for (const auto& dir : {w.private_dir, backup_dir + "/shared"}) {
+        if (auto synced = backup_files::sync_directory(dir); !synced) {
+            return synced;
+        }
+    }
+    info.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - source.started).count();
+    if (auto written = write_meta(backup_dir, info); !written) {
+        return written;
+    }
+    w.finished = true;  // the meta names it: from here on, the backup is there
+    return backup_files::sync_directory(backup_dir + "/meta");
+}
+
+}  // namespace
+
+Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log, const Source& source,
                                       const std::string& backup_dir,
                                       const CopyProgressFn& progress) {
-    const auto started = std::chrono::steady_clock::now();
+    if (auto apart = check_apart(backup_dir, source.data_dir); !apart) {
+        return apart.error();
+    }
     if (auto made = make_directories(backup_dir); !made) {
         return made.error();
     }
@@ -286,9 +397,9 @@ Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log,
     if (!snap) {
         return snap.error();
     }
-    auto origins = table_origins(db);  // the files listed stay while deletions are off
-    if (!origins) {
-        return origins.error();
+    auto names = shared_names(db, snap->files);  // the files listed stay: deletions are off
+    if (!names) {
+        return names.error();
     }
     BackupInfo info;
     info.id = next_id(backup_dir, *backups);
@@ -296,35 +407,11 @@ Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log,
     info.sequence = snap->sequence;
     info.hash = snap->hash;
     info.held_ms = snap->held_ms;
-    Writing w{backup_dir, backup_db_dir(backup_dir, info.id), {}, false};
-    std::error_code ec;
-    if (!fs::create_directory(w.private_dir, ec) || ec) {
-        return unavailable("cannot create " + w.private_dir + ": " + ec.message());
+    if (auto copied = copy_snapshot(backup_dir, source, *snap, *names, shared_checksums(*backups),
+                                    info, progress);
+        !copied) {
+        return copied.error();
     }
-    for (const auto& f : snap->files) {
-        info.size += f.size;
-    }
-    backup_files::Meter meter(info.size, progress);
-    const auto known = shared_checksums(*backups);
-    for (const auto& f : snap->files) {
-        auto file = back_up_file(f, *origins, known, w, meter, info.new_bytes);
-        if (!file) {
-            return file.error();
-        }
-        info.files.push_back(std::move(*file));
-    }
-    meter.finish();
-    for (const auto& dir : {w.private_dir, backup_dir + "/shared"}) {
-        if (auto synced = backup_files::sync_directory(dir); !synced) {
-            return synced.error();
-        }
-    }
-    info.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (auto written = write_meta(backup_dir, info); !written) {
-        return written.error();
-    }
-    w.finished = true;
     return info;
 }
 

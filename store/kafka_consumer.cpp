@@ -94,6 +94,16 @@ Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::watermarks(
     return out;
 }
 
+std::string KafkaConsumer::cluster_id(std::chrono::milliseconds timeout) {
+    char* id = rd_kafka_clusterid(impl_->consumer.get(), static_cast<int>(timeout.count()));
+    if (id == nullptr) {
+        return {};
+    }
+    std::string out(id);
+    rd_kafka_mem_free(impl_->consumer.get(), id);
+    return out;
+}
+
 Result<std::vector<std::int64_t>> KafkaConsumer::end_offsets(std::chrono::milliseconds timeout) {
     auto marks = watermarks(timeout);
     if (!marks) {

@@ -54,6 +54,8 @@ public:
         std::int64_t high = 0;
     };
     Result<std::vector<Watermarks>> watermarks(std::chrono::milliseconds timeout);
+    /// The cluster's id (as the relay keys its position by it); empty when it did not answer.
+    std::string cluster_id(std::chrono::milliseconds timeout);
     /// The next message, or nothing after `timeout`. Consumer errors other than reaching the
     /// end of a partition are returned as an error.
     Result<std::optional<ConsumedMessage>> poll(std::chrono::milliseconds timeout);

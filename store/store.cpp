@@ -287,7 +287,10 @@ void Store::run_checkpointer() {
 RocksEventLog& Store::log() { return *impl_->log; }
 
 Result<BackupInfo> Store::backup(const std::string& backup_dir, const CopyProgressFn& progress) {
-    return backup_files::take(*impl_->db, *impl_->log, backup_dir, progress);
+    return backup_files::take(
+        *impl_->db, *impl_->log,
+        {.data_dir = impl_->options.data_dir, .reserve_bytes = reserved_bytes()}, backup_dir,
+        progress);
 }
 
 const OpenReport& Store::open_report() const { return impl_->report; }

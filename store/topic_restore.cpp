@@ -64,7 +64,9 @@ Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string& dir) {
 /// once its predecessor is in, checking the chain.
 class Applier {
 public:
-    Applier(rocksdb::DB& db, const TopicRestoreOptions& options) : db_(db), options_(options) {
+    /// `trimmed` names the partitions whose oldest messages retention has deleted.
+    Applier(rocksdb::DB& db, const TopicRestoreOptions& options, std::string trimmed)
+        : db_(db), options_(options), trimmed_(std::move(trimmed)) {
         std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions{}));
         it->SeekForPrev(keys::event(~0ULL));
         if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kEvent) {
@@ -86,9 +88,14 @@ public:
         if (seq != head_ + 1) {
             const auto it = pending_.find(seq);
             if (it == pending_.end()) {
+                pending_bytes_ += record.size();
                 pending_.emplace(seq, std::move(record));
             } else if (it->second != record) {
                 return different(seq);
+            }
+            if (pending_bytes_ > kPendingLimit) {  // held in memory: the wait cannot go on
+                return missing("has not come while " + std::to_string(pending_bytes_ >> 20) +
+                               " MiB of events after it did");
             }
             return {};
         }
@@ -97,6 +104,7 @@ public:
         }
         while (!stopped_ && !pending_.empty() && pending_.begin()->first <= head_ + 1) {
             auto node = pending_.extract(pending_.begin());
+            pending_bytes_ -= node.mapped().size();
             if (node.key() <= head_) {
                 if (auto same = same_as_logged(node.key(), node.mapped()); !same) {
                     return same;
@@ -116,8 +124,7 @@ public:
     }
 
     /// Writes what is left; an error when the topic did not continue the log to its end.
-    /// `trimmed` names the partitions whose oldest messages retention has deleted.
-    Result<void> finish(const std::string& trimmed) {
+    Result<void> finish() {
         if (auto written = write(); !written) {
             return written;
         }
@@ -125,37 +132,44 @@ public:
         if (stopped_ || head_ >= target) {
             return {};
         }
-        const Sequence missing = head_ + 1;
-        if (max_seen_ == 0 || max_seen_ < missing) {
+        if (max_seen_ == 0 || max_seen_ < head_ + 1) {
             return unavailable("the topic ends at " + seq_text(max_seen_) + ", before --until " +
                                std::to_string(target));
         }
-        if (min_seen_ > missing) {
-            return unavailable("the topic no longer reaches back to " + seq_text(missing) +
-                               ": its oldest event is " + seq_text(min_seen_) +
-                               " (for the topic to keep every event, set retention.ms=-1)");
-        }
-        if (!trimmed.empty()) {  // each partition loses its oldest messages on its own
-            return unavailable("the topic no longer reaches back to " + seq_text(missing) +
-                               ": " + trimmed +
-                               " lost their oldest messages to retention (for the topic to keep "
-                               "every event, set retention.ms=-1)");
-        }
-        // After a crash, the events the relay had in flight may have reached some partitions
-        // and not others: the chain cannot be followed past the first one missing.
-        return unavailable("gap: " + seq_text(missing) + " is not on the topic, though " +
-                           std::to_string(pending_.size()) + " later ones are (from " +
-                           seq_text(pending_.empty() ? 0 : pending_.begin()->first) +
-                           "); the topic continues the log without a gap to " + seq_text(head_) +
-                           ": --until " + std::to_string(head_) + " restores to there");
+        return missing("is not on the topic");
     }
 
     [[nodiscard]] Sequence start() const { return start_; }
     [[nodiscard]] Sequence head() const { return head_; }
     [[nodiscard]] const std::string& hash() const { return hash_; }
     [[nodiscard]] std::uint64_t appended() const { return head_ - start_; }
+    [[nodiscard]] Sequence newest() const { return max_seen_; }
 
 private:
+    /// Held events past the first one missing: at most this many bytes of them.
+    static constexpr std::size_t kPendingLimit = std::size_t{1} << 30;
+
+    /// The next sequence cannot be appended: lost to retention, or a gap.
+    Error missing(const std::string& what) const {
+        const Sequence missing = head_ + 1;
+        const std::string keep = " (for the topic to keep every event, set retention.ms=-1)";
+        if (min_seen_ > missing) {
+            return unavailable("the topic no longer reaches back to " + seq_text(missing) +
+                               ": its oldest event is " + seq_text(min_seen_) + keep);
+        }
+        if (!trimmed_.empty()) {  // each partition loses its oldest messages on its own
+            return unavailable("the topic no longer reaches back to " + seq_text(missing) + ": " +
+                               trimmed_ + " lost their oldest messages to retention" + keep);
+        }
+        // After a crash, the events the relay had in flight may have reached some partitions
+        // and not others: the chain cannot be followed past the first one missing.
+        return unavailable("gap: " + seq_text(missing) + " " + what + ", though " +
+                           std::to_string(pending_.size()) + " later ones are (from " +
+                           seq_text(pending_.empty() ? 0 : pending_.begin()->first) +
+                           "); the topic continues the log without a gap to " + seq_text(head_) +
+                           ": --until " + std::to_string(head_) + " restores to there");
+    }
+
     Error different(Sequence seq) const {
         return unavailable(seq_text(seq) + " is on the topic twice, with different bytes");
     }
@@ -250,6 +264,8 @@ private:
     Sequence max_seen_ = 0;
     bool stopped_ = false;
     std::map<Sequence, std::string> pending_;
+    std::size_t pending_bytes_ = 0;
+    std::string trimmed_;
     rocksdb::WriteBatch batch_;
 };
 
@@ -360,14 +376,27 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
         parts.next.push_back(m.low);
         parts.total += static_cast<std::uint64_t>(m.high - m.low);
     }
-    Applier applier(**db, options);
+    Applier applier(**db, options, parts.trimmed());
     TopicRestoreReport report;
     report.from = applier.start();
     if (auto consumed = consume(**consumer, parts, applier, options, report.messages); !consumed) {
         return consumed.error();
     }
-    if (auto finished = applier.finish(parts.trimmed()); !finished) {
+    if (auto finished = applier.finish(); !finished) {
         return finished.error();
+    }
+    if (applier.head() > 0 && applier.head() >= applier.newest()) {
+        // Every event up to the head is on the topic: what the relay's position says.
+        const std::string cluster = (*consumer)->cluster_id(std::chrono::milliseconds(10'000));
+        const auto kept =
+            cluster.empty()
+                ? rocksdb::Status::OK()
+                : (*db)->Put(rocksdb::WriteOptions{}, keys::relay_position(cluster, options.topic),
+                             "{\"sequence\":" + std::to_string(applier.head()) + "}");
+        if (!kept.ok()) {
+            return unavailable("cannot keep the relay's position: " + kept.ToString());
+        }
+        report.position_kept = !cluster.empty();
     }
     if (const auto flushed = (*db)->Flush(rocksdb::FlushOptions{}); !flushed.ok()) {
         return unavailable("cannot flush the log: " + flushed.ToString());
@@ -378,6 +407,7 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
     report.head = applier.head();
     report.hash = applier.hash();
     report.events = applier.appended();
+    report.newest = applier.newest();
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return report;
 }

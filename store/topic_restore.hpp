@@ -43,6 +43,10 @@ struct TopicRestoreReport {
     events::Sequence head = 0;  ///< and after
     std::string hash;           ///< the head's hash
     std::uint64_t events = 0;   ///< appended from the topic
+    events::Sequence newest = 0;  ///< the newest sequence on the topic
+    /// The relay's position was kept for the topic (the log is restored to the topic's end), so
+    /// dealsd on the directory publishes only what comes after.
+    bool position_kept = false;
     std::uint64_t messages = 0;
     double seconds = 0;
 };
@@ -53,6 +57,8 @@ struct TopicRestoreReport {
 /// message, and a sequence seen twice with the same bytes. The first failure is an error that
 /// names the sequence; the directory may then hold part of the events, so the caller works on a
 /// staging copy. Views are not touched (Store::open or rebuild_views folds the new events).
+/// Restored to the topic's newest event, the directory keeps the relay's position for the
+/// cluster and topic at its head, as the relay itself would have.
 Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options);
 
 }  // namespace deals::store

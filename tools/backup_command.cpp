@@ -56,9 +56,11 @@ std::optional<Result<store::BackupInfo>> ask_server(const std::string& data_dir,
         doc.Parse(line.data(), line.size());
         if (doc.HasParseError() || !doc.IsObject()) {
             answer = unavailable("dealsd answered: " + line);
-        } else if (doc.HasMember("progress") && doc["progress"].IsArray() && progress) {
+        } else if (doc.HasMember("progress")) {
             const auto& p = doc["progress"];
-            bar.show("copying", p[0].GetUint64() >> 10, p[1].GetUint64() >> 10, "KiB");
+            if (progress && p.IsArray() && p.Size() == 2 && p[0].IsUint64() && p[1].IsUint64()) {
+                bar.show("copying", p[0].GetUint64() >> 10, p[1].GetUint64() >> 10, "KiB");
+            }
         } else if (doc.HasMember("error") && doc["error"].IsString()) {
             answer = unavailable(doc["error"].GetString());
         } else if (doc.HasMember("backup")) {
@@ -77,6 +79,15 @@ std::optional<Result<store::BackupInfo>> ask_server(const std::string& data_dir,
     if (!answer) {
         return Result<store::BackupInfo>(
             unavailable("dealsd closed the connection with no answer"));
+    }
+    if (*answer) {  // written by dealsd: it must be there as this process sees the directory
+        const auto here = store::find_backup(backup_dir, (*answer)->id);
+        if (!here || here->sequence != (*answer)->sequence || here->hash != (*answer)->hash) {
+            return Result<store::BackupInfo>(unavailable(
+                "dealsd wrote backup " + std::to_string((*answer)->id) + " to " + backup_dir +
+                ", but it is not there as seen from here: do dealsd and dealsctl see the same "
+                "file system?"));
+        }
     }
     return answer;
 }

@@ -4,10 +4,12 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace deals::tools::control {
@@ -61,8 +63,8 @@ bool write_line(int fd, const std::string& line) {
     return true;
 }
 
-/// Reads lines until the peer closes (or, with `one`, the first line), calling `on_line`.
-bool read_lines(int fd, bool one, const std::function<void(const std::string&)>& on_line) {
+/// Reads lines until the peer closes, calling `on_line`.
+bool read_lines(int fd, const std::function<void(const std::string&)>& on_line) {
     std::string buffer;
     char chunk[4096];
     for (;;) {
@@ -78,11 +80,45 @@ bool read_lines(int fd, bool one, const std::function<void(const std::string&)>&
         while ((at = buffer.find('\n')) != std::string::npos) {
             on_line(buffer.substr(0, at));
             buffer.erase(0, at + 1);
-            if (one) {
-                return true;
-            }
         }
     }
+}
+
+/// The request line of a client, read within `deadline` and at most `limit` bytes; empty when
+/// the client sent none in time, or `wake` was signalled (the server stops).
+std::string read_request(int fd, int wake, std::chrono::milliseconds deadline, std::size_t limit) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    std::string buffer;
+    char chunk[4096];
+    while (buffer.size() <= limit) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return {};
+        }
+        pollfd fds[2] = {{fd, POLLIN, 0}, {wake, POLLIN, 0}};
+        if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+            return {};
+        }
+        if ((fds[1].revents & POLLIN) != 0) {
+            return {};
+        }
+        if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+            continue;
+        }
+        const ssize_t r = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (r <= 0) {
+            return {};
+        }
+        buffer.append(chunk, static_cast<std::size_t>(r));
+        if (const auto at = buffer.find('\n'); at != std::string::npos) {
+            return buffer.substr(0, at);
+        }
+    }
+    return {};
 }
 
 }  // namespace
@@ -149,13 +185,35 @@ void Server::run() {
         if (client < 0) {
             continue;
         }
-        std::string request;
-        if (read_lines(client, true, [&](const std::string& line) { request = line; }) &&
-            !request.empty()) {
-            handler_(request,
-                     [client](const std::string& line) { return write_line(client, line); });
-        }
+        serve(client);
         ::close(client);
+    }
+}
+
+void Server::serve(int client) {
+    // A client that sends no request in time, or stops reading the answer, is given up on: the
+    // thread (and so dealsd's shutdown) waits for it only that long, and a backup goes on
+    // without it.
+    const timeval answer_wait{10, 0};
+    ::setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &answer_wait, sizeof answer_wait);
+    const std::string request =
+        read_request(client, wake_[0], std::chrono::milliseconds(5000), 64 * 1024);
+    if (request.empty()) {
+        return;
+    }
+    bool gone = false;
+    const Reply reply = [client, &gone](const std::string& line) {
+        gone = gone || !write_line(client, line);
+        return !gone;
+    };
+    try {
+        handler_(request, reply);
+    } catch (const std::exception& e) {
+        std::string why = e.what();
+        for (char& c : why) {
+            c = (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+        }
+        reply("{\"error\":\"the server failed: " + why + "\"}");
     }
 }
 
@@ -179,7 +237,7 @@ std::optional<Result<void>> request(const std::string& data_dir, const std::stri
         ::close(fd);
         return Result<void>(e);
     }
-    const bool ended = read_lines(fd, false, on_line);
+    const bool ended = read_lines(fd, on_line);
     ::close(fd);
     if (!ended) {
         return Result<void>(sys_error("the server closed " + data_dir + "/" + kName));

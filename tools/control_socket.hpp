@@ -15,7 +15,8 @@
 
 namespace deals::tools::control {
 
-/// Writes one line of the answer (false once the client has gone).
+/// Writes one line of the answer; false once the client has gone (or stopped reading), after
+/// which nothing more is sent.
 using Reply = std::function<bool(const std::string& line)>;
 /// Answers one request line.
 using Handler = std::function<void(const std::string& request, const Reply& reply)>;
@@ -33,6 +34,8 @@ public:
 private:
     Server(int listener, int wake, std::string path, Handler handler);
     void run();
+    /// Answers one client; closes nothing (run does).
+    void serve(int client);
 
     int listener_;
     int wake_[2];

@@ -54,13 +54,16 @@ struct Staging {
     void remove_abandoned() const {
         const std::string prefix = "." + target.filename().string() + ".restoring-";
         std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(target.parent_path(), ec)) {
+        for (fs::directory_iterator it(target.parent_path(), ec), end; !ec && it != end;
+             it.increment(ec)) {
+            const auto& entry = *it;
             const std::string name = entry.path().filename().string();
             if (name.rfind(prefix, 0) != 0) {
                 continue;
             }
             const std::string pid = name.substr(prefix.size());
-            if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) {
+            if (pid.empty() || pid.size() > 9 ||
+                pid.find_first_not_of("0123456789") != std::string::npos) {
                 continue;
             }
             if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) {
@@ -72,6 +75,9 @@ struct Staging {
     /// The target, when it is absent or an empty directory (which it replaces).
     Result<void> check_target() const {
         std::error_code ec;
+        if (fs::is_symlink(target, ec)) {
+            return unavailable(target.string() + " is a symbolic link: name the directory itself");
+        }
         if (!fs::exists(target, ec)) {
             return {};
         }
@@ -85,10 +91,7 @@ struct Staging {
 
     Result<void> move_into_place() {
         std::error_code ec;
-        if (fs::exists(target, ec)) {
-            fs::remove(target, ec);  // empty, as checked
-        }
-        fs::rename(path, target, ec);
+        fs::rename(path, target, ec);  // replaces an empty directory there, as rename(2) does
         if (ec) {
             return unavailable("cannot rename " + path.string() + " to " + target.string() + ": " +
                                ec.message());
@@ -254,6 +257,14 @@ Result<Restored> restore(const RestoreCommand& c, const std::string& staging,
     }
     std::fprintf(stderr, "read %" PRIu64 " messages in %.2f s (%.0f events/s)\n", topic->messages,
                  topic->seconds, topic->seconds > 0 ? topic->events / topic->seconds : 0.0);
+    if (topic->newest > topic->head) {
+        std::fprintf(stderr,
+                     "warning: the topic holds events up to sequence %" PRIu64
+                     ", past the "
+                     "restored head: start dealsd on a new topic (--kafka-topic), or the events "
+                     "it appends will take those sequences with other bytes\n",
+                     topic->newest);
+    }
     return Restored{topic->head, topic->hash, topic->events};
 }
 
@@ -264,16 +275,21 @@ CLI::App* add_restore_command(CLI::App& cli, RestoreCommand& command) {
         "restore",
         "Make a new data directory (--data-dir) from a backup, from the Kafka topic, or from a "
         "backup and then the topic's events after it (point-in-time recovery)");
-    cmd->add_option("--backup-dir", command.backup_dir, "The backup directory");
-    cmd->add_option("--id", command.id, "The backup to restore (default: the newest)");
-    cmd->add_option("--kafka", command.kafka, "HOST:PORT of the Kafka cluster holding the topic");
+    auto* backup = cmd->add_option("--backup-dir", command.backup_dir, "The backup directory");
+    cmd->add_option("--id", command.id, "The backup to restore (default: the newest)")
+        ->needs(backup);
+    auto* kafka = cmd->add_option("--kafka", command.kafka,
+                                  "HOST:PORT of the Kafka cluster holding the topic");
     cmd->add_option("--kafka-topic", command.topic, "The topic the log was published to")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->needs(kafka);
     cmd->add_option("--kafka-config", command.kafka_config,
-                    "key=value settings for the Kafka consumer (SASL, TLS), as dealsd takes them");
+                    "key=value settings for the Kafka consumer (SASL, TLS), as dealsd takes them")
+        ->needs(kafka);
     cmd->add_option("--until", command.until,
                     "With --kafka: stop at this sequence, or at the last event at or before "
-                    "this time (ISO-8601 or YYYY-MM-DD)");
+                    "this time (ISO-8601 or YYYY-MM-DD)")
+        ->needs(kafka);
     cmd->add_flag("!--no-progress", command.progress, "No progress on stderr");
     return cmd;
 }

@@ -300,6 +300,10 @@ TEST_CASE("dealsctl backup of a stopped directory, listed, verified, and refused
     REQUIRE(status == 0);
     CHECK(second.back() == "backup 2: sequence 8 hash " + hash);
 
+    dealsctl_lines({"--data-dir", data, "backup", "--backup-dir", data + "/backups"}, status);
+    CHECK(status == 1);  // a backup kept in what it saves is refused
+    CHECK_FALSE(fs::exists(data + "/backups"));
+
     const auto listed = dealsctl_lines({"backup", "--list", "--backup-dir", backups}, status);
     REQUIRE(status == 0);
     REQUIRE(listed.size() == 3);  // a header and a row each

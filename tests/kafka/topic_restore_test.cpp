@@ -15,6 +15,7 @@
 
 #include "store/cloud_event.hpp"
 #include "store/codec.hpp"
+#include "store/kafka_consumer.hpp"
 #include "store/log_reader.hpp"
 #include "tests/kafka/kafka_fixture.hpp"
 #include "tests/support/process.hpp"
@@ -275,14 +276,28 @@ TEST_CASE("restore --kafka rebuilds the whole log from the topic", "[kafka][rest
     }
     const auto partitions = produce(f.broker->bootstrap(), out);
     CHECK(partitions.size() > 1);
-    require_restored(f, f.restore(), log, log.head(), log.head());
+    const Ran r = f.restore();
+    require_restored(f, r, log, log.head(), log.head());
+    CHECK(r.err.find("warning:") == std::string::npos);
+
+    // Restored to the topic's end: the relay's position there is the head, so a server started
+    // on the directory publishes only what comes after.
+    auto consumer = store::KafkaConsumer::open({.brokers = f.broker->bootstrap(), .topic = kTopic});
+    REQUIRE(consumer.has_value());
+    const std::string cluster = (*consumer)->cluster_id(std::chrono::milliseconds(10'000));
+    REQUIRE_FALSE(cluster.empty());
+    auto restored = open_store(f.target());
+    CHECK(restored->relay_position(cluster, kTopic) == log.head());
 }
 
 TEST_CASE("restore --kafka --until SEQ stops at that sequence", "[kafka][restore]") {
     Fixture f;
     const auto log = make_log(f.work.path() + "/source");
     produce(f.broker->bootstrap(), messages(log, 1, log.head()));
-    require_restored(f, f.restore({"--until", "20"}), log, 20, 20);
+    const Ran r = f.restore({"--until", "20"});
+    require_restored(f, r, log, 20, 20);
+    CHECK(r.err.find("warning: the topic holds events up to sequence 36, past the restored head") !=
+          std::string::npos);
 }
 
 TEST_CASE("restore takes a target named with a trailing slash", "[kafka][restore]") {
