@@ -300,6 +300,20 @@ TEST_CASE("restore --kafka --until SEQ stops at that sequence", "[kafka][restore
           std::string::npos);
 }
 
+TEST_CASE("restore --kafka --until TIME stops at the last event at or before it",
+          "[kafka][restore]") {
+    Fixture f;
+    const auto log = make_log(f.work.path() + "/source");
+    produce(f.broker->bootstrap(), messages(log, 1, log.head()));
+    // The time of event 20; a later event of the same time would be restored too.
+    const auto until = log.messages.at(20 - 1).occurred_at;
+    events::Sequence last = 20;
+    while (last < log.head() && !(until < log.messages.at(last).occurred_at)) {
+        ++last;
+    }
+    require_restored(f, f.restore({"--until", until.str()}), log, last, last);
+}
+
 TEST_CASE("restore takes a target named with a trailing slash", "[kafka][restore]") {
     Fixture f;
     const auto log = make_log(f.work.path() + "/source");
