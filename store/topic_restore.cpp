@@ -82,8 +82,8 @@ public:
         if (seq <= head_) {
             return same_as_logged(seq, record);
         }
-        if (options_.until_sequence && seq > *options_.until_sequence) {
-            return {};
+        if (stopped_ || (options_.until_sequence && seq > *options_.until_sequence)) {
+            return {};  // past --until: only seen (the topic's newest is reported)
         }
         if (seq != head_ + 1) {
             const auto it = pending_.find(seq);
@@ -116,11 +116,6 @@ public:
             }
         }
         return {};
-    }
-
-    /// Whether the events wanted are all in (`--until` reached).
-    [[nodiscard]] bool done() const {
-        return stopped_ || (options_.until_sequence && head_ >= *options_.until_sequence);
     }
 
     /// Writes what is left; an error when the topic did not continue the log to its end.
@@ -308,7 +303,9 @@ Result<void> consume(KafkaConsumer& consumer, Partitions& parts, Applier& applie
                      const TopicRestoreOptions& options, std::uint64_t& messages) {
     auto last_message = Clock::now();
     auto last_shown = Clock::now();
-    while (!parts.finished() && !applier.done()) {
+    // Read to the end also with --until: the topic's newest event is reported (a restore that
+    // stops short of it warns), and every duplicate is checked.
+    while (!parts.finished()) {
         auto polled = consumer.poll(std::chrono::milliseconds(500));
         if (!polled) {
             return polled.error();
