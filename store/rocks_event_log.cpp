@@ -77,6 +77,8 @@ struct RocksEventLog::Pending {
     events::AppendRequest request;
     std::vector<std::string> data_json;
     std::vector<std::string> ids;
+    /// Or, for `append_copies`: stored records made by another log, appended as they are.
+    std::vector<std::string> copies;
     events::AppendCallback done;
     Outcome outcome;
 };
@@ -173,6 +175,17 @@ void RocksEventLog::append(events::AppendRequest request, events::AppendCallback
     }
     p.request = std::move(request);
     p.done = std::move(done);
+    enqueue(std::move(p));
+}
+
+void RocksEventLog::append_copies(std::vector<std::string> records, events::AppendCallback done) {
+    Pending p;
+    p.copies = std::move(records);
+    p.done = std::move(done);
+    enqueue(std::move(p));
+}
+
+void RocksEventLog::enqueue(Pending p) {
     {
         std::unique_lock lock(queue_mutex_);
         if (!stopping_) {
@@ -344,6 +357,83 @@ void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::
     }
 }
 
+std::string RocksEventLog::copy_refusal(const events::RecordedEvent& r, const RecordParts& parts,
+                                        events::Sequence head, const std::string& head_hash,
+                                        events::StreamVersion version) {
+    const std::string at = "sequence " + std::to_string(head + 1);
+    if (r.sequence != head + 1) {
+        return at + " is next, not sequence " + std::to_string(r.sequence);
+    }
+    if (parts.prev_hash != head_hash) {
+        return at + " does not link: its prev_hash is " + std::string(parts.prev_hash) +
+               ", the head's hash is " + head_hash;
+    }
+    if (support::sha256_hex(parts.prev_hash, parts.body) != parts.hash) {
+        return at + ": its hash is not that of its bytes";
+    }
+    if (r.stream_version != version + 1) {
+        return at + ": version " + std::to_string(r.stream_version) + " of " + r.stream +
+               ", which is at version " + std::to_string(version);
+    }
+    return {};
+}
+
+void RocksEventLog::record_copies(Pending& p, Touched& touched, Chain& chain, Batch& out) {
+    // Checked against a copy of the chain first: all of the copies go in, or none.
+    struct {
+        events::Sequence sequence;
+        std::string hash;
+        events::Timestamp now;
+    } next{chain.sequence, chain.hash, chain.now};
+    std::vector<std::pair<std::size_t, events::StreamVersion>> versions;
+    std::vector<events::RecordedEvent> recorded;
+    std::vector<std::pair<std::string, std::string>> puts;
+    for (const std::string& record : p.copies) {
+        events::RecordedEvent r;
+        RecordParts parts;
+        try {
+            r = decode_record(record);
+            parts = split_record(record);
+        } catch (const std::exception& e) {
+            p.outcome = {Status::kUnavailable, 0, {},
+                         "sequence " + std::to_string(next.sequence + 1) + ": " + e.what()};
+            return;
+        }
+        const std::size_t slot = touched.slot(&cached_version(r.stream));
+        auto it = std::find_if(versions.begin(), versions.end(),
+                               [slot](const auto& v) { return v.first == slot; });
+        if (it == versions.end()) {
+            it = versions.insert(versions.end(), {slot, touched.streams[slot].second});
+        }
+        if (auto why = copy_refusal(r, parts, next.sequence, next.hash, it->second); !why.empty()) {
+            p.outcome = {Status::kUnavailable, 0, {}, std::move(why)};
+            return;
+        }
+        it->second = r.stream_version;
+        next.sequence = r.sequence;
+        next.hash = std::string(parts.hash);
+        next.now = std::max(next.now, r.occurred_at);
+        std::string seq_value;
+        keys::put_be64(seq_value, r.sequence);
+        puts.emplace_back(keys::event(r.sequence), record);
+        puts.emplace_back(keys::stream_entry(r.stream, r.stream_version), std::move(seq_value));
+        recorded.push_back(std::move(r));
+    }
+    for (const auto& [slot, version] : versions) {
+        touched.streams[slot].second = version;
+    }
+    for (const auto& [key, value] : puts) {
+        chain.wb.Put(key, value);
+    }
+    chain.sequence = next.sequence;
+    chain.hash = next.hash;
+    chain.now = next.now;
+    p.outcome = {Status::kOk, 0, recorded, {}, {}};
+    for (auto& r : recorded) {
+        out.events.push_back(std::move(r));
+    }
+}
+
 std::string RocksEventLog::write_to_wal(rocksdb::WriteBatch& wb) {
     // Into the WAL without waiting for the disk: the syncer makes it durable, and while it
     // waits on fsync this thread is already writing the next batch.
@@ -390,7 +480,9 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
     std::vector<std::size_t> slots;
     for (Pending& p : batch) {
         slots.clear();
-        if (p.request.streams.empty()) {
+        if (!p.copies.empty()) {
+            record_copies(p, touched, chain, out);
+        } else if (p.request.streams.empty()) {
             p.outcome = {Status::kUnavailable, 0, {}, "an append of no stream"};
         } else if (check_expected(p, touched, slots)) {
             record(p, touched, slots, chain, out);

@@ -22,6 +22,7 @@ class WriteBatch;
 namespace deals::store {
 
 class DiskReserve;
+struct RecordParts;
 
 /// Streams per generation of the log writer's version cache (RocksEventLog), by default.
 inline constexpr std::size_t kCachedStreams = 65536;
@@ -55,6 +56,12 @@ public:
     ~RocksEventLog() override;
 
     void append(events::AppendRequest request, events::AppendCallback done) override;
+    /// Appends stored records made by another log (a leader's, from the Kafka topic) as they are,
+    /// through the same writer, syncer and applier as `append`: each must be the next sequence,
+    /// link by its prev_hash, have the hash of its bytes and be its stream's next version. All of
+    /// them go in, or none: a refusal answers kUnavailable naming the sequence. The callback
+    /// gets the decoded events (current_version is 0).
+    void append_copies(std::vector<std::string> records, events::AppendCallback done);
     std::vector<events::RecordedEvent> read_stream(const std::string& stream,
                                                    events::StreamVersion from_version,
                                                    std::size_t limit) const override;
@@ -90,6 +97,14 @@ private:
     void run_syncer();
     void run_applier();
     void hand_to_syncer(Batch batch);
+    void enqueue(Pending p);
+    /// Adds the copies of `p` (append_copies) to the batch being built, or sets why not.
+    void record_copies(Pending& p, Touched& touched, Chain& chain, Batch& out);
+    /// Why a copy cannot follow `head` (empty when it can): the next sequence, linked by its
+    /// prev_hash, its hash that of its bytes, and its stream's next version.
+    static std::string copy_refusal(const events::RecordedEvent& r, const RecordParts& parts,
+                                    events::Sequence head, const std::string& head_hash,
+                                    events::StreamVersion version);
     /// The syncer's: a sync failed (every later append fails), or a batch is durable.
     void mark_broken(std::string reason);
     void move_durable_head(const Batch& b);
