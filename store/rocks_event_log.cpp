@@ -395,7 +395,9 @@ void RocksEventLog::record_copies(Pending& p, Touched& touched, Chain& chain, Ba
             r = decode_record(record);
             parts = split_record(record);
         } catch (const std::exception& e) {
-            p.outcome = {Status::kUnavailable, 0, {},
+            p.outcome = {Status::kUnavailable,
+                         0,
+                         {},
                          "sequence " + std::to_string(next.sequence + 1) + ": " + e.what()};
             return;
         }

@@ -27,14 +27,14 @@ std::unique_ptr<store::Store> open_store(const std::string& dir, bool seed) {
 void append_user(store::Store& s, std::int64_t id) {
     const std::string stream = "user-" + std::to_string(id);
     const events::EventMeta meta{{events::UserId{1}, std::nullopt}, "req", "corr"};
-    REQUIRE(s.append_and_wait({stream,
-                               events::ExpectedVersion::no_stream(),
-                               {events::UserCreated{events::UserId{id},
-                                                    "User " + std::to_string(id),
-                                                    "u" + std::to_string(id) + "@example.com",
-                                                    false, true, events::DealsScope::kOwn}},
-                               meta})
-                .has_value());
+    REQUIRE(
+        s.append_and_wait({stream,
+                           events::ExpectedVersion::no_stream(),
+                           {events::UserCreated{events::UserId{id}, "User " + std::to_string(id),
+                                                "u" + std::to_string(id) + "@example.com", false,
+                                                true, events::DealsScope::kOwn}},
+                           meta})
+            .has_value());
 }
 
 /// The stored records `from`…`to` of `s`.
