@@ -49,4 +49,18 @@ public:
     virtual RelayStats stats() const = 0;
 };
 
+/// Where a read-only replica (dealsd --follow) stands.
+struct ReplicaStats {
+    Sequence applied = 0;      ///< its log's head
+    Sequence newest = 0;       ///< the newest sequence it has seen on the topic
+    Sequence waiting_for = 0;  ///< a sequence later ones wait for (0: none)
+    std::string stopped;       ///< why applying stopped for good (a broken chain), or empty
+};
+
+class ReplicaStatus {
+public:
+    virtual ~ReplicaStatus() = default;
+    virtual ReplicaStats replica_stats() const = 0;
+};
+
 }  // namespace deals::events

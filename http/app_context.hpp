@@ -38,6 +38,9 @@ struct AppSettings {
     std::string kafka_mode = "off";  ///< off | embedded | external
     std::string kafka_bootstrap;     ///< the brokers the relay publishes to
     std::string version = DEALS_VERSION;
+    /// A read-only replica's (dealsd --follow): writes are sent there (307), or refused (503)
+    /// when empty.
+    std::string leader_url;
 };
 
 /// What handlers share: the ports to the event log, the views, ids, idempotency records and
@@ -55,6 +58,9 @@ struct AppContext {
     std::string kafka_mode;
     std::string kafka_bootstrap;
     std::string version;
+    /// Set on a read-only replica (dealsd --follow): every write is refused or redirected.
+    const events::ReplicaStatus* replica = nullptr;
+    std::string leader_url;
     commands::Executor executor{log, views};
 };
 

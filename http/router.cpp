@@ -4,6 +4,7 @@
 
 #include "http/error_table.hpp"
 #include "http/idempotency.hpp"
+#include "http/render.hpp"
 #include "support/json.hpp"
 #include "support/sha256.hpp"
 
@@ -170,7 +171,20 @@ bool is_write(std::string_view method) {
 
 }  // namespace
 
+/// A read-only replica's answer to a write: to the leader, or refused.
+Response replica_refusal(const AppContext& app, const Request& request) {
+    if (app.leader_url.empty()) {
+        return json_response(503, R"({"message":"This server is a read-only replica."})");
+    }
+    Response r{307, {}, {}};
+    r.headers.emplace_back("Location", app.leader_url + request.target);
+    return r;
+}
+
 boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
+    if (app_.replica != nullptr && is_write(request.method)) {
+        co_return replica_refusal(app_, request);  // nothing is written through a replica
+    }
     try {
         std::string_view method = request.method;
         if (method == "HEAD") {

@@ -5,7 +5,8 @@
 
 namespace deals::http {
 
-AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppSettings settings) {
+AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppSettings settings,
+                       const events::ReplicaStatus* replica) {
     return AppContext{store.log(),
                       store,
                       store,
@@ -16,7 +17,9 @@ AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppS
                       std::move(settings.clock),
                       std::move(settings.kafka_mode),
                       std::move(settings.kafka_bootstrap),
-                      std::move(settings.version)};
+                      std::move(settings.version),
+                      replica,
+                      std::move(settings.leader_url)};
 }
 
 }  // namespace deals::http

@@ -13,7 +13,8 @@ class KafkaRelay;
 namespace deals::http {
 
 /// The handlers' context over `store` (the log, views, ids, idempotency records and storage
-/// status) and `relay` (null when Kafka is off).
-AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppSettings settings);
+/// status) and `relay` (null when Kafka is off); on a read-only replica, `replica`.
+AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppSettings settings,
+                       const events::ReplicaStatus* replica = nullptr);
 
 }  // namespace deals::http

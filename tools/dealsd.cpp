@@ -12,6 +12,7 @@
 #include "http/server.hpp"
 #include "http/wiring.hpp"
 #include "store/embedded_broker.hpp"
+#include "store/follower.hpp"
 #include "store/kafka_config.hpp"
 #include "store/kafka_relay.hpp"
 #include "store/store.hpp"
@@ -35,6 +36,8 @@ struct Flags {
     int idle_timeout = 60;
     bool lost_reason_optional = false;
     std::uint64_t min_free_mb = 256;
+    std::string follow;      ///< HOST:PORT of the topic's cluster: a read-only replica
+    std::string leader_url;  ///< where a replica sends writes (307)
 };
 
 void add_flags(CLI::App& cli, Flags& flags) {
@@ -51,6 +54,14 @@ void add_flags(CLI::App& cli, Flags& flags) {
                    "embedded (an in-process broker) | HOST:PORT[,HOST:PORT…] | off")
         ->envname("DEALS_KAFKA")
         ->capture_default_str();
+    auto* follow = cli.add_option(
+        "--follow", flags.follow,
+        "HOST:PORT[,…] of a Kafka cluster: serve as a read-only replica of the leader publishing "
+        "to --kafka-topic there (publishes nothing)");
+    cli.add_option("--leader-url", flags.leader_url,
+                   "With --follow: where writes are sent (307 Temporary Redirect); without it they "
+                   "answer 503")
+        ->needs(follow);
     cli.add_option("--kafka-topic", flags.kafka_topic, "Topic the events are published to")
         ->envname("DEALS_KAFKA_TOPIC")
         ->capture_default_str();
@@ -131,6 +142,9 @@ bool check_flags(Flags& flags) {
         std::cerr << "error: --kafka must be embedded, off or HOST:PORT[,…]" << std::endl;
         return false;
     }
+    while (!flags.leader_url.empty() && flags.leader_url.back() == '/') {
+        flags.leader_url.pop_back();  // the request's target starts with one
+    }
     flags.server.read_timeout = std::chrono::seconds(flags.read_timeout);
     flags.server.idle_timeout = std::chrono::seconds(flags.idle_timeout);
     return true;
@@ -140,6 +154,8 @@ bool check_flags(Flags& flags) {
 std::unique_ptr<store::Store> open_store(const Flags& flags) {
     auto store = store::Store::open({.data_dir = flags.data_dir,
                                      .min_free_bytes = flags.min_free_mb << 20,
+                                     // A replica's default pipeline comes from the leader's log.
+                                     .seed_defaults = flags.follow.empty(),
                                      .clock = events::Timestamp::system_now});
     if (!store) {
         std::cerr << "error: " << store.error().message << std::endl;
@@ -256,7 +272,14 @@ int main(int argc, char** argv) {
         return 1;
     }
     Kafka kafka;
-    if (const int status = start_kafka(*store, flags, kafka); status != 0) {
+    std::unique_ptr<store::Follower> follower;
+    if (!flags.follow.empty()) {
+        std::cout << "follow: " << flags.follow << ", topic " << flags.kafka_topic
+                  << " (a read-only replica" << (flags.leader_url.empty() ? "" : " of ")
+                  << flags.leader_url << "; publishes nothing)" << std::endl;
+        follower = std::make_unique<store::Follower>(
+            *store, store::Follower::Options{flags.follow, flags.kafka_topic, flags.kafka_config});
+    } else if (const int status = start_kafka(*store, flags, kafka); status != 0) {
         return status;
     }
 
@@ -265,7 +288,9 @@ int main(int argc, char** argv) {
                           {.validation = {.lost_reason_required = !flags.lost_reason_optional},
                            .clock = events::Timestamp::system_now,
                            .kafka_mode = kafka.mode,
-                           .kafka_bootstrap = kafka.bootstrap});
+                           .kafka_bootstrap = kafka.bootstrap,
+                           .leader_url = flags.leader_url},
+                          follower.get());
     // `dealsctl backup` asks for backups here while the server holds the directory.
     auto control = tools::serve_backups(*store, flags.data_dir);
     if (!control) {
@@ -278,6 +303,7 @@ int main(int argc, char** argv) {
     if (control) {
         control->reset();  // waits for a backup in progress
     }
+    follower.reset();  // before the store it appends to
     stop(*store, kafka);
     return 0;
 }

@@ -14,6 +14,19 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
     w.String("ok");
     w.Key("sequence");
     w.Uint64(sequence);
+    w.Key("role");
+    w.String(app.replica ? "follower" : "leader");
+    if (app.replica) {
+        const auto r = app.replica->replica_stats();
+        w.Key("applied_sequence");
+        w.Uint64(r.applied);
+        w.Key("lag");
+        w.Uint64(r.newest > r.applied ? r.newest - r.applied : 0);
+        w.Key("waiting_for_sequence");
+        w.Uint64(r.waiting_for);
+        w.Key("stopped");
+        w.String(r.stopped);
+    }
     w.Key("kafka");
     w.StartObject();
     w.Key("mode");

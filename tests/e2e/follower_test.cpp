@@ -1,0 +1,133 @@
+// Read-only replicas (dealsd --follow): a follower fed by the leader's Kafka topic (a `dealsctl
+// broker` in its own process) serves what the leader serves once caught up, sends writes to the
+// leader (307) or refuses them (503), and after a SIGKILL resumes from its own head with a
+// gapless log that verifies.
+
+#include <signal.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "tests/e2e/e2e_helpers.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace deals;
+using namespace deals::testing;
+using namespace deals::testing::e2e;
+
+namespace {
+
+/// A body without what depends on the time it is shown at (the time spent in each stage) and
+/// on the server asked (the links of a list page name its host and port).
+std::string timeless(const std::string& body) {
+    static const std::regex kNow(R"("time_in_stages":\{[^}]*\})");
+    static const std::regex kServer(R"(http://127\.0\.0\.1:\d+)");
+    return std::regex_replace(std::regex_replace(body, kNow, "\"time_in_stages\":{}"), kServer,
+                              "http://server");
+}
+
+/// The `"sequence":N` of GET /healthz (no token needed: a follower knows the leader's tokens
+/// only once it has applied them).
+events::Sequence head_of(HttpClient& client) {
+    const auto head = client.get("/healthz");
+    REQUIRE(head.status == 200);
+    const auto at = head.body.find("\"sequence\":");
+    REQUIRE(at != std::string::npos);
+    return std::stoull(head.body.substr(at + 11));
+}
+
+/// Waits until the follower has applied `sequence` (it polls the follower's head, for at most
+/// 30 s); returns the head it saw.
+events::Sequence caught_up(HttpClient& follower, events::Sequence sequence) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    events::Sequence seen = 0;
+    while ((seen = head_of(follower)) < sequence && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling its head
+    }
+    return seen;
+}
+
+void create_deals(HttpClient& leader, int from, int count) {
+    for (int i = from; i < from + count; ++i) {
+        const auto res = leader.post(
+            "/api/deals", R"({"name":"Deal )" + std::to_string(i) + R"(","stage_id":1})");
+        REQUIRE(res.status == 201);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a follower serves the leader's deals, sends writes to it, and resumes after a kill",
+          "[e2e][follower]") {
+    const TempDir tmp;
+    Process broker({DEALS_DEALSCTL, "broker", "--partitions", "4"});
+    const std::string bootstrap = broker.wait_for_line("bootstrap: ").substr(11);
+    const std::string token = admin_token(tmp.path() + "/leader");
+    auto leader = start_dealsd(tmp.path() + "/leader", {"--kafka", bootstrap});
+    const std::string leader_url = "http://127.0.0.1:" + std::to_string(leader.port);
+    auto follower =
+        start_dealsd(tmp.path() + "/follower", {"--follow", bootstrap, "--leader-url", leader_url});
+    auto refusing = start_dealsd(tmp.path() + "/refusing", {"--follow", bootstrap});
+    HttpClient to_leader(leader.port, token);
+    HttpClient to_follower(follower.port, token);
+
+    create_deals(to_leader, 1, 40);
+    const auto head = head_of(to_leader);
+    REQUIRE(caught_up(to_follower, head) == head);
+    CHECK(to_follower.get("/api/audit/head").body == to_leader.get("/api/audit/head").body);
+    for (const std::string path :
+         {"/api/deals/1", "/api/deals/40", "/api/deals?per_page=7&page=2", "/api/pipelines"}) {
+        INFO(path);
+        const auto from_leader = to_leader.get(path);
+        const auto from_follower = to_follower.get(path);
+        CHECK(from_follower.status == from_leader.status);
+        CHECK(timeless(from_follower.body) == timeless(from_leader.body));
+    }
+    const auto healthz = to_follower.get("/healthz");
+    CHECK(healthz.body.find("\"role\":\"follower\",\"applied_sequence\":" + std::to_string(head)) !=
+          std::string::npos);
+    CHECK(to_leader.get("/healthz").body.find("\"role\":\"leader\"") != std::string::npos);
+
+    // Writes: to the leader, or refused; nothing is written through a replica.
+    const auto redirected = to_follower.post("/api/deals?via=follower", R"({"name":"X"})");
+    CHECK(redirected.status == 307);
+    CHECK(redirected.header("location") == leader_url + "/api/deals?via=follower");
+    HttpClient to_refusing(refusing.port, token);
+    REQUIRE(caught_up(to_refusing, head) == head);
+    const auto refused = to_refusing.del("/api/deals/1");
+    CHECK(refused.status == 503);
+    CHECK(refused.body == R"({"message":"This server is a read-only replica."})");
+    CHECK(head_of(to_follower) == head);
+
+    // Killed mid-stream and restarted, the follower goes on from its own head.
+    std::atomic<bool> writing{true};
+    std::thread writer([&] {
+        HttpClient client(leader.port, token);
+        for (int i = 100; writing; ++i) {
+            create_deals(client, i, 1);
+        }
+    });
+    create_deals(to_leader, 41, 30);
+    follower.process->kill(SIGKILL);
+    follower.process->wait();
+    create_deals(to_leader, 71, 30);
+    writing = false;
+    writer.join();
+    follower =
+        start_dealsd(tmp.path() + "/follower", {"--follow", bootstrap, "--leader-url", leader_url});
+    HttpClient again(follower.port, token);
+    const auto end = head_of(to_leader);
+    REQUIRE(caught_up(again, end) == end);
+    CHECK(again.get("/api/audit/head").body == to_leader.get("/api/audit/head").body);
+    follower.process->kill(SIGTERM);
+    REQUIRE(follower.process->wait() == 0);
+    int status = 0;
+    const auto verified = run_dealsctl(tmp.path() + "/follower", {"verify"}, status);
+    CHECK(status == 0);
+    CHECK(verified ==
+          "intact: " + std::to_string(end) + " events, sequences 1-" + std::to_string(end));
+}
