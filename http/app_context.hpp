@@ -41,6 +41,8 @@ struct AppSettings {
     /// A read-only replica's (dealsd --follow): writes are sent there (307), or refused (503)
     /// when empty.
     std::string leader_url;
+    /// How long a replica's read waits for its `Deals-Min-Sequence` before it answers 503.
+    std::chrono::milliseconds min_sequence_wait{2000};
 };
 
 /// What handlers share: the ports to the event log, the views, ids, idempotency records and
@@ -61,6 +63,7 @@ struct AppContext {
     /// Set on a read-only replica (dealsd --follow): every write is refused or redirected.
     const events::ReplicaStatus* replica = nullptr;
     std::string leader_url;
+    std::chrono::milliseconds min_sequence_wait{2000};
     commands::Executor executor{log, views};
 };
 

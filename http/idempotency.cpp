@@ -135,6 +135,7 @@ boost::asio::awaitable<Response> Idempotency::run(Handler handler, Call call, st
     marked.idempotency_fingerprint = fingerprint;
     Call marked_call{marked, std::move(call.caller), std::move(call.params)};
     Response r = co_await handler(app_, marked_call);
+    stamp_written(r, marked_call);  // kept with the answer: a replay carries it too
     if (crash_after_commit(key)) {
         std::raise(SIGKILL);
     }

@@ -143,4 +143,10 @@ bool parse_target(Request& request) {
     return true;
 }
 
+void stamp_written(Response& response, const Call& call) {
+    if (call.written > 0 && response.status >= 200 && response.status < 300) {
+        response.headers.emplace_back("Deals-Sequence", std::to_string(call.written));
+    }
+}
+
 }  // namespace deals::http

@@ -52,7 +52,13 @@ struct Call {
     const Request& request;
     std::optional<Caller> caller;
     std::vector<std::string> params;
+    /// Set by a write once its events are durable: the sequence of the last one, which the
+    /// response carries as `Deals-Sequence` (read your writes on a replica).
+    mutable events::Sequence written = 0;
 };
+
+/// Adds `Deals-Sequence: <call.written>` to the successful answer of a write that appended.
+void stamp_written(Response& response, const Call& call);
 
 /// Splits a target into path and query, percent-decoding both. Returns false when the path or
 /// a query parameter has a bad escape or does not decode to UTF-8, or the path holds an encoded

@@ -1,5 +1,10 @@
 #include "http/router.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
 
 #include "http/error_table.hpp"
@@ -169,8 +174,6 @@ bool is_write(std::string_view method) {
     return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
 
-}  // namespace
-
 /// A read-only replica's answer to a write: to the leader, or refused.
 Response replica_refusal(const AppContext& app, const Request& request) {
     if (app.leader_url.empty()) {
@@ -181,10 +184,58 @@ Response replica_refusal(const AppContext& app, const Request& request) {
     return r;
 }
 
-boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
-    if (app_.replica != nullptr && is_write(request.method)) {
-        co_return replica_refusal(app_, request);  // nothing is written through a replica
+/// Waits (on the calling coroutine's executor, a few milliseconds at a time) until the replica
+/// has applied `sequence`, at most `wait`; whether it has.
+boost::asio::awaitable<bool> applied_by(const events::ReplicaStatus& replica,
+                                        events::Sequence sequence, std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    while (replica.replica_stats().applied < sequence) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            co_return false;
+        }
+        timer.expires_after(std::chrono::milliseconds(2));
+        co_await timer.async_wait(boost::asio::use_awaitable);
     }
+    co_return true;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
+    if (app_.replica != nullptr) {
+        co_return co_await as_replica(request);
+    }
+    co_return co_await route(request);
+}
+
+boost::asio::awaitable<Response> Router::as_replica(const Request& request) {
+    Response response;
+    const auto min = request.header("deals-min-sequence");
+    char* end = nullptr;
+    const std::uint64_t wanted = min ? std::strtoull(min->c_str(), &end, 10) : 0;
+    const bool bad_min = min && (min->empty() || *end != '\0' || (*min)[0] == '-');
+    if (is_write(request.method)) {
+        response = replica_refusal(app_, request);  // nothing is written through a replica
+    } else if (bad_min) {
+        response =
+            error_response(commands::bad_request("Deals-Min-Sequence must be a sequence number."));
+    } else {
+        const bool applied = co_await applied_by(*app_.replica, wanted, app_.min_sequence_wait);
+        if (applied) {
+            response = co_await route(request);
+        } else {
+            response = json_response(503, R"({"message":"This replica has not applied sequence )" +
+                                              std::to_string(wanted) + R"( yet."})");
+            response.headers.emplace_back("Retry-After", "1");
+        }
+    }
+    response.headers.emplace_back("Deals-Sequence",
+                                  std::to_string(app_.replica->replica_stats().applied));
+    co_return response;
+}
+
+boost::asio::awaitable<Response> Router::route(const Request& request) {
     try {
         std::string_view method = request.method;
         if (method == "HEAD") {
@@ -214,7 +265,9 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
                     }
                 }
             }
-            co_return co_await route.handler(app_, call);
+            Response response = co_await route.handler(app_, call);
+            stamp_written(response, call);
+            co_return response;
         }
         if (!allowed.empty()) {
             co_return method_not_allowed(request, allowed);

@@ -39,6 +39,11 @@ public:
     boost::asio::awaitable<Response> dispatch(const Request& request);
 
 private:
+    boost::asio::awaitable<Response> route(const Request& request);
+    /// A read-only replica's answer: writes to the leader (or refused), reads after waiting
+    /// for `Deals-Min-Sequence`, and every answer with `Deals-Sequence: <applied>`.
+    boost::asio::awaitable<Response> as_replica(const Request& request);
+
     AppContext& app_;
     std::unique_ptr<Idempotency> idempotency_;  ///< writes under an Idempotency-Key
 };

@@ -19,7 +19,8 @@ AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppS
                       std::move(settings.kafka_bootstrap),
                       std::move(settings.version),
                       replica,
-                      std::move(settings.leader_url)};
+                      std::move(settings.leader_url),
+                      settings.min_sequence_wait};
 }
 
 }  // namespace deals::http

@@ -38,6 +38,7 @@ struct Flags {
     std::uint64_t min_free_mb = 256;
     std::string follow;      ///< HOST:PORT of the topic's cluster: a read-only replica
     std::string leader_url;  ///< where a replica sends writes (307)
+    double min_sequence_wait = 2;  ///< seconds a replica's read waits for Deals-Min-Sequence
 };
 
 void add_flags(CLI::App& cli, Flags& flags) {
@@ -61,6 +62,12 @@ void add_flags(CLI::App& cli, Flags& flags) {
     cli.add_option("--leader-url", flags.leader_url,
                    "With --follow: where writes are sent (307 Temporary Redirect); without it they "
                    "answer 503")
+        ->needs(follow);
+    cli.add_option("--min-sequence-wait", flags.min_sequence_wait,
+                   "With --follow: seconds a read with Deals-Min-Sequence waits for the replica to "
+                   "apply it before answering 503")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str()
         ->needs(follow);
     cli.add_option("--kafka-topic", flags.kafka_topic, "Topic the events are published to")
         ->envname("DEALS_KAFKA_TOPIC")
@@ -283,14 +290,16 @@ int main(int argc, char** argv) {
         return status;
     }
 
-    http::AppContext app =
-        http::app_context(*store, kafka.relay.get(),
-                          {.validation = {.lost_reason_required = !flags.lost_reason_optional},
-                           .clock = events::Timestamp::system_now,
-                           .kafka_mode = kafka.mode,
-                           .kafka_bootstrap = kafka.bootstrap,
-                           .leader_url = flags.leader_url},
-                          follower.get());
+    http::AppContext app = http::app_context(
+        *store, kafka.relay.get(),
+        {.validation = {.lost_reason_required = !flags.lost_reason_optional},
+         .clock = events::Timestamp::system_now,
+         .kafka_mode = kafka.mode,
+         .kafka_bootstrap = kafka.bootstrap,
+         .leader_url = flags.leader_url,
+         .min_sequence_wait =
+             std::chrono::milliseconds(static_cast<std::int64_t>(flags.min_sequence_wait * 1000))},
+        follower.get());
     // `dealsctl backup` asks for backups here while the server holds the directory.
     auto control = tools::serve_backups(*store, flags.data_dir);
     if (!control) {

@@ -61,7 +61,11 @@ events::EventMeta meta_of(const Call& call) {
 boost::asio::awaitable<commands::Result<commands::Executed>> run(AppContext& app, const Call& call,
                                                                  commands::Decide decide) {
     auto meta = meta_of(call);
-    co_return co_await execute(app.executor, std::move(decide), std::move(meta));
+    auto outcome = co_await execute(app.executor, std::move(decide), std::move(meta));
+    if (outcome && !outcome->recorded.empty()) {
+        call.written = outcome->recorded.back().sequence;
+    }
+    co_return outcome;
 }
 
 boost::asio::awaitable<commands::Result<events::DealId>> change_deal(AppContext& app,

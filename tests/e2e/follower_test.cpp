@@ -71,7 +71,8 @@ TEST_CASE("a follower serves the leader's deals, sends writes to it, and resumes
     const std::string leader_url = "http://127.0.0.1:" + std::to_string(leader.port);
     auto follower =
         start_dealsd(tmp.path() + "/follower", {"--follow", bootstrap, "--leader-url", leader_url});
-    auto refusing = start_dealsd(tmp.path() + "/refusing", {"--follow", bootstrap});
+    auto refusing = start_dealsd(tmp.path() + "/refusing",
+                                 {"--follow", bootstrap, "--min-sequence-wait", "0.2"});
     HttpClient to_leader(leader.port, token);
     HttpClient to_follower(follower.port, token);
 
@@ -92,16 +93,34 @@ TEST_CASE("a follower serves the leader's deals, sends writes to it, and resumes
           std::string::npos);
     CHECK(to_leader.get("/healthz").body.find("\"role\":\"leader\"") != std::string::npos);
 
+    // Read your writes: the leader's answer names the sequence of the write's last event; a
+    // read that asks for it waits until the replica has applied it.
+    const auto created = to_leader.post("/api/deals", R"({"name":"Fresh","stage_id":1})");
+    REQUIRE(created.status == 201);
+    const auto written = created.header("deals-sequence");
+    REQUIRE(written.has_value());
+    CHECK(std::stoull(*written) == head + 1);
+    const std::string fresh = "/api/deals/" + std::to_string(id_in(created.body));
+    const auto seen = to_follower.request("GET", fresh, {}, {{"Deals-Min-Sequence", *written}});
+    CHECK(seen.status == 200);
+    CHECK(timeless(seen.body) == timeless(to_leader.get(fresh).body));
+    REQUIRE(seen.header("deals-sequence").has_value());
+    CHECK(std::stoull(*seen.header("deals-sequence")) >= head + 1);
+    HttpClient to_refusing(refusing.port, token);
+    REQUIRE(caught_up(to_refusing, head + 1) == head + 1);
+    const auto too_soon = to_refusing.request("GET", fresh, {}, {{"Deals-Min-Sequence", "999999"}});
+    CHECK(too_soon.status == 503);
+    CHECK(too_soon.header("retry-after") == "1");
+    CHECK(to_refusing.request("GET", fresh, {}, {{"Deals-Min-Sequence", "x"}}).status == 400);
+
     // Writes: to the leader, or refused; nothing is written through a replica.
     const auto redirected = to_follower.post("/api/deals?via=follower", R"({"name":"X"})");
     CHECK(redirected.status == 307);
     CHECK(redirected.header("location") == leader_url + "/api/deals?via=follower");
-    HttpClient to_refusing(refusing.port, token);
-    REQUIRE(caught_up(to_refusing, head) == head);
     const auto refused = to_refusing.del("/api/deals/1");
     CHECK(refused.status == 503);
     CHECK(refused.body == R"({"message":"This server is a read-only replica."})");
-    CHECK(head_of(to_follower) == head);
+    CHECK(head_of(to_follower) == head + 1);
 
     // Killed mid-stream and restarted, the follower goes on from its own head.
     std::atomic<bool> writing{true};
