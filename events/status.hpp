@@ -54,6 +54,7 @@ struct ReplicaStats {
     Sequence applied = 0;      ///< its log's head
     Sequence newest = 0;       ///< the newest sequence it has seen on the topic
     Sequence waiting_for = 0;  ///< a sequence later ones wait for (0: none)
+    double lag_seconds = 0;    ///< age of the oldest event seen on the topic and not applied
     std::string stopped;       ///< why applying stopped for good (a broken chain), or empty
 };
 

@@ -39,7 +39,12 @@ Follower::~Follower() {
 
 events::ReplicaStats Follower::replica_stats() const {
     std::lock_guard lock(mutex_);
-    return {store_.log().head_sequence(), newest_, waiting_for_, stopped_};
+    const double lag = oldest_unapplied_
+                           ? static_cast<double>(events::Timestamp::system_now().micros -
+                                                 oldest_unapplied_->micros) /
+                                 1e6
+                           : 0;
+    return {store_.log().head_sequence(), newest_, waiting_for_, std::max(0.0, lag), stopped_};
 }
 
 void Follower::run() {
@@ -104,6 +109,13 @@ void Follower::run() {
         }
         std::lock_guard lock(mutex_);
         waiting_for_ = pending.empty() ? 0 : store_.log().head_sequence() + 1;
+        oldest_unapplied_.reset();
+        if (!pending.empty()) {
+            const auto body = split_record(pending.begin()->second).body;
+            if (const auto time = body_string(body, "occurred_at")) {
+                oldest_unapplied_ = events::Timestamp::parse(*time);
+            }
+        }
     }
 }
 

@@ -8,11 +8,13 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "events/ids.hpp"
 #include "events/status.hpp"
+#include "events/time.hpp"
 #include "store/kafka_config.hpp"
 
 namespace deals::store {
@@ -51,6 +53,8 @@ private:
     mutable std::mutex mutex_;
     events::Sequence newest_ = 0;
     events::Sequence waiting_for_ = 0;
+    /// When the oldest event seen and not yet applied occurred (none when caught up).
+    std::optional<events::Timestamp> oldest_unapplied_;
     std::string stopped_;
     std::thread thread_;
 };

@@ -22,6 +22,8 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
         w.Uint64(r.applied);
         w.Key("lag");
         w.Uint64(r.newest > r.applied ? r.newest - r.applied : 0);
+        w.Key("lag_seconds");
+        w.Double(r.lag_seconds);
         w.Key("waiting_for_sequence");
         w.Uint64(r.waiting_for);
         w.Key("stopped");
@@ -106,6 +108,20 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
     metric("deals_storage_reserve_bytes", "gauge",
            "Free space kept for RocksDB: writes that would leave less answer 503.",
            static_cast<double>(storage.reserved_bytes));
+    if (app.replica) {
+        const auto r = app.replica->replica_stats();
+        metric("deals_replica_applied_sequence", "gauge",
+               "The last sequence this read-only replica has applied.",
+               static_cast<double>(r.applied));
+        metric("deals_replica_lag_events", "gauge",
+               "Events seen on the topic and not yet applied by this replica.",
+               static_cast<double>(r.newest > r.applied ? r.newest - r.applied : 0));
+        metric("deals_replica_lag_seconds", "gauge",
+               "Age of the oldest event seen on the topic and not yet applied.", r.lag_seconds);
+        metric("deals_replica_stopped", "gauge",
+               "1 when applying stopped for good (an event that does not link).",
+               r.stopped.empty() ? 0 : 1);
+    }
     if (app.relay) {
         const auto k = app.relay->stats();
         metric("deals_kafka_published_sequence", "gauge",

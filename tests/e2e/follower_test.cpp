@@ -92,6 +92,11 @@ TEST_CASE("a follower serves the leader's deals, sends writes to it, and resumes
     CHECK(healthz.body.find("\"role\":\"follower\",\"applied_sequence\":" + std::to_string(head)) !=
           std::string::npos);
     CHECK(to_leader.get("/healthz").body.find("\"role\":\"leader\"") != std::string::npos);
+    const auto metrics = to_follower.get("/metrics").body;
+    CHECK(metrics.find("\ndeals_replica_applied_sequence " + std::to_string(head) + "\n") !=
+          std::string::npos);
+    CHECK(metrics.find("\ndeals_replica_lag_events 0\n") != std::string::npos);
+    CHECK(metrics.find("\ndeals_replica_lag_seconds 0\n") != std::string::npos);
 
     // Read your writes: the leader's answer names the sequence of the write's last event; a
     // read that asks for it waits until the replica has applied it.
