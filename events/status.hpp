@@ -53,6 +53,8 @@ public:
 struct ReplicaStats {
     Sequence applied = 0;      ///< its log's head
     Sequence newest = 0;       ///< the newest sequence it has seen on the topic
+    /// Events behind the topic's end: seen and not applied, plus the messages not read yet.
+    std::uint64_t lag_events = 0;
     Sequence waiting_for = 0;  ///< a sequence later ones wait for (0: none)
     double lag_seconds = 0;    ///< age of the oldest event seen on the topic and not applied
     std::string stopped;       ///< why applying stopped for good (a broken chain), or empty

@@ -20,6 +20,8 @@ using events::Sequence;
 
 /// At most this many events per append: a run of consecutive ones, in one batch.
 constexpr std::size_t kRun = 1000;
+/// Held events past the first one missing: at most this many bytes of them.
+constexpr std::size_t kPendingLimit = std::size_t{1} << 30;
 
 }  // namespace
 
@@ -44,77 +46,129 @@ events::ReplicaStats Follower::replica_stats() const {
                                                  oldest_unapplied_->micros) /
                                  1e6
                            : 0;
-    return {store_.log().head_sequence(), newest_, waiting_for_, std::max(0.0, lag), stopped_};
+    const Sequence applied = store_.log().head_sequence();
+    std::uint64_t behind = newest_ > applied ? newest_ - applied : 0;
+    for (std::size_t p = 0; p < ends_.size(); ++p) {
+        const auto read = next_.find(static_cast<int>(p));
+        const std::int64_t from =
+            std::max(read == next_.end() ? std::int64_t{0} : read->second, ends_[p].low);
+        behind += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ends_[p].high - from));
+    }
+    return {applied, newest_, behind, waiting_for_, std::max(0.0, lag), stopped_};
 }
 
-void Follower::run() {
-    std::unique_ptr<KafkaConsumer> consumer;
-    while (!stopping_ && !consumer) {
+std::unique_ptr<KafkaConsumer> Follower::open_consumer() {
+    while (!stopping_) {
         auto opened = KafkaConsumer::open({.brokers = options_.brokers,
                                            .topic = options_.topic,
                                            .from_beginning = true,
                                            .config = options_.config,
                                            .topic_timeout = std::chrono::milliseconds(1000)});
         if (opened) {
-            consumer = std::move(*opened);
-        } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a retry's backoff
+            return std::move(*opened);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a retry's backoff
+    }
+    return nullptr;
+}
+
+void Follower::stop_applying(std::string why) {
+    std::cerr << "follower: stopped applying: " << why << std::endl;
+    std::lock_guard lock(mutex_);
+    stopped_ = std::move(why);
+}
+
+/// Each partition's end offset, asked of the brokers about once a second: with the offsets read
+/// so far, the messages not read yet.
+void Follower::measure_ends(KafkaConsumer& consumer) {
+    auto marks = consumer.watermarks(std::chrono::milliseconds(1000));
+    if (!marks) {
+        return;  // asked again next time
+    }
+    std::lock_guard lock(mutex_);
+    ends_ = std::move(*marks);
+}
+
+bool Follower::apply_ready(std::map<Sequence, std::string>& pending) {
+    while (!pending.empty() && pending.begin()->first == store_.log().head_sequence() + 1) {
+        std::vector<std::string> run;
+        Sequence next = pending.begin()->first;
+        for (auto it = pending.begin();
+             it != pending.end() && it->first == next && run.size() < kRun; ++next) {
+            pending_bytes_ -= it->second.size();
+            run.push_back(std::move(it->second));
+            it = pending.erase(it);
+        }
+        std::promise<events::AppendResult> done;
+        store_.log().append_copies(
+            std::move(run), [&done](events::AppendResult r) { done.set_value(std::move(r)); });
+        if (auto appended = done.get_future().get(); !appended) {
+            stop_applying(appended.error().message);
+            return false;
         }
     }
+    std::lock_guard lock(mutex_);
+    waiting_for_ = pending.empty() ? 0 : store_.log().head_sequence() + 1;
+    oldest_unapplied_.reset();
+    if (!pending.empty()) {
+        const auto body = split_record(pending.begin()->second).body;
+        if (const auto time = body_string(body, "occurred_at")) {
+            oldest_unapplied_ = events::Timestamp::parse(*time);
+        }
+    }
+    return true;
+}
+
+void Follower::run() {
+    auto consumer = open_consumer();
+    if (!consumer) {
+        return;
+    }
     std::map<Sequence, std::string> pending;
-    auto stop_applying = [this](std::string why) {
-        std::cerr << "follower: stopped applying: " << why << std::endl;
-        std::lock_guard lock(mutex_);
-        stopped_ = std::move(why);
-    };
-    while (!stopping_ && consumer) {
+    auto measured = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    while (!stopping_) {
+        if (std::chrono::steady_clock::now() - measured >= std::chrono::seconds(1)) {
+            measure_ends(*consumer);
+            measured = std::chrono::steady_clock::now();
+        }
         auto polled = consumer->poll(std::chrono::milliseconds(200));
         if (!polled || !*polled) {
             continue;  // nothing yet, or a consumer error librdkafka retries
         }
+        const auto& m = **polled;
+        {
+            std::lock_guard lock(mutex_);
+            next_[m.partition] = m.offset + 1;
+        }
         std::string record;
         std::optional<Sequence> seq;
         try {
-            record = record_from_kafka_value((*polled)->value);
+            record = record_from_kafka_value(m.value);
             seq = body_sequence(split_record(record).body);
         } catch (const std::exception& e) {
-            stop_applying("partition " + std::to_string((*polled)->partition) + " offset " +
-                          std::to_string((*polled)->offset) + " is not an event: " + e.what());
+            stop_applying("partition " + std::to_string(m.partition) + " offset " +
+                          std::to_string(m.offset) + " is not an event: " + e.what());
             return;
         }
         {
             std::lock_guard lock(mutex_);
             newest_ = std::max(newest_, seq.value_or(0));
         }
-        const Sequence head = store_.log().head_sequence();
-        if (!seq || *seq <= head) {
+        if (!seq || *seq <= store_.log().head_sequence()) {
             continue;  // held already: a resend, or from before a restart
         }
-        pending.emplace(*seq, std::move(record));
-        while (!pending.empty() && pending.begin()->first == store_.log().head_sequence() + 1) {
-            std::vector<std::string> run;
-            Sequence next = pending.begin()->first;
-            for (auto it = pending.begin();
-                 it != pending.end() && it->first == next && run.size() < kRun; ++next) {
-                run.push_back(std::move(it->second));
-                it = pending.erase(it);
-            }
-            std::promise<events::AppendResult> done;
-            store_.log().append_copies(
-                std::move(run), [&done](events::AppendResult r) { done.set_value(std::move(r)); });
-            if (auto appended = done.get_future().get(); !appended) {
-                stop_applying(appended.error().message);
-                return;
-            }
+        const auto size = record.size();
+        if (pending.emplace(*seq, std::move(record)).second) {
+            pending_bytes_ += size;
         }
-        std::lock_guard lock(mutex_);
-        waiting_for_ = pending.empty() ? 0 : store_.log().head_sequence() + 1;
-        oldest_unapplied_.reset();
-        if (!pending.empty()) {
-            const auto body = split_record(pending.begin()->second).body;
-            if (const auto time = body_string(body, "occurred_at")) {
-                oldest_unapplied_ = events::Timestamp::parse(*time);
-            }
+        if (pending_bytes_ > kPendingLimit) {  // held in memory: the wait cannot go on
+            stop_applying("gap: sequence " + std::to_string(store_.log().head_sequence() + 1) +
+                          " has not come while " + std::to_string(pending_bytes_ >> 20) +
+                          " MiB of events after it did");
+            return;
+        }
+        if (!apply_ready(pending)) {
+            return;
         }
     }
 }

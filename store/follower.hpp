@@ -6,16 +6,19 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "events/ids.hpp"
 #include "events/status.hpp"
 #include "events/time.hpp"
 #include "store/kafka_config.hpp"
+#include "store/kafka_consumer.hpp"
 
 namespace deals::store {
 
@@ -46,6 +49,11 @@ public:
 
 private:
     void run();
+    std::unique_ptr<KafkaConsumer> open_consumer();
+    void stop_applying(std::string why);
+    void measure_ends(KafkaConsumer& consumer);
+    /// Appends the pending events that follow the head, in runs; false once one is refused.
+    bool apply_ready(std::map<events::Sequence, std::string>& pending);
 
     Store& store_;
     Options options_;
@@ -53,6 +61,10 @@ private:
     mutable std::mutex mutex_;
     events::Sequence newest_ = 0;
     events::Sequence waiting_for_ = 0;
+    /// The partitions' offsets: the end the brokers gave last, and the next one to read.
+    std::vector<KafkaConsumer::Watermarks> ends_;
+    std::map<int, std::int64_t> next_;
+    std::size_t pending_bytes_ = 0;  ///< of the events held past a missing one (run's)
     /// When the oldest event seen and not yet applied occurred (none when caught up).
     std::optional<events::Timestamp> oldest_unapplied_;
     std::string stopped_;

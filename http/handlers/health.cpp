@@ -21,7 +21,7 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
         w.Key("applied_sequence");
         w.Uint64(r.applied);
         w.Key("lag");
-        w.Uint64(r.newest > r.applied ? r.newest - r.applied : 0);
+        w.Uint64(r.lag_events);
         w.Key("lag_seconds");
         w.Double(r.lag_seconds);
         w.Key("waiting_for_sequence");
@@ -114,8 +114,8 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
                "The last sequence this read-only replica has applied.",
                static_cast<double>(r.applied));
         metric("deals_replica_lag_events", "gauge",
-               "Events seen on the topic and not yet applied by this replica.",
-               static_cast<double>(r.newest > r.applied ? r.newest - r.applied : 0));
+               "Events behind the topic's end: seen and not applied, and not read yet.",
+               static_cast<double>(r.lag_events));
         metric("deals_replica_lag_seconds", "gauge",
                "Age of the oldest event seen on the topic and not yet applied.", r.lag_seconds);
         metric("deals_replica_stopped", "gauge",
