@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "store/codec.hpp"
+#include "store/log_reader.hpp"
 #include "support/json.hpp"
 
 namespace deals::store {
@@ -93,6 +94,24 @@ std::string record_from_kafka_value(std::string_view value) {
     w.EndObject();
     return make_record({buffer.GetString(), buffer.GetSize()}, text(member(doc, "prevhash")),
                        text(member(doc, "hash")));
+}
+
+Result<TopicEvent> topic_event(int partition, std::int64_t offset, std::string_view value) {
+    const std::string where =
+        "partition " + std::to_string(partition) + " offset " + std::to_string(offset);
+    TopicEvent e;
+    std::optional<events::Sequence> seq;
+    try {
+        e.record = record_from_kafka_value(value);
+        seq = body_sequence(split_record(e.record).body);
+    } catch (const std::exception& error) {
+        return unavailable(where + " is not an event: " + error.what());
+    }
+    if (!seq) {
+        return unavailable(where + " has no sequence");
+    }
+    e.sequence = *seq;
+    return e;
 }
 
 KafkaMessage to_kafka_message(std::string_view record) {

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "events/error.hpp"
 #include "events/ids.hpp"
 #include "events/time.hpp"
 
@@ -39,5 +41,13 @@ KafkaMessage to_kafka_message(std::string_view record);
 /// byte for byte, then `prevhash` and `hash`. Whether these are the bytes that were hashed is
 /// for the caller to check (the hash chain). Throws std::runtime_error on a malformed message.
 std::string record_from_kafka_value(std::string_view value);
+
+/// One message of the topic as the stored record it carries and that record's sequence.
+struct TopicEvent {
+    events::Sequence sequence = 0;
+    std::string record;
+};
+/// The event in the message at `offset` of `partition`; an error naming them when it is not one.
+Result<TopicEvent> topic_event(int partition, std::int64_t offset, std::string_view value);
 
 }  // namespace deals::store

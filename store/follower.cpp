@@ -140,25 +140,20 @@ void Follower::run() {
             std::lock_guard lock(mutex_);
             next_[m.partition] = m.offset + 1;
         }
-        std::string record;
-        std::optional<Sequence> seq;
-        try {
-            record = record_from_kafka_value(m.value);
-            seq = body_sequence(split_record(record).body);
-        } catch (const std::exception& e) {
-            stop_applying("partition " + std::to_string(m.partition) + " offset " +
-                          std::to_string(m.offset) + " is not an event: " + e.what());
+        auto event = topic_event(m.partition, m.offset, m.value);
+        if (!event) {
+            stop_applying(event.error().message);
             return;
         }
         {
             std::lock_guard lock(mutex_);
-            newest_ = std::max(newest_, seq.value_or(0));
+            newest_ = std::max(newest_, event->sequence);
         }
-        if (!seq || *seq <= store_.log().head_sequence()) {
+        if (event->sequence <= store_.log().head_sequence()) {
             continue;  // held already: a resend, or from before a restart
         }
-        const auto size = record.size();
-        if (pending.emplace(*seq, std::move(record)).second) {
+        const auto size = event->record.size();
+        if (pending.emplace(event->sequence, std::move(event->record)).second) {
             pending_bytes_ += size;
         }
         if (pending_bytes_ > kPendingLimit) {  // held in memory: the wait cannot go on

@@ -325,20 +325,11 @@ Result<void> consume(KafkaConsumer& consumer, Partitions& parts, Applier& applie
         }
         parts.next[p] = m.offset + 1;
         ++messages;
-        std::string record;
-        std::optional<Sequence> seq;
-        try {
-            record = record_from_kafka_value(m.value);
-            seq = body_sequence(split_record(record).body);
-        } catch (const std::exception& e) {
-            return unavailable("partition " + std::to_string(p) + " offset " +
-                               std::to_string(m.offset) + " is not an event: " + e.what());
+        auto event = topic_event(m.partition, m.offset, m.value);
+        if (!event) {
+            return event.error();
         }
-        if (!seq) {
-            return unavailable("partition " + std::to_string(p) + " offset " +
-                               std::to_string(m.offset) + " has no sequence");
-        }
-        if (auto offered = applier.offer(*seq, std::move(record)); !offered) {
+        if (auto offered = applier.offer(event->sequence, std::move(event->record)); !offered) {
             return offered;
         }
         if (options.progress && now - last_shown > std::chrono::milliseconds(200)) {

@@ -8,10 +8,8 @@
 
 namespace deals::tools {
 
-namespace {
-
 /// The rebuild's progress on the bar: its two phases.
-void show(ProgressBar& bar, const store::RebuildProgress& p) {
+void show_rebuild(ProgressBar& bar, const store::RebuildProgress& p) {
     switch (p.phase) {
         case store::RebuildProgress::Phase::kFolding:
             bar.show("folding", p.events, p.total_events, "events");
@@ -24,8 +22,6 @@ void show(ProgressBar& bar, const store::RebuildProgress& p) {
             break;
     }
 }
-
-}  // namespace
 
 CLI::App* add_rebuild_command(CLI::App& cli, RebuildCommand& command) {
     auto* cmd = cli.add_subcommand(
@@ -42,7 +38,7 @@ int run_rebuild(const std::string& data_dir, const RebuildCommand& command) {
     ProgressBar bar;
     store::RebuildOptions options{data_dir, {}, command.threads};
     if (command.progress) {
-        options.progress = [&bar](const store::RebuildProgress& p) { show(bar, p); };
+        options.progress = [&bar](const store::RebuildProgress& p) { show_rebuild(bar, p); };
     }
     auto report = store::rebuild_views(options);
     if (!report) {

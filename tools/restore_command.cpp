@@ -18,6 +18,7 @@
 #include "tools/audit_support.hpp"
 #include "tools/command_support.hpp"
 #include "tools/progress_bar.hpp"
+#include "tools/rebuild_command.hpp"
 
 namespace deals::tools {
 
@@ -208,13 +209,7 @@ Result<store::TopicRestoreReport> from_topic(const RestoreCommand& c, const std:
 Result<void> fold_views(const std::string& staging, bool progress, ProgressBar& bar) {
     store::RebuildOptions options{staging, {}, 0};
     if (progress) {
-        options.progress = [&bar](const store::RebuildProgress& p) {
-            if (p.phase == store::RebuildProgress::Phase::kFolding) {
-                bar.show("folding", p.events, p.total_events, "events");
-            } else if (p.phase == store::RebuildProgress::Phase::kWriting) {
-                bar.show("writing", p.views, p.total_views, "views");
-            }
-        };
+        options.progress = [&bar](const store::RebuildProgress& p) { show_rebuild(bar, p); };
     }
     auto rebuilt = store::rebuild_views(options);
     bar.end();
