@@ -20,6 +20,7 @@ struct KafkaConsumer::Impl {
     kafka::ConsumerClient consumer;
     std::string topic;
     int partitions = 0;
+    bool absent = false;  ///< the cluster answered that the topic does not exist
 
     /// The topic's partition count, once the cluster knows the topic (0 until then).
     int partition_count(const std::string& topic) {
@@ -28,6 +29,8 @@ struct KafkaConsumer::Impl {
         if (metadata && metadata->topic_cnt == 1 && !metadata->topics[0].err) {
             return metadata->topics[0].partition_cnt;
         }
+        absent = metadata && metadata->topic_cnt == 1 &&
+                 metadata->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
         return 0;
     }
 };
@@ -55,8 +58,10 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options options) {
     const auto deadline = std::chrono::steady_clock::now() + options.topic_timeout;
     while ((impl->partitions = impl->partition_count(options.topic)) == 0) {
         if (std::chrono::steady_clock::now() >= deadline) {
-            return unavailable("topic " + options.topic + " not found on " +
-                                         options.brokers);
+            if (impl->absent) {
+                return not_found("topic", options.topic);
+            }
+            return unavailable("topic " + options.topic + " not found on " + options.brokers);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling the cluster
     }

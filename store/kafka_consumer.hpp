@@ -39,6 +39,8 @@ public:
         std::chrono::milliseconds topic_timeout{10'000};
     };
 
+    /// A kNotFound error when the cluster answered, until `topic_timeout`, that the topic does
+    /// not exist; kUnavailable when it did not answer.
     static Result<std::unique_ptr<KafkaConsumer>> open(Options options);
     ~KafkaConsumer();
     KafkaConsumer(const KafkaConsumer&) = delete;

@@ -13,9 +13,12 @@ namespace {
 static_assert(sizeof(std::uintptr_t) >= sizeof(events::Sequence));
 
 /// The relay's own settings; `--kafka-config` is applied after them.
-KafkaConfig relay_settings(const std::string& brokers) {
+KafkaConfig relay_settings(const RelayOptions& options) {
     return {
-        {"bootstrap.servers", brokers},
+        {"bootstrap.servers", options.brokers},
+        // Transactional: a newer producer of the same id fences this one (README, Failover).
+        {"transactional.id", options.transactional_id.empty() ? "relate-deals:" + options.topic
+                                                              : options.transactional_id},
         {"client.id", "relate-deals-relay"},
         {"enable.idempotence", "true"},  // acks=all, no reordering or duplicates on retry
         {"message.timeout.ms", "0"},     // never give up on a message: retry until Kafka is back
@@ -55,6 +58,25 @@ ProducerError::Kind kind_of(rd_kafka_resp_err_t code) {
 
 }  // namespace
 
+Result<void> fence_older_leaders(const RelayOptions& options, std::chrono::milliseconds timeout) {
+    auto made = make_kafka_conf(relay_settings(options), options.config);
+    if (!made) {
+        return made.error();
+    }
+    auto made_client = kafka::new_client(RD_KAFKA_PRODUCER, std::move(*made));
+    if (!made_client.client) {
+        return bad_request("Kafka producer: " + made_client.error);
+    }
+    rd_kafka_error_t* error =
+        rd_kafka_init_transactions(made_client.client.get(), static_cast<int>(timeout.count()));
+    if (error != nullptr) {
+        const std::string why = rd_kafka_error_string(error);
+        rd_kafka_error_destroy(error);
+        return unavailable("cannot register the transactional producer: " + why);
+    }
+    return {};
+}
+
 KafkaProducer::KafkaProducer(ProducerListener& listener, std::string topic)
     : listener_(listener), topic_(std::move(topic)) {}
 
@@ -62,7 +84,7 @@ KafkaProducer::~KafkaProducer() { stop_polling(); }
 
 Result<std::unique_ptr<KafkaProducer>> KafkaProducer::start(const RelayOptions& options,
                                                                       ProducerListener& listener) {
-    auto made = make_kafka_conf(relay_settings(options.brokers), options.config);
+    auto made = make_kafka_conf(relay_settings(options), options.config);
     if (!made) {
         return made.error();
     }
@@ -151,6 +173,27 @@ std::optional<std::string> KafkaProducer::cluster_id(std::chrono::milliseconds t
     return kafka::cluster_id(client_.get());
 }
 
+Result<std::vector<std::int64_t>> KafkaProducer::end_offsets(std::chrono::milliseconds timeout) {
+    const kafka::Topic topic(rd_kafka_topic_new(client_.get(), topic_.c_str(), nullptr));
+    const auto metadata =
+        kafka::metadata(client_.get(), topic.get(), static_cast<int>(timeout.count()));
+    if (!metadata || metadata->topic_cnt != 1 || metadata->topics[0].err) {
+        return unavailable("no metadata for topic " + topic_);
+    }
+    std::vector<std::int64_t> ends;
+    for (int p = 0; p < metadata->topics[0].partition_cnt; ++p) {
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        if (const auto err = rd_kafka_query_watermark_offsets(
+                client_.get(), topic_.c_str(), p, &low, &high, static_cast<int>(timeout.count()))) {
+            return unavailable(std::string("cannot read the end offsets: ") +
+                               rd_kafka_err2str(err));
+        }
+        ends.push_back(high);
+    }
+    return ends;
+}
+
 bool KafkaProducer::answers(std::chrono::milliseconds timeout) {
     return kafka::metadata(client_.get(), nullptr, static_cast<int>(timeout.count())) != nullptr;
 }
@@ -161,6 +204,50 @@ std::optional<std::string> KafkaProducer::fatal_error() const {
         return std::nullopt;
     }
     return std::string(reason);
+}
+
+namespace {
+
+/// Sorts the outcome of a transactional call, and frees its error.
+KafkaProducer::Txn txn_outcome(rd_kafka_error_t* error) {
+    using Status = KafkaProducer::Txn::Status;
+    if (error == nullptr) {
+        return {};
+    }
+    KafkaProducer::Txn out{Status::kRetry, rd_kafka_error_name(error) + std::string(": ") +
+                                               rd_kafka_error_string(error)};
+    const auto code = rd_kafka_error_code(error);
+    if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+        code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH) {
+        out.status = Status::kFenced;
+    } else if (rd_kafka_error_is_fatal(error)) {
+        out.status = Status::kFatal;
+    } else if (rd_kafka_error_txn_requires_abort(error)) {
+        out.status = Status::kAbort;
+    }
+    rd_kafka_error_destroy(error);
+    return out;
+}
+
+}  // namespace
+
+KafkaProducer::Txn KafkaProducer::init_transactions(std::chrono::milliseconds timeout) {
+    return txn_outcome(
+        rd_kafka_init_transactions(client_.get(), static_cast<int>(timeout.count())));
+}
+
+KafkaProducer::Txn KafkaProducer::begin_transaction() {
+    return txn_outcome(rd_kafka_begin_transaction(client_.get()));
+}
+
+KafkaProducer::Txn KafkaProducer::commit_transaction(std::chrono::milliseconds timeout) {
+    return txn_outcome(
+        rd_kafka_commit_transaction(client_.get(), static_cast<int>(timeout.count())));
+}
+
+KafkaProducer::Txn KafkaProducer::abort_transaction(std::chrono::milliseconds timeout) {
+    return txn_outcome(
+        rd_kafka_abort_transaction(client_.get(), static_cast<int>(timeout.count())));
 }
 
 void KafkaProducer::flush(std::chrono::milliseconds timeout) {
@@ -180,7 +267,7 @@ void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, 
     if (message->err) {
         listener.not_delivered(sequence, rd_kafka_err2str(message->err));
     } else {
-        listener.delivered(sequence);
+        listener.delivered(sequence, message->partition, message->offset);
     }
 }
 

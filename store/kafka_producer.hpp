@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "events/error.hpp"
 #include "events/ids.hpp"
@@ -16,6 +18,11 @@
 #include "store/kafka_relay.hpp"
 
 namespace deals::store {
+
+/// Registers the relay's transactional.id with the cluster and lets go of it: every older
+/// producer of the id (the leader before this one) is fenced, its open transaction aborted
+/// (README, Failover). What a new leader does before it reads the topic to its end.
+Result<void> fence_older_leaders(const RelayOptions& options, std::chrono::milliseconds timeout);
 
 /// An error librdkafka reported about the client or the cluster, sorted for the relay.
 struct ProducerError {
@@ -34,8 +41,8 @@ struct ProducerError {
 /// What the producer tells the relay. Called on the producer's poller thread.
 class ProducerListener {
 public:
-    /// Kafka acknowledged the message of `sequence`.
-    virtual void delivered(events::Sequence sequence) = 0;
+    /// Kafka stored the message of `sequence` at `offset` of `partition`.
+    virtual void delivered(events::Sequence sequence, int partition, std::int64_t offset) = 0;
     /// The message of `sequence` failed for good, for the reason `error`.
     virtual void not_delivered(events::Sequence sequence, const std::string& error) = 0;
     virtual void client_error(const ProducerError& error) = 0;
@@ -77,6 +84,8 @@ public:
     /// The cluster's id, after asking up to `timeout` for the topic's metadata (which also
     /// readies the producer for the topic); nothing while no broker answered yet.
     std::optional<std::string> cluster_id(std::chrono::milliseconds timeout);
+    /// Each partition's end offset (the offset its next message gets), asked of the brokers.
+    Result<std::vector<std::int64_t>> end_offsets(std::chrono::milliseconds timeout);
     /// Whether a broker answers a metadata request within `timeout`.
     bool answers(std::chrono::milliseconds timeout);
 
@@ -87,6 +96,27 @@ public:
     std::string renew();
     /// There is a producer (always, except after a failed `renew`).
     bool alive() const { return client_ != nullptr; }
+
+    /// How a step of a transaction ended (librdkafka's transactional API).
+    struct Txn {
+        enum class Status {
+            kOk,
+            kRetry,   ///< not finished in time (e.g. Kafka unreachable): call the step again
+            kAbort,   ///< the transaction failed: abort it and send its messages again
+            kFenced,  ///< a newer producer took the transactional.id: this one is done for good
+            kFatal,   ///< the producer failed for good: only a new one (`renew`) can go on
+        };
+        Status status = Status::kOk;
+        std::string error;
+    };
+    /// Registers the transactional.id with the cluster, fencing any older producer of the same
+    /// id (the leader before this one): its transactions abort and it can commit nothing more.
+    Txn init_transactions(std::chrono::milliseconds timeout);
+    Txn begin_transaction();
+    /// Flushes the transaction's messages and commits them: consumers (read_committed) see them
+    /// from then on.
+    Txn commit_transaction(std::chrono::milliseconds timeout);
+    Txn abort_transaction(std::chrono::milliseconds timeout);
 
     /// Waits up to `timeout` for what is queued and in flight to be acknowledged.
     void flush(std::chrono::milliseconds timeout);

@@ -60,6 +60,12 @@ struct KafkaRelay::Impl final : ProducerListener {
     bool stalled = false;  // follow() failed; retried every 30 s
     Clock::time_point last_probe{};
     std::uint64_t observer = 0;  // the Store's token for our commit observer
+    bool fenced = false;         // a newer leader took the transactional.id: nothing more
+    /// Delivered in the open transaction: published once it commits.
+    std::vector<events::Sequence> uncommitted;
+    /// Each partition's end as this relay's own deliveries explain it (watch_foreign).
+    std::vector<std::int64_t> expected_ends;
+    bool watch_foreign = false;
 
     // Owned by the relay thread (and by `stop` once that thread has ended).
     events::Sequence next = 1;
@@ -95,11 +101,15 @@ struct KafkaRelay::Impl final : ProducerListener {
 
     // --- the producer's reports (its poller thread) ----------------------------------------------
 
-    void delivered(events::Sequence sequence) override {
+    void delivered(events::Sequence sequence, int partition, std::int64_t offset) override {
         std::unique_lock lock(mutex);
         --in_flight;
         ++delivered_count;
-        published.acknowledge(sequence);
+        uncommitted.push_back(sequence);  // published once its transaction commits
+        if (partition >= 0 && static_cast<std::size_t>(partition) < expected_ends.size()) {
+            auto& end = expected_ends[static_cast<std::size_t>(partition)];
+            end = std::max(end, offset + 1);
+        }
         if (!reachable) {
             reachable = true;
             announce_recovery(lock);
@@ -173,23 +183,117 @@ struct KafkaRelay::Impl final : ProducerListener {
 
     // --- the relay thread ----------------------------------------------------------------------
 
-    /// An idempotent producer that hit a fatal error (e.g. the broker lost its producer state)
-    /// refuses every later message; only a new one can go on.
-    void replace_producer_if_fatal() {
+    /// A newer producer registered the transactional.id: another leader publishes to the topic
+    /// now. This one appends and acknowledges nothing more (README, Failover).
+    void become_fenced(const std::string& why) {
+        {
+            std::lock_guard lock(mutex);
+            if (fenced) {
+                return;
+            }
+            fenced = true;
+            last_error = "fenced: " + why;
+            changed.notify_all();
+        }
+        say("kafka: fenced (" + why + "): another leader publishes to topic " + options.topic +
+            "; writes answer 503 from now on");
+        store.log().fence(
+            "This server is no longer the leader: another dealsd publishes to "
+            "topic " +
+            options.topic + " (" + why + "). Send writes to the new leader.");
+    }
+
+    /// Waits `wait` unless stopping; false when stopping.
+    bool back_off(std::chrono::milliseconds wait) {
+        std::unique_lock lock(mutex);
+        return !changed.wait_for(lock, wait, [this] { return stopping; });
+    }
+
+    /// Registers the transactional.id, fencing the leader before (on a real cluster), retrying
+    /// while Kafka does not answer. False when stopping or fenced.
+    bool init_producer() {
+        using Status = KafkaProducer::Txn::Status;
+        for (auto wait = kFirstBackoff; !stop_requested(); wait = std::min(wait * 2, kMaxBackoff)) {
+            const auto r = producer->init_transactions(std::chrono::seconds(10));
+            if (r.status == Status::kOk) {
+                return true;
+            }
+            if (r.status == Status::kFenced) {
+                become_fenced(r.error);
+                return false;
+            }
+            note_error("cannot register the transactional producer: " + r.error);
+            if (r.status == Status::kFatal) {
+                if (const auto error = producer->renew(); !error.empty()) {
+                    note_error("cannot start a new Kafka producer: " + error);
+                }
+            }
+            if (!back_off(wait)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /// A producer that hit a fatal error (e.g. the broker lost its producer state) refuses
+    /// every later message; only a new one can go on. False when stopping or fenced.
+    bool replace_producer_if_fatal() {
         const auto reason = producer->fatal_error();
         if (!reason) {
-            return;
+            return true;
         }
         say("kafka: producer failed (" + *reason + "); starting a new one");
         for (auto wait = kFirstBackoff; !stop_requested(); wait = std::min(wait * 2, kMaxBackoff)) {
             if (const auto error = producer->renew(); error.empty()) {
-                break;
+                return init_producer();
             } else {
                 note_error("cannot start a new Kafka producer: " + error);
             }
-            std::unique_lock lock(mutex);
-            changed.wait_for(lock, wait, [this] { return stopping; });
+            if (!back_off(wait)) {
+                return false;
+            }
         }
+        return false;
+    }
+
+    /// librdkafka's mock cluster (the development broker) does not fence an older producer of
+    /// the same transactional.id (README, Failover). There, the relay stands in for it: before
+    /// each transaction, messages past the ends its own deliveries explain were written by
+    /// another leader, and this one stops.
+    void start_watching_foreign() {
+        if (options.fresh_broker || cluster_id.rfind("mockCluster", 0) != 0) {
+            return;  // a real cluster fences; an embedded broker has no other leader
+        }
+        auto ends = producer->end_offsets(std::chrono::seconds(5));
+        std::lock_guard lock(mutex);
+        if (ends) {
+            expected_ends = std::move(*ends);
+            watch_foreign = true;
+        }
+    }
+
+    /// True (and fenced) when another producer wrote to the topic (watch_foreign only).
+    bool written_by_another() {
+        std::vector<std::int64_t> expected;
+        {
+            std::lock_guard lock(mutex);
+            if (!watch_foreign) {
+                return false;
+            }
+            expected = expected_ends;
+        }
+        const auto ends = producer->end_offsets(std::chrono::seconds(5));
+        if (!ends) {
+            return false;  // asked again before the next transaction
+        }
+        for (std::size_t p = 0; p < ends->size() && p < expected.size(); ++p) {
+            if ((*ends)[p] > expected[p]) {
+                become_fenced("partition " + std::to_string(p) + " has messages up to offset " +
+                              std::to_string((*ends)[p] - 1) + " that this server did not write");
+                return true;
+            }
+        }
+        return false;
     }
 
     /// Waits for the cluster id (the position is kept per cluster). False when stopping.
@@ -286,7 +390,9 @@ struct KafkaRelay::Impl final : ProducerListener {
                 last_error = e.what();
                 lock.unlock();
                 say(std::string("kafka: relay stalled: ") + e.what() + "; retrying in 30 s");
+                (void)producer->abort_transaction(std::chrono::seconds(5));  // if one is open
                 lock.lock();
+                uncommitted.clear();
                 changed.wait_for(lock, kMaxBackoff, [this] { return stopping; });
                 // Start over from the kept position once what is in flight has come back.
                 changed.wait_for(lock, kMaxBackoff, [this] { return stopping || in_flight == 0; });
@@ -338,21 +444,73 @@ struct KafkaRelay::Impl final : ProducerListener {
         replace_producer_if_fatal();
         lock.lock();
         failed = false;
+        uncommitted.clear();
         published.start_at(published.value());
         next = published.value() + 1;
     }
 
-    /// Produces what the log holds up to the head the relay knows.
+    /// Commits the open transaction, retrying while Kafka does not answer; aborts it when
+    /// stopping meanwhile.
+    KafkaProducer::Txn commit() {
+        using Status = KafkaProducer::Txn::Status;
+        auto r = producer->commit_transaction(std::chrono::seconds(5));
+        while (r.status == Status::kRetry && !stop_requested()) {
+            note_error("the transaction is not committed yet: " + r.error);
+            r = producer->commit_transaction(std::chrono::seconds(5));
+        }
+        if (r.status == Status::kRetry) {
+            r.status = Status::kAbort;
+        }
+        return r;
+    }
+
+    /// After the transaction: what it delivered is published, or sent again.
+    void settle(std::unique_lock<std::mutex>& lock, const KafkaProducer::Txn& r) {
+        using Status = KafkaProducer::Txn::Status;
+        if (r.status == Status::kOk) {
+            for (const auto sequence : uncommitted) {
+                published.acknowledge(sequence);
+            }
+            uncommitted.clear();
+            changed.notify_all();
+            return;
+        }
+        uncommitted.clear();
+        if (r.status == Status::kFenced) {
+            lock.unlock();
+            become_fenced(r.error);
+            lock.lock();
+            return;
+        }
+        ++delivery_errors;
+        last_error = "the transaction failed: " + r.error;
+        failed = true;
+        if (r.status == Status::kAbort) {
+            lock.unlock();
+            (void)producer->abort_transaction(std::chrono::seconds(5));
+            lock.lock();
+        }
+    }
+
+    /// Produces what the log holds up to the head the relay knows, in one transaction.
     void produce_head(std::unique_lock<std::mutex>& lock) {
+        using Status = KafkaProducer::Txn::Status;
         const auto upto = head;
         lock.unlock();
-        const bool room_left = produce_available(upto);
+        if (written_by_another()) {
+            lock.lock();
+            return;
+        }
+        auto r = producer->begin_transaction();
+        if (r.status == Status::kOk) {
+            (void)produce_available(upto);
+            r = commit();
+        }
+        lock.lock();
+        settle(lock, r);
+        lock.unlock();
         keep_position(false);
         lock.lock();
-        if (!room_left) {
-            // librdkafka's queue is full: an acknowledgement makes room.
-            changed.wait_for(lock, std::chrono::milliseconds(10));
-        }
     }
 
     /// Nothing to produce: waits for news, keeps the position, and reads the log's head.
@@ -369,14 +527,15 @@ struct KafkaRelay::Impl final : ProducerListener {
     }
 
     void follow() {
-        if (!await_cluster()) {
+        if (!await_cluster() || !init_producer()) {
             return;
         }
         start_publishing();
+        start_watching_foreign();
         auto backoff = kFirstBackoff;
         events::Sequence went_back_at = 0;
         std::unique_lock lock(mutex);
-        while (!stopping) {
+        while (!stopping && !fenced) {
             if (backoff > kFirstBackoff && published.value() > went_back_at) {
                 backoff = kFirstBackoff;  // past the failure: the next one starts short again
             }
@@ -434,12 +593,10 @@ void KafkaRelay::stop(std::chrono::milliseconds grace) {
     if (i.thread.joinable()) {
         i.thread.join();
     }
+    // The relay thread ends between transactions: what it produced is committed or aborted.
+    (void)grace;
     if (i.producer->alive()) {
-        i.producer->flush(grace);
         i.keep_position(true);
-        i.producer->purge();
-        i.producer->flush(std::chrono::milliseconds(1000));  // delivers the purge reports
-        i.keep_position(true);  // acknowledgements that came with the last flush
     }
     i.producer.reset();
     const auto s = stats();
@@ -462,7 +619,8 @@ RelayStats KafkaRelay::stats() const {
         s.delivery_errors = i.delivery_errors;
         s.republished_runs = i.republished_runs;
         s.last_error = i.last_error;
-        s.state = i.stopped                                     ? "stopped"
+        s.state = i.fenced                                      ? "fenced"
+                  : i.stopped                                   ? "stopped"
                   : i.stalled                                   ? "stalled"
                   : i.cluster_id.empty() && !i.said_unreachable ? "connecting"
                   : !i.reachable                                ? "unreachable"

@@ -29,6 +29,9 @@ struct RelayOptions {
     std::size_t max_in_flight = 100'000;
     /// How often the published position is written back while it moves.
     std::chrono::milliseconds position_interval{100};
+    /// The producer's transactional.id; `relate-deals:<topic>` when empty. One per topic: the
+    /// leader that registers it last fences the one before (README, Failover).
+    std::string transactional_id;
     /// Operator-facing lines ("kafka: …"); stderr when empty.
     std::function<void(const std::string&)> log;
     std::function<events::Timestamp()> clock;  ///< for lag in seconds; the system clock

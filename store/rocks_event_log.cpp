@@ -185,9 +185,20 @@ void RocksEventLog::append_copies(std::vector<std::string> records, events::Appe
     enqueue(std::move(p));
 }
 
+void RocksEventLog::fence(std::string reason) {
+    std::lock_guard lock(queue_mutex_);
+    fenced_ = std::move(reason);
+}
+
 void RocksEventLog::enqueue(Pending p) {
     {
         std::unique_lock lock(queue_mutex_);
+        if (!fenced_.empty() && p.copies.empty()) {
+            const auto why = fenced_;
+            lock.unlock();
+            p.done(unavailable(why));
+            return;
+        }
         if (!stopping_) {
             queue_.push_back(std::move(p));
             lock.unlock();

@@ -62,6 +62,9 @@ public:
     /// them go in, or none: a refusal answers kUnavailable naming the sequence. The callback
     /// gets the decoded events (current_version is 0).
     void append_copies(std::vector<std::string> records, events::AppendCallback done);
+    /// From now on every append of new events is refused (kUnavailable, `reason`): another
+    /// leader took over the topic (the relay was fenced). Copies (a follower's) still go in.
+    void fence(std::string reason);
     std::vector<events::RecordedEvent> read_stream(const std::string& stream,
                                                    events::StreamVersion from_version,
                                                    std::size_t limit) const override;
@@ -156,6 +159,7 @@ private:
     events::Timestamp tail_time_;
     // Set while writes fail (a full disk, say), to log the change both ways.
     bool write_failed_ = false;
+    std::string fenced_;  // why appends of new events are refused; guarded by queue_mutex_
     // Set (once, by the syncer) when a sync fails; the reason is written before the flag.
     std::atomic<bool> broken_{false};
     std::string broken_reason_;

@@ -13,6 +13,7 @@
 #include "store/cloud_event.hpp"
 #include "store/codec.hpp"
 #include "store/kafka_consumer.hpp"
+#include "store/kafka_producer.hpp"
 #include "store/keys.hpp"
 #include "store/log_reader.hpp"
 #include "support/sha256.hpp"
@@ -82,7 +83,7 @@ public:
         if (seq <= head_) {
             return same_as_logged(seq, record);
         }
-        if (stopped_ || (options_.until_sequence && seq > *options_.until_sequence)) {
+        if (stopped_ || diverged_ || (options_.until_sequence && seq > *options_.until_sequence)) {
             return {};  // past --until: only seen (the topic's newest is reported)
         }
         if (seq != head_ + 1) {
@@ -102,7 +103,8 @@ public:
         if (auto appended = append(seq, record); !appended) {
             return appended;
         }
-        while (!stopped_ && !pending_.empty() && pending_.begin()->first <= head_ + 1) {
+        while (!stopped_ && !diverged_ && !pending_.empty() &&
+               pending_.begin()->first <= head_ + 1) {
             auto node = pending_.extract(pending_.begin());
             pending_bytes_ -= node.mapped().size();
             if (node.key() <= head_) {
@@ -120,6 +122,10 @@ public:
 
     /// Writes what is left; an error when the topic did not continue the log to its end.
     Result<void> finish() {
+        if (differs_ != 0) {
+            return unavailable(seq_text(differs_) + " on the topic differs from the one " +
+                               options_.held_by);
+        }
         if (auto written = write(); !written) {
             return written;
         }
@@ -184,10 +190,14 @@ private:
         if (!got.ok()) {
             return unavailable("cannot read " + seq_text(seq) + ": " + got.ToString());
         }
-        if (stored != record) {
-            return unavailable(seq_text(seq) + " on the topic differs from the one " +
-                               (seq <= start_ ? "the backup holds" : "on the topic before"));
+        if (stored == record) {
+            return {};
         }
+        if (seq > start_) {
+            return different(seq);
+        }
+        // The log before the restore holds other bytes there: read on, to name the first one.
+        differs_ = differs_ == 0 ? seq : std::min(differs_, seq);
         return {};
     }
 
@@ -197,6 +207,13 @@ private:
             parts = split_record(record);
         } catch (const std::exception& e) {
             return unavailable(seq_text(seq) + ": " + e.what());
+        }
+        if (parts.prev_hash != hash_ && seq == start_ + 1) {
+            // The topic's chain is not the log's: they differ at the head or before it. Read on
+            // without appending, to name the first sequence that differs.
+            diverged_ = true;
+            differs_ = differs_ == 0 ? start_ : std::min(differs_, start_);
+            return {};
         }
         if (parts.prev_hash != hash_) {
             return unavailable(seq_text(seq) + " does not link: its prevhash is " +
@@ -258,6 +275,8 @@ private:
     Sequence min_seen_ = ~Sequence{0};
     Sequence max_seen_ = 0;
     bool stopped_ = false;
+    bool diverged_ = false;  // the topic does not continue the log's chain
+    Sequence differs_ = 0;   // the first sequence the topic holds other bytes for
     std::map<Sequence, std::string> pending_;
     std::size_t pending_bytes_ = 0;
     std::string trimmed_;
@@ -320,10 +339,12 @@ Result<void> consume(KafkaConsumer& consumer, Partitions& parts, Applier& applie
         last_message = now;
         const auto& m = **polled;
         const auto p = static_cast<std::size_t>(m.partition);
-        if (p >= parts.next.size() || m.offset >= parts.marks[p].high) {
-            continue;  // written since the restore began
+        if (p >= parts.next.size()) {
+            continue;  // a partition added since the restore began
         }
-        parts.next[p] = m.offset + 1;
+        // Messages written since the end was asked for are taken too: they are on the topic,
+        // and a second read to a later end (before_last_read) starts past them.
+        parts.next[p] = std::max(parts.next[p], m.offset + 1);
         ++messages;
         auto event = topic_event(m.partition, m.offset, m.value);
         if (!event) {
@@ -342,50 +363,107 @@ Result<void> consume(KafkaConsumer& consumer, Partitions& parts, Applier& applie
 
 }  // namespace
 
+namespace {
+
+/// Reads every partition to its end as the brokers give it now.
+Result<void> read_to_end(KafkaConsumer& consumer, Partitions& parts, Applier& applier,
+                         const TopicRestoreOptions& options, std::uint64_t& messages) {
+    auto marks = consumer.watermarks(std::chrono::milliseconds(10'000));
+    if (!marks) {
+        return marks.error();
+    }
+    if (parts.next.empty()) {
+        for (const auto& m : *marks) {
+            parts.next.push_back(m.low);
+        }
+    }
+    parts.marks = std::move(*marks);
+    parts.total = messages;
+    for (std::size_t p = 0; p < parts.marks.size(); ++p) {
+        parts.total += static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, parts.marks[p].high - parts.next[p]));
+    }
+    return consume(consumer, parts, applier, options, messages);
+}
+
+/// Keeps the relay's position at the head when every event up to it is on the topic.
+Result<bool> keep_position(rocksdb::DB& db, KafkaConsumer& consumer, const Applier& applier,
+                           const std::string& topic) {
+    // Not when the log goes past the topic (a leader whose last events are not published yet):
+    // the relay's own position says where its publishing stands then.
+    if (applier.head() == 0 || applier.head() != applier.newest()) {
+        return false;
+    }
+    const std::string cluster = consumer.cluster_id(std::chrono::milliseconds(10'000));
+    if (cluster.empty()) {
+        return false;
+    }
+    const auto kept = db.Put(rocksdb::WriteOptions{}, keys::relay_position(cluster, topic),
+                             "{\"sequence\":" + std::to_string(applier.head()) + "}");
+    if (!kept.ok()) {
+        return unavailable("cannot keep the relay's position: " + kept.ToString());
+    }
+    return true;
+}
+
+}  // namespace
+
 Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options) {
     const auto started = Clock::now();
     auto db = open_db(options.data_dir);
     if (!db) {
         return db.error();
     }
+    TopicRestoreReport report;
     auto consumer = KafkaConsumer::open({.brokers = options.brokers,
                                          .topic = options.topic,
                                          .from_beginning = true,
-                                         .config = options.config});
+                                         .config = options.config,
+                                         .topic_timeout = options.topic_timeout});
+    if (!consumer && consumer.error().code == ErrorCode::kNotFound &&
+        options.absent_topic_is_empty) {
+        if (options.before_last_read) {
+            if (auto ready = options.before_last_read(); !ready) {
+                return ready.error();
+            }
+        }
+        Applier applier(**db, options, {});
+        report.from = report.head = applier.head();
+        report.hash = applier.hash();
+        report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        return report;
+    }
     if (!consumer) {
         return consumer.error();
     }
-    auto marks = (*consumer)->watermarks(std::chrono::milliseconds(10'000));
-    if (!marks) {
+    Partitions parts;
+    if (auto marks = (*consumer)->watermarks(std::chrono::milliseconds(10'000)); !marks) {
         return marks.error();
-    }
-    Partitions parts{*marks, {}, 0};
-    for (const auto& m : *marks) {
-        parts.next.push_back(m.low);
-        parts.total += static_cast<std::uint64_t>(m.high - m.low);
+    } else {
+        parts.marks = std::move(*marks);
     }
     Applier applier(**db, options, parts.trimmed());
-    TopicRestoreReport report;
     report.from = applier.start();
-    if (auto consumed = consume(**consumer, parts, applier, options, report.messages); !consumed) {
-        return consumed.error();
+    if (auto read = read_to_end(**consumer, parts, applier, options, report.messages); !read) {
+        return read.error();
+    }
+    if (options.before_last_read) {
+        // What was published while the first read went on is read next, to the new end.
+        if (auto ready = options.before_last_read(); !ready) {
+            return ready.error();
+        }
+        if (auto read = read_to_end(**consumer, parts, applier, options, report.messages); !read) {
+            return read.error();
+        }
     }
     if (auto finished = applier.finish(); !finished) {
         return finished.error();
     }
-    if (applier.head() > 0 && applier.head() >= applier.newest()) {
-        // Every event up to the head is on the topic: what the relay's position says.
-        const std::string cluster = (*consumer)->cluster_id(std::chrono::milliseconds(10'000));
-        const auto kept =
-            cluster.empty()
-                ? rocksdb::Status::OK()
-                : (*db)->Put(rocksdb::WriteOptions{}, keys::relay_position(cluster, options.topic),
-                             "{\"sequence\":" + std::to_string(applier.head()) + "}");
-        if (!kept.ok()) {
-            return unavailable("cannot keep the relay's position: " + kept.ToString());
-        }
-        report.position_kept = !cluster.empty();
+    auto kept = keep_position(**db, **consumer, applier, options.topic);
+    if (!kept) {
+        return kept.error();
     }
+    report.position_kept = *kept;
     if (const auto flushed = (*db)->Flush(rocksdb::FlushOptions{}); !flushed.ok()) {
         return unavailable("cannot flush the log: " + flushed.ToString());
     }
@@ -398,6 +476,23 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
     report.newest = applier.newest();
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return report;
+}
+
+}  // namespace deals::store
+
+namespace deals::store {
+
+Result<TopicRestoreReport> take_over_topic(TopicRestoreOptions options) {
+    options.held_by = "this data directory holds";
+    options.absent_topic_is_empty = true;
+    options.until_sequence.reset();
+    options.until_time.reset();
+    RelayOptions relay{
+        .brokers = options.brokers, .topic = options.topic, .config = options.config};
+    options.before_last_read = [relay] {
+        return fence_older_leaders(relay, std::chrono::seconds(30));
+    };
+    return restore_from_topic(options);
 }
 
 }  // namespace deals::store

@@ -36,6 +36,17 @@ struct TopicRestoreOptions {
     /// its end.
     std::chrono::milliseconds stall_timeout{30'000};
     std::function<void(const TopicProgress&)> progress;
+    /// How the log the events go after is named when the topic holds other bytes at a sequence
+    /// it holds (the first such sequence is named).
+    std::string held_by = "the backup holds";
+    /// How long to wait for the topic to exist.
+    std::chrono::milliseconds topic_timeout{10'000};
+    /// A topic the cluster says does not exist is an empty one (nothing to read), not an error.
+    bool absent_topic_is_empty = false;
+    /// Called once the topic is read to the end it had at the start; the topic is then read on
+    /// to the end it has after the call. A new leader sets up its producer here, fencing the
+    /// one before it, and then takes what that one published meanwhile.
+    std::function<Result<void>()> before_last_read;
 };
 
 struct TopicRestoreReport {
@@ -60,5 +71,19 @@ struct TopicRestoreReport {
 /// Restored to the topic's newest event, the directory keeps the relay's position for the
 /// cluster and topic at its head, as the relay itself would have.
 Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options);
+
+}  // namespace deals::store
+
+namespace deals::store {
+
+/// What a leader does on an external cluster before it serves (README, Failover): the topic is
+/// read to its end and compared with the log in `options.data_dir`. If the topic holds other
+/// bytes at a sequence the log holds, an error names the first one (the directory is a former
+/// leader's whose last events never reached the topic, and another leader has written there
+/// since). Otherwise the events the topic holds past the log's head are appended, after every
+/// older producer of the relay's transactional.id has been fenced and the topic read on to its
+/// new end, so the new leader never reuses a sequence the topic holds. A topic the cluster
+/// does not know yet is an empty one.
+Result<TopicRestoreReport> take_over_topic(TopicRestoreOptions options);
 
 }  // namespace deals::store

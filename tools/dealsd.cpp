@@ -16,6 +16,7 @@
 #include "store/kafka_config.hpp"
 #include "store/kafka_relay.hpp"
 #include "store/store.hpp"
+#include "store/topic_restore.hpp"
 #include "tools/backup_service.hpp"
 
 namespace {
@@ -157,6 +158,39 @@ bool check_flags(Flags& flags) {
     return true;
 }
 
+/// A leader on an external cluster reads the topic before it serves (README, Failover): it
+/// refuses a log that differs from the topic, and takes what the topic holds past its head
+/// (a promoted follower, or a leader that replaces another). True once done; false, having said
+/// why, when it must not serve.
+bool take_over(const Flags& flags) {
+    std::cout << "kafka: reading topic " << flags.kafka_topic << " on " << flags.kafka
+              << " to compare it with the log before serving" << std::endl;
+    auto shown = std::chrono::steady_clock::now();
+    auto report = store::take_over_topic(
+        {.data_dir = flags.data_dir,
+         .brokers = flags.kafka,
+         .topic = flags.kafka_topic,
+         .config = flags.kafka_config,
+         .progress =
+             [&shown](const store::TopicProgress& p) {
+                 if (std::chrono::steady_clock::now() - shown > std::chrono::seconds(2)) {
+                     shown = std::chrono::steady_clock::now();
+                     std::cout << "kafka: read " << p.messages << " of " << p.total_messages
+                               << " messages, head " << p.head << std::endl;
+                 }
+             },
+         .topic_timeout = std::chrono::seconds(30)});
+    if (!report) {
+        std::cerr << "error: cannot take over topic " << flags.kafka_topic << ": "
+                  << report.error().message << std::endl;
+        return false;
+    }
+    std::cout << "kafka: the log continues topic " << flags.kafka_topic << " (" << report->messages
+              << " messages read, " << report->events << " events taken from it, head "
+              << report->head << ", " << report->seconds << " s)" << std::endl;
+    return true;
+}
+
 /// Opens the store and says what it loaded; null, having said why, when it cannot.
 std::unique_ptr<store::Store> open_store(const Flags& flags) {
     auto store = store::Store::open({.data_dir = flags.data_dir,
@@ -274,6 +308,10 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    const bool external = flags.follow.empty() && flags.kafka != "off" && flags.kafka != "embedded";
+    if (external && !take_over(flags)) {
+        return 1;
+    }
     const auto store = open_store(flags);
     if (!store) {
         return 1;

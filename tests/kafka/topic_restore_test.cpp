@@ -409,7 +409,7 @@ TEST_CASE("restore --kafka refuses a sequence on the topic twice with different 
         out.push_back(changed);
         const auto rest = in_order({{10, log.head()}});
         out.insert(out.end(), rest.begin(), rest.end());
-        message = "sequence 9 on the topic differs from the one on the topic before";
+        message = "sequence 9 is on the topic twice, with different bytes";
     }
     produce(f.broker->bootstrap(), out);
     require_refused(f, f.restore(), message);
