@@ -58,6 +58,8 @@ struct ReplicaStats {
     Sequence waiting_for = 0;  ///< a sequence later ones wait for (0: none)
     double lag_seconds = 0;    ///< age of the oldest event seen on the topic and not applied
     std::string stopped;       ///< why applying stopped for good (a broken chain), or empty
+    std::uint64_t messages_read = 0;  ///< read from the topic since start
+    Sequence started_after = 0;       ///< the sequence its reading of the topic started after
 };
 
 class ReplicaStatus {

@@ -49,19 +49,20 @@ events::ReplicaStats Follower::replica_stats() const {
     const Sequence applied = store_.log().head_sequence();
     std::uint64_t behind = newest_ > applied ? newest_ - applied : 0;
     for (std::size_t p = 0; p < ends_.size(); ++p) {
-        const auto read = next_.find(static_cast<int>(p));
-        const std::int64_t from =
-            std::max(read == next_.end() ? std::int64_t{0} : read->second, ends_[p].low);
+        const std::int64_t from = std::max(p < next_.size() ? next_[p] : 0, ends_[p].low);
         behind += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ends_[p].high - from));
     }
-    return {applied, newest_, behind, waiting_for_, std::max(0.0, lag), stopped_};
+    return {applied,  newest_,        behind,        waiting_for_, std::max(0.0, lag),
+            stopped_, messages_read_, started_after_};
 }
 
-std::unique_ptr<KafkaConsumer> Follower::open_consumer() {
+std::unique_ptr<KafkaConsumer> Follower::open_consumer(
+    const std::vector<std::int64_t>& start_offsets) {
     while (!stopping_) {
         auto opened = KafkaConsumer::open({.brokers = options_.brokers,
                                            .topic = options_.topic,
                                            .from_beginning = true,
+                                           .start_offsets = start_offsets,
                                            .config = options_.config,
                                            .topic_timeout = std::chrono::milliseconds(1000)});
         if (opened) {
@@ -119,35 +120,69 @@ bool Follower::apply_ready(std::map<Sequence, std::string>& pending) {
     return true;
 }
 
-void Follower::run() {
-    auto consumer = open_consumer();
-    if (!consumer) {
-        return;
+std::unique_ptr<KafkaConsumer> Follower::start_reading() {
+    std::vector<std::int64_t> offsets;
+    std::string cluster;
+    Sequence kept = 0;
+    std::size_t partitions = 0;
+    {
+        // Asked of a consumer of its own, closed before the one that reads.
+        auto probe = open_consumer({});
+        if (!probe) {
+            return nullptr;
+        }
+        cluster = probe->cluster_id(std::chrono::milliseconds(10'000));
+        partitions = static_cast<std::size_t>(probe->partitions());
     }
-    std::map<Sequence, std::string> pending;
-    auto measured = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-    while (!stopping_) {
-        if (std::chrono::steady_clock::now() - measured >= std::chrono::seconds(1)) {
-            measure_ends(*consumer);
-            measured = std::chrono::steady_clock::now();
-        }
-        auto polled = consumer->poll(std::chrono::milliseconds(200));
+    const Sequence head = store_.log().head_sequence();
+    if (!cluster.empty()) {
+        offsets = store_.topic_offsets(cluster, options_.topic);
+        kept = store_.relay_position(cluster, options_.topic);
+    }
+    const bool usable = offsets.size() == partitions && kept <= head;
+    if (!usable) {
+        offsets.assign(partitions, 0);
+        kept = 0;
+    }
+    std::string at;
+    for (const auto o : offsets) {
+        at += (at.empty() ? "" : ",") + std::to_string(o);
+    }
+    std::cout << "follow: reading topic " << options_.topic << " from offsets " << at
+              << (usable ? ", kept with sequence " + std::to_string(kept) : " (its beginning)")
+              << ", head " << head << std::endl;
+    {
+        std::lock_guard lock(mutex_);
+        cluster_id_ = cluster;
+        next_ = offsets;
+        started_after_ = kept;
+    }
+    return open_consumer(offsets);
+}
+
+bool Follower::take(KafkaConsumer& consumer, std::map<Sequence, std::string>& pending) {
+    auto wait = std::chrono::milliseconds(200);
+    for (std::size_t taken = 0; taken < kRun && !stopping_; ++taken) {
+        auto polled = consumer.poll(wait);
         if (!polled || !*polled) {
-            continue;  // nothing yet, or a consumer error librdkafka retries
+            return true;  // nothing more now, or a consumer error librdkafka retries
         }
+        wait = std::chrono::milliseconds(0);  // what has come already, up to a run
         const auto& m = **polled;
+        auto event = topic_event(m.partition, m.offset, m.value);
         {
             std::lock_guard lock(mutex_);
-            next_[m.partition] = m.offset + 1;
+            ++messages_read_;
+            if (static_cast<std::size_t>(m.partition) < next_.size()) {
+                next_[static_cast<std::size_t>(m.partition)] = m.offset + 1;
+            }
+            if (event) {
+                newest_ = std::max(newest_, event->sequence);
+            }
         }
-        auto event = topic_event(m.partition, m.offset, m.value);
         if (!event) {
             stop_applying(event.error().message);
-            return;
-        }
-        {
-            std::lock_guard lock(mutex_);
-            newest_ = std::max(newest_, event->sequence);
+            return false;
         }
         if (event->sequence <= store_.log().head_sequence()) {
             continue;  // held already: a resend, or from before a restart
@@ -160,12 +195,51 @@ void Follower::run() {
             stop_applying("gap: sequence " + std::to_string(store_.log().head_sequence() + 1) +
                           " has not come while " + std::to_string(pending_bytes_ >> 20) +
                           " MiB of events after it did");
-            return;
-        }
-        if (!apply_ready(pending)) {
-            return;
+            return false;
         }
     }
+    return true;
+}
+
+void Follower::keep_position() {
+    std::vector<std::int64_t> offsets;
+    std::string cluster;
+    {
+        std::lock_guard lock(mutex_);
+        if (waiting_for_ != 0 || cluster_id_.empty()) {
+            return;  // events past a gap were read: the offsets are past what is missing
+        }
+        offsets = next_;
+        cluster = cluster_id_;
+    }
+    // The head is durable (append_copies answers once it is), and every message before the
+    // offsets is applied or held already.
+    (void)store_.put_relay_position(cluster, options_.topic, store_.log().head_sequence(), offsets);
+}
+
+void Follower::run() {
+    auto consumer = start_reading();
+    if (!consumer) {
+        return;
+    }
+    std::map<Sequence, std::string> pending;
+    const auto second = std::chrono::seconds(1);
+    auto measured = std::chrono::steady_clock::now() - second;
+    auto kept = std::chrono::steady_clock::now();
+    while (!stopping_) {
+        if (std::chrono::steady_clock::now() - measured >= second) {
+            measure_ends(*consumer);
+            measured = std::chrono::steady_clock::now();
+        }
+        if (!take(*consumer, pending) || !apply_ready(pending)) {
+            return;
+        }
+        if (std::chrono::steady_clock::now() - kept >= std::chrono::milliseconds(100)) {
+            keep_position();
+            kept = std::chrono::steady_clock::now();
+        }
+    }
+    keep_position();
 }
 
 }  // namespace deals::store

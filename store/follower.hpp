@@ -24,7 +24,8 @@ namespace deals::store {
 
 class Store;
 
-/// Consumes every partition of the topic from the beginning, orders the events by sequence
+/// Consumes every partition of the topic (from the offsets kept with its head: see
+/// `choose_start`), orders the events by sequence
 /// (dropping those the log holds already: delivery is at least once), and appends each run of
 /// consecutive ones after the log's head, so it resumes from its own head after a restart. A
 /// copy that does not follow the head (a broken chain) stops applying for good: never skipped,
@@ -49,9 +50,19 @@ public:
 
 private:
     void run();
-    std::unique_ptr<KafkaConsumer> open_consumer();
+    /// A consumer of every partition, from `start_offsets` (from the beginning when empty);
+    /// retried until it opens. Null once stopping.
+    std::unique_ptr<KafkaConsumer> open_consumer(const std::vector<std::int64_t>& start_offsets);
     void stop_applying(std::string why);
     void measure_ends(KafkaConsumer& consumer);
+    /// A consumer that starts where the position kept for the cluster and topic says every
+    /// later event is (a follower's own, or the relay's in a backup of the leader); else at
+    /// offset 0. Null once stopping.
+    std::unique_ptr<KafkaConsumer> start_reading();
+    /// Takes what the topic has now (up to one run's worth) into `pending`; false once stopped.
+    bool take(KafkaConsumer& consumer, std::map<events::Sequence, std::string>& pending);
+    /// Keeps the head and the offsets read, when nothing waits past a gap.
+    void keep_position();
     /// Appends the pending events that follow the head, in runs; false once one is refused.
     bool apply_ready(std::map<events::Sequence, std::string>& pending);
 
@@ -63,7 +74,10 @@ private:
     events::Sequence waiting_for_ = 0;
     /// The partitions' offsets: the end the brokers gave last, and the next one to read.
     std::vector<KafkaConsumer::Watermarks> ends_;
-    std::map<int, std::int64_t> next_;
+    std::vector<std::int64_t> next_;
+    std::string cluster_id_;  ///< run's: where the position is kept
+    std::uint64_t messages_read_ = 0;
+    events::Sequence started_after_ = 0;
     std::size_t pending_bytes_ = 0;  ///< of the events held past a missing one (run's)
     /// When the oldest event seen and not yet applied occurred (none when caught up).
     std::optional<events::Timestamp> oldest_unapplied_;

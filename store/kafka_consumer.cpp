@@ -43,6 +43,10 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options options) {
         {"group.id", "relate-deals-tail"},  // required by the API; no group is joined (assign)
         {"enable.auto.commit", "false"},
         {"enable.partition.eof", "false"},
+        // A fetch waits at most this long for new messages at a partition's end. librdkafka
+        // sends a request for the end offsets (watermarks) after the fetch in progress, so a
+        // long wait (500 ms by default) made each watermark query take as long.
+        {"fetch.wait.max.ms", "20"},
         {"log_level", "3"},
     };
     auto made = make_kafka_conf(defaults, options.config);
@@ -66,9 +70,12 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options options) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling the cluster
     }
     const kafka::PartitionList list(rd_kafka_topic_partition_list_new(impl->partitions));
+    const bool given = options.start_offsets.size() == static_cast<std::size_t>(impl->partitions);
     for (int p = 0; p < impl->partitions; ++p) {
         rd_kafka_topic_partition_list_add(list.get(), options.topic.c_str(), p)->offset =
-            options.from_beginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+            given                    ? options.start_offsets[static_cast<std::size_t>(p)]
+            : options.from_beginning ? RD_KAFKA_OFFSET_BEGINNING
+                                     : RD_KAFKA_OFFSET_END;
     }
     if (const auto err = rd_kafka_assign(impl->consumer.get(), list.get())) {
         return unavailable(std::string("cannot assign partitions: ") +
@@ -78,6 +85,25 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options options) {
 }
 
 KafkaConsumer::KafkaConsumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::vector<std::int64_t> KafkaConsumer::positions() {
+    const kafka::PartitionList list(rd_kafka_topic_partition_list_new(impl_->partitions));
+    for (int p = 0; p < impl_->partitions; ++p) {
+        rd_kafka_topic_partition_list_add(list.get(), impl_->topic.c_str(), p);
+    }
+    std::vector<std::int64_t> out(static_cast<std::size_t>(impl_->partitions), -1);
+    if (rd_kafka_position(impl_->consumer.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return out;
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& e = list->elems[i];
+        if (e.partition >= 0 && e.partition < impl_->partitions && e.offset >= 0) {
+            out[static_cast<std::size_t>(e.partition)] = e.offset;
+        }
+    }
+    return out;
+}
+
 KafkaConsumer::~KafkaConsumer() = default;
 
 int KafkaConsumer::partitions() const { return impl_->partitions; }

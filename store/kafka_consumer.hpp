@@ -34,6 +34,8 @@ public:
         std::string brokers;
         std::string topic = "deals.events";
         bool from_beginning = false;
+        /// Where to start in each partition instead (when it names every partition).
+        std::vector<std::int64_t> start_offsets;
         KafkaConfig config;
         /// How long to wait for the topic to exist.
         std::chrono::milliseconds topic_timeout{10'000};
@@ -58,6 +60,9 @@ public:
     Result<std::vector<Watermarks>> watermarks(std::chrono::milliseconds timeout);
     /// The cluster's id (as the relay keys its position by it); empty when it did not answer.
     std::string cluster_id(std::chrono::milliseconds timeout);
+    /// Each partition's position: the offset of the next message it will read (past the
+    /// control records of transactions, which are never delivered); -1 where none is known.
+    std::vector<std::int64_t> positions();
     /// The next message, or nothing after `timeout`. Consumer errors other than reaching the
     /// end of a partition are returned as an error.
     Result<std::optional<ConsumedMessage>> poll(std::chrono::milliseconds timeout);

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -61,11 +62,24 @@ struct KafkaRelay::Impl final : ProducerListener {
     Clock::time_point last_probe{};
     std::uint64_t observer = 0;  // the Store's token for our commit observer
     bool fenced = false;         // a newer leader took the transactional.id: nothing more
+    /// Where Kafka stored a message.
+    struct Placed {
+        events::Sequence sequence;
+        int partition;
+        std::int64_t offset;
+    };
     /// Delivered in the open transaction: published once it commits.
-    std::vector<events::Sequence> uncommitted;
+    std::vector<Placed> uncommitted;
+    /// Committed past the published position (held until it gets there).
+    std::map<events::Sequence, Placed> placed;
+    /// Per partition, the offset after the last message at or below the published position:
+    /// every later event can be read from there (a later copy stands for any one before it).
+    /// Kept with the position, so a follower started on a backup does not read from offset 0.
+    std::vector<std::int64_t> readable_from;
     /// Each partition's end as this relay's own deliveries explain it (watch_foreign).
     std::vector<std::int64_t> expected_ends;
     bool watch_foreign = false;
+    Clock::time_point last_look{};  // the relay thread's: when it last looked while idle
 
     // Owned by the relay thread (and by `stop` once that thread has ended).
     events::Sequence next = 1;
@@ -105,7 +119,7 @@ struct KafkaRelay::Impl final : ProducerListener {
         std::unique_lock lock(mutex);
         --in_flight;
         ++delivered_count;
-        uncommitted.push_back(sequence);  // published once its transaction commits
+        uncommitted.push_back({sequence, partition, offset});  // published once committed
         if (partition >= 0 && static_cast<std::size_t>(partition) < expected_ends.size()) {
             auto& end = expected_ends[static_cast<std::size_t>(partition)];
             end = std::max(end, offset + 1);
@@ -317,11 +331,13 @@ struct KafkaRelay::Impl final : ProducerListener {
 
     void keep_position(bool force) {
         events::Sequence position;
+        std::vector<std::int64_t> offsets;
         {
             std::lock_guard lock(mutex);
             position = published.value();
+            offsets = readable_from;
         }
-        if (auto kept = keeper.keep(position, force); !kept) {
+        if (auto kept = keeper.keep(position, force, offsets); !kept) {
             std::lock_guard lock(mutex);
             last_error = kept.error().message;
         }
@@ -422,8 +438,16 @@ struct KafkaRelay::Impl final : ProducerListener {
     void start_publishing() {
         const auto start_at = keeper.open(cluster_id);
         const auto log_head = store.log().head_sequence();
+        auto offsets = options.fresh_broker ? std::vector<std::int64_t>{}
+                                            : store.topic_offsets(cluster_id, options.topic);
+        if (const auto ends = producer->end_offsets(std::chrono::seconds(5));
+            ends && offsets.size() < ends->size()) {
+            offsets.resize(ends->size(), 0);  // a partition not written yet: from its start
+        }
         {
             std::lock_guard lock(mutex);
+            readable_from = std::move(offsets);
+            placed.clear();
             published.start_at(start_at);
             head = std::max(head, log_head);
             stalled = false;
@@ -464,14 +488,32 @@ struct KafkaRelay::Impl final : ProducerListener {
         return r;
     }
 
+    /// Moves `readable_from` over the messages the published position has passed.
+    void advance_offsets() {
+        while (!placed.empty() && placed.begin()->first <= published.value()) {
+            const Placed d = placed.begin()->second;
+            placed.erase(placed.begin());
+            if (d.partition < 0) {
+                continue;
+            }
+            const auto p = static_cast<std::size_t>(d.partition);
+            if (p >= readable_from.size()) {
+                readable_from.resize(p + 1, 0);
+            }
+            readable_from[p] = std::max(readable_from[p], d.offset + 1);
+        }
+    }
+
     /// After the transaction: what it delivered is published, or sent again.
     void settle(std::unique_lock<std::mutex>& lock, const KafkaProducer::Txn& r) {
         using Status = KafkaProducer::Txn::Status;
         if (r.status == Status::kOk) {
-            for (const auto sequence : uncommitted) {
-                published.acknowledge(sequence);
+            for (const auto& d : uncommitted) {
+                published.acknowledge(d.sequence);
+                placed.insert_or_assign(d.sequence, d);
             }
             uncommitted.clear();
+            advance_offsets();
             changed.notify_all();
             return;
         }
@@ -517,7 +559,12 @@ struct KafkaRelay::Impl final : ProducerListener {
     void idle(std::unique_lock<std::mutex>& lock) {
         changed.wait_for(lock, options.position_interval);
         probe_if_unreachable(lock);
+        const bool look = watch_foreign && Clock::now() - last_look >= std::chrono::seconds(1);
         lock.unlock();
+        if (look) {  // also while idle, so that writes are refused before one is accepted
+            last_look = Clock::now();
+            (void)written_by_another();
+        }
         keep_position(false);
         // The observer tells of every commit; reading the head too costs little and covers any
         // notification that went astray.

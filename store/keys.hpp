@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace deals::store::keys {
 
@@ -63,6 +64,20 @@ inline std::string idempotency(std::string_view scoped_key) {
 }
 
 /// mkafka\0<cluster id>\0<topic> -> {"sequence":N}: what the relay has published there.
+/// The value kept under relay_position: `{"sequence":S,"offsets":[o0,o1,…]}`, offsets when known.
+inline std::string topic_position_json(std::uint64_t sequence,
+                                       const std::vector<std::int64_t>& offsets) {
+    std::string out = "{\"sequence\":" + std::to_string(sequence);
+    if (!offsets.empty()) {
+        out += ",\"offsets\":[";
+        for (std::size_t p = 0; p < offsets.size(); ++p) {
+            out += (p == 0 ? "" : ",") + std::to_string(offsets[p]);
+        }
+        out += "]";
+    }
+    return out + "}";
+}
+
 inline std::string relay_position(std::string_view cluster_id, std::string_view topic) {
     std::string k = "mkafka";
     k.push_back('\0');

@@ -34,7 +34,8 @@ events::Sequence PositionKeeper::open(const std::string& cluster_id) {
     return kept_;
 }
 
-Result<void> PositionKeeper::keep(events::Sequence position, bool force) {
+Result<void> PositionKeeper::keep(events::Sequence position, bool force,
+                                  const std::vector<std::int64_t>& offsets) {
     if (fresh_broker_ || cluster_id_.empty()) {
         return {};
     }
@@ -42,7 +43,7 @@ Result<void> PositionKeeper::keep(events::Sequence position, bool force) {
     if (position == kept_ || (!force && now - kept_at_ < interval_)) {
         return {};
     }
-    auto kept = store_.put_relay_position(cluster_id_, topic_, position);
+    auto kept = store_.put_relay_position(cluster_id_, topic_, position, offsets);
     if (kept) {
         kept_ = position;
         kept_at_ = now;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "events/error.hpp"
 #include "events/ids.hpp"
@@ -43,7 +44,8 @@ public:
     events::Sequence open(const std::string& cluster_id);
     /// Writes `position` if it differs from the one kept and `interval` has passed since the
     /// last write, or `force`; nothing before `open`. The store's error when it could not.
-    Result<void> keep(events::Sequence position, bool force);
+    Result<void> keep(events::Sequence position, bool force,
+                      const std::vector<std::int64_t>& offsets = {});
 
 private:
     using Clock = std::chrono::steady_clock;

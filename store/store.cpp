@@ -354,12 +354,37 @@ events::Sequence Store::relay_position(std::string_view cluster_id, std::string_
     return doc["sequence"].GetUint64();
 }
 
+std::vector<std::int64_t> Store::topic_offsets(std::string_view cluster_id,
+                                               std::string_view topic) const {
+    std::string value;
+    std::vector<std::int64_t> out;
+    if (!impl_->db ||
+        !impl_->db->Get(rocksdb::ReadOptions{}, keys::relay_position(cluster_id, topic), &value)
+             .ok()) {
+        return out;
+    }
+    json::Document doc;
+    doc.Parse(value.data(), value.size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("offsets") ||
+        !doc["offsets"].IsArray()) {
+        return out;
+    }
+    for (const auto& o : doc["offsets"].GetArray()) {
+        if (!o.IsInt64()) {
+            return {};
+        }
+        out.push_back(o.GetInt64());
+    }
+    return out;
+}
+
 Result<void> Store::put_relay_position(std::string_view cluster_id, std::string_view topic,
-                                       events::Sequence sequence) {
+                                       events::Sequence sequence,
+                                       const std::vector<std::int64_t>& offsets) {
     if (!impl_->db) {
         return unavailable("the data directory is closed");
     }
-    const std::string value = "{\"sequence\":" + std::to_string(sequence) + "}";
+    const std::string value = keys::topic_position_json(sequence, offsets);
     if (!impl_->reserve->allows(value.size())) {
         return unavailable("cannot keep the Kafka relay position: " + impl_->reserve->refusal());
     }

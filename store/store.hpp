@@ -122,6 +122,10 @@ public:
 
     /// The position the Kafka relay reached on one cluster and topic (0 when none is kept).
     events::Sequence relay_position(std::string_view cluster_id, std::string_view topic) const;
+    /// Kept with that position when known: per partition, the offset from which every event
+    /// after it can be read (a follower starts there rather than at the topic's beginning).
+    std::vector<std::int64_t> topic_offsets(std::string_view cluster_id,
+                                            std::string_view topic) const;
 
     /// RocksDB's background work now: flushes and compactions running, plus one when a
     /// compaction or flush is due and not yet started (0 when the store is settled).
@@ -131,7 +135,8 @@ public:
     std::uint64_t reserved_bytes() const;
     /// Keeps that position (not synced: losing it in a machine crash only repeats events).
     Result<void> put_relay_position(std::string_view cluster_id, std::string_view topic,
-                                    events::Sequence sequence);
+                                    events::Sequence sequence,
+                                    const std::vector<std::int64_t>& offsets = {});
 
     /// What is kept under one scoped `Idempotency-Key` (contract §13): the marker the log wrote
     /// with the events, or the whole response kept by `keep_response`.

@@ -325,12 +325,21 @@ Result<void> consume(KafkaConsumer& consumer, Partitions& parts, Applier& applie
     // Read to the end also with --until: the topic's newest event is reported (a restore that
     // stops short of it warns), and every duplicate is checked.
     while (!parts.finished()) {
-        auto polled = consumer.poll(std::chrono::milliseconds(500));
+        auto polled = consumer.poll(std::chrono::milliseconds(100));
         if (!polled) {
             return polled.error();
         }
         const auto now = Clock::now();
         if (!*polled) {
+            // A partition whose last records are a transaction's markers ends past its last
+            // message: the consumer's position says so.
+            const auto at = consumer.positions();
+            for (std::size_t p = 0; p < at.size() && p < parts.next.size(); ++p) {
+                parts.next[p] = std::max(parts.next[p], at[p]);
+            }
+            if (parts.finished()) {
+                break;
+            }
             if (now - last_message > options.stall_timeout) {
                 return unavailable("the topic stopped delivering: " + parts.behind());
             }
@@ -388,7 +397,7 @@ Result<void> read_to_end(KafkaConsumer& consumer, Partitions& parts, Applier& ap
 
 /// Keeps the relay's position at the head when every event up to it is on the topic.
 Result<bool> keep_position(rocksdb::DB& db, KafkaConsumer& consumer, const Applier& applier,
-                           const std::string& topic) {
+                           const Partitions& parts, const std::string& topic) {
     // Not when the log goes past the topic (a leader whose last events are not published yet):
     // the relay's own position says where its publishing stands then.
     if (applier.head() == 0 || applier.head() != applier.newest()) {
@@ -399,7 +408,7 @@ Result<bool> keep_position(rocksdb::DB& db, KafkaConsumer& consumer, const Appli
         return false;
     }
     const auto kept = db.Put(rocksdb::WriteOptions{}, keys::relay_position(cluster, topic),
-                             "{\"sequence\":" + std::to_string(applier.head()) + "}");
+                             keys::topic_position_json(applier.head(), parts.next));
     if (!kept.ok()) {
         return unavailable("cannot keep the relay's position: " + kept.ToString());
     }
@@ -459,7 +468,7 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
     if (auto finished = applier.finish(); !finished) {
         return finished.error();
     }
-    auto kept = keep_position(**db, **consumer, applier, options.topic);
+    auto kept = keep_position(**db, **consumer, applier, parts, options.topic);
     if (!kept) {
         return kept.error();
     }

@@ -28,6 +28,10 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
         w.Uint64(r.waiting_for);
         w.Key("stopped");
         w.String(r.stopped);
+        w.Key("messages_read");
+        w.Uint64(r.messages_read);
+        w.Key("read_from_sequence");
+        w.Uint64(r.started_after + 1);
     }
     w.Key("kafka");
     w.StartObject();

@@ -8,58 +8,16 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include "tests/e2e/e2e_helpers.hpp"
+#include "tests/e2e/replica_helpers.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace deals;
 using namespace deals::testing;
 using namespace deals::testing::e2e;
-
-namespace {
-
-/// A body without what depends on the time it is shown at (the time spent in each stage) and
-/// on the server asked (the links of a list page name its host and port).
-std::string timeless(const std::string& body) {
-    static const std::regex kNow(R"("time_in_stages":\{[^}]*\})");
-    static const std::regex kServer(R"(http://127\.0\.0\.1:\d+)");
-    return std::regex_replace(std::regex_replace(body, kNow, "\"time_in_stages\":{}"), kServer,
-                              "http://server");
-}
-
-/// The `"sequence":N` of GET /healthz (no token needed: a follower knows the leader's tokens
-/// only once it has applied them).
-events::Sequence head_of(HttpClient& client) {
-    const auto head = client.get("/healthz");
-    REQUIRE(head.status == 200);
-    const auto at = head.body.find("\"sequence\":");
-    REQUIRE(at != std::string::npos);
-    return std::stoull(head.body.substr(at + 11));
-}
-
-/// Waits until the follower has applied `sequence` (it polls the follower's head, for at most
-/// 30 s); returns the head it saw.
-events::Sequence caught_up(HttpClient& follower, events::Sequence sequence) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    events::Sequence seen = 0;
-    while ((seen = head_of(follower)) < sequence && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling its head
-    }
-    return seen;
-}
-
-void create_deals(HttpClient& leader, int from, int count) {
-    for (int i = from; i < from + count; ++i) {
-        const auto res = leader.post(
-            "/api/deals", R"({"name":"Deal )" + std::to_string(i) + R"(","stage_id":1})");
-        REQUIRE(res.status == 201);
-    }
-}
-
-}  // namespace
 
 TEST_CASE("a follower serves the leader's deals, sends writes to it, and resumes after a kill",
           "[e2e][follower]") {
