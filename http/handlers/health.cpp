@@ -29,6 +29,8 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
         w.Key("stopped");
         w.String(r.stopped);
     }
+    w.Key("ack");
+    w.String(app.ack == Ack::kReplicated ? "replicated" : "local");
     w.Key("kafka");
     w.StartObject();
     w.Key("mode");
