@@ -47,6 +47,8 @@ class RelayStatus {
 public:
     virtual ~RelayStatus() = default;
     virtual RelayStats stats() const = 0;
+    /// `stats().published` alone, cheap enough to poll while a write waits for it.
+    virtual Sequence published() const { return stats().published; }
 };
 
 /// Where a read-only replica (dealsd --follow) stands.

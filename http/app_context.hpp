@@ -31,6 +31,11 @@ struct ServerConfig {
     bool log_requests = false;
 };
 
+/// When a write is answered (dealsd --ack): once its events are fsynced here (local), or once
+/// Kafka has also acknowledged them with acks=all (replicated; 503 when not within the ack
+/// timeout).
+enum class Ack { kLocal, kReplicated };
+
 /// What the service is, besides its ports: the settings handlers read and what /healthz says.
 struct AppSettings {
     commands::ValidationSettings validation;
@@ -43,6 +48,9 @@ struct AppSettings {
     std::string leader_url;
     /// How long a replica's read waits for its `Deals-Min-Sequence` before it answers 503.
     std::chrono::milliseconds min_sequence_wait{2000};
+    Ack ack = Ack::kLocal;
+    /// Under Ack::kReplicated: how long a write waits for Kafka before it answers 503.
+    std::chrono::milliseconds ack_timeout{5000};
 };
 
 /// What handlers share: the ports to the event log, the views, ids, idempotency records and
@@ -64,6 +72,8 @@ struct AppContext {
     const events::ReplicaStatus* replica = nullptr;
     std::string leader_url;
     std::chrono::milliseconds min_sequence_wait{2000};
+    Ack ack = Ack::kLocal;  ///< kReplicated only with a relay
+    std::chrono::milliseconds ack_timeout{5000};
     commands::Executor executor{log, views};
 };
 

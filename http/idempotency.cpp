@@ -157,6 +157,11 @@ boost::asio::awaitable<Response> Idempotency::replay(const Call& call, const std
     }
     // Not within a conditional expression: GCC 12 mishandles co_await inside one.
     Response r = co_await recovered(call, *record.written);
+    if (r.status >= 200 && r.status < 300) {
+        // As the write's own answer would have: read your writes, and --ack replicated waits
+        // for it.
+        r.headers.emplace_back("Deals-Sequence", std::to_string(record.written->sequence));
+    }
     keep(call.request, scoped, record.fingerprint, r, app_.clock().micros / 1000000);
     r.headers.emplace_back("Idempotent-Replayed", "true");
     co_return r;

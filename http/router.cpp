@@ -1,12 +1,11 @@
 #include "http/router.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
+#include "http/acknowledge.hpp"
 #include "http/error_table.hpp"
 #include "http/idempotency.hpp"
 #include "http/render.hpp"
@@ -184,20 +183,14 @@ Response replica_refusal(const AppContext& app, const Request& request) {
     return r;
 }
 
-/// Waits (on the calling coroutine's executor, a few milliseconds at a time) until the replica
-/// has applied `sequence`, at most `wait`; whether it has.
+/// Waits until the replica has applied `sequence`, at most `wait`; whether it has.
 boost::asio::awaitable<bool> applied_by(const events::ReplicaStatus& replica,
                                         events::Sequence sequence, std::chrono::milliseconds wait) {
-    const auto deadline = std::chrono::steady_clock::now() + wait;
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    while (replica.replica_stats().applied < sequence) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            co_return false;
-        }
-        timer.expires_after(std::chrono::milliseconds(2));
-        co_await timer.async_wait(boost::asio::use_awaitable);
-    }
-    co_return true;
+    const std::function<events::Sequence()> applied = [&replica] {
+        return replica.replica_stats().applied;
+    };
+    const bool done = co_await reached(applied, sequence, wait);
+    co_return done;
 }
 
 }  // namespace
@@ -260,13 +253,16 @@ boost::asio::awaitable<Response> Router::route(const Request& request) {
                 call.caller = std::move(*caller);
                 if (is_write(method)) {
                     if (auto key = request.header("idempotency-key")) {
-                        co_return co_await idempotency_->run(route.handler, std::move(call),
-                                                             std::move(*key));
+                        Response response = co_await idempotency_->run(
+                            route.handler, std::move(call), std::move(*key));
+                        co_await await_replicated(app_, response);
+                        co_return response;
                     }
                 }
             }
             Response response = co_await route.handler(app_, call);
             stamp_written(response, call);
+            co_await await_replicated(app_, response);
             co_return response;
         }
         if (!allowed.empty()) {

@@ -30,6 +30,7 @@ const std::vector<Route>& routes();
 
 /// Matches requests to routes and wraps every handler with the cross-cutting work: 404/405,
 /// bearer-token authentication and API access, writes under an Idempotency-Key (idempotency.hpp),
+/// answers to writes held until replicated under --ack replicated (acknowledge.hpp),
 /// and exceptions turned into 500 (logged with the
 /// request id, never shown to the client). Thread-safe.
 class Router {

@@ -20,7 +20,9 @@ AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppS
                       std::move(settings.version),
                       replica,
                       std::move(settings.leader_url),
-                      settings.min_sequence_wait};
+                      settings.min_sequence_wait,
+                      settings.ack,
+                      settings.ack_timeout};
 }
 
 }  // namespace deals::http

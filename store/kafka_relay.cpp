@@ -689,6 +689,11 @@ RelayStats KafkaRelay::stats() const {
     return s;
 }
 
+events::Sequence KafkaRelay::published() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->published.value();
+}
+
 bool KafkaRelay::wait_published(events::Sequence sequence,
                                 std::chrono::milliseconds timeout) const {
     std::unique_lock lock(impl_->mutex);

@@ -63,6 +63,7 @@ public:
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
     RelayStats stats() const override;
+    events::Sequence published() const override;
     /// Waits until every event up to `sequence` is acknowledged; false after `timeout`.
     bool wait_published(events::Sequence sequence, std::chrono::milliseconds timeout) const;
 

@@ -40,6 +40,8 @@ struct Flags {
     std::string follow;      ///< HOST:PORT of the topic's cluster: a read-only replica
     std::string leader_url;  ///< where a replica sends writes (307)
     double min_sequence_wait = 2;  ///< seconds a replica's read waits for Deals-Min-Sequence
+    std::string ack = "local";     ///< local | replicated: when a write is answered
+    double ack_timeout = 5;        ///< seconds a write waits for Kafka under --ack replicated
 };
 
 void add_flags(CLI::App& cli, Flags& flags) {
@@ -70,6 +72,18 @@ void add_flags(CLI::App& cli, Flags& flags) {
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str()
         ->needs(follow);
+    cli.add_option("--ack", flags.ack,
+                   "When a write is answered: local (its events are fsynced here) or replicated "
+                   "(also acknowledged by Kafka with acks=all; needs --kafka, not --follow)")
+        ->envname("DEALS_ACK")
+        ->check(CLI::IsMember({"local", "replicated"}))
+        ->capture_default_str();
+    cli.add_option("--ack-timeout", flags.ack_timeout,
+                   "With --ack replicated: seconds a write waits for Kafka before answering 503 "
+                   "(committed locally; a retry with its Idempotency-Key gets its answer)")
+        ->envname("DEALS_ACK_TIMEOUT")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cli.add_option("--kafka-topic", flags.kafka_topic, "Topic the events are published to")
         ->envname("DEALS_KAFKA_TOPIC")
         ->capture_default_str();
@@ -148,6 +162,13 @@ bool check_flags(Flags& flags) {
     flags.kafka_config = std::move(*kafka_config);
     if (flags.kafka.empty()) {
         std::cerr << "error: --kafka must be embedded, off or HOST:PORT[,…]" << std::endl;
+        return false;
+    }
+    if (flags.ack == "replicated" && (flags.kafka == "off" || !flags.follow.empty())) {
+        std::cerr << "error: --ack replicated waits for the Kafka relay to publish each write: "
+                  << (flags.follow.empty() ? "it needs Kafka (not --kafka off)"
+                                           : "a --follow replica publishes nothing")
+                  << std::endl;
         return false;
     }
     while (!flags.leader_url.empty() && flags.leader_url.back() == '/') {
@@ -336,7 +357,10 @@ int main(int argc, char** argv) {
          .kafka_bootstrap = kafka.bootstrap,
          .leader_url = flags.leader_url,
          .min_sequence_wait =
-             std::chrono::milliseconds(static_cast<std::int64_t>(flags.min_sequence_wait * 1000))},
+             std::chrono::milliseconds(static_cast<std::int64_t>(flags.min_sequence_wait * 1000)),
+         .ack = flags.ack == "replicated" ? http::Ack::kReplicated : http::Ack::kLocal,
+         .ack_timeout =
+             std::chrono::milliseconds(static_cast<std::int64_t>(flags.ack_timeout * 1000))},
         follower.get());
     // `dealsctl backup` asks for backups here while the server holds the directory.
     auto control = tools::serve_backups(*store, flags.data_dir);

@@ -72,6 +72,9 @@ TEST_CASE("a create retried after a crash between its commit and its response is
     CHECK(std::string(deal["name"].GetString()) == "Committed, never answered");
     CHECK(deal["was_recently_created"].GetBool());
     CHECK(retried.header("etag") == "\"1\"");
+    // The write's own sequence, as its answer would have carried (nothing was written since).
+    const auto head = parse(client.get("/healthz").body)["sequence"].GetUint64();
+    CHECK(retried.header("deals-sequence") == std::to_string(head));
 
     // Exactly two deals, and one DealCreated for the retried one.
     const auto list = parse(client.get("/api/deals").body);

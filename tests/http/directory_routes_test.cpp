@@ -191,9 +191,11 @@ TEST_CASE("healthz reports the log sequence and the Kafka relay", "[http][direct
     REQUIRE(res.status == 200);
     CHECK(res.header("content-type") == "application/json; charset=utf-8");
     const auto before = parse(res.body);
-    CHECK(keys_of(before) == std::vector<std::string>{"status", "sequence", "role", "kafka"});
+    CHECK(keys_of(before) ==
+          std::vector<std::string>{"status", "sequence", "role", "ack", "kafka"});
     CHECK(text(before["status"]) == "ok");
     CHECK(text(before["role"]) == "leader");
+    CHECK(text(before["ack"]) == "local");
     REQUIRE(before["sequence"].IsUint64());
     REQUIRE(before["kafka"].IsObject());
     CHECK(sorted(keys_of(before["kafka"])) == sorted({"mode", "published_sequence", "lag"}));

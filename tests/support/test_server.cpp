@@ -39,7 +39,8 @@ std::string add_user_with_token(store::Store& store, const std::string& name,
     return issue.id.str() + "|" + secret;
 }
 
-TestServer::TestServer(http::ServerConfig config) {
+TestServer::TestServer(http::ServerConfig config,
+                       const std::function<void(http::AppContext&)>& tune) {
     auto opened =
         store::Store::open({.data_dir = dir_.path(), .clock = [this] { return clock_.now(); }});
     if (!opened) {
@@ -50,6 +51,9 @@ TestServer::TestServer(http::ServerConfig config) {
         add_user_with_token(*store_, "Admin", "admin@example.com", true, events::DealsScope::kAll);
     app_ = std::make_unique<http::AppContext>(http::app_context(
         *store_, nullptr, {.clock = [this] { return clock_.now(); }, .kafka_mode = "off"}));
+    if (tune) {
+        tune(*app_);
+    }
     config.host = "127.0.0.1";
     config.port = 0;
     if (config.threads == 0) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -35,7 +36,10 @@ std::string add_user_with_token(store::Store& store, const std::string& name,
 /// directory, with a super-admin whose token is `admin_token()`. Stops in the destructor.
 class TestServer {
 public:
-    explicit TestServer(http::ServerConfig config = {});
+    /// `tune`, when set, may change the handlers' context before the server starts (a fake
+    /// relay, another ack mode).
+    explicit TestServer(http::ServerConfig config = {},
+                        const std::function<void(http::AppContext&)>& tune = {});
     ~TestServer();
 
     [[nodiscard]] unsigned short port() const { return port_; }
