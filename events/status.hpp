@@ -49,6 +49,9 @@ public:
     virtual RelayStats stats() const = 0;
     /// `stats().published` alone, cheap enough to poll while a write waits for it.
     virtual Sequence published() const { return stats().published; }
+    /// Another leader took over the topic: this server must write nothing more (README,
+    /// Failover).
+    virtual bool fenced() const { return stats().state == "fenced"; }
 };
 
 /// Where a read-only replica (dealsd --follow) stands.

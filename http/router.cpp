@@ -199,6 +199,14 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
     if (app_.replica != nullptr) {
         co_return co_await as_replica(request);
     }
+    if (app_.relay != nullptr && is_write(request.method) && app_.relay->fenced()) {
+        // Another leader took over the topic: the log takes nothing more (README, Failover).
+        Response r = json_response(
+            503, R"({"message":"This server is no longer the leader: another server publishes )"
+                 R"(to the topic now. Send writes to the new leader."})");
+        r.headers.emplace_back("Retry-After", "1");
+        co_return r;
+    }
     co_return co_await route(request);
 }
 

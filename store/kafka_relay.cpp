@@ -689,6 +689,11 @@ RelayStats KafkaRelay::stats() const {
     return s;
 }
 
+bool KafkaRelay::fenced() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->fenced;
+}
+
 events::Sequence KafkaRelay::published() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->published.value();

@@ -64,6 +64,7 @@ public:
 
     RelayStats stats() const override;
     events::Sequence published() const override;
+    bool fenced() const override;
     /// Waits until every event up to `sequence` is acknowledged; false after `timeout`.
     bool wait_published(events::Sequence sequence, std::chrono::milliseconds timeout) const;
 

@@ -48,7 +48,7 @@ std::vector<std::thread> start_writers(unsigned short port, const std::string& t
                                        std::atomic<bool>& writing, Acknowledged& acked) {
     std::vector<std::thread> writers;
     for (int w = 0; w < 3; ++w) {
-        writers.emplace_back([&, w] {
+        writers.emplace_back([&writing, &acked, port, token, w] {
             HttpClient client(port, token);
             for (int i = 0; writing; ++i) {
                 const std::string name =
@@ -66,6 +66,20 @@ std::vector<std::thread> start_writers(unsigned short port, const std::string& t
         });
     }
     return writers;
+}
+
+/// Copies a data directory's files, as a disk image would hold them (not its control socket).
+void copy_files(const std::string& from, const std::string& to) {
+    namespace fs = std::filesystem;
+    fs::create_directories(to);
+    for (const auto& entry : fs::recursive_directory_iterator(from)) {
+        const auto target = fs::path(to) / fs::relative(entry.path(), from);
+        if (entry.is_directory()) {
+            fs::create_directories(target);
+        } else if (entry.is_regular_file()) {
+            fs::copy_file(entry.path(), target);
+        }
+    }
 }
 
 /// dealsd's first `error:` line and exit status, for a start that must be refused.
@@ -130,7 +144,7 @@ TEST_CASE(
     }
     REQUIRE(acked.size() >= 150);
     const std::string copy = tmp.path() + "/leader-copy";
-    std::filesystem::copy(old_dir, copy, std::filesystem::copy_options::recursive);
+    copy_files(old_dir, copy);
     std::filesystem::remove_all(old_dir);
 
     // Promotion: stop the follower, start it as a leader on the same directory.
