@@ -58,11 +58,13 @@ def du(path):
 
 
 class Server:
-    def __init__(self, bin_dir, data, kafka="off"):
+    def __init__(self, bin_dir, data, kafka="off", extra=()):
         self.log_path = data + ".server.log"
         self.out = open(self.log_path, "w")
+        self.started = time.monotonic()
         self.proc = subprocess.Popen([os.path.join(bin_dir, "dealsd"), "--data-dir", data, "--listen",
-                                      "127.0.0.1:0", "--kafka", kafka], stdout=self.out, stderr=subprocess.STDOUT)
+                                      "127.0.0.1:0", "--kafka", kafka, *extra], stdout=self.out,
+                                     stderr=subprocess.STDOUT)
         while True:
             with open(self.log_path) as f:
                 m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", f.read())

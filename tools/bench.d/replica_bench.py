@@ -29,7 +29,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from backup_bench import dealsctl, log, token_for  # noqa: E402
+from backup_bench import Server, dealsctl, log, token_for  # noqa: E402
 
 
 class Broker:
@@ -43,22 +43,11 @@ class Broker:
         self.proc.wait()
 
 
-class Dealsd:
-    def __init__(self, bin_dir, data, *args):
-        self.log_path = data + ".log"
-        self.out = open(self.log_path, "w")
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen([os.path.join(bin_dir, "dealsd"), "--data-dir", data, "--listen", "127.0.0.1:0",
-                                      *args], stdout=self.out, stderr=subprocess.STDOUT)
-        while True:
-            with open(self.log_path) as f:
-                m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", f.read())
-            if m:
-                self.port = int(m.group(1))
-                return
-            if self.proc.poll() is not None:
-                raise SystemExit("dealsd exited: " + open(self.log_path).read())
-            time.sleep(0.02)  # polling the log file for the start-up line
+class Dealsd(Server):
+    """dealsd on `data`: `kafka` is --kafka's value (off for a follower), `extra` more flags."""
+
+    def __init__(self, bin_dir, data, kafka, *extra):
+        super().__init__(bin_dir, data, kafka, extra)
 
     def get(self, path, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -71,10 +60,6 @@ class Dealsd:
     def health(self):
         return json.loads(self.get("/healthz")[1])
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait()
-        self.out.close()
 
 
 def published(bin_dir, work, deals, broker):
@@ -82,7 +67,7 @@ def published(bin_dir, work, deals, broker):
     data = os.path.join(work, "leader")
     shutil.rmtree(data, ignore_errors=True)
     dealsctl(bin_dir, "--data-dir", data, "seed", "--deals", str(deals), "--seed", "3", "--no-progress")
-    server = Dealsd(bin_dir, data, "--kafka", broker.addr)
+    server = Dealsd(bin_dir, data, broker.addr)
     head = server.health()["sequence"]
     while server.health()["kafka"]["published_sequence"] < head:
         time.sleep(0.2)  # polling the relay's position
@@ -98,7 +83,7 @@ def catch_up(a, work):
             _, head = published(a.bin, work, deals, broker)
             target = os.path.join(work, "follower")
             shutil.rmtree(target, ignore_errors=True)
-            follower = Dealsd(a.bin, target, "--follow", broker.addr)
+            follower = Dealsd(a.bin, target, "off", "--follow", broker.addr)
             started = follower.started
             last, last_at, h = 0, time.monotonic(), {}
             while True:
@@ -144,8 +129,8 @@ def lag_under_load(a, work):
     for d in (leader_dir, follower_dir):
         shutil.rmtree(d, ignore_errors=True)
     token = token_for(a.bin, leader_dir)
-    leader = Dealsd(a.bin, leader_dir, "--kafka", broker.addr)
-    follower = Dealsd(a.bin, follower_dir, "--follow", broker.addr)
+    leader = Dealsd(a.bin, leader_dir, broker.addr)
+    follower = Dealsd(a.bin, follower_dir, "off", "--follow", broker.addr)
     probes, lags, stop = [], [], threading.Event()
 
     def probe():
@@ -201,7 +186,7 @@ def ack_rounds(a, work):
             data = os.path.join(work, "ack-%s-%d" % (mode, rnd))
             shutil.rmtree(data, ignore_errors=True)
             token = token_for(a.bin, data)
-            server = Dealsd(a.bin, data, "--kafka", broker.addr, "--ack", mode)
+            server = Dealsd(a.bin, data, broker.addr, "--ack", mode)
             r = wrk(a, "http://127.0.0.1:%d" % server.port, token, "create_deal.lua", a.duration, 64)
             server.stop()
             broker.stop()
