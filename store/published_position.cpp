@@ -1,11 +1,41 @@
 #include "store/published_position.hpp"
 
+#include <rocksdb/db.h>
+
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
+#include "store/keys.hpp"
 #include "store/store.hpp"
+#include "support/json.hpp"
 
 namespace deals::store {
+
+std::optional<TopicPosition> kept_topic_position(rocksdb::DB& db, std::string_view cluster_id,
+                                                 std::string_view topic) {
+    std::string value;
+    if (!db.Get(rocksdb::ReadOptions{}, keys::relay_position(cluster_id, topic), &value).ok()) {
+        return std::nullopt;
+    }
+    json::Document doc;
+    doc.Parse(value.data(), value.size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("sequence") ||
+        !doc["sequence"].IsUint64()) {
+        throw std::runtime_error("corrupt Kafka relay position for cluster " +
+                                 std::string(cluster_id));
+    }
+    TopicPosition out{doc["sequence"].GetUint64(), {}};
+    if (doc.HasMember("offsets") && doc["offsets"].IsArray()) {
+        for (const auto& o : doc["offsets"].GetArray()) {
+            if (!o.IsInt64()) {
+                return TopicPosition{out.sequence, {}};
+            }
+            out.offsets.push_back(o.GetInt64());
+        }
+    }
+    return out;
+}
 
 void PublishedPosition::start_at(events::Sequence position) {
     value_ = position;

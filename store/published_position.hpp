@@ -3,8 +3,11 @@
 // Private to store/: the Kafka relay's published position (store/README.md, Kafka relay).
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events/error.hpp"
@@ -13,6 +16,25 @@
 namespace deals::store {
 
 class Store;
+}  // namespace deals::store
+
+namespace rocksdb {
+class DB;
+}
+
+namespace deals::store {
+
+/// What is kept under `mkafka\0<cluster id>\0<topic>` (store/README.md, key layout).
+struct TopicPosition {
+    events::Sequence sequence = 0;
+    /// Per partition, the offset from which every event after `sequence` can be read; empty
+    /// when not kept (positions kept before offsets were).
+    std::vector<std::int64_t> offsets;
+};
+/// The position kept in `db` for a cluster and topic; nothing when none is. Throws
+/// std::runtime_error when what is kept is not a position.
+std::optional<TopicPosition> kept_topic_position(rocksdb::DB& db, std::string_view cluster_id,
+                                                 std::string_view topic);
 
 /// The published position P: the highest sequence such that every event up to it is
 /// acknowledged by Kafka. Acknowledgements past a gap are held until the gap closes.

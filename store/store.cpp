@@ -26,6 +26,7 @@
 #include "store/disk_reserve.hpp"
 #include "store/idempotency_codec.hpp"
 #include "store/keys.hpp"
+#include "store/published_position.hpp"
 #include "store/view_io.hpp"
 #include "support/json.hpp"
 
@@ -338,44 +339,16 @@ std::uint64_t Store::background_jobs() const {
 }
 
 events::Sequence Store::relay_position(std::string_view cluster_id, std::string_view topic) const {
-    std::string value;
-    if (!impl_->db ||
-        !impl_->db->Get(rocksdb::ReadOptions{}, keys::relay_position(cluster_id, topic), &value)
-             .ok()) {
-        return 0;
-    }
-    json::Document doc;
-    doc.Parse(value.data(), value.size());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("sequence") ||
-        !doc["sequence"].IsUint64()) {
-        throw std::runtime_error("corrupt Kafka relay position for cluster " +
-                                 std::string(cluster_id));
-    }
-    return doc["sequence"].GetUint64();
+    const auto position =
+        impl_->db ? kept_topic_position(*impl_->db, cluster_id, topic) : std::nullopt;
+    return position ? position->sequence : 0;
 }
 
 std::vector<std::int64_t> Store::topic_offsets(std::string_view cluster_id,
                                                std::string_view topic) const {
-    std::string value;
-    std::vector<std::int64_t> out;
-    if (!impl_->db ||
-        !impl_->db->Get(rocksdb::ReadOptions{}, keys::relay_position(cluster_id, topic), &value)
-             .ok()) {
-        return out;
-    }
-    json::Document doc;
-    doc.Parse(value.data(), value.size());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("offsets") ||
-        !doc["offsets"].IsArray()) {
-        return out;
-    }
-    for (const auto& o : doc["offsets"].GetArray()) {
-        if (!o.IsInt64()) {
-            return {};
-        }
-        out.push_back(o.GetInt64());
-    }
-    return out;
+    const auto position =
+        impl_->db ? kept_topic_position(*impl_->db, cluster_id, topic) : std::nullopt;
+    return position ? position->offsets : std::vector<std::int64_t>{};
 }
 
 Result<void> Store::put_relay_position(std::string_view cluster_id, std::string_view topic,

@@ -16,6 +16,7 @@
 #include "store/kafka_producer.hpp"
 #include "store/keys.hpp"
 #include "store/log_reader.hpp"
+#include "store/published_position.hpp"
 #include "support/sha256.hpp"
 
 namespace deals::store {
@@ -61,6 +62,17 @@ Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string& dir) {
     return std::unique_ptr<rocksdb::DB>(raw);
 }
 
+/// An iterator at the log's last event, or not valid when the log is empty.
+std::unique_ptr<rocksdb::Iterator> last_event(rocksdb::DB& db) {
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions{}));
+    it->SeekForPrev(keys::event(~0ULL));
+    if (it->Valid() && (it->key().size() != 9 || it->key()[0] != keys::kEvent)) {
+        it->SeekToFirst();
+        it->Prev();  // not valid: no event
+    }
+    return it;
+}
+
 /// Takes the topic's events in any order and appends them to the log in sequence order, each
 /// once its predecessor is in, checking the chain.
 class Applier {
@@ -68,9 +80,8 @@ public:
     /// `trimmed` names the partitions whose oldest messages retention has deleted.
     Applier(rocksdb::DB& db, const TopicRestoreOptions& options, std::string trimmed)
         : db_(db), options_(options), trimmed_(std::move(trimmed)) {
-        std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(rocksdb::ReadOptions{}));
-        it->SeekForPrev(keys::event(~0ULL));
-        if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kEvent) {
+        std::unique_ptr<rocksdb::Iterator> it(last_event(db_));
+        if (it->Valid()) {
             start_ = head_ = keys::get_be64(it->key().ToStringView().substr(1));
             hash_ = std::string(split_record(it->value().ToStringView()).hash);
         }
@@ -395,6 +406,29 @@ Result<void> read_to_end(KafkaConsumer& consumer, Partitions& parts, Applier& ap
     return consume(consumer, parts, applier, options, messages);
 }
 
+/// The offsets kept with the relay's position (or a follower's head) in the directory, when
+/// they name every partition and the position is not past the log's head; else none.
+Result<std::vector<std::int64_t>> kept_offsets(rocksdb::DB& db, KafkaConsumer& consumer,
+                                               const TopicRestoreOptions& options) {
+    const std::string cluster = consumer.cluster_id(std::chrono::milliseconds(10'000));
+    if (cluster.empty()) {
+        return std::vector<std::int64_t>{};
+    }
+    std::optional<TopicPosition> kept;
+    try {
+        kept = kept_topic_position(db, cluster, options.topic);
+    } catch (const std::exception& e) {
+        return unavailable(e.what());
+    }
+    const std::unique_ptr<rocksdb::Iterator> it(last_event(db));
+    const Sequence head = it->Valid() ? keys::get_be64(it->key().ToStringView().substr(1)) : 0;
+    if (!kept || kept->sequence > head ||
+        kept->offsets.size() != static_cast<std::size_t>(consumer.partitions())) {
+        return std::vector<std::int64_t>{};
+    }
+    return kept->offsets;
+}
+
 /// Keeps the relay's position at the head when every event up to it is on the topic.
 Result<bool> keep_position(rocksdb::DB& db, KafkaConsumer& consumer, const Applier& applier,
                            const Partitions& parts, const std::string& topic) {
@@ -446,6 +480,24 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
         return consumer.error();
     }
     Partitions parts;
+    if (options.from_kept_position) {
+        auto from = kept_offsets(**db, **consumer, options);
+        if (!from) {
+            return from.error();
+        }
+        if (!from->empty()) {
+            auto again = KafkaConsumer::open({.brokers = options.brokers,
+                                              .topic = options.topic,
+                                              .start_offsets = *from,
+                                              .config = options.config,
+                                              .topic_timeout = options.topic_timeout});
+            if (!again) {
+                return again.error();
+            }
+            consumer = std::move(again);
+            parts.next = std::move(*from);
+        }
+    }
     if (auto marks = (*consumer)->watermarks(std::chrono::milliseconds(10'000)); !marks) {
         return marks.error();
     } else {
@@ -494,6 +546,7 @@ namespace deals::store {
 Result<TopicRestoreReport> take_over_topic(TopicRestoreOptions options) {
     options.held_by = "this data directory holds";
     options.absent_topic_is_empty = true;
+    options.from_kept_position = true;
     options.until_sequence.reset();
     options.until_time.reset();
     RelayOptions relay{

@@ -43,6 +43,9 @@ struct TopicRestoreOptions {
     std::chrono::milliseconds topic_timeout{10'000};
     /// A topic the cluster says does not exist is an empty one (nothing to read), not an error.
     bool absent_topic_is_empty = false;
+    /// Read from the offsets kept with the relay's position in the directory (when they name
+    /// every partition), not from the oldest: only what follows that position is compared.
+    bool from_kept_position = false;
     /// Called once the topic is read to the end it had at the start; the topic is then read on
     /// to the end it has after the call. A new leader sets up its producer here, fencing the
     /// one before it, and then takes what that one published meanwhile.
