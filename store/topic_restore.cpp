@@ -451,52 +451,80 @@ Result<bool> keep_position(rocksdb::DB& db, KafkaConsumer& consumer, const Appli
 
 }  // namespace
 
+namespace {
+
+/// The consumer a restore reads with: from each partition's oldest offset, or (with
+/// from_kept_position) from the offsets kept in the directory, which go into `parts.next`.
+Result<std::unique_ptr<KafkaConsumer>> open_reader(rocksdb::DB& db,
+                                                   const TopicRestoreOptions& options,
+                                                   Partitions& parts) {
+    KafkaConsumer::Options consumer_options{.brokers = options.brokers,
+                                            .topic = options.topic,
+                                            .from_beginning = true,
+                                            .config = options.config,
+                                            .topic_timeout = options.topic_timeout};
+    auto consumer = KafkaConsumer::open(consumer_options);
+    if (!consumer || !options.from_kept_position) {
+        return consumer;
+    }
+    auto from = kept_offsets(db, **consumer, options);
+    if (!from) {
+        return from.error();
+    }
+    if (from->empty()) {
+        return consumer;
+    }
+    consumer_options.start_offsets = *from;
+    parts.next = std::move(*from);
+    return KafkaConsumer::open(consumer_options);
+}
+
+/// A topic the cluster does not know yet: nothing to read, the log stays as it is.
+Result<TopicRestoreReport> nothing_to_read(rocksdb::DB& db, const TopicRestoreOptions& options) {
+    if (options.before_last_read) {
+        if (auto ready = options.before_last_read(); !ready) {
+            return ready.error();
+        }
+    }
+    const Applier applier(db, options, {});
+    TopicRestoreReport report;
+    report.from = report.head = applier.head();
+    report.hash = applier.hash();
+    return report;
+}
+
+/// Reads to the end, and once more to the new end after `before_last_read` when there is one.
+Result<void> read_all(KafkaConsumer& consumer, Partitions& parts, Applier& applier,
+                      const TopicRestoreOptions& options, std::uint64_t& messages) {
+    if (auto read = read_to_end(consumer, parts, applier, options, messages); !read) {
+        return read;
+    }
+    if (!options.before_last_read) {
+        return {};
+    }
+    // What was published while the first read went on is read next, to the new end.
+    if (auto ready = options.before_last_read(); !ready) {
+        return ready;
+    }
+    return read_to_end(consumer, parts, applier, options, messages);
+}
+
+}  // namespace
+
 Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options) {
     const auto started = Clock::now();
     auto db = open_db(options.data_dir);
     if (!db) {
         return db.error();
     }
-    TopicRestoreReport report;
-    auto consumer = KafkaConsumer::open({.brokers = options.brokers,
-                                         .topic = options.topic,
-                                         .from_beginning = true,
-                                         .config = options.config,
-                                         .topic_timeout = options.topic_timeout});
+    Partitions parts;
+    auto consumer = open_reader(**db, options, parts);
     if (!consumer && consumer.error().code == ErrorCode::kNotFound &&
         options.absent_topic_is_empty) {
-        if (options.before_last_read) {
-            if (auto ready = options.before_last_read(); !ready) {
-                return ready.error();
-            }
-        }
-        Applier applier(**db, options, {});
-        report.from = report.head = applier.head();
-        report.hash = applier.hash();
-        report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-        return report;
+        return nothing_to_read(**db, options);
     }
     if (!consumer) {
         return consumer.error();
-    }
-    Partitions parts;
-    if (options.from_kept_position) {
-        auto from = kept_offsets(**db, **consumer, options);
-        if (!from) {
-            return from.error();
-        }
-        if (!from->empty()) {
-            auto again = KafkaConsumer::open({.brokers = options.brokers,
-                                              .topic = options.topic,
-                                              .start_offsets = *from,
-                                              .config = options.config,
-                                              .topic_timeout = options.topic_timeout});
-            if (!again) {
-                return again.error();
-            }
-            consumer = std::move(again);
-            parts.next = std::move(*from);
-        }
     }
     if (auto marks = (*consumer)->watermarks(std::chrono::milliseconds(10'000)); !marks) {
         return marks.error();
@@ -504,18 +532,10 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
         parts.marks = std::move(*marks);
     }
     Applier applier(**db, options, parts.trimmed());
+    TopicRestoreReport report;
     report.from = applier.start();
-    if (auto read = read_to_end(**consumer, parts, applier, options, report.messages); !read) {
+    if (auto read = read_all(**consumer, parts, applier, options, report.messages); !read) {
         return read.error();
-    }
-    if (options.before_last_read) {
-        // What was published while the first read went on is read next, to the new end.
-        if (auto ready = options.before_last_read(); !ready) {
-            return ready.error();
-        }
-        if (auto read = read_to_end(**consumer, parts, applier, options, report.messages); !read) {
-            return read.error();
-        }
     }
     if (auto finished = applier.finish(); !finished) {
         return finished.error();
