@@ -20,6 +20,9 @@ using events::Sequence;
 
 /// At most this many events per append: a run of consecutive ones, in one batch.
 constexpr std::size_t kRun = 1000;
+/// Appends handed to the log and not answered yet, at most: reading the topic goes on while
+/// the log writes and applies the runs before.
+constexpr std::size_t kInFlight = 4;
 /// Held events past the first one missing: at most this many bytes of them.
 constexpr std::size_t kPendingLimit = std::size_t{1} << 30;
 
@@ -90,26 +93,58 @@ void Follower::measure_ends(KafkaConsumer& consumer) {
     ends_ = std::move(*marks);
 }
 
+bool Follower::submit(std::vector<std::string> run, Sequence last) {
+    std::unique_lock lock(mutex_);
+    appended_.wait(lock, [this] { return in_flight_ < kInFlight || !refused_.empty(); });
+    if (!refused_.empty()) {
+        return false;
+    }
+    ++in_flight_;
+    submitted_ = last;
+    lock.unlock();
+    store_.log().append_copies(std::move(run), [this](events::AppendResult r) {
+        // On the log's syncer thread: notes the outcome, never waits.
+        std::lock_guard done(mutex_);
+        --in_flight_;
+        if (!r && refused_.empty()) {
+            refused_ = r.error().message;
+        }
+        appended_.notify_all();
+    });
+    return true;
+}
+
+void Follower::drain() {
+    std::unique_lock lock(mutex_);
+    appended_.wait(lock, [this] { return in_flight_ == 0; });
+}
+
 bool Follower::apply_ready(std::map<Sequence, std::string>& pending) {
-    while (!pending.empty() && pending.begin()->first == store_.log().head_sequence() + 1) {
+    while (!pending.empty() && pending.begin()->first == submitted() + 1) {
         std::vector<std::string> run;
         Sequence next = pending.begin()->first;
         for (auto it = pending.begin();
              it != pending.end() && it->first == next && run.size() < kRun; ++next) {
+            // A copy is appended all or none: one that does not link goes alone, so the ones
+            // before it are applied and the log refuses it, naming it.
+            const auto parts = split_record(it->second);
+            if (parts.prev_hash != chain_hash_ && !run.empty()) {
+                break;
+            }
+            chain_hash_ = std::string(parts.hash);
             pending_bytes_ -= it->second.size();
             run.push_back(std::move(it->second));
             it = pending.erase(it);
         }
-        std::promise<events::AppendResult> done;
-        store_.log().append_copies(
-            std::move(run), [&done](events::AppendResult r) { done.set_value(std::move(r)); });
-        if (auto appended = done.get_future().get(); !appended) {
-            stop_applying(appended.error().message);
-            return false;
+        if (!submit(std::move(run), next - 1)) {
+            break;
         }
     }
     std::lock_guard lock(mutex_);
-    waiting_for_ = pending.empty() ? 0 : store_.log().head_sequence() + 1;
+    if (!refused_.empty()) {
+        return false;  // run() stops applying, once the appends in flight are done
+    }
+    waiting_for_ = pending.empty() ? 0 : submitted_ + 1;
     oldest_unapplied_.reset();
     if (!pending.empty()) {
         const auto body = split_record(pending.begin()->second).body;
@@ -184,7 +219,7 @@ bool Follower::take(KafkaConsumer& consumer, std::map<Sequence, std::string>& pe
             stop_applying(event.error().message);
             return false;
         }
-        if (event->sequence <= store_.log().head_sequence()) {
+        if (event->sequence <= submitted()) {
             continue;  // held already: a resend, or from before a restart
         }
         const auto size = event->record.size();
@@ -192,7 +227,7 @@ bool Follower::take(KafkaConsumer& consumer, std::map<Sequence, std::string>& pe
             pending_bytes_ += size;
         }
         if (pending_bytes_ > kPendingLimit) {  // held in memory: the wait cannot go on
-            stop_applying("gap: sequence " + std::to_string(store_.log().head_sequence() + 1) +
+            stop_applying("gap: sequence " + std::to_string(submitted() + 1) +
                           " has not come while " + std::to_string(pending_bytes_ >> 20) +
                           " MiB of events after it did");
             return false;
@@ -202,6 +237,7 @@ bool Follower::take(KafkaConsumer& consumer, std::map<Sequence, std::string>& pe
 }
 
 void Follower::keep_position() {
+    drain();  // the head kept must be durable: every message before the offsets is in
     std::vector<std::int64_t> offsets;
     std::string cluster;
     {
@@ -222,6 +258,11 @@ void Follower::run() {
     if (!consumer) {
         return;
     }
+    {
+        std::lock_guard lock(mutex_);
+        submitted_ = store_.log().head_sequence();
+    }
+    chain_hash_ = store_.log().head_hash();
     std::map<Sequence, std::string> pending;
     const auto second = std::chrono::seconds(1);
     auto measured = std::chrono::steady_clock::now() - second;
@@ -232,14 +273,24 @@ void Follower::run() {
             measured = std::chrono::steady_clock::now();
         }
         if (!take(*consumer, pending) || !apply_ready(pending)) {
-            return;
+            break;
         }
         if (std::chrono::steady_clock::now() - kept >= std::chrono::milliseconds(100)) {
             keep_position();
             kept = std::chrono::steady_clock::now();
         }
     }
-    keep_position();
+    drain();  // the appends' callbacks use this follower
+    std::string refused;
+    {
+        std::lock_guard lock(mutex_);
+        refused = refused_;
+    }
+    if (!refused.empty()) {
+        stop_applying(refused);  // a copy that does not follow the head: never skipped
+    } else if (stopped().empty()) {
+        keep_position();
+    }
 }
 
 }  // namespace deals::store

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,8 +64,22 @@ private:
     bool take(KafkaConsumer& consumer, std::map<events::Sequence, std::string>& pending);
     /// Keeps the head and the offsets read, when nothing waits past a gap.
     void keep_position();
-    /// Appends the pending events that follow the head, in runs; false once one is refused.
+    /// Hands the pending events that follow the last one handed on to the log, in runs; false
+    /// once one was refused.
     bool apply_ready(std::map<events::Sequence, std::string>& pending);
+    /// Hands one run (ending at `last`) to the log, once fewer than the most allowed are in
+    /// flight; false once an append was refused.
+    bool submit(std::vector<std::string> run, events::Sequence last);
+    /// Waits until every append handed on has been answered.
+    void drain();
+    events::Sequence submitted() const {
+        std::lock_guard lock(mutex_);
+        return submitted_;
+    }
+    std::string stopped() const {
+        std::lock_guard lock(mutex_);
+        return stopped_;
+    }
 
     Store& store_;
     Options options_;
@@ -79,9 +94,16 @@ private:
     std::uint64_t messages_read_ = 0;
     events::Sequence started_after_ = 0;
     std::size_t pending_bytes_ = 0;  ///< of the events held past a missing one (run's)
+    std::string chain_hash_;         ///< run's: the hash of the last event handed to the log
     /// When the oldest event seen and not yet applied occurred (none when caught up).
     std::optional<events::Timestamp> oldest_unapplied_;
     std::string stopped_;
+    /// The appends handed to the log: how many are unanswered, the last sequence handed on,
+    /// and why one was refused (empty while none was).
+    std::condition_variable appended_;
+    std::size_t in_flight_ = 0;
+    events::Sequence submitted_ = 0;
+    std::string refused_;
     std::thread thread_;
 };
 

@@ -18,6 +18,7 @@
 #include "store/kafka_consumer.hpp"
 #include "store/log_reader.hpp"
 #include "tests/kafka/kafka_fixture.hpp"
+#include "tests/kafka/topic_messages.hpp"
 #include "tests/support/process.hpp"
 
 using namespace deals;
@@ -28,130 +29,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kTopic = "deals.restore";
-
-/// A real log: its stored records and their messages, index = sequence - 1.
-struct SourceLog {
-    std::vector<std::string> records;
-    std::vector<store::KafkaMessage> messages;
-    events::Sequence backup_sequence = 0;  ///< the head of the backup taken half-way, if one was
-
-    [[nodiscard]] events::Sequence head() const { return records.size(); }
-    [[nodiscard]] std::string hash(events::Sequence seq) const {
-        return std::string(store::split_record(records.at(seq - 1)).hash);
-    }
-};
-
-/// 6 seeded events, then 10 deals each created and renamed twice (36 events); with
-/// `backup_dir`, a backup is taken after the first 5 deals (sequence 21).
-SourceLog make_log(const std::string& dir, const std::string& backup_dir = {}) {
-    auto s = open_store(dir);
-    SourceLog log;
-    for (std::int64_t id = 1; id <= 10; ++id) {
-        REQUIRE(create_deal(*s, id).has_value());
-        REQUIRE(rename_deal(*s, id, 1).has_value());
-        REQUIRE(rename_deal(*s, id, 2).has_value());
-        if (id == 5 && !backup_dir.empty()) {
-            const auto b = s->backup(backup_dir, {});
-            REQUIRE(b.has_value());
-            log.backup_sequence = b->sequence;
-        }
-    }
-    REQUIRE(s->log().head_sequence() == 36);
-    for (events::Sequence seq = 1; seq <= 36; ++seq) {
-        log.records.push_back(s->log().read_record(seq));
-        REQUIRE_FALSE(log.records.back().empty());
-        log.messages.push_back(store::to_kafka_message(log.records.back()));
-    }
-    REQUIRE(log.hash(36) == s->log().head_hash());
-    return log;
-}
-
-/// One message to produce: to the partition the key picks, or to `partition`.
-struct Outgoing {
-    std::string key;
-    std::string value;
-    std::int32_t partition = RD_KAFKA_PARTITION_UA;
-};
-
-/// The messages of sequences `from`..`to`, in order, keyed by stream.
-std::vector<Outgoing> messages(const SourceLog& log, events::Sequence from, events::Sequence to) {
-    std::vector<Outgoing> out;
-    for (events::Sequence seq = from; seq <= to; ++seq) {
-        out.push_back({log.messages.at(seq - 1).key, log.messages.at(seq - 1).value});
-    }
-    return out;
-}
-
-/// What the delivery reports said.
-struct Deliveries {
-    std::size_t delivered = 0;
-    std::vector<std::string> failures;
-    std::set<std::int32_t> partitions;
-};
-
-/// librdkafka's delivery report callback; `opaque` is the Deliveries.
-void on_delivery(rd_kafka_t* /*producer*/, const rd_kafka_message_t* m, void* opaque) {
-    auto& deliveries = *static_cast<Deliveries*>(opaque);
-    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        deliveries.failures.emplace_back(rd_kafka_err2str(m->err));
-        return;
-    }
-    ++deliveries.delivered;
-    deliveries.partitions.insert(m->partition);
-}
-
-/// Produces `out` in order (one partition keeps its messages in that order: idempotent
-/// producer) and waits for every delivery report; returns the partitions they went to.
-std::set<std::int32_t> produce(const std::string& brokers, const std::vector<Outgoing>& out) {
-    char error[512];
-    std::unique_ptr<rd_kafka_conf_t, void (*)(rd_kafka_conf_t*)> conf(rd_kafka_conf_new(),
-                                                                      &rd_kafka_conf_destroy);
-    for (const auto& [key, value] : {std::pair{"bootstrap.servers", brokers.c_str()},
-                                     std::pair{"enable.idempotence", "true"}}) {
-        REQUIRE(rd_kafka_conf_set(conf.get(), key, value, error, sizeof error) == RD_KAFKA_CONF_OK);
-    }
-    Deliveries d;
-    rd_kafka_conf_set_opaque(conf.get(), &d);
-    rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery);
-    std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> producer(
-        rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error, sizeof error), &rd_kafka_destroy);
-    INFO(error);
-    REQUIRE(producer != nullptr);
-    (void)conf.release();  // the producer's now
-    for (const auto& m : out) {
-        REQUIRE(rd_kafka_producev(
-                    producer.get(), RD_KAFKA_V_TOPIC(kTopic), RD_KAFKA_V_PARTITION(m.partition),
-                    RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
-                    RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
-                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                    RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    }
-    // Serves the delivery reports on this thread until every message has one.
-    REQUIRE(rd_kafka_flush(producer.get(), 30'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    INFO("failures: " << Catch::Detail::stringify(d.failures));
-    REQUIRE(d.failures.empty());
-    REQUIRE(d.delivered == out.size());
-    return d.partitions;
-}
-
-/// `value` with its `prevhash` replaced.
-std::string with_prevhash(std::string value, const std::string& prevhash) {
-    const std::string key = "\"prevhash\":\"";
-    const auto at = value.find(key);
-    REQUIRE(at != std::string::npos);
-    value.replace(at + key.size(), 64, prevhash);
-    return value;
-}
-
-/// `value` with one letter of its `data` changed ("Deal" in a deal's name), the hash kept.
-std::string with_data_changed(std::string value) {
-    const auto data = value.find("\"data\":");
-    REQUIRE(data != std::string::npos);
-    const auto at = value.find("Deal", data);
-    REQUIRE(at != std::string::npos);
-    value[at + 1] = 'o';
-    return value;
-}
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -274,7 +151,7 @@ TEST_CASE("restore --kafka rebuilds the whole log from the topic", "[kafka][rest
             out.push_back(messages(log, seq, seq).front());
         }
     }
-    const auto partitions = produce(f.broker->bootstrap(), out);
+    const auto partitions = produce(f.broker->bootstrap(), kTopic, out);
     CHECK(partitions.size() > 1);
     const Ran r = f.restore();
     require_restored(f, r, log, log.head(), log.head());
@@ -293,7 +170,7 @@ TEST_CASE("restore --kafka rebuilds the whole log from the topic", "[kafka][rest
 TEST_CASE("restore --kafka --until SEQ stops at that sequence", "[kafka][restore]") {
     Fixture f;
     const auto log = make_log(f.work.path() + "/source");
-    produce(f.broker->bootstrap(), messages(log, 1, log.head()));
+    produce(f.broker->bootstrap(), kTopic, messages(log, 1, log.head()));
     const Ran r = f.restore({"--until", "20"});
     require_restored(f, r, log, 20, 20);
     CHECK(r.err.find("warning: the topic holds events up to sequence 36, past the restored head") !=
@@ -304,7 +181,7 @@ TEST_CASE("restore --kafka --until TIME stops at the last event at or before it"
           "[kafka][restore]") {
     Fixture f;
     const auto log = make_log(f.work.path() + "/source");
-    produce(f.broker->bootstrap(), messages(log, 1, log.head()));
+    produce(f.broker->bootstrap(), kTopic, messages(log, 1, log.head()));
     // The time of event 20; a later event of the same time would be restored too.
     const auto until = log.messages.at(20 - 1).occurred_at;
     events::Sequence last = 20;
@@ -317,7 +194,7 @@ TEST_CASE("restore --kafka --until TIME stops at the last event at or before it"
 TEST_CASE("restore takes a target named with a trailing slash", "[kafka][restore]") {
     Fixture f;
     const auto log = make_log(f.work.path() + "/source");
-    produce(f.broker->bootstrap(), messages(log, 1, log.head()));
+    produce(f.broker->bootstrap(), kTopic, messages(log, 1, log.head()));
     const Ran r = f.dealsctl(f.target() + "/", {"restore", "--kafka", f.broker->bootstrap(),
                                                 "--kafka-topic", kTopic, "--no-progress"});
     require_restored(f, r, log, log.head(), log.head());
@@ -329,7 +206,7 @@ TEST_CASE("restore --kafka refuses a topic with a gap", "[kafka][restore]") {
     auto out = messages(log, 1, 16);
     const auto after = messages(log, 18, log.head());
     out.insert(out.end(), after.begin(), after.end());
-    produce(f.broker->bootstrap(), out);
+    produce(f.broker->bootstrap(), kTopic, out);
     const std::string message =
         "gap: sequence 17 is not on the topic, though 19 later ones are (from sequence 18); the "
         "topic continues the log without a gap to sequence 16: --until 16 restores to there";
@@ -349,7 +226,7 @@ TEST_CASE("restore --kafka refuses a topic with a gap", "[kafka][restore]") {
 TEST_CASE("restore --kafka refuses a topic that retention cut short", "[kafka][restore]") {
     Fixture f;
     const auto log = make_log(f.work.path() + "/source");
-    produce(f.broker->bootstrap(), messages(log, 6, log.head()));
+    produce(f.broker->bootstrap(), kTopic, messages(log, 6, log.head()));
     require_refused(f, f.restore(),
                     "the topic no longer reaches back to sequence 1: its oldest event is "
                     "sequence 6");
@@ -360,7 +237,7 @@ TEST_CASE("restore --kafka refuses an event whose prevhash does not link", "[kaf
     const auto log = make_log(f.work.path() + "/source");
     auto out = messages(log, 1, log.head());
     out.at(12 - 1).value = with_prevhash(out.at(12 - 1).value, log.hash(10));
-    produce(f.broker->bootstrap(), out);
+    produce(f.broker->bootstrap(), kTopic, out);
     require_refused(f, f.restore(),
                     "sequence 12 does not link: its prevhash is " + log.hash(10) +
                         ", the hash of sequence 11 is " + log.hash(11));
@@ -373,7 +250,7 @@ TEST_CASE("restore --kafka refuses an event whose hash is not that of its bytes"
     auto out = messages(log, 1, log.head());
     out.at(12 - 1).value = with_data_changed(out.at(12 - 1).value);
     REQUIRE(out.at(12 - 1).value != log.messages.at(12 - 1).value);
-    produce(f.broker->bootstrap(), out);
+    produce(f.broker->bootstrap(), kTopic, out);
     require_refused(f, f.restore(), "sequence 12: its hash is not that of its bytes");
 }
 
@@ -411,7 +288,7 @@ TEST_CASE("restore --kafka refuses a sequence on the topic twice with different 
         out.insert(out.end(), rest.begin(), rest.end());
         message = "sequence 9 is on the topic twice, with different bytes";
     }
-    produce(f.broker->bootstrap(), out);
+    produce(f.broker->bootstrap(), kTopic, out);
     require_refused(f, f.restore(), message);
 }
 
@@ -423,18 +300,18 @@ TEST_CASE("restore --backup-dir --kafka continues a backup with the topic's even
     REQUIRE(log.backup_sequence == 21);
     auto out = messages(log, 1, log.head());  // the whole log: what the backup holds too
     SECTION("the topic agrees with the backup") {
-        produce(f.broker->bootstrap(), out);
+        produce(f.broker->bootstrap(), kTopic, out);
         require_restored(f, f.restore({"--backup-dir", backups}), log, log.head(),
                          log.head() - log.backup_sequence);
     }
     SECTION("the topic holds another event at a sequence the backup holds") {
         out.at(10 - 1).value = with_data_changed(out.at(10 - 1).value);
-        produce(f.broker->bootstrap(), out);
+        produce(f.broker->bootstrap(), kTopic, out);
         require_refused(f, f.restore({"--backup-dir", backups}),
                         "sequence 10 on the topic differs from the one the backup holds");
     }
     SECTION("--until a time before the backup's head") {
-        produce(f.broker->bootstrap(), out);
+        produce(f.broker->bootstrap(), kTopic, out);
         const std::string until = log.messages.at(10 - 1).occurred_at.str();
         require_refused(f, f.restore({"--backup-dir", backups, "--until", until}),
                         "the backup's head, sequence 21, occurred at " +

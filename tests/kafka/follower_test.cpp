@@ -1,0 +1,93 @@
+// The follower (store/follower.hpp) against a topic of the embedded broker that the test fills
+// itself with a real log's messages: it applies them in sequence order whatever order they come
+// in, waits at a gap (shown, never skipped) until the missing event comes, and stops applying for
+// good at an event whose prevhash does not link, naming the sequence.
+
+#include "store/follower.hpp"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "tests/kafka/kafka_fixture.hpp"
+#include "tests/kafka/topic_messages.hpp"
+
+using namespace deals;
+using namespace deals::kafka_test;
+using deals::testing::TempDir;
+
+namespace {
+
+constexpr const char* kTopic = "deals.follow";
+
+/// An empty data directory, as a replica's: the default pipeline comes from the topic.
+std::unique_ptr<store::Store> replica_store(const std::string& dir) {
+    auto s = store::Store::open({.data_dir = dir, .seed_defaults = false});
+    REQUIRE(s.has_value());
+    return std::move(*s);
+}
+
+/// Polls the follower's figures until `done` holds them (at most 20 s); returns the last.
+template <class Done>
+events::ReplicaStats await(const store::Follower& follower, Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    auto stats = follower.replica_stats();
+    while (!done(stats) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling its figures
+        stats = follower.replica_stats();
+    }
+    return stats;
+}
+
+}  // namespace
+
+TEST_CASE("a follower waits at a gap, shown, and goes on once the missing event comes",
+          "[kafka][follower]") {
+    const TempDir work;
+    const auto log = make_log(work.path() + "/source");
+    auto broker = store::EmbeddedBroker::start({.topic = kTopic, .partitions = 3});
+    REQUIRE(broker.has_value());
+    auto replica = replica_store(work.path() + "/replica");
+    store::Follower follower(*replica, {(*broker)->bootstrap(), kTopic, {}});
+    auto out = messages(log, 1, 10);
+    const auto later = messages(log, 12, log.head());
+    out.insert(out.end(), later.begin(), later.end());
+    produce((*broker)->bootstrap(), kTopic, out);
+
+    auto stats = await(follower, [](const auto& s) { return s.waiting_for == 11; });
+    CHECK(stats.applied == 10);
+    CHECK(stats.waiting_for == 11);
+    CHECK(stats.stopped.empty());
+    CHECK(stats.newest == log.head());
+    CHECK(stats.lag_events >= log.head() - 10);
+
+    produce((*broker)->bootstrap(), kTopic, messages(log, 11, 11));
+    stats = await(follower, [&](const auto& s) { return s.applied == log.head(); });
+    CHECK(stats.applied == log.head());
+    CHECK(stats.waiting_for == 0);
+    CHECK(replica->log().head_hash() == log.hash(log.head()));
+}
+
+TEST_CASE("a follower stops applying for good at an event that does not link, naming it",
+          "[kafka][follower]") {
+    const TempDir work;
+    const auto log = make_log(work.path() + "/source");
+    auto broker = store::EmbeddedBroker::start({.topic = kTopic, .partitions = 3});
+    REQUIRE(broker.has_value());
+    auto replica = replica_store(work.path() + "/replica");
+    store::Follower follower(*replica, {(*broker)->bootstrap(), kTopic, {}});
+    auto out = messages(log, 1, 10);
+    auto broken = messages(log, 11, 11).front();
+    broken.value = with_prevhash(broken.value, std::string(64, 'a'));
+    out.push_back(broken);
+    const auto later = messages(log, 11, log.head());  // the right 11 comes too late
+    out.insert(out.end(), later.begin(), later.end());
+    produce((*broker)->bootstrap(), kTopic, out);
+
+    const auto stats = await(follower, [](const auto& s) { return !s.stopped.empty(); });
+    INFO(stats.stopped);
+    CHECK(stats.stopped.find("sequence 11") != std::string::npos);
+    CHECK(stats.stopped.find("does not link") != std::string::npos);
+    CHECK(stats.applied == 10);
+    CHECK(replica->log().head_sequence() == 10);  // nothing after it, ever
+}
