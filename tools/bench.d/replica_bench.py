@@ -236,7 +236,7 @@ def main():
     p.add_argument("--deals", type=int, default=300_000)
     p.add_argument("--duration", type=int, default=10)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--paced-connections", type=int, default=32)
+    p.add_argument("--paced-connections", type=int, default=35)
     p.add_argument("--delay-ms", type=int, default=5)
     p.add_argument("--markdown")
     p.add_argument("--other-cpu", default="?")
