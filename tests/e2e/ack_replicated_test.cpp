@@ -13,6 +13,7 @@
 #include "store/kafka_consumer.hpp"
 #include "support/json.hpp"
 #include "tests/e2e/e2e_helpers.hpp"
+#include "tests/e2e/topic_reader.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -21,29 +22,6 @@ using namespace deals::testing;
 using namespace deals::testing::e2e;
 
 namespace {
-
-/// The sequences of every event on the topic, read to the partitions' end offsets.
-std::set<events::Sequence> sequences_on_topic(const std::string& bootstrap) {
-    auto consumer = store::KafkaConsumer::open({.brokers = bootstrap, .from_beginning = true});
-    REQUIRE(consumer.has_value());
-    auto ends = (*consumer)->end_offsets(std::chrono::milliseconds(10'000));
-    REQUIRE(ends.has_value());
-    std::int64_t left = 0;
-    for (const auto e : *ends) {
-        left += e;
-    }
-    std::set<events::Sequence> out;
-    for (; left > 0; --left) {
-        auto m = (*consumer)->poll(std::chrono::milliseconds(10'000));
-        REQUIRE(m.has_value());
-        REQUIRE(m->has_value());  // every message up to the end offsets comes
-        json::Document doc;
-        doc.Parse<json::kExactNumbers>((*m)->value.c_str());
-        REQUIRE(doc.IsObject());
-        out.insert(std::stoull(doc["sequence"].GetString()));
-    }
-    return out;
-}
 
 /// `dealsd ARGS…` with its standard error shown as output: its first line and exit status.
 std::string refusal(const std::string& args, int& status) {
@@ -70,7 +48,7 @@ TEST_CASE("under --ack replicated a write answers once it is on the topic, or 50
     REQUIRE(created.status == 201);
     REQUIRE(created.header("deals-sequence").has_value());
     const events::Sequence sequence = std::stoull(*created.header("deals-sequence"));
-    CHECK(sequences_on_topic(bootstrap).count(sequence) == 1);
+    CHECK(read_topic(bootstrap).count(sequence) == 1);
 
     // Kafka cannot take the next write: committed here, not acknowledged.
     broker.kill(SIGSTOP);
@@ -94,7 +72,7 @@ TEST_CASE("under --ack replicated a write answers once it is on the topic, or 50
     CHECK(retried.header("idempotent-replayed") == "true");
     CHECK(retried.header("deals-sequence") == next);
     CHECK(retried.body.find(R"("name":"Frozen")") != std::string::npos);
-    CHECK(sequences_on_topic(bootstrap).count(sequence + 1) == 1);
+    CHECK(read_topic(bootstrap).count(sequence + 1) == 1);
     CHECK(client.get("/api/deals").body.find(R"("total":2)") != std::string::npos);
     leader.process->kill(SIGTERM);
     CHECK(leader.process->wait() == 0);

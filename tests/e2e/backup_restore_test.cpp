@@ -20,6 +20,7 @@
 #include "store/kafka_consumer.hpp"
 #include "support/json.hpp"
 #include "tests/e2e/e2e_helpers.hpp"
+#include "tests/e2e/topic_reader.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -92,41 +93,6 @@ private:
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> threads_;
 };
-
-/// One event as the topic holds it.
-struct OnTopic {
-    std::string type;
-    std::int64_t deal_id = 0;
-    std::string hash;
-};
-
-/// Every event on the topic, by sequence (read to the partitions' end offsets).
-std::map<events::Sequence, OnTopic> read_topic(const std::string& bootstrap) {
-    auto consumer = store::KafkaConsumer::open({.brokers = bootstrap, .from_beginning = true});
-    REQUIRE(consumer.has_value());
-    auto ends = (*consumer)->end_offsets(std::chrono::milliseconds(10'000));
-    REQUIRE(ends.has_value());
-    std::int64_t left = 0;
-    for (const auto e : *ends) {
-        left += e;
-    }
-    std::map<events::Sequence, OnTopic> out;
-    while (left > 0) {
-        auto m = (*consumer)->poll(std::chrono::milliseconds(10'000));
-        REQUIRE(m.has_value());
-        REQUIRE(m->has_value());  // every message up to the end offsets comes
-        --left;
-        json::Document doc;
-        doc.Parse<json::kExactNumbers>((*m)->value.c_str());
-        REQUIRE(doc.IsObject());
-        OnTopic e{doc["type"].GetString(), 0, doc["hash"].GetString()};
-        if (e.type == "DealCreated") {
-            e.deal_id = std::stoll(doc["data"]["deal_id"].GetString());
-        }
-        out[std::stoull(doc["sequence"].GetString())] = e;
-    }
-    return out;
-}
 
 /// The stdout lines of `dealsctl ARGS…`, and its exit status.
 std::vector<std::string> dealsctl_lines(const std::vector<std::string>& args, int& status) {

@@ -39,55 +39,65 @@ events::ReplicaStats await(const store::Follower& follower, Done done) {
     return stats;
 }
 
+/// A real log, a topic of the embedded broker, and a follower of it on an empty directory.
+struct Following {
+    TempDir work;
+    SourceLog log = make_log(work.path() + "/source");
+    std::unique_ptr<store::EmbeddedBroker> broker = start();
+    std::unique_ptr<store::Store> replica = replica_store(work.path() + "/replica");
+    store::Follower follower{*replica, {broker->bootstrap(), kTopic, {}}};
+
+    static std::unique_ptr<store::EmbeddedBroker> start() {
+        auto b = store::EmbeddedBroker::start({.topic = kTopic, .partitions = 3});
+        REQUIRE(b.has_value());
+        return std::move(*b);
+    }
+    void produce(const std::vector<Outgoing>& out) {
+        kafka_test::produce(broker->bootstrap(), kTopic, out);
+    }
+};
+
 }  // namespace
 
 TEST_CASE("a follower waits at a gap, shown, and goes on once the missing event comes",
           "[kafka][follower]") {
-    const TempDir work;
-    const auto log = make_log(work.path() + "/source");
-    auto broker = store::EmbeddedBroker::start({.topic = kTopic, .partitions = 3});
-    REQUIRE(broker.has_value());
-    auto replica = replica_store(work.path() + "/replica");
-    store::Follower follower(*replica, {(*broker)->bootstrap(), kTopic, {}});
+    Following f;
+    const auto& log = f.log;
     auto out = messages(log, 1, 10);
     const auto later = messages(log, 12, log.head());
     out.insert(out.end(), later.begin(), later.end());
-    produce((*broker)->bootstrap(), kTopic, out);
+    f.produce(out);
 
-    auto stats = await(follower, [](const auto& s) { return s.waiting_for == 11; });
+    auto stats = await(f.follower, [](const auto& s) { return s.waiting_for == 11; });
     CHECK(stats.applied == 10);
     CHECK(stats.waiting_for == 11);
     CHECK(stats.stopped.empty());
     CHECK(stats.newest == log.head());
     CHECK(stats.lag_events >= log.head() - 10);
 
-    produce((*broker)->bootstrap(), kTopic, messages(log, 11, 11));
-    stats = await(follower, [&](const auto& s) { return s.applied == log.head(); });
+    f.produce(messages(log, 11, 11));
+    stats = await(f.follower, [&](const auto& s) { return s.applied == log.head(); });
     CHECK(stats.applied == log.head());
     CHECK(stats.waiting_for == 0);
-    CHECK(replica->log().head_hash() == log.hash(log.head()));
+    CHECK(f.replica->log().head_hash() == log.hash(log.head()));
 }
 
 TEST_CASE("a follower stops applying for good at an event that does not link, naming it",
           "[kafka][follower]") {
-    const TempDir work;
-    const auto log = make_log(work.path() + "/source");
-    auto broker = store::EmbeddedBroker::start({.topic = kTopic, .partitions = 3});
-    REQUIRE(broker.has_value());
-    auto replica = replica_store(work.path() + "/replica");
-    store::Follower follower(*replica, {(*broker)->bootstrap(), kTopic, {}});
+    Following f;
+    const auto& log = f.log;
     auto out = messages(log, 1, 10);
     auto broken = messages(log, 11, 11).front();
     broken.value = with_prevhash(broken.value, std::string(64, 'a'));
     out.push_back(broken);
     const auto later = messages(log, 11, log.head());  // the right 11 comes too late
     out.insert(out.end(), later.begin(), later.end());
-    produce((*broker)->bootstrap(), kTopic, out);
+    f.produce(out);
 
-    const auto stats = await(follower, [](const auto& s) { return !s.stopped.empty(); });
+    const auto stats = await(f.follower, [](const auto& s) { return !s.stopped.empty(); });
     INFO(stats.stopped);
     CHECK(stats.stopped.find("sequence 11") != std::string::npos);
     CHECK(stats.stopped.find("does not link") != std::string::npos);
     CHECK(stats.applied == 10);
-    CHECK(replica->log().head_sequence() == 10);  // nothing after it, ever
+    CHECK(f.replica->log().head_sequence() == 10);  // nothing after it, ever
 }
