@@ -36,15 +36,18 @@ TEST_CASE("a follower serves the leader's deals, sends writes to it, and resumes
 
     create_deals(to_leader, 1, 40);
     const auto head = head_of(to_leader);
-    REQUIRE(caught_up(to_follower, head) == head);
-    CHECK(to_follower.get("/api/audit/head").body == to_leader.get("/api/audit/head").body);
-    for (const std::string path :
-         {"/api/deals/1", "/api/deals/40", "/api/deals?per_page=7&page=2", "/api/pipelines"}) {
-        INFO(path);
-        const auto from_leader = to_leader.get(path);
-        const auto from_follower = to_follower.get(path);
-        CHECK(from_follower.status == from_leader.status);
-        CHECK(timeless(from_follower.body) == timeless(from_leader.body));
+    HttpClient to_second(refusing.port, token);
+    for (HttpClient* replica : {&to_follower, &to_second}) {  // each follower, once caught up
+        REQUIRE(caught_up(*replica, head) == head);
+        CHECK(replica->get("/api/audit/head").body == to_leader.get("/api/audit/head").body);
+        for (const std::string path :
+             {"/api/deals/1", "/api/deals/40", "/api/deals?per_page=7&page=2", "/api/pipelines"}) {
+            INFO(path);
+            const auto from_leader = to_leader.get(path);
+            const auto from_follower = replica->get(path);
+            CHECK(from_follower.status == from_leader.status);
+            CHECK(timeless(from_follower.body) == timeless(from_leader.body));
+        }
     }
     const auto healthz = to_follower.get("/healthz");
     CHECK(healthz.body.find("\"role\":\"follower\",\"applied_sequence\":" + std::to_string(head)) !=
