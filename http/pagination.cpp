@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "http/render.hpp"
 
@@ -7,14 +8,23 @@ namespace deals::http {
 
 namespace {
 
-std::optional<long long> integer_param(const Request& request, std::string_view name) {
+/// The parameter as a whole number; one beyond 64 bits is `saturated`'s edge when asked for.
+std::optional<long long> integer_param(const Request& request, std::string_view name,
+                                       bool saturated = false) {
     const auto text = request.param(name);
     if (!text) {
         return std::nullopt;
     }
     long long v = 0;
     auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-    if (ec != std::errc{} || p != text->data() + text->size()) {
+    if (p != text->data() + text->size()) {
+        return std::nullopt;
+    }
+    if (ec == std::errc::result_out_of_range && saturated) {
+        return text->front() == '-' ? std::numeric_limits<long long>::min()
+                                    : std::numeric_limits<long long>::max();
+    }
+    if (ec != std::errc{}) {
         return std::nullopt;
     }
     return v;
@@ -93,7 +103,8 @@ PageRequest page_request(const Request& request) {
     if (auto page = integer_param(request, "page"); page && *page >= 1) {
         p.page = static_cast<std::size_t>(*page);
     }
-    if (auto per = integer_param(request, "per_page"); per && *per > 0) {
+    // A per_page beyond 64 bits is clamped to 100 like any other large one (contract §15).
+    if (auto per = integer_param(request, "per_page", true); per && *per > 0) {
         p.per_page = static_cast<std::size_t>(std::min<long long>(*per, 100));
     }
     return p;

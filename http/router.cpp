@@ -109,12 +109,19 @@ std::optional<std::vector<std::string>> match(std::string_view pattern, std::str
 }
 
 Response method_not_allowed(const Request& request, const std::vector<std::string_view>& allowed) {
-    std::string list;
+    // Each method once, in the route table's order (several routes may share a path), HEAD
+    // wherever GET is.
+    std::vector<std::string_view> methods;
     for (const auto m : allowed) {
-        list += (list.empty() ? "" : ", ") + std::string(m);
-        if (m == "GET") {
-            list += ", HEAD";
+        for (const auto each : {m, m == "GET" ? std::string_view("HEAD") : std::string_view()}) {
+            if (!each.empty() && std::find(methods.begin(), methods.end(), each) == methods.end()) {
+                methods.push_back(each);
+            }
         }
+    }
+    std::string list;
+    for (const auto m : methods) {
+        list += (list.empty() ? "" : ", ") + std::string(m);
     }
     const std::string route = request.path.substr(request.path.find_first_not_of('/'));
     Response r = error_response(TransportError::kMethodNotAllowed,

@@ -50,6 +50,11 @@ TEST_CASE("a known path with a wrong verb answers 405 with the Allow header", "[
         R"({"message":"The GET method is not supported for route api/deals/1/status/won. Supported methods: PUT."})");
     CHECK(status_get.header("allow") == "PUT");
 
+    // A path several routes match (search, and a deal's id) names each method once.
+    const auto search_post = client.post("/api/deals/search", "{}");
+    CHECK(search_post.status == 405);
+    CHECK(search_post.header("allow") == "GET, HEAD, PUT, DELETE");
+
     // Nothing was written by the refused requests.
     CHECK(get_ok(client, "/api/deals/1")["version"].GetInt64() == 1);
 }

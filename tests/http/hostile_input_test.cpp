@@ -194,6 +194,11 @@ TEST_CASE("hostile requests get a 4xx in the error envelope and change nothing",
         CHECK(res.status == 200);
         CHECK(server.store().log().head_sequence() == head);
     }
+    // per_page beyond 64 bits is clamped to 100 like any other large value (contract §15).
+    for (const auto* q : {"per_page=99999999999999999999999", "per_page=100000"}) {
+        INFO(q);
+        CHECK(get_ok(client, std::string("/api/deals?") + q)["meta"]["per_page"].GetInt64() == 100);
+    }
     // Still answering, and the deal is as it was.
     CHECK(client.get("/api/deals/1").body == before_deal);
     CHECK(get_ok(client, "/api/deals")["meta"]["total"].GetInt64() == 1);
