@@ -49,15 +49,17 @@ void check_name(FieldErrorsBuilder& errors, const std::string& name) {
     }
 }
 
+/// `self`: the user being changed, whose own address is not taken by them.
 void check_email(FieldErrorsBuilder& errors, const projections::Views& views,
-                 const std::string& email) {
+                 const std::string& email, UserId self = UserId{}) {
     if (email.empty()) {
         errors.add("email", "The E-Mail Address field is required.");
     } else if (projections::utf8_length(email) > 191) {
         errors.add("email", "The E-Mail Address field must not be greater than 191 characters.");
     } else if (!valid_email(email)) {
         errors.add("email", "The E-Mail Address field must be a valid email address.");
-    } else if (views.user_by_email(email) != nullptr) {
+    } else if (const auto* other = views.user_by_email(email);
+               other != nullptr && other->id != self) {
         errors.add("email", "The E-Mail Address has already been taken.");
     }
 }
@@ -129,6 +131,67 @@ Result<CreateUser> validate_create_user(const projections::Views& views, const U
         return errors.error();
     }
     return c;
+}
+
+Result<events::UserUpdated> validate_update_user(const projections::Views& views, UserId id,
+                                                 const UserInput& in) {
+    const projections::User* user = views.user(id);
+    if (user == nullptr) {
+        return not_found("User", id.str());
+    }
+    FieldErrorsBuilder errors;
+    events::UserUpdated u{
+        id, user->name, user->email, user->super_admin, user->access_api, user->deals_scope};
+    if (in.name.present()) {
+        u.name = string_field(errors, in.name, "name", "Name");
+        if (!errors.has("name")) {
+            check_name(errors, u.name);
+        }
+    }
+    if (in.email.present()) {
+        u.email = string_field(errors, in.email, "email", "E-Mail Address");
+        if (!errors.has("email")) {
+            check_email(errors, views, u.email, id);
+        }
+    }
+    u.super_admin =
+        boolean_field(errors, in.super_admin, "super_admin", "Super Admin", u.super_admin);
+    u.access_api = boolean_field(errors, in.access_api, "access_api", "API Access", u.access_api);
+    if (!in.deals_scope.missing()) {
+        const auto scope =
+            in.deals_scope.is_string() ? parse_deals_scope(in.deals_scope.text) : std::nullopt;
+        if (scope) {
+            u.deals_scope = *scope;
+        } else {
+            errors.add("deals_scope", "The selected Deals Scope is invalid.");
+        }
+    }
+    if (!errors.empty()) {
+        return errors.error();
+    }
+    return u;
+}
+
+Result<Events> decide(const projections::Views& views, const DeleteUser& c) {
+    if (views.user(c.id) == nullptr) {
+        return not_found("User", c.id.str());
+    }
+    if (c.id == c.caller) {
+        return conflict("You cannot delete your own account.");
+    }
+    std::size_t owned = 0;
+    for (const auto which : {projections::Trash::kLive, projections::Trash::kTrashed}) {
+        for (const projections::Deal* deal : views.deals_by_name(which)) {
+            owned += deal->user_id == c.id ? 1 : 0;
+        }
+    }
+    if (owned > 0) {
+        return conflict("The user owns " + std::to_string(owned) +
+                        (owned == 1 ? " deal" : " deals") +
+                        " (trashed ones included): give them to another owner before deleting "
+                        "the user.");
+    }
+    return Events{events::UserDeleted{c.id}};
 }
 
 Result<Events> decide(const projections::Views& views, const IssueToken& c) {

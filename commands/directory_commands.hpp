@@ -43,6 +43,21 @@ struct UserInput {
     FieldValue deals_scope;
 };
 
+/// Delete a user (`DELETE /api/users/{id}`, super-admin).
+struct DeleteUser {
+    UserId id;
+    UserId caller;
+};
+
+/// Validates a `PUT /api/users/{id}` body against the user as it is: each field optional (an
+/// absent one is kept), with the create rules (an address another user has is taken). 404 when
+/// there is no such user.
+Result<events::UserUpdated> validate_update_user(const projections::Views& views, UserId id,
+                                                 const UserInput& input);
+/// Not the caller's own account, and not a user who still owns deals, trashed ones included
+/// (409 saying how many); 404 when there is no such user.
+Result<Events> decide(const projections::Views& views, const DeleteUser& command);
+
 /// Name and email required, email well-formed and unique (ignoring case).
 Result<Events> decide(const projections::Views& views, const CreateUser& command);
 /// Validates a `POST /api/users` body (422 in field order: name, email, super_admin,

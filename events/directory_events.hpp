@@ -125,6 +125,37 @@ struct UserCreated {
     }
 };
 
+/// A user was changed (`PUT /api/users/{id}`, stream `user-N`): the whole user after it.
+struct UserUpdated {
+    static constexpr std::string_view kType = "UserUpdated";
+    static constexpr int kSchemaVersion = 1;
+    UserId user_id;
+    std::string name;
+    std::string email;
+    bool super_admin = false;
+    bool access_api = true;
+    DealsScope deals_scope = DealsScope::kOwn;
+    friend bool operator==(const UserUpdated&, const UserUpdated&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("user_id", s.user_id), f("name", s.name), f("email", s.email);
+        f("super_admin", s.super_admin), f("access_api", s.access_api);
+        f("deals_scope", s.deals_scope);
+    }
+};
+
+/// A user was deleted (`DELETE /api/users/{id}`, stream `user-N`): their tokens stop working.
+struct UserDeleted {
+    static constexpr std::string_view kType = "UserDeleted";
+    static constexpr int kSchemaVersion = 1;
+    UserId user_id;
+    friend bool operator==(const UserDeleted&, const UserDeleted&) = default;
+    template <class Self, class F>
+    static void describe(Self& s, F&& f) {
+        f("user_id", s.user_id);
+    }
+};
+
 /// An API token was issued (stream `token-N`). Only the SHA-256 of the secret is recorded.
 struct TokenIssued {
     static constexpr std::string_view kType = "TokenIssued";

@@ -113,6 +113,8 @@ struct StreamOf {
     std::string operator()(const StageUpdated& e) const { return pipeline_stream(e.pipeline_id); }
     std::string operator()(const StageDeleted& e) const { return pipeline_stream(e.pipeline_id); }
     std::string operator()(const UserCreated& e) const { return user_stream(e.user_id); }
+    std::string operator()(const UserUpdated& e) const { return user_stream(e.user_id); }
+    std::string operator()(const UserDeleted& e) const { return user_stream(e.user_id); }
     std::string operator()(const TokenIssued& e) const { return token_stream(e.token_id); }
     std::string operator()(const TokenRevoked& e) const { return token_stream(e.token_id); }
     template <class E>

@@ -14,14 +14,14 @@
 namespace deals::events {
 
 /// Every event the service records. Append new types at the end; never reorder or remove.
-using Event = std::variant<DealCreated, DealUpdated, StageChanged, OwnerAssigned, StatusChanged,
-                           DealTrashed, DealRestored, DealPurged, PipelineCreated, StageCreated,
-                           UserCreated, TokenIssued, TokenRevoked, ProductAdded, ProductUpdated,
-                           ProductRemoved, TaxTypeChanged, CatalogProductCreated,
-                           CatalogProductUpdated, CatalogProductTrashed, CatalogProductRestored,
-                           AssociationsChanged, PipelineUpdated, PipelineDeleted, StageUpdated,
-                           StageDeleted, CustomFieldCreated, CustomFieldUpdated,
-                           CustomFieldDeleted, CustomFieldValuesChanged>;
+using Event =
+    std::variant<DealCreated, DealUpdated, StageChanged, OwnerAssigned, StatusChanged, DealTrashed,
+                 DealRestored, DealPurged, PipelineCreated, StageCreated, UserCreated, TokenIssued,
+                 TokenRevoked, ProductAdded, ProductUpdated, ProductRemoved, TaxTypeChanged,
+                 CatalogProductCreated, CatalogProductUpdated, CatalogProductTrashed,
+                 CatalogProductRestored, AssociationsChanged, PipelineUpdated, PipelineDeleted,
+                 StageUpdated, StageDeleted, CustomFieldCreated, CustomFieldUpdated,
+                 CustomFieldDeleted, CustomFieldValuesChanged, UserUpdated, UserDeleted>;
 
 /// The wire name of an event (`DealCreated`).
 std::string_view type_name(const Event& event);

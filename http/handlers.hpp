@@ -50,6 +50,8 @@ boost::asio::awaitable<Response> delete_custom_field(AppContext& app, const Call
 boost::asio::awaitable<Response> list_users(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> show_user(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> create_user(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> update_user(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> delete_user(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> list_tokens(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> create_token(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> delete_token(AppContext& app, const Call& call);

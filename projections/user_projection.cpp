@@ -13,6 +13,25 @@ void UserProjection::apply(const UserCreated& e, const ApplyContext& c) {
     c.dirty.users.insert(e.user_id);
 }
 
+void UserProjection::apply(const UserUpdated& e, const ApplyContext& c) {
+    if (User* user = find_in(users_, e.user_id)) {
+        const Timestamp created = user->created_at;
+        *user = User{e.user_id,    e.name,        e.email, e.super_admin,
+                     e.access_api, e.deals_scope, created, c.at()};
+    }
+    c.dirty.users.insert(e.user_id);
+}
+
+void UserProjection::apply(const UserDeleted& e, const ApplyContext& c) {
+    users_.erase(e.user_id);
+    for (auto& [id, token] : tokens_) {
+        if (token.user_id == e.user_id && !token.revoked) {
+            token_by_hash_.erase(token.secret_sha256);
+        }
+    }
+    c.dirty.users.insert(e.user_id);
+}
+
 void UserProjection::apply(const TokenIssued& e, const ApplyContext& c) {
     tokens_[e.token_id] = Token{e.token_id, e.user_id, e.name, e.secret_sha256, false, c.at()};
     token_by_hash_[e.secret_sha256] = e.token_id;

@@ -17,6 +17,9 @@ namespace deals::projections {
 class UserProjection {
 public:
     void apply(const UserCreated& e, const ApplyContext& c);
+    void apply(const UserUpdated& e, const ApplyContext& c);
+    /// The user goes, and with them every way in: their tokens find no user from then on.
+    void apply(const UserDeleted& e, const ApplyContext& c);
     void apply(const TokenIssued& e, const ApplyContext& c);
     void apply(const TokenRevoked& e, const ApplyContext& c);
 

@@ -252,6 +252,11 @@ std::vector<Golden> golden_events() {
          UserCreated{UserId{1}, "Alice", "alice@example.com", true, false, DealsScope::kAll},
          R"({"user_id":1,"name":"Alice","email":"alice@example.com","super_admin":true,)"
          R"("access_api":false,"deals_scope":"all"})"},
+        {"UserUpdated",
+         UserUpdated{UserId{3}, "José N.", "jose@example.com", false, false, DealsScope::kAll},
+         R"({"user_id":3,"name":"José N.","email":"jose@example.com","super_admin":false,)"
+         R"("access_api":false,"deals_scope":"all"})"},
+        {"UserDeleted", UserDeleted{UserId{3}}, R"({"user_id":3})"},
         {"TokenIssued", TokenIssued{TokenId{7}, UserId{1}, "ci", kHash},
          R"({"token_id":7,"user_id":1,"name":"ci","secret_sha256":")" + kHash + R"("})"},
         {"TokenRevoked", TokenRevoked{TokenId{7}, UserId{1}}, R"({"token_id":7,"user_id":1})"},
@@ -341,8 +346,8 @@ std::vector<Golden> golden_events() {
          R"("field_type":"Select","options":)" +
              kTierOptionsJson + "}"},
         {"CustomFieldCreated, a Numeric field without options",
-         CustomFieldCreated{CustomFieldId{3}, "deals", "cf_budget", "Budget (€)",
-                            CustomFieldType::kNumeric, {}},
+         CustomFieldCreated{
+             CustomFieldId{3}, "deals", "cf_budget", "Budget (€)", CustomFieldType::kNumeric, {}},
          R"({"custom_field_id":3,"resource_name":"deals","field_id":"cf_budget",)"
          R"j("label":"Budget (€)","field_type":"Numeric","options":[]})j"},
         {"CustomFieldUpdated, renamed with an option added",
@@ -426,21 +431,37 @@ TEST_CASE("every event type reads back from its pinned JSON form", "[codec][gold
 }
 
 TEST_CASE("event wire names and schema versions are fixed", "[codec][golden]") {
-    const std::vector<std::string> expected{"DealCreated",           "DealUpdated",
-                                            "StageChanged",          "OwnerAssigned",
-                                            "StatusChanged",         "DealTrashed",
-                                            "DealRestored",          "DealPurged",
-                                            "PipelineCreated",       "StageCreated",
-                                            "UserCreated",           "TokenIssued",
-                                            "TokenRevoked",          "ProductAdded",
-                                            "ProductUpdated",        "ProductRemoved",
-                                            "TaxTypeChanged",        "CatalogProductCreated",
-                                            "CatalogProductUpdated", "CatalogProductTrashed",
-                                            "CatalogProductRestored", "AssociationsChanged",
+    const std::vector<std::string> expected{"DealCreated",
+                                            "DealUpdated",
+                                            "StageChanged",
+                                            "OwnerAssigned",
+                                            "StatusChanged",
+                                            "DealTrashed",
+                                            "DealRestored",
+                                            "DealPurged",
+                                            "PipelineCreated",
+                                            "StageCreated",
+                                            "UserCreated",
+                                            "UserUpdated",
+                                            "UserDeleted",
+                                            "TokenIssued",
+                                            "TokenRevoked",
+                                            "ProductAdded",
+                                            "ProductUpdated",
+                                            "ProductRemoved",
+                                            "TaxTypeChanged",
+                                            "CatalogProductCreated",
+                                            "CatalogProductUpdated",
+                                            "CatalogProductTrashed",
+                                            "CatalogProductRestored",
+                                            "AssociationsChanged",
                                             "PipelineUpdated",
-                                            "PipelineDeleted",       "StageUpdated",
-                                            "StageDeleted",          "CustomFieldCreated",
-                                            "CustomFieldUpdated",    "CustomFieldDeleted",
+                                            "PipelineDeleted",
+                                            "StageUpdated",
+                                            "StageDeleted",
+                                            "CustomFieldCreated",
+                                            "CustomFieldUpdated",
+                                            "CustomFieldDeleted",
                                             "CustomFieldValuesChanged"};
     std::vector<std::string> names;
     for (const auto& g : golden_events()) {
@@ -459,6 +480,8 @@ TEST_CASE("events live on the streams of their aggregates", "[codec][golden]") {
     CHECK(stream_of(PipelineCreated{PipelineId{1}}) == "pipeline-1");
     CHECK(stream_of(StageCreated{StageId{4}, PipelineId{1}}) == "pipeline-1");
     CHECK(stream_of(UserCreated{UserId{3}}) == "user-3");
+    CHECK(stream_of(UserUpdated{UserId{3}}) == "user-3");
+    CHECK(stream_of(UserDeleted{UserId{3}}) == "user-3");
     CHECK(stream_of(TokenIssued{TokenId{7}}) == "token-7");
     CHECK(stream_of(TokenRevoked{TokenId{7}}) == "token-7");
     CHECK(deal_stream(DealId{9}) == "deal-9");
