@@ -250,14 +250,6 @@ KafkaProducer::Txn KafkaProducer::abort_transaction(std::chrono::milliseconds ti
         rd_kafka_abort_transaction(client_.get(), static_cast<int>(timeout.count())));
 }
 
-void KafkaProducer::flush(std::chrono::milliseconds timeout) {
-    rd_kafka_flush(client_.get(), static_cast<int>(timeout.count()));
-}
-
-void KafkaProducer::purge() {
-    rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-}
-
 // --- librdkafka's callbacks, on the poller thread ---------------------------------------------
 
 void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {

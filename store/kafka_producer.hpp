@@ -118,11 +118,6 @@ public:
     Txn commit_transaction(std::chrono::milliseconds timeout);
     Txn abort_transaction(std::chrono::milliseconds timeout);
 
-    /// Waits up to `timeout` for what is queued and in flight to be acknowledged.
-    void flush(std::chrono::milliseconds timeout);
-    /// Gives up what is queued and in flight: each is reported as not delivered.
-    void purge();
-
 private:
     KafkaProducer(ProducerListener& listener, std::string topic);
     void start_polling();

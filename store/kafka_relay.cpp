@@ -625,7 +625,7 @@ KafkaRelay::KafkaRelay(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 KafkaRelay::~KafkaRelay() { stop(); }
 
-void KafkaRelay::stop(std::chrono::milliseconds grace) {
+void KafkaRelay::stop() {
     Impl& i = *impl_;
     {
         std::lock_guard lock(i.mutex);
@@ -641,7 +641,6 @@ void KafkaRelay::stop(std::chrono::milliseconds grace) {
         i.thread.join();
     }
     // The relay thread ends between transactions: what it produced is committed or aborted.
-    (void)grace;
     if (i.producer->alive()) {
         i.keep_position(true);
     }

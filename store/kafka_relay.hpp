@@ -58,9 +58,9 @@ public:
     KafkaRelay(const KafkaRelay&) = delete;
     KafkaRelay& operator=(const KafkaRelay&) = delete;
 
-    /// Stops reading the log, gives in-flight messages up to `grace` to be acknowledged, keeps
-    /// the position and closes the producer. Idempotent.
-    void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+    /// Stops reading the log once the transaction under way is committed (or aborted, when
+    /// Kafka cannot take it), keeps the position and closes the producer. Idempotent.
+    void stop();
 
     RelayStats stats() const override;
     events::Sequence published() const override;

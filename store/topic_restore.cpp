@@ -62,15 +62,20 @@ Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string& dir) {
     return std::unique_ptr<rocksdb::DB>(raw);
 }
 
-/// An iterator at the log's last event, or not valid when the log is empty.
-std::unique_ptr<rocksdb::Iterator> last_event(rocksdb::DB& db) {
+/// The log's head: its last sequence and that event's hash (0 and the genesis hash when empty).
+struct LogHead {
+    Sequence sequence = 0;
+    std::string hash = std::string(64, '0');
+};
+
+LogHead log_head(rocksdb::DB& db) {
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions{}));
     it->SeekForPrev(keys::event(~0ULL));
-    if (it->Valid() && (it->key().size() != 9 || it->key()[0] != keys::kEvent)) {
-        it->SeekToFirst();
-        it->Prev();  // not valid: no event
+    if (!it->Valid() || it->key().size() != 9 || it->key()[0] != keys::kEvent) {
+        return {};
     }
-    return it;
+    return {keys::get_be64(it->key().ToStringView().substr(1)),
+            std::string(split_record(it->value().ToStringView()).hash)};
 }
 
 /// Takes the topic's events in any order and appends them to the log in sequence order, each
@@ -80,11 +85,9 @@ public:
     /// `trimmed` names the partitions whose oldest messages retention has deleted.
     Applier(rocksdb::DB& db, const TopicRestoreOptions& options, std::string trimmed)
         : db_(db), options_(options), trimmed_(std::move(trimmed)) {
-        std::unique_ptr<rocksdb::Iterator> it(last_event(db_));
-        if (it->Valid()) {
-            start_ = head_ = keys::get_be64(it->key().ToStringView().substr(1));
-            hash_ = std::string(split_record(it->value().ToStringView()).hash);
-        }
+        auto head = log_head(db_);
+        start_ = head_ = head.sequence;
+        hash_ = std::move(head.hash);
     }
 
     /// One event of the topic, as its stored record.
@@ -420,8 +423,7 @@ Result<std::vector<std::int64_t>> kept_offsets(rocksdb::DB& db, KafkaConsumer& c
     } catch (const std::exception& e) {
         return unavailable(e.what());
     }
-    const std::unique_ptr<rocksdb::Iterator> it(last_event(db));
-    const Sequence head = it->Valid() ? keys::get_be64(it->key().ToStringView().substr(1)) : 0;
+    const Sequence head = log_head(db).sequence;
     if (!kept || kept->sequence > head ||
         kept->offsets.size() != static_cast<std::size_t>(consumer.partitions())) {
         return std::vector<std::int64_t>{};

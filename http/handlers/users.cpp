@@ -26,6 +26,20 @@ commands::UserInput user_input(const JsonValue& body) {
             field(body, "access_api"), field(body, "deals_scope")};
 }
 
+/// Claimed before the uniqueness check reads the views, released after the append is applied
+/// to them (the claim lives until the response is made): two concurrent requests cannot both
+/// give the same address to a user (folded as the uniqueness rule compares them).
+events::NameClaim email_claim(AppContext& app, const commands::UserInput& input) {
+    return events::NameClaim(
+        app.ids,
+        "user-email:" + projections::fold(input.email.is_string() ? input.email.text : ""));
+}
+
+/// The 422 when another request holds the address.
+commands::Error email_taken() {
+    return commands::validation({{"email", {"The E-Mail Address has already been taken."}}});
+}
+
 /// The user as `GET /api/users/{id}` shows it, with `status`.
 Response user_response(AppContext& app, events::UserId id, int status) {
     return app.views.read([&](const Views& views) {
@@ -57,12 +71,7 @@ awaitable<Response> create_user(AppContext& app, const Call& call) {
         co_return error_response(body.error());
     }
     const commands::UserInput input = user_input(*body);
-    // Claimed before the uniqueness check reads the views, released after the append is
-    // applied to them (the claim lives until the response is made): two concurrent requests
-    // cannot both create the same address (folded as the uniqueness rule compares them).
-    const events::NameClaim claim(
-        app.ids,
-        "user-email:" + projections::fold(input.email.is_string() ? input.email.text : ""));
+    const events::NameClaim claim = email_claim(app, input);
     events::UserId id;
     commands::Decide decide =
         [&](const projections::ViewReader& reader) -> commands::Result<commands::Decision> {
@@ -72,8 +81,7 @@ awaitable<Response> create_user(AppContext& app, const Call& call) {
             return command.error();
         }
         if (!claim.held()) {
-            return commands::validation(
-                {{"email", {"The E-Mail Address has already been taken."}}});
+            return email_taken();
         }
         id = command->id = app.ids.next_user();
         return commands::decided_on(
@@ -100,10 +108,7 @@ awaitable<Response> update_user(AppContext& app, const Call& call) {
         co_return error_response(body.error());
     }
     const commands::UserInput input = user_input(*body);
-    // As for a create: two requests cannot both give the same address (see create_user).
-    const events::NameClaim claim(
-        app.ids,
-        "user-email:" + projections::fold(input.email.is_string() ? input.email.text : ""));
+    const events::NameClaim claim = email_claim(app, input);
     commands::Decide decide =
         commands::on_views([&](const Views& views) -> commands::Result<commands::Decision> {
             auto updated = commands::validate_update_user(views, *id, input);
@@ -114,8 +119,7 @@ awaitable<Response> update_user(AppContext& app, const Call& call) {
             const bool new_address = before != nullptr && projections::fold(before->email) !=
                                                               projections::fold(updated->email);
             if (new_address && !claim.held()) {
-                return commands::validation(
-                    {{"email", {"The E-Mail Address has already been taken."}}});
+                return email_taken();
             }
             return commands::decided_on("user", events::user_stream(*id),
                                         events::ExpectedVersion::any(),

@@ -13,7 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "commands/directory_commands.hpp"
 #include "support/json.hpp"
+#include "support/tokens.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace deals::testing::http_tests {
@@ -231,5 +233,20 @@ inline std::multimap<std::string, std::string> query_of(const std::string& url) 
 
 /// The URL without its query string.
 inline std::string path_of(const std::string& url) { return url.substr(0, url.find('?')); }
+
+/// Issues a token for an existing user straight through the store (as dealsctl does).
+inline std::string issue_token(store::Store& store, events::UserId user) {
+    const auto token = support::mint_token(store);
+    const commands::IssueToken command{token.id, user, "direct", token.secret_sha256};
+    auto decided = store.read([&](const auto& views) { return commands::decide(views, command); });
+    REQUIRE(decided.has_value());
+    REQUIRE(store
+                .append_and_wait({events::token_stream(token.id),
+                                  events::ExpectedVersion::no_stream(),
+                                  std::move(*decided),
+                                  {}})
+                .has_value());
+    return token.plain_text();
+}
 
 }  // namespace deals::testing::http_tests

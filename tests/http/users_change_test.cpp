@@ -5,8 +5,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "commands/directory_commands.hpp"
-#include "support/tokens.hpp"
 #include "tests/http/http_test_helpers.hpp"
 
 using namespace deals;
@@ -22,22 +20,6 @@ std::int64_t new_user(HttpClient& admin, const std::string& name, const std::str
     INFO(res.body);
     REQUIRE(res.status == 201);
     return parse(res.body)["id"].GetInt64();
-}
-
-/// A working token for `user`, issued straight through the store (as dealsctl does).
-std::string token_for(store::Store& store, std::int64_t user) {
-    const auto token = support::mint_token(store);
-    const commands::IssueToken command{token.id, events::UserId{user}, "direct",
-                                       token.secret_sha256};
-    auto decided = store.read([&](const auto& views) { return commands::decide(views, command); });
-    REQUIRE(decided.has_value());
-    REQUIRE(store
-                .append_and_wait({events::token_stream(token.id),
-                                  events::ExpectedVersion::no_stream(),
-                                  std::move(*decided),
-                                  {}})
-                .has_value());
-    return token.plain_text();
 }
 
 }  // namespace
@@ -90,7 +72,7 @@ TEST_CASE("PUT /api/users/{id} refuses what a create refuses", "[http][users]") 
           std::string("The selected Deals Scope is invalid."));
     CHECK(admin.put("/api/users/99", R"({"name":"X"})").status == 404);
     CHECK(server.store().log().head_sequence() == head);  // nothing written
-    auto nora = server.client(token_for(server.store(), id));
+    auto nora = server.client(issue_token(server.store(), events::UserId{id}));
     CHECK(nora.put(url, R"({"name":"Myself"})").status == 403);  // not a super-admin
     CHECK(server.store().log().head_sequence() == head + 1);     // only the token
 }
@@ -101,7 +83,7 @@ TEST_CASE("DELETE /api/users/{id} answers 204 and the user's tokens get 401 at o
     auto admin = server.client();
     const auto id = new_user(admin, "Nora", "nora@example.com");
     const std::string url = "/api/users/" + std::to_string(id);
-    auto nora = server.client(token_for(server.store(), id));
+    auto nora = server.client(issue_token(server.store(), events::UserId{id}));
     REQUIRE(nora.get("/api/deals").status == 200);
 
     const auto del = admin.del(url);
@@ -125,7 +107,7 @@ TEST_CASE("DELETE /api/users/{id} refuses the caller's own account and an owner 
 
     const auto id = new_user(admin, "Nora", "nora@example.com");
     const std::string url = "/api/users/" + std::to_string(id);
-    auto nora = server.client(token_for(server.store(), id));
+    auto nora = server.client(issue_token(server.store(), events::UserId{id}));
     for (const std::string name : {"Kept", "Trashed"}) {
         const auto created =
             admin.post("/api/deals", R"({"name":")" + name + R"(","stage_id":1,"user_id":)" +

@@ -52,21 +52,6 @@ std::int64_t user_count(HttpClient& admin) {
     return get_ok(admin, "/api/users")["meta"]["total"].GetInt64();
 }
 
-/// Issues a token for an existing user straight through the store (as dealsctl does).
-std::string issue_token(store::Store& store, events::UserId user) {
-    const auto token = support::mint_token(store);
-    const commands::IssueToken command{token.id, user, "direct", token.secret_sha256};
-    auto decided = store.read([&](const auto& views) { return commands::decide(views, command); });
-    REQUIRE(decided.has_value());
-    REQUIRE(store
-                .append_and_wait({events::token_stream(token.id),
-                                  events::ExpectedVersion::no_stream(),
-                                  std::move(*decided),
-                                  {}})
-                .has_value());
-    return token.plain_text();
-}
-
 }  // namespace
 
 TEST_CASE("a super-admin creates a user with the defaults of contract 11", "[http][users]") {
