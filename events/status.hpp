@@ -56,7 +56,7 @@ public:
 
 /// Where a read-only replica (dealsd --follow) stands.
 struct ReplicaStats {
-    Sequence applied = 0;      ///< its log's head
+    Sequence applied = 0;      ///< applied to its views: what its reads see
     Sequence newest = 0;       ///< the newest sequence it has seen on the topic
     /// Events behind the topic's end: seen and not applied, plus the messages not read yet.
     std::uint64_t lag_events = 0;

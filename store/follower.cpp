@@ -43,13 +43,16 @@ Follower::~Follower() {
 }
 
 events::ReplicaStats Follower::replica_stats() const {
+    // Applied means what reads see: the views', which follow the log's durable head (a read
+    // with Deals-Min-Sequence waits for this).
+    const Sequence applied =
+        store_.read([](const projections::Views& views) { return views.applied_sequence(); });
     std::lock_guard lock(mutex_);
     const double lag = oldest_unapplied_
                            ? static_cast<double>(events::Timestamp::system_now().micros -
                                                  oldest_unapplied_->micros) /
                                  1e6
                            : 0;
-    const Sequence applied = store_.log().head_sequence();
     std::uint64_t behind = newest_ > applied ? newest_ - applied : 0;
     for (std::size_t p = 0; p < ends_.size(); ++p) {
         const std::int64_t from = std::max(p < next_.size() ? next_[p] : 0, ends_[p].low);

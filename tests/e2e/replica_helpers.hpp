@@ -33,12 +33,21 @@ inline events::Sequence head_of(HttpClient& client) {
     return std::stoull(head.body.substr(at + 11));
 }
 
-/// Waits until the server has applied `sequence` (it polls the server's head, for at most
-/// 30 s); returns the head it saw.
+/// What a server's reads see: a follower's `"applied_sequence"` (its views, which follow its
+/// log), else the `"sequence"` of GET /healthz.
+inline events::Sequence applied_of(HttpClient& server) {
+    const auto health = server.get("/healthz");
+    REQUIRE(health.status == 200);
+    const auto at = health.body.find("\"applied_sequence\":");
+    return at == std::string::npos ? head_of(server) : std::stoull(health.body.substr(at + 19));
+}
+
+/// Waits until the server has applied `sequence` (it polls what the server's reads see, for at
+/// most 30 s); returns what it saw.
 inline events::Sequence caught_up(HttpClient& server, events::Sequence sequence) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     events::Sequence seen = 0;
-    while ((seen = head_of(server)) < sequence && std::chrono::steady_clock::now() < deadline) {
+    while ((seen = applied_of(server)) < sequence && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling its head
     }
     return seen;
