@@ -8,6 +8,7 @@
 
 #include "events/error.hpp"
 #include "events/event.hpp"
+#include "events/histogram.hpp"
 
 namespace deals::events {
 
@@ -83,6 +84,11 @@ struct LogStats {
     std::uint64_t failures = 0;   ///< appends failed by storage
     std::uint64_t max_batch_appends = 0;
     std::uint64_t sync_micros = 0;  ///< time spent in synced writes
+    /// Seconds each durable batch's fsync took.
+    Histogram sync_seconds{
+        {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
+    /// Appends each durable batch committed (group commit: one fsync for all of them).
+    Histogram batch_appends{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
 };
 
 /// 64 zeros: the `prev_hash` of the first event, and the head hash of an empty log.

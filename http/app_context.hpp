@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "commands/deal_validation.hpp"
@@ -12,6 +13,7 @@
 #include "events/idempotency.hpp"
 #include "events/status.hpp"
 #include "events/time.hpp"
+#include "http/request_metrics.hpp"
 #include "projections/view_reader.hpp"
 
 namespace deals::http {
@@ -75,6 +77,8 @@ struct AppContext {
     Ack ack = Ack::kLocal;  ///< kReplicated only with a relay
     std::chrono::milliseconds ack_timeout{5000};
     commands::Executor executor{log, views};
+    /// Every answered request, by route, method and status (/metrics).
+    std::shared_ptr<RequestMetrics> request_metrics = std::make_shared<RequestMetrics>();
 };
 
 }  // namespace deals::http

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
-#include <iostream>
 #include <mutex>
 #include <set>
 
 #include "http/error_table.hpp"
+#include "support/log.hpp"
 #include "support/sha256.hpp"
 
 namespace deals::http {
@@ -176,7 +176,8 @@ void Idempotency::keep(const Request& request, const std::string& scoped,
     events::IdempotencyRecord record{fingerprint, at, {}, {}};
     record.kept = {r.status, r.headers, r.body};
     if (const auto kept = app_.idempotency.keep_response(scoped, record); !kept) {
-        std::cerr << "warning: request " << request.request_id << ": " << kept.error() << std::endl;
+        logging::warn("idempotency: the answer was not kept: " + kept.error().message,
+                      {{"request_id", request.request_id}});
     }
 }
 

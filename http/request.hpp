@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,6 +39,10 @@ struct Response {
     int status = 200;
     std::string body;  ///< JSON, or empty (204)
     Headers headers;   ///< besides Content-Type, X-Request-Id and X-App-Version
+    /// Set by the router, for the request's log line and metrics: the route it matched (an
+    /// index into routes(), -1 for none) and the authenticated caller's user id (0: none).
+    int route = -1;
+    std::uint64_t user_id = 0;
 };
 
 /// The authenticated caller of a request.

@@ -3,13 +3,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
-#include <iostream>
 
 #include "http/acknowledge.hpp"
 #include "http/error_table.hpp"
 #include "http/idempotency.hpp"
 #include "http/render.hpp"
 #include "support/json.hpp"
+#include "support/log.hpp"
 #include "support/sha256.hpp"
 
 namespace deals::http {
@@ -207,14 +207,6 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& request) {
     if (app_.replica != nullptr) {
         co_return co_await as_replica(request);
     }
-    if (app_.relay != nullptr && is_write(request.method) && app_.relay->fenced()) {
-        // Another leader took over the topic: the log takes nothing more (README, Failover).
-        Response r = json_response(
-            503, R"({"message":"This server is no longer the leader: another server publishes )"
-                 R"(to the topic now. Send writes to the new leader."})");
-        r.headers.emplace_back("Retry-After", "1");
-        co_return r;
-    }
     co_return co_await route(request);
 }
 
@@ -244,7 +236,21 @@ boost::asio::awaitable<Response> Router::as_replica(const Request& request) {
     co_return response;
 }
 
+namespace {
+
+/// A fenced leader's answer to every write (README, Failover): the log takes nothing more.
+Response no_longer_leader() {
+    Response r = json_response(
+        503, R"({"message":"This server is no longer the leader: another server publishes )"
+             R"(to the topic now. Send writes to the new leader."})");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+}
+
+}  // namespace
+
 boost::asio::awaitable<Response> Router::route(const Request& request) {
+    int matched = -1;
     try {
         std::string_view method = request.method;
         if (method == "HEAD") {
@@ -258,40 +264,67 @@ boost::asio::awaitable<Response> Router::route(const Request& request) {
             }
             if (route.method != method) {
                 allowed.push_back(route.method);
+                if (matched < 0) {
+                    matched = static_cast<int>(&route - routes().data());  // the 405's route
+                }
                 continue;
             }
-            Call call{request, std::nullopt, std::move(*params)};
-            if (route.access == Access::kAuthenticated) {
-                auto caller = authenticate(app_, request);
-                if (!caller) {
-                    co_return error_response(caller.error());
-                }
-                call.caller = std::move(*caller);
-                if (is_write(method)) {
-                    if (auto key = request.header("idempotency-key")) {
-                        Response response = co_await idempotency_->run(
-                            route.handler, std::move(call), std::move(*key));
-                        co_await await_replicated(app_, response);
-                        co_return response;
-                    }
-                }
+            matched = static_cast<int>(&route - routes().data());
+            Response response;
+            if (app_.relay != nullptr && is_write(method) && app_.relay->fenced()) {
+                response = no_longer_leader();
+            } else {
+                response = co_await call_route(route, request, std::move(*params));
             }
-            Response response = co_await route.handler(app_, call);
-            stamp_written(response, call);
-            co_await await_replicated(app_, response);
+            response.route = matched;
             co_return response;
         }
         if (!allowed.empty()) {
-            co_return method_not_allowed(request, allowed);
+            Response refused = method_not_allowed(request, allowed);
+            refused.route = matched;
+            co_return refused;
         }
         const std::string route = request.path.size() > 1 ? request.path.substr(1) : "";
         co_return error_response(TransportError::kRouteNotFound,
                                  "The route " + route + " could not be found.");
     } catch (const std::exception& e) {
-        std::cerr << "error: request " << request.request_id << " " << request.method << " "
-                  << request.path << " failed: " << e.what() << std::endl;
+        logging::error("request failed", {{"request_id", request.request_id},
+                                          {"method", request.method},
+                                          {"path", request.path},
+                                          {"error", e.what()}});
     }
-    co_return error_response(commands::internal("unhandled exception"));
+    Response failed = error_response(commands::internal("unhandled exception"));
+    failed.route = matched;
+    co_return failed;
+}
+
+boost::asio::awaitable<Response> Router::call_route(const Route& route, const Request& request,
+                                                    std::vector<std::string> params) {
+    Call call{request, std::nullopt, std::move(params)};
+    if (route.access == Access::kAuthenticated) {
+        auto caller = authenticate(app_, request);
+        if (!caller) {
+            co_return error_response(caller.error());
+        }
+        call.caller = std::move(*caller);
+        const std::uint64_t user_id = call.caller->user.id.value;
+        if (is_write(route.method)) {
+            if (auto key = request.header("idempotency-key")) {
+                Response response =
+                    co_await idempotency_->run(route.handler, std::move(call), std::move(*key));
+                co_await await_replicated(app_, response);
+                response.user_id = user_id;
+                co_return response;
+            }
+        }
+    }
+    Response response = co_await route.handler(app_, call);
+    stamp_written(response, call);
+    co_await await_replicated(app_, response);
+    if (call.caller) {
+        response.user_id = call.caller->user.id.value;
+    }
+    co_return response;
 }
 
 }  // namespace deals::http

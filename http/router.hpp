@@ -41,6 +41,9 @@ public:
 
 private:
     boost::asio::awaitable<Response> route(const Request& request);
+    /// A matched route's handler, behind authentication, the Idempotency-Key and --ack.
+    boost::asio::awaitable<Response> call_route(const Route& route, const Request& request,
+                                                std::vector<std::string> params);
     /// A read-only replica's answer: writes to the leader (or refused), reads after waiting
     /// for `Deals-Min-Sequence`, and every answer with `Deals-Sequence: <applied>`.
     boost::asio::awaitable<Response> as_replica(const Request& request);

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -16,16 +18,15 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <iostream>
 #include <list>
 #include <mutex>
 #include <random>
 #include <thread>
 
-#include <pthread.h>
-
+#include "http/access_log.hpp"
 #include "http/error_table.hpp"
 #include "http/router.hpp"
+#include "support/log.hpp"
 
 namespace deals::http {
 
@@ -42,6 +43,7 @@ namespace {
 struct SessionState {
     beast::tcp_stream* stream = nullptr;
     bool busy = false;
+    std::string remote;  ///< the client's address:port, for the request log
 };
 
 std::string new_request_id() {
@@ -194,6 +196,11 @@ asio::awaitable<void> Server::Impl::refuse(tcp::socket socket) {
 asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream) {
     auto state = std::make_shared<SessionState>();
     state->stream = &stream;
+    beast::error_code remote_ec;
+    const auto peer = stream.socket().remote_endpoint(remote_ec);
+    if (!remote_ec) {
+        state->remote = peer.address().to_string() + ":" + std::to_string(peer.port());
+    }
     std::list<std::pair<std::weak_ptr<SessionState>, asio::any_io_executor>>::iterator entry;
     {
         std::lock_guard lock(registry_mutex);
@@ -204,7 +211,7 @@ asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream) {
         while (!stopping && co_await serve_one(stream, buffer, *state)) {
         }
     } catch (const std::exception& e) {
-        std::cerr << "error: session: " << e.what() << std::endl;
+        logging::error("session failed", {{"remote", state->remote}, {"error", e.what()}});
     }
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -249,6 +256,9 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
                     : error_response(commands::bad_request("Malformed HTTP request."));
             Request none;
             none.request_id = new_request_id();
+            record_answer(*app.request_metrics,
+                          {none, refused, state.remote, std::chrono::nanoseconds(0), 0},
+                          config.log_requests);
             auto res = to_response(std::move(refused), none, app, false);
             stream.expires_after(config.read_timeout);
             std::tie(ec, n) = co_await bhttp::async_write(stream, res, kUseTuple);
@@ -269,6 +279,7 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
         }
     }
     const bool keep_alive = !too_large && parser.get().keep_alive();
+    const auto started = std::chrono::steady_clock::now();
     Request request = to_request(parser.release());
     Response response;
     if (too_large) {
@@ -278,10 +289,10 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
     } else {
         response = co_await router.dispatch(request);
     }
-    if (config.log_requests || response.status >= 500) {
-        std::clog << request.method << " " << request.target << " " << response.status << " "
-                  << request.request_id << std::endl;
-    }
+    record_answer(*app.request_metrics,
+                  {request, response, state.remote, std::chrono::steady_clock::now() - started,
+                   request.method == "HEAD" ? 0 : response.body.size()},
+                  config.log_requests);
     auto res = to_response(std::move(response), request, app, keep_alive && !stopping);
     const bool again = res.keep_alive();
     stream.expires_after(config.read_timeout);  // a client that does not read is let go too
@@ -310,9 +321,7 @@ void Server::Impl::stop() {
     grace.expires_after(config.shutdown_grace);
     grace.async_wait([this](beast::error_code ec) {
         if (!ec) {
-            std::cerr << "warning: requests still in flight after the shutdown grace; "
-                         "closing them"
-                      << std::endl;
+            logging::warn("requests still in flight after the shutdown grace; closing them");
             io.stop();
         }
     });

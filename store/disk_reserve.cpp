@@ -2,7 +2,7 @@
 
 #include <sys/statvfs.h>
 
-#include <iostream>
+#include "support/log.hpp"
 
 namespace deals::store {
 
@@ -27,10 +27,11 @@ bool DiskReserve::allows(std::uint64_t bytes) {
     std::lock_guard lock(log_mutex_);
     if (allowed == refusing_) {
         refusing_ = !allowed;
-        std::clog << (allowed
-                          ? "store: " + megabytes(free) + " free on " + dir_ + " again: writes work"
-                          : "store: " + refusal() + "; writes answer 503 until there is room")
-                  << std::endl;
+        if (allowed) {
+            logging::info("store: " + megabytes(free) + " free on " + dir_ + " again: writes work");
+        } else {
+            logging::error("store: " + refusal() + "; writes answer 503 until there is room");
+        }
     }
     return allowed;
 }

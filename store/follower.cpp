@@ -3,7 +3,6 @@
 #include <pthread.h>
 
 #include <future>
-#include <iostream>
 #include <map>
 
 #include "store/cloud_event.hpp"
@@ -11,6 +10,7 @@
 #include "store/kafka_consumer.hpp"
 #include "store/log_reader.hpp"
 #include "store/store.hpp"
+#include "support/log.hpp"
 
 namespace deals::store {
 
@@ -80,7 +80,7 @@ std::unique_ptr<KafkaConsumer> Follower::open_consumer(
 }
 
 void Follower::stop_applying(std::string why) {
-    std::cerr << "follower: stopped applying: " << why << std::endl;
+    logging::error("follower: stopped applying: " + why, {{"submitted_sequence", submitted()}});
     std::lock_guard lock(mutex_);
     stopped_ = std::move(why);
 }
@@ -186,9 +186,9 @@ std::unique_ptr<KafkaConsumer> Follower::start_reading() {
     for (const auto o : offsets) {
         at += (at.empty() ? "" : ",") + std::to_string(o);
     }
-    std::cout << "follow: reading topic " << options_.topic << " from offsets " << at
-              << (usable ? ", kept with sequence " + std::to_string(kept) : " (its beginning)")
-              << ", head " << head << std::endl;
+    logging::info("follow: reading topic " + options_.topic + " from offsets " + at +
+                  (usable ? ", kept with sequence " + std::to_string(kept) : " (its beginning)") +
+                  ", head " + std::to_string(head));
     {
         std::lock_guard lock(mutex_);
         cluster_id_ = cluster;

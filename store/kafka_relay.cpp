@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
-#include <iostream>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -13,6 +12,7 @@
 #include "store/kafka_producer.hpp"
 #include "store/published_position.hpp"
 #include "store/store.hpp"
+#include "support/log.hpp"
 
 namespace deals::store {
 
@@ -102,14 +102,18 @@ struct KafkaRelay::Impl final : ProducerListener {
             std::lock_guard lock(mutex);
             last_error = error;
         }
-        say("kafka: " + error);
+        if (options.log) {
+            options.log("kafka: " + error);
+        } else {
+            logging::error("kafka: " + error, {{"published_sequence", published.value()}});
+        }
     }
 
     void say(const std::string& line) const override {
         if (options.log) {
             options.log(line);
         } else {
-            std::cerr << line << std::endl;
+            logging::info(line);
         }
     }
 

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 #include <memory>
 #include <random>
 
@@ -14,6 +13,7 @@
 #include "store/disk_reserve.hpp"
 #include "store/idempotency_codec.hpp"
 #include "store/keys.hpp"
+#include "support/log.hpp"
 #include "support/sha256.hpp"
 
 namespace deals::store {
@@ -459,11 +459,13 @@ std::string RocksEventLog::write_to_wal(rocksdb::WriteBatch& wb) {
     // A failed write leaves nothing in the memtable, and RocksDB refuses writes until it
     // has recovered by itself (store/README.md). Meanwhile appends answer 503.
     if (status.ok() == write_failed_) {
-        std::clog << (status.ok() ? "store: writes work again"
-                                  : "store: a write failed, appends answer 503 until "
-                                    "writes work again: " +
-                                        status.ToString())
-                  << std::endl;
+        if (status.ok()) {
+            logging::info("store: writes work again");
+        } else {
+            logging::error("store: a write failed, appends answer 503 until writes work again: " +
+                               status.ToString(),
+                           {{"head_sequence", head_sequence()}});
+        }
     }
     write_failed_ = !status.ok();
     return status.ok() ? std::string{} : status.ToString();
@@ -536,6 +538,8 @@ void RocksEventLog::hand_to_syncer(Batch batch) {
 }
 
 void RocksEventLog::mark_broken(std::string reason) {
+    logging::error("store: " + reason + "; appends answer 503 until dealsd restarts",
+                   {{"head_sequence", head_sequence()}});
     broken_reason_ = std::move(reason);
     {
         std::lock_guard lock(head_mutex_);
@@ -618,6 +622,10 @@ void RocksEventLog::run_syncer() {
             stats_.appends += committed_appends;
             stats_.max_batch_appends =
                 std::max<std::uint64_t>(stats_.max_batch_appends, committed_appends);
+            if (to_sync && committed_events > 0) {
+                stats_.sync_seconds.observe(static_cast<double>(sync_micros) / 1e6);
+                stats_.batch_appends.observe(static_cast<double>(committed_appends));
+            }
         }
         {
             std::lock_guard lock(applied_mutex_);

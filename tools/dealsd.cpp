@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +17,7 @@
 #include "store/kafka_relay.hpp"
 #include "store/store.hpp"
 #include "store/topic_restore.hpp"
+#include "support/log.hpp"
 #include "tools/backup_service.hpp"
 
 namespace {
@@ -42,7 +43,36 @@ struct Flags {
     double min_sequence_wait = 2;  ///< seconds a replica's read waits for Deals-Min-Sequence
     std::string ack = "local";     ///< local | replicated: when a write is answered
     double ack_timeout = 5;        ///< seconds a write waits for Kafka under --ack replicated
+    std::string log_format = "text";
+    std::string log_level = "info";
 };
+
+/// The flags of the log (support/log.hpp).
+void add_log_flags(CLI::App& cli, Flags& flags) {
+    cli.add_option("--log-format", flags.log_format,
+                   "text (the lines as they always were, fields as key=value) or json (one "
+                   "object per line: time, level, msg and the fields)")
+        ->envname("DEALS_LOG_FORMAT")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    cli.add_option("--log-level", flags.log_level,
+                   "The least severe lines written: debug | info | warn | error | off")
+        ->envname("DEALS_LOG_LEVEL")
+        ->check(CLI::IsMember({"debug", "info", "warn", "warning", "error", "off"}))
+        ->capture_default_str();
+    cli.add_flag("--log-requests", flags.server.log_requests,
+                 "Log one line per request (to stdout, at info; 5xx answers are always logged, "
+                 "as errors, to stderr)")
+        ->envname("DEALS_LOG_REQUESTS");
+}
+
+/// Text from what `<<` writes, for a log line.
+template <typename... Parts>
+std::string cat(const Parts&... parts) {
+    std::ostringstream out;
+    (out << ... << parts);
+    return out.str();
+}
 
 void add_flags(CLI::App& cli, Flags& flags) {
     cli.add_option("--data-dir", flags.data_dir, "Where the event log and views live")
@@ -117,8 +147,6 @@ void add_flags(CLI::App& cli, Flags& flags) {
         ->envname("DEALS_MIN_FREE_SPACE")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    cli.add_flag("--log-requests", flags.server.log_requests, "Log every request to stderr")
-        ->envname("DEALS_LOG_REQUESTS");
     cli.add_flag("--lost-reason-optional", flags.lost_reason_optional,
                  "Do not require lost_reason when a deal is marked lost")
         ->envname("DEALS_LOST_REASON_OPTIONAL");
@@ -151,24 +179,23 @@ bool split_listen(const std::string& listen, http::ServerConfig& config) {
 /// why, on a bad one.
 bool check_flags(Flags& flags) {
     if (!split_listen(flags.listen, flags.server)) {
-        std::cerr << "error: --listen must be HOST:PORT, got '" << flags.listen << "'" << std::endl;
+        logging::error(cat("--listen must be HOST:PORT, got '", flags.listen, "'"));
         return false;
     }
     auto kafka_config = store::parse_kafka_config(flags.kafka_config_items);
     if (!kafka_config) {
-        std::cerr << "error: " << kafka_config.error().message << std::endl;
+        logging::error(kafka_config.error().message);
         return false;
     }
     flags.kafka_config = std::move(*kafka_config);
     if (flags.kafka.empty()) {
-        std::cerr << "error: --kafka must be embedded, off or HOST:PORT[,…]" << std::endl;
+        logging::error("--kafka must be embedded, off or HOST:PORT[,…]");
         return false;
     }
     if (flags.ack == "replicated" && (flags.kafka == "off" || !flags.follow.empty())) {
-        std::cerr << "error: --ack replicated waits for the Kafka relay to publish each write: "
-                  << (flags.follow.empty() ? "it needs Kafka (not --kafka off)"
-                                           : "a --follow replica publishes nothing")
-                  << std::endl;
+        logging::error(cat("--ack replicated waits for the Kafka relay to publish each write: ",
+                           (flags.follow.empty() ? "it needs Kafka (not --kafka off)"
+                                                 : "a --follow replica publishes nothing")));
         return false;
     }
     while (!flags.leader_url.empty() && flags.leader_url.back() == '/') {
@@ -184,8 +211,8 @@ bool check_flags(Flags& flags) {
 /// (a promoted follower, or a leader that replaces another). True once done; false, having said
 /// why, when it must not serve.
 bool take_over(const Flags& flags) {
-    std::cout << "kafka: reading topic " << flags.kafka_topic << " on " << flags.kafka
-              << " to compare it with the log before serving" << std::endl;
+    logging::info(cat("kafka: reading topic ", flags.kafka_topic, " on ", flags.kafka,
+                      " to compare it with the log before serving"));
     auto shown = std::chrono::steady_clock::now();
     auto report = store::take_over_topic(
         {.data_dir = flags.data_dir,
@@ -196,19 +223,19 @@ bool take_over(const Flags& flags) {
              [&shown](const store::TopicProgress& p) {
                  if (std::chrono::steady_clock::now() - shown > std::chrono::seconds(2)) {
                      shown = std::chrono::steady_clock::now();
-                     std::cout << "kafka: read " << p.messages << " of " << p.total_messages
-                               << " messages, head " << p.head << std::endl;
+                     logging::info(cat("kafka: read ", p.messages, " of ", p.total_messages,
+                                       " messages, head ", p.head));
                  }
              },
          .topic_timeout = std::chrono::seconds(30)});
     if (!report) {
-        std::cerr << "error: cannot take over topic " << flags.kafka_topic << ": "
-                  << report.error().message << std::endl;
+        logging::error(
+            cat("cannot take over topic ", flags.kafka_topic, ": ", report.error().message));
         return false;
     }
-    std::cout << "kafka: the log continues topic " << flags.kafka_topic << " (" << report->messages
-              << " messages read, " << report->events << " events taken from it, head "
-              << report->head << ", " << report->seconds << " s)" << std::endl;
+    logging::info(cat("kafka: the log continues topic ", flags.kafka_topic, " (", report->messages,
+                      " messages read, ", report->events, " events taken from it, head ",
+                      report->head, ", ", report->seconds, " s)"));
     return true;
 }
 
@@ -220,18 +247,17 @@ std::unique_ptr<store::Store> open_store(const Flags& flags) {
                                      .seed_defaults = flags.follow.empty(),
                                      .clock = events::Timestamp::system_now});
     if (!store) {
-        std::cerr << "error: " << store.error().message << std::endl;
+        logging::error(store.error().message);
         return nullptr;
     }
     const auto& report = (*store)->open_report();
-    std::cout << "data: " << flags.data_dir << " (" << report.views_loaded << " views loaded, "
-              << report.events_replayed << " events replayed after checkpoint " << report.checkpoint
-              << ", " << report.seconds << " s)" << std::endl;
+    logging::info(cat("data: ", flags.data_dir, " (", report.views_loaded, " views loaded, ",
+                      report.events_replayed, " events replayed after checkpoint ",
+                      report.checkpoint, ", ", report.seconds, " s)"));
     if (report.read_only) {
-        std::cout << "data: " << flags.data_dir
-                  << " is on a read-only file system: serving reads, writes answer 503 until "
-                     "dealsd restarts on a writable directory"
-                  << std::endl;
+        logging::info(cat("data: ", flags.data_dir,
+                          " is on a read-only file system: serving reads, writes answer 503 until "
+                          "dealsd restarts on a writable directory"));
     }
     return std::move(*store);
 }
@@ -249,14 +275,14 @@ bool start_embedded_broker(const Flags& flags, Kafka& kafka) {
     auto started = store::EmbeddedBroker::start(
         {.topic = flags.kafka_topic, .partitions = flags.kafka_partitions});
     if (!started) {
-        std::cerr << "error: " << started.error().message << std::endl;
+        logging::error(started.error().message);
         return false;
     }
     kafka.broker = std::move(*started);
     kafka.mode = "embedded";
     kafka.bootstrap = kafka.broker->bootstrap();
-    std::cout << "kafka: embedded broker at " << kafka.bootstrap << ", topic " << flags.kafka_topic
-              << std::endl;
+    logging::info(
+        cat("kafka: embedded broker at ", kafka.bootstrap, ", topic ", flags.kafka_topic));
     return true;
 }
 
@@ -264,8 +290,7 @@ bool start_embedded_broker(const Flags& flags, Kafka& kafka) {
 /// why.
 int start_kafka(store::Store& store, const Flags& flags, Kafka& kafka) {
     if (flags.kafka == "off") {
-        std::cout << "kafka: off (events stay in the log; publishing resumes when turned on)"
-                  << std::endl;
+        logging::info("kafka: off (events stay in the log; publishing resumes when turned on)");
         return 0;
     }
     if (flags.kafka == "embedded") {
@@ -275,16 +300,16 @@ int start_kafka(store::Store& store, const Flags& flags, Kafka& kafka) {
     } else {
         kafka.mode = "external";
         kafka.bootstrap = flags.kafka;
-        std::cout << "kafka: " << kafka.bootstrap << ", topic " << flags.kafka_topic << std::endl;
+        logging::info(cat("kafka: ", kafka.bootstrap, ", topic ", flags.kafka_topic));
     }
     auto started = store::KafkaRelay::start(
         store, {.brokers = kafka.bootstrap,
                 .topic = flags.kafka_topic,
                 .config = flags.kafka_config,
                 .fresh_broker = kafka.broker != nullptr,
-                .log = [](const std::string& line) { std::cout << line << std::endl; }});
+                .log = [](const std::string& line) { logging::info(line); }});
     if (!started) {
-        std::cerr << "error: " << started.error().message << std::endl;
+        logging::error(started.error().message);
         return 2;
     }
     kafka.relay = std::move(*started);
@@ -297,10 +322,11 @@ bool serve(http::AppContext& app, const http::ServerConfig& config) {
         http::Server server(app, config);
         const unsigned short port = server.start();
         server.stop_on_signals();
-        std::cout << "listening on http://" << config.host << ":" << port << std::endl;
+        const std::string url = cat("http://", config.host, ":", port);
+        logging::info("listening on " + url, {{"url", url}});
         server.run();
     } catch (const std::exception& e) {
-        std::cerr << "error: " << e.what() << std::endl;
+        logging::error(e.what());
         return false;
     }
     return true;
@@ -313,8 +339,9 @@ void stop(store::Store& store, Kafka& kafka) {
         kafka.relay->stop();
     }
     store.close();
-    std::cout << "stopped: " << stats.events << " events in " << stats.batches
-              << " durable batches this run" << std::endl;
+    logging::info(
+        cat("stopped: ", stats.events, " events in ", stats.batches, " durable batches this run"));
+    logging::flush();
 }
 
 }  // namespace
@@ -324,7 +351,10 @@ int main(int argc, char** argv) {
         "dealsd: the Relate Deals server (a Concord-compatible deals API over an event log)"};
     Flags flags;
     add_flags(cli, flags);
+    add_log_flags(cli, flags);
     CLI11_PARSE(cli, argc, argv);
+    logging::configure(*logging::parse_format(flags.log_format),
+                       *logging::parse_level(flags.log_level));
     if (!check_flags(flags)) {
         return 2;
     }
@@ -340,9 +370,9 @@ int main(int argc, char** argv) {
     Kafka kafka;
     std::unique_ptr<store::Follower> follower;
     if (!flags.follow.empty()) {
-        std::cout << "follow: " << flags.follow << ", topic " << flags.kafka_topic
-                  << " (a read-only replica" << (flags.leader_url.empty() ? "" : " of ")
-                  << flags.leader_url << "; publishes nothing)" << std::endl;
+        logging::info(cat("follow: ", flags.follow, ", topic ", flags.kafka_topic,
+                          " (a read-only replica", (flags.leader_url.empty() ? "" : " of "),
+                          flags.leader_url, "; publishes nothing)"));
         follower = std::make_unique<store::Follower>(
             *store, store::Follower::Options{flags.follow, flags.kafka_topic, flags.kafka_config});
     } else if (const int status = start_kafka(*store, flags, kafka); status != 0) {
@@ -365,8 +395,7 @@ int main(int argc, char** argv) {
     // `dealsctl backup` asks for backups here while the server holds the directory.
     auto control = tools::serve_backups(*store, flags.data_dir);
     if (!control) {
-        std::cerr << "warning: no control socket, so no online backups: " << control.error().message
-                  << std::endl;
+        logging::warn(cat("no control socket, so no online backups: ", control.error().message));
     }
     if (!serve(app, flags.server)) {
         return 1;

@@ -2,6 +2,7 @@
 
 #include "http/handlers.hpp"
 #include "http/render.hpp"
+#include "http/request_metrics.hpp"
 
 namespace deals::http::handlers {
 
@@ -79,41 +80,22 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
 
 namespace deals::http::handlers {
 
-boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
-    const auto stats = app.log.stats();
-    const auto storage = app.storage.storage_stats();
-    std::string out;
-    auto metric = [&out](const char* name, const char* type, const char* help, double value) {
+namespace {
+
+/// One metric without labels: its HELP, TYPE and value lines.
+struct MetricLines {
+    std::string& out;
+    void operator()(const char* name, const char* type, const char* help, double value) const {
         char number[64];
         std::snprintf(number, sizeof number, "%.17g", value);
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
                name + " " + number + "\n";
-    };
-    metric("deals_log_sequence", "gauge", "Last committed sequence number.",
-           static_cast<double>(app.log.head_sequence()));
-    metric("deals_events_appended_total", "counter", "Events committed since start.",
-           static_cast<double>(stats.events));
-    metric("deals_appends_total", "counter", "Appends committed since start.",
-           static_cast<double>(stats.appends));
-    metric("deals_append_batches_total", "counter", "Durable batches (one fsync each).",
-           static_cast<double>(stats.batches));
-    metric("deals_append_conflicts_total", "counter", "Appends refused: stale expected version.",
-           static_cast<double>(stats.conflicts));
-    metric("deals_append_failures_total", "counter", "Appends failed by storage.",
-           static_cast<double>(stats.failures));
-    metric("deals_append_batch_max", "gauge", "Largest batch, in appends.",
-           static_cast<double>(stats.max_batch_appends));
-    metric("deals_fsync_seconds_total", "counter", "Time spent in synced log writes.",
-           static_cast<double>(stats.sync_micros) / 1e6);
-    metric("deals_storage_background_jobs", "gauge",
-           "RocksDB flushes and compactions running or due (0: settled).",
-           static_cast<double>(storage.background_jobs));
-    metric("deals_storage_free_bytes", "gauge",
-           "Free space on the data directory's file system now.",
-           static_cast<double>(storage.free_bytes));
-    metric("deals_storage_reserve_bytes", "gauge",
-           "Free space kept for RocksDB: writes that would leave less answer 503.",
-           static_cast<double>(storage.reserved_bytes));
+    }
+};
+
+/// A read-only replica's figures, and the relay's whenever Kafka is on.
+void replication_metrics(const AppContext& app, std::string& out) {
+    const MetricLines metric{out};
     if (app.replica) {
         const auto r = app.replica->replica_stats();
         metric("deals_replica_applied_sequence", "gauge",
@@ -150,6 +132,50 @@ boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
         metric("deals_kafka_reachable", "gauge", "1 when the cluster answered last time.",
                k.reachable ? 1 : 0);
     }
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> metrics(AppContext& app, const Call&) {
+    const auto stats = app.log.stats();
+    const auto storage = app.storage.storage_stats();
+    std::string out;
+    const MetricLines metric{out};
+    metric("deals_log_sequence", "gauge", "Last committed sequence number.",
+           static_cast<double>(app.log.head_sequence()));
+    metric("deals_events_appended_total", "counter", "Events committed since start.",
+           static_cast<double>(stats.events));
+    metric("deals_appends_total", "counter", "Appends committed since start.",
+           static_cast<double>(stats.appends));
+    metric("deals_append_batches_total", "counter", "Durable batches (one fsync each).",
+           static_cast<double>(stats.batches));
+    metric("deals_append_conflicts_total", "counter", "Appends refused: stale expected version.",
+           static_cast<double>(stats.conflicts));
+    metric("deals_append_failures_total", "counter", "Appends failed by storage.",
+           static_cast<double>(stats.failures));
+    metric("deals_append_batch_max", "gauge", "Largest batch, in appends.",
+           static_cast<double>(stats.max_batch_appends));
+    metric("deals_fsync_seconds_total", "counter", "Time spent in synced log writes.",
+           static_cast<double>(stats.sync_micros) / 1e6);
+    metric("deals_storage_background_jobs", "gauge",
+           "RocksDB flushes and compactions running or due (0: settled).",
+           static_cast<double>(storage.background_jobs));
+    metric("deals_storage_free_bytes", "gauge",
+           "Free space on the data directory's file system now.",
+           static_cast<double>(storage.free_bytes));
+    metric("deals_storage_reserve_bytes", "gauge",
+           "Free space kept for RocksDB: writes that would leave less answer 503.",
+           static_cast<double>(storage.reserved_bytes));
+    replication_metrics(app, out);
+    auto histogram = [&out](const char* name, const char* help, const events::Histogram& h) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+        histogram_lines(out, name, "", h.bounds.data(), h.counts.data(), h.bounds.size(), h.sum);
+    };
+    histogram("deals_fsync_duration_seconds", "Time each durable batch's fsync took.",
+              stats.sync_seconds);
+    histogram("deals_append_batch_appends", "Appends each durable batch committed (one fsync).",
+              stats.batch_appends);
+    app.request_metrics->render(out);
     Response r{200, std::move(out), {}};
     r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     co_return r;

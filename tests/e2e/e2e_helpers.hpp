@@ -2,14 +2,18 @@
 
 // Shared by the end-to-end tests: running dealsctl and dealsd on a data directory. Header only.
 
+#include <sys/wait.h>
+
+#include <array>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "store/codec.hpp"
-#include "support/sha256.hpp"
 #include "store/store.hpp"
+#include "support/sha256.hpp"
 #include "tests/support/process.hpp"
 
 namespace deals::testing::e2e {
@@ -81,6 +85,51 @@ inline events::Sequence verify_chain(store::Store& s) {
         prev = std::string(parts.hash);
     }
     return head;
+}
+
+/// What a shell command printed, and its exit status.
+struct Command {
+    int status = -1;
+    std::string out;
+};
+
+/// Runs a shell command line; its standard output comes back.
+inline Command run_command(const std::string& command_line) {
+    Command c;
+    FILE* pipe = popen(command_line.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::array<char, 65536> buf;
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+        c.out.append(buf.data(), n);
+    }
+    const int status = pclose(pipe);
+    c.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return c;
+}
+
+inline std::string shell_quoted(const std::string& s) {
+    std::string out = "'";
+    for (char ch : s) {
+        out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    }
+    return out + "'";
+}
+
+/// Lines of a child's standard output up to the first containing `until` (included), or up to
+/// the end of its output when `until` is empty.
+inline std::vector<std::string> read_lines(Process& p, const std::string& until = {}) {
+    std::vector<std::string> lines;
+    for (;;) {
+        std::string line = p.wait_for_line("");  // the next line; "" at the end
+        if (line.empty()) {
+            return lines;
+        }
+        lines.push_back(std::move(line));
+        if (!until.empty() && lines.back().find(until) != std::string::npos) {
+            return lines;
+        }
+    }
 }
 
 }  // namespace deals::testing::e2e

@@ -34,22 +34,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kTopic = "deals.events";
 
-/// Lines of a child's standard output up to the first containing `until` (included), or up to
-/// the end of its output when `until` is empty.
-std::vector<std::string> read_lines(Process& p, const std::string& until = {}) {
-    std::vector<std::string> lines;
-    for (;;) {
-        std::string line = p.wait_for_line("");  // the next line; "" at the end
-        if (line.empty()) {
-            return lines;
-        }
-        lines.push_back(std::move(line));
-        if (!until.empty() && lines.back().find(until) != std::string::npos) {
-            return lines;
-        }
-    }
-}
-
 std::string line_with(const std::vector<std::string>& lines, const std::string& needle) {
     for (const auto& line : lines) {
         if (line.find(needle) != std::string::npos) {
@@ -219,34 +203,6 @@ std::string ranges(const std::vector<std::uint64_t>& values, std::size_t limit =
         i = j + 1;
     }
     return out.str();
-}
-
-struct Command {
-    int status = -1;
-    std::string out;
-};
-
-/// Runs a shell command line; its standard output comes back.
-Command run_command(const std::string& command_line) {
-    Command c;
-    FILE* pipe = popen(command_line.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::array<char, 65536> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
-        c.out.append(buf.data(), n);
-    }
-    const int status = pclose(pipe);
-    c.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return c;
-}
-
-std::string shell_quoted(const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) {
-        out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    }
-    return out + "'";
 }
 
 }  // namespace

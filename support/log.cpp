@@ -1,0 +1,280 @@
+#include "support/log.hpp"
+
+#include <spdlog/logger.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+namespace deals::logging {
+
+namespace {
+
+spdlog::level::level_enum to_spdlog(Level level) {
+    switch (level) {
+        case Level::kDebug:
+            return spdlog::level::debug;
+        case Level::kInfo:
+            return spdlog::level::info;
+        case Level::kWarn:
+            return spdlog::level::warn;
+        case Level::kError:
+            return spdlog::level::err;
+        case Level::kOff:
+            break;
+    }
+    return spdlog::level::off;
+}
+
+/// Whole lines to stdout (debug, info) or stderr (warnings, errors), through a buffer that the
+/// logger flushes after each line, or, for request lines, when it fills, once a second and at
+/// exit. write(2) of whole lines, so two loggers' lines never interleave within a line.
+class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        spdlog::memory_buf_t formatted;
+        formatter_->format(msg, formatted);
+        std::string& out = msg.level >= spdlog::level::warn ? err_ : out_;
+        out.append(formatted.data(), formatted.size());
+        if (out.size() >= kFlushAt) {
+            flush_();
+        }
+    }
+    void flush_() override {
+        drain(STDOUT_FILENO, out_);
+        drain(STDERR_FILENO, err_);
+    }
+
+private:
+    static constexpr std::size_t kFlushAt = 64 * 1024;
+
+    static void drain(int fd, std::string& buffer) {
+        std::size_t done = 0;
+        while (done < buffer.size()) {
+            const ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;  // nowhere to write to (a closed pipe): the line is dropped, not retried
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        buffer.clear();
+    }
+
+    std::string out_;
+    std::string err_;
+};
+
+struct Loggers {
+    Format format = Format::kText;
+    std::shared_ptr<spdlog::logger> lines;     ///< flushed after every line
+    std::shared_ptr<spdlog::logger> requests;  ///< flushed once a second, when full, at exit
+};
+
+std::unique_ptr<spdlog::formatter> formatter_for(Format format) {
+    // The time in UTC, to the microsecond; the rest of the object is the message's part (%v).
+    return std::make_unique<spdlog::pattern_formatter>(
+        format == Format::kJson ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})" : "%v",
+        spdlog::pattern_time_type::utc);
+}
+
+Loggers make_loggers(Format format, Level level) {
+    Loggers made;
+    made.format = format;
+    // One sink for both: a line written at once writes out the request lines before it, so
+    // that the output keeps the order the lines were logged in.
+    const auto sink = std::make_shared<LineSink>();
+    made.lines = std::make_shared<spdlog::logger>("deals", sink);
+    made.requests = std::make_shared<spdlog::logger>("deals.requests", sink);
+    for (auto* logger : {made.lines.get(), made.requests.get()}) {
+        logger->set_formatter(formatter_for(format));
+        logger->set_level(to_spdlog(level));
+    }
+    made.lines->flush_on(spdlog::level::trace);
+    made.requests->flush_on(spdlog::level::warn);
+    return made;
+}
+
+std::mutex configure_mutex;
+
+Loggers& loggers() {
+    static Loggers current = [] {
+        Loggers made = make_loggers(Format::kText, Level::kInfo);
+        spdlog::register_logger(made.requests);
+        spdlog::flush_every(std::chrono::seconds(1));
+        return made;
+    }();
+    return current;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c == 0x7F) {
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        } else if (c < 0x80) {
+            out += static_cast<char>(c);
+        } else {
+            // A well-formed UTF-8 sequence as it is; any other byte as U+FFFD.
+            const std::size_t n = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+            bool ok = n > 0 && c < 0xF5 && i + n <= s.size();
+            for (std::size_t k = 1; ok && k < n; ++k) {
+                ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+            }
+            if (ok) {
+                out.append(s.substr(i, n));
+                i += n - 1;
+            } else {
+                out += "\\ufffd";
+            }
+        }
+    }
+    out += '"';
+}
+
+void append_number(std::string& out, const Field::Value& value) {
+    char digits[32];
+    std::to_chars_result r{};
+    if (const auto* i = std::get_if<std::int64_t>(&value)) {
+        r = std::to_chars(digits, digits + sizeof digits, *i);
+    } else if (const auto* u = std::get_if<std::uint64_t>(&value)) {
+        r = std::to_chars(digits, digits + sizeof digits, *u);
+    } else {
+        r = std::to_chars(digits, digits + sizeof digits, std::get<double>(value));
+    }
+    out.append(digits, r.ptr);
+}
+
+bool needs_quotes(std::string_view s) {
+    return s.empty() || s.find_first_of(" \"=\t\n\r") != std::string_view::npos;
+}
+
+void append_field(std::string& out, Format format, const Field& field) {
+    if (format == Format::kJson) {
+        out += ',';
+        append_json_string(out, field.key);
+        out += ':';
+    } else {
+        out += ' ';
+        out.append(field.key);
+        out += '=';
+    }
+    if (const auto* s = std::get_if<std::string_view>(&field.value)) {
+        if (format == Format::kJson || needs_quotes(*s)) {
+            append_json_string(out, *s);
+        } else {
+            out.append(*s);
+        }
+    } else if (const auto* b = std::get_if<bool>(&field.value)) {
+        out += *b ? "true" : "false";
+    } else {
+        append_number(out, field.value);
+    }
+}
+
+void append_line(std::string& out, Format format, Level level, std::string_view message,
+                 Fields fields) {
+    if (format == Format::kJson) {
+        out += "\"msg\":";
+        append_json_string(out, message);
+    } else {
+        out += level == Level::kWarn ? "warning: " : level == Level::kError ? "error: " : "";
+        out.append(message);
+    }
+    for (const Field& field : fields) {
+        append_field(out, format, field);
+    }
+}
+
+void log_to(spdlog::logger& logger, Format format, Level level, std::string_view message,
+            Fields fields) {
+    thread_local std::string line;
+    line.clear();
+    append_line(line, format, level, message, fields);
+    logger.log(to_spdlog(level), spdlog::string_view_t(line.data(), line.size()));
+}
+
+}  // namespace
+
+std::optional<Format> parse_format(std::string_view name) {
+    if (name == "text") {
+        return Format::kText;
+    }
+    if (name == "json") {
+        return Format::kJson;
+    }
+    return std::nullopt;
+}
+
+std::optional<Level> parse_level(std::string_view name) {
+    static constexpr std::pair<std::string_view, Level> kNames[] = {
+        {"debug", Level::kDebug},  {"info", Level::kInfo},   {"warn", Level::kWarn},
+        {"warning", Level::kWarn}, {"error", Level::kError}, {"off", Level::kOff}};
+    for (const auto& [n, level] : kNames) {
+        if (n == name) {
+            return level;
+        }
+    }
+    return std::nullopt;
+}
+
+void configure(Format format, Level level) {
+    std::lock_guard lock(configure_mutex);
+    Loggers& current = loggers();
+    current.lines->flush();
+    current.requests->flush();
+    Loggers made = make_loggers(format, level);
+    spdlog::drop(current.requests->name());
+    spdlog::register_logger(made.requests);
+    current = std::move(made);
+}
+
+bool enabled(Level level) { return loggers().lines->should_log(to_spdlog(level)); }
+
+void write(Level level, std::string_view message, Fields fields) {
+    Loggers& current = loggers();
+    if (current.lines->should_log(to_spdlog(level))) {
+        log_to(*current.lines, current.format, level, message, fields);
+    }
+}
+
+void request(std::string_view message, Fields fields) {
+    Loggers& current = loggers();
+    if (current.requests->should_log(spdlog::level::info)) {
+        log_to(*current.requests, current.format, Level::kInfo, message, fields);
+    }
+}
+
+void flush() {
+    Loggers& current = loggers();
+    current.lines->flush();
+    current.requests->flush();
+}
+
+std::string render(Format format, Level level, std::string_view message, Fields fields) {
+    std::string out;
+    if (format == Format::kJson) {
+        out += '{';
+    }
+    append_line(out, format, level, message, fields);
+    if (format == Format::kJson) {
+        out += '}';
+    }
+    return out;
+}
+
+}  // namespace deals::logging
