@@ -1,11 +1,12 @@
 #include "tools/backup_service.hpp"
 
 #include <cstdio>
-#include <iostream>
+#include <sstream>
 
 #include "store/backup.hpp"
 #include "store/store.hpp"
 #include "support/json.hpp"
+#include "support/log.hpp"
 
 namespace deals::tools {
 
@@ -35,19 +36,21 @@ Result<std::unique_ptr<control::Server>> serve_backups(store::Store& store,
                 return;
             }
             const std::string dir = doc["backup_dir"].GetString();
-            std::cout << "backup: to " << dir << std::endl;
+            logging::info("backup: to " + dir);
             auto info = store.backup(dir, [&reply](const store::CopyProgress& p) {
                 reply("{\"progress\":[" + std::to_string(p.bytes) + "," +
                       std::to_string(p.total_bytes) + "]}");
             });
             if (!info) {
-                std::cout << "backup: failed: " << info.error().message << std::endl;
+                logging::error("backup: failed: " + info.error().message);
                 reply("{\"error\":" + json_quoted(info.error().message) + "}");
                 return;
             }
-            std::cout << "backup " << info->id << ": sequence " << info->sequence << " hash "
-                      << info->hash << " (" << info->size << " bytes, " << info->new_bytes
-                      << " new, " << info->seconds << " s)" << std::endl;
+            std::ostringstream line;
+            line << "backup " << info->id << ": sequence " << info->sequence << " hash "
+                 << info->hash << " (" << info->size << " bytes, " << info->new_bytes << " new, "
+                 << info->seconds << " s)";
+            logging::info(line.str());
             reply("{\"backup\":" + store::backup_json(*info) + "}");
         });
 }
