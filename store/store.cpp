@@ -29,6 +29,7 @@
 #include "store/published_position.hpp"
 #include "store/view_io.hpp"
 #include "support/json.hpp"
+#include "support/log.hpp"
 
 namespace deals::store {
 
@@ -432,6 +433,7 @@ void Store::checkpoint(bool sync) {
     projections::DirtySet dirty;
     CheckpointCopies copies;
     std::string record;
+    events::Sequence applied = 0;
     {
         // Taking the dirty set and copying its views must see one consistent state of the
         // views. A shared lock is enough for that: only the log's applier changes the views, and
@@ -453,6 +455,7 @@ void Store::checkpoint(bool sync) {
         copy_views(views_, dirty.custom_fields, &Views::custom_field, copies.custom_fields);
         copy_views(views_, dirty.products, &Views::product, copies.products);
         record = encode_checkpoint(views_);
+        applied = views_.applied_sequence();
     }
     rocksdb::WriteBatch wb;
     put_views(wb, copies.deals);
@@ -476,6 +479,10 @@ void Store::checkpoint(bool sync) {
         (!sync || !impl_->views_outside_wal || impl_->db->Flush(rocksdb::FlushOptions{}).ok()) &&
         impl_->db->Write(options, &wb).ok();
     if (!written) {
+        logging::warn(
+            "store: the checkpoint was not written (storage refused it); the views "
+            "wait for the next one",
+            {{"sequence", applied}});
         // Keep them dirty so that a later checkpoint never skips them.
         std::unique_lock lock(views_mutex_);
         views_.mark_dirty(dirty);
