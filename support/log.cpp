@@ -35,6 +35,12 @@ spdlog::level::level_enum to_spdlog(Level level) {
 /// logger flushes after each line, or, for request lines, when it fills, once a second and at
 /// exit. write(2) of whole lines, so two loggers' lines never interleave within a line.
 class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    LineSink() = default;
+    LineSink(const LineSink&) = delete;
+    LineSink& operator=(const LineSink&) = delete;
+    ~LineSink() override { flush_(); }  // at exit, whatever path it takes
+
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t formatted;

@@ -40,6 +40,10 @@
 
   report.py rebuild --meta JSON --json docs/bench-api.json --md OUT.md
       Writes the "rebuild" key of docs/bench-api.json and the markdown of the rebuild section.
+
+  report.py overhead --rows ROWS.jsonl --meta JSON --md OUT.md
+      The overhead section: get by id with json request logs and over TLS against plain, per
+      connection count, each ratio the median of the rounds' ratios; prints the ratios as JSON.
 """
 import argparse
 import json
