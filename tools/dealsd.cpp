@@ -51,6 +51,13 @@ void add_flags(CLI::App& cli, Flags& flags) {
     cli.add_option("--listen", flags.listen, "HOST:PORT to listen on (port 0 picks a free port)")
         ->envname("DEALS_LISTEN")
         ->capture_default_str();
+    cli.add_option("--tls-cert", flags.server.tls_cert,
+                   "Serve HTTPS with this certificate chain (PEM, the server's own first; needs "
+                   "--tls-key; re-read on SIGHUP)")
+        ->envname("DEALS_TLS_CERT");
+    cli.add_option("--tls-key", flags.server.tls_key,
+                   "The private key (PEM, unencrypted) of --tls-cert; re-read on SIGHUP")
+        ->envname("DEALS_TLS_KEY");
     cli.add_option("--threads", flags.server.threads, "I/O threads (0: one per core)")
         ->envname("DEALS_THREADS")
         ->check(CLI::NonNegativeNumber);
@@ -160,6 +167,12 @@ bool check_flags(Flags& flags) {
         return false;
     }
     flags.kafka_config = std::move(*kafka_config);
+    if (flags.server.tls_cert.empty() != flags.server.tls_key.empty()) {
+        std::cerr << "error: --tls-cert and --tls-key go together (HTTPS needs the certificate "
+                     "and its private key); give both, or neither for plain HTTP"
+                  << std::endl;
+        return false;
+    }
     if (flags.kafka.empty()) {
         std::cerr << "error: --kafka must be embedded, off or HOST:PORT[,…]" << std::endl;
         return false;
@@ -176,6 +189,21 @@ bool check_flags(Flags& flags) {
     }
     flags.server.read_timeout = std::chrono::seconds(flags.read_timeout);
     flags.server.idle_timeout = std::chrono::seconds(flags.idle_timeout);
+    return true;
+}
+
+/// With --tls-cert: whether its files can be used, before anything starts; false, having said
+/// why (naming the file), when not.
+bool tls_files_usable(const http::ServerConfig& config) {
+    if (config.tls_cert.empty()) {
+        return true;
+    }
+    try {
+        http::check_tls_files(config.tls_cert, config.tls_key);
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << std::endl;
+        return false;
+    }
     return true;
 }
 
@@ -297,7 +325,8 @@ bool serve(http::AppContext& app, const http::ServerConfig& config) {
         http::Server server(app, config);
         const unsigned short port = server.start();
         server.stop_on_signals();
-        std::cout << "listening on http://" << config.host << ":" << port << std::endl;
+        std::cout << "listening on " << (config.tls_cert.empty() ? "http" : "https") << "://"
+                  << config.host << ":" << port << std::endl;
         server.run();
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << std::endl;
@@ -327,6 +356,9 @@ int main(int argc, char** argv) {
     CLI11_PARSE(cli, argc, argv);
     if (!check_flags(flags)) {
         return 2;
+    }
+    if (!tls_files_usable(flags.server)) {
+        return 1;
     }
 
     const bool external = flags.follow.empty() && flags.kafka != "off" && flags.kafka != "embedded";
@@ -360,7 +392,8 @@ int main(int argc, char** argv) {
              std::chrono::milliseconds(static_cast<std::int64_t>(flags.min_sequence_wait * 1000)),
          .ack = flags.ack == "replicated" ? http::Ack::kReplicated : http::Ack::kLocal,
          .ack_timeout =
-             std::chrono::milliseconds(static_cast<std::int64_t>(flags.ack_timeout * 1000))},
+             std::chrono::milliseconds(static_cast<std::int64_t>(flags.ack_timeout * 1000)),
+         .tls = !flags.server.tls_cert.empty()},
         follower.get());
     // `dealsctl backup` asks for backups here while the server holds the directory.
     auto control = tools::serve_backups(*store, flags.data_dir);
