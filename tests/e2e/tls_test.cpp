@@ -116,8 +116,8 @@ struct TlsServer {
 /// `args` after a data directory, 127.0.0.1 on a free port, two I/O threads and Kafka off.
 std::vector<std::string> dealsd_argv(const std::string& data_dir,
                                      const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", DEALS_DEALSD,
-                                  "--data-dir", data_dir};
+    std::vector<std::string> argv{"/bin/sh",    "-c",         "exec \"$0\" \"$@\" 2>&1",
+                                  DEALS_DEALSD, "--data-dir", data_dir};
     for (const char* arg : {"--listen", "127.0.0.1:0", "--threads", "2", "--kafka", "off"}) {
         argv.emplace_back(arg);
     }
@@ -127,8 +127,8 @@ std::vector<std::string> dealsd_argv(const std::string& data_dir,
 
 TlsServer start_tls_dealsd(const std::string& data_dir, const std::string& certs,
                            std::vector<std::string> args = {}) {
-    for (const std::string& arg :
-         {std::string("--tls-cert"), certs + "/c.pem", std::string("--tls-key"), certs + "/k.pem"}) {
+    for (const std::string& arg : {std::string("--tls-cert"), certs + "/c.pem",
+                                   std::string("--tls-key"), certs + "/k.pem"}) {
         args.push_back(arg);
     }
     TlsServer s;
