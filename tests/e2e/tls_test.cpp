@@ -7,6 +7,14 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -150,6 +158,32 @@ Command refused_start(const std::string& data_dir, const std::vector<std::string
     return c;
 }
 
+/// One HTTPS connection, kept open: handshake done (the certificate not checked) on construction.
+class KeptConnection {
+public:
+    explicit KeptConnection(unsigned short port) {
+        namespace asio = boost::asio;
+        stream_.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+        stream_.handshake(asio::ssl::stream_base::client);
+    }
+    /// GET `target` on this connection: the status.
+    int get(const std::string& target) {
+        namespace bhttp = boost::beast::http;
+        bhttp::request<bhttp::string_body> req{bhttp::verb::get, target, 11};
+        req.set(bhttp::field::host, "localhost");
+        bhttp::write(stream_, req);
+        bhttp::response<bhttp::string_body> res;
+        bhttp::read(stream_, buffer_, res);
+        return res.result_int();
+    }
+
+private:
+    boost::asio::io_context io_;
+    boost::asio::ssl::context context_{boost::asio::ssl::context::tls_client};
+    boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_{io_, context_};
+    boost::beast::flat_buffer buffer_;
+};
+
 /// A TCP connection that sends nothing: it holds one of the server's connections.
 struct IdleConnection {
     int fd = -1;
@@ -252,6 +286,9 @@ TEST_CASE("dealsd serves HTTPS: TLS 1.2 and 1.3 only, the API, and a SIGHUP rene
 
     SECTION("SIGHUP renews the certificate; a bad one is not taken") {
         CHECK(served_fingerprint(server.port) == fingerprint(first + "/c.pem"));
+        // A connection open across the reloads keeps the certificate (and context) it began with.
+        KeptConnection kept(server.port);
+        CHECK(kept.get("/healthz") == 200);
         install_certificate(second, dir.path());
         server.process->kill(SIGHUP);
         const auto reloaded = server.process->wait_for_line("tls: certificate reloaded from ");
@@ -259,6 +296,7 @@ TEST_CASE("dealsd serves HTTPS: TLS 1.2 and 1.3 only, the API, and a SIGHUP rene
         CHECK(served_fingerprint(server.port) == fingerprint(second + "/c.pem"));
         CHECK(status_of(curl(ca_second + server.url + "/healthz")) == "200");
         CHECK(status_of(curl(ca_first + server.url + "/healthz")) == "000");
+        CHECK(kept.get("/healthz") == 200);
 
         std::ofstream(dir.path() + "/c.pem", std::ios::trunc) << "not a certificate\n";
         server.process->kill(SIGHUP);
@@ -267,6 +305,7 @@ TEST_CASE("dealsd serves HTTPS: TLS 1.2 and 1.3 only, the API, and a SIGHUP rene
         CHECK(failed.find(dir.path() + "/c.pem") != std::string::npos);
         CHECK(served_fingerprint(server.port) == fingerprint(second + "/c.pem"));
         CHECK(status_of(curl(ca_second + server.url + "/healthz")) == "200");
+        CHECK(kept.get("/healthz") == 200);
     }
 
     // Stops gracefully over TLS too.
