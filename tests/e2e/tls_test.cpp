@@ -250,6 +250,10 @@ TEST_CASE("dealsd serves HTTPS: TLS 1.2 and 1.3 only, the API, and a SIGHUP rene
                                 quoted(R"({"name":")" + std::string(2000, 'x') + R"("})") + " " +
                                 server.url + "/api/deals");
         CHECK(status_of(large) == "413");
+        const auto huge_header =
+            curl(ca_first + "-H " + quoted("X-Big: " + std::string(17000, 'x')) + " " + server.url +
+                 "/healthz");
+        CHECK(status_of(huge_header) == "431");
     }
 
     SECTION("the server refuses TLS 1.1 and TLS 1.2 without ECDHE and AEAD") {
