@@ -31,6 +31,10 @@ struct ServerConfig {
     std::chrono::seconds idle_timeout{60};    ///< keep-alive connections with no request
     std::chrono::seconds shutdown_grace{10};  ///< in-flight requests get this long on SIGTERM
     bool log_requests = false;
+    /// TLS (dealsd --tls-cert, --tls-key): both set, or both empty for plain HTTP. The chain
+    /// (PEM, the server's certificate first) and its private key; re-read on SIGHUP.
+    std::string tls_cert;
+    std::string tls_key;
 };
 
 /// When a write is answered (dealsd --ack): once its events are fsynced here (local), or once
@@ -53,6 +57,7 @@ struct AppSettings {
     Ack ack = Ack::kLocal;
     /// Under Ack::kReplicated: how long a write waits for Kafka before it answers 503.
     std::chrono::milliseconds ack_timeout{5000};
+    bool tls = false;  ///< the HTTP front speaks HTTPS (what /healthz says)
 };
 
 /// What handlers share: the ports to the event log, the views, ids, idempotency records and
@@ -76,6 +81,7 @@ struct AppContext {
     std::chrono::milliseconds min_sequence_wait{2000};
     Ack ack = Ack::kLocal;  ///< kReplicated only with a relay
     std::chrono::milliseconds ack_timeout{5000};
+    bool tls = false;
     commands::Executor executor{log, views};
     /// Every answered request, by route, method and status (/metrics).
     std::shared_ptr<RequestMetrics> request_metrics = std::make_shared<RequestMetrics>();

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 
 #include <atomic>
@@ -14,14 +16,20 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <list>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <type_traits>
 
 #include "http/access_log.hpp"
 #include "http/error_table.hpp"
@@ -36,6 +44,8 @@ namespace bhttp = boost::beast::http;
 using asio::ip::tcp;
 using tuple_awaitable = asio::as_tuple_t<asio::use_awaitable_t<>>;
 constexpr tuple_awaitable kUseTuple{};
+using TlsContext = asio::ssl::context;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -57,6 +67,61 @@ std::string new_request_id() {
         }
     }
     return id;
+}
+
+/// TLS 1.2's cipher suites: forward secrecy (ECDHE) and AEAD only. TLS 1.3 keeps OpenSSL's
+/// defaults (all of them AEAD with forward secrecy).
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+/// Throws, naming the file, when it cannot be opened for reading.
+void require_readable(const std::string& file, const std::string& what) {
+    std::FILE* f = std::fopen(file.c_str(), "rb");
+    if (f == nullptr) {
+        throw std::runtime_error("cannot read the TLS " + what + " " + file + ": " +
+                                 std::strerror(errno));
+    }
+    std::fclose(f);
+}
+
+/// A server context for TLS 1.2 and 1.3 with the certificate chain and key of these files;
+/// throws, naming the file, when one is unreadable or not what it should be.
+std::shared_ptr<TlsContext> make_tls_context(const std::string& cert, const std::string& key) {
+    require_readable(cert, "certificate");
+    require_readable(key, "private key");
+    auto context = std::make_shared<TlsContext>(TlsContext::tls_server);
+    context->set_options(TlsContext::default_workarounds | TlsContext::no_sslv2 |
+                         TlsContext::no_sslv3 | TlsContext::no_tlsv1 | TlsContext::no_tlsv1_1 |
+                         TlsContext::single_dh_use);
+    SSL_CTX* native = context->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_cipher_list(native, kTls12Ciphers);
+    // An encrypted key fails to load instead of OpenSSL asking for its pass phrase on the tty.
+    context->set_password_callback(
+        [](std::size_t, TlsContext::password_purpose) { return std::string(); });
+    beast::error_code ec;
+    context->use_certificate_chain_file(cert, ec);
+    if (ec) {
+        ERR_clear_error();
+        throw std::runtime_error("bad TLS certificate " + cert + " (a PEM chain, the server's " +
+                                 "own certificate first, expected): " + ec.message());
+    }
+    context->use_private_key_file(key, TlsContext::pem, ec);
+    if (ec) {
+        ERR_clear_error();
+        throw std::runtime_error("bad TLS private key " + key +
+                                 " (an unencrypted PEM key of the certificate " + cert +
+                                 " expected): " + ec.message());
+    }
+    if (SSL_CTX_check_private_key(native) != 1) {
+        ERR_clear_error();
+        throw std::runtime_error("the TLS private key " + key +
+                                 " does not belong to the certificate " + cert);
+    }
+    return context;
 }
 
 bool acceptable_request_id(std::string_view id) {
@@ -127,6 +192,11 @@ struct Server::Impl {
     std::atomic<int> sessions{0};
     std::mutex registry_mutex;
     std::list<std::pair<std::weak_ptr<SessionState>, asio::any_io_executor>> registry;
+    // TLS: the context new connections take (each keeps its own to its end); SIGHUP replaces it.
+    const bool tls_enabled;
+    std::mutex tls_mutex;
+    std::shared_ptr<TlsContext> tls;
+    asio::signal_set reload_signals;  ///< SIGHUP, with TLS
 
     Impl(AppContext& a, ServerConfig c)
         : app(a),
@@ -135,19 +205,35 @@ struct Server::Impl {
           acceptor(asio::make_strand(io)),
           control(asio::make_strand(io)),
           signals(control),
-          grace(control) {}
+          grace(control),
+          tls_enabled(!config.tls_cert.empty()),
+          tls(tls_enabled ? make_tls_context(config.tls_cert, config.tls_key) : nullptr),
+          reload_signals(control) {}
 
     /// The executor of the next connection: the I/O threads' contexts in turn.
     asio::io_context::executor_type next_executor() {
         const std::size_t i = next_context++ % (extra.size() + 1);
         return i == 0 ? io.get_executor() : extra[i - 1]->get_executor();
     }
+    std::shared_ptr<TlsContext> tls_context() {
+        std::lock_guard lock(tls_mutex);
+        return tls;
+    }
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> refuse(tcp::socket socket);
-    asio::awaitable<void> session(beast::tcp_stream stream);
-    asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    asio::awaitable<void> refuse_tls(tcp::socket socket, std::shared_ptr<TlsContext> context);
+    asio::awaitable<void> plain_session(tcp::socket socket);
+    asio::awaitable<void> tls_session(tcp::socket socket, std::shared_ptr<TlsContext> context);
+    template <class Stream>
+    asio::awaitable<void> session(Stream& stream);
+    asio::awaitable<bool> handshake(TlsStream& stream);
+    asio::awaitable<void> tls_goodbye(TlsStream& stream);
+    template <class Stream>
+    asio::awaitable<bool> serve_one(Stream& stream, beast::flat_buffer& buffer,
                                     SessionState& state);
     void stop();  ///< runs on `control`
+    void watch_reload();
+    void reload_tls();  ///< runs on `control`
     void session_ended();
 };
 
@@ -167,37 +253,101 @@ asio::awaitable<void> Server::Impl::accept_loop() {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
+        auto socket_executor = socket.get_executor();
         if (static_cast<std::size_t>(sessions.load()) >= config.max_connections) {
-            auto socket_executor = socket.get_executor();
-            asio::co_spawn(socket_executor, refuse(std::move(socket)), asio::detached);
+            if (tls_enabled) {
+                asio::co_spawn(socket_executor, refuse_tls(std::move(socket), tls_context()),
+                               asio::detached);
+            } else {
+                asio::co_spawn(socket_executor, refuse(std::move(socket)), asio::detached);
+            }
             continue;
         }
         ++sessions;
-        auto socket_executor = socket.get_executor();
-        asio::co_spawn(socket_executor, session(beast::tcp_stream(std::move(socket))),
-                       asio::detached);
+        if (tls_enabled) {
+            asio::co_spawn(socket_executor, tls_session(std::move(socket), tls_context()),
+                           asio::detached);
+        } else {
+            asio::co_spawn(socket_executor, plain_session(std::move(socket)), asio::detached);
+        }
     }
 }
 
-/// Over `max_connections`: a 503 sent at once, before any request is read, then the close.
-asio::awaitable<void> Server::Impl::refuse(tcp::socket socket) {
+namespace {
+
+/// What a connection over `max_connections` is told.
+const std::string& refusal() {
     static const std::string kBody = message_body("Service Unavailable");
     static const std::string kResponse =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
         "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
         std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    return kResponse;
+}
+
+}  // namespace
+
+/// Over `max_connections`: a 503 sent at once, before any request is read, then the close.
+asio::awaitable<void> Server::Impl::refuse(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(config.read_timeout);
-    co_await asio::async_write(stream, asio::buffer(kResponse), kUseTuple);
+    co_await asio::async_write(stream, asio::buffer(refusal()), kUseTuple);
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream) {
+/// refuse() over TLS: the handshake, then the 503.
+asio::awaitable<void> Server::Impl::refuse_tls(tcp::socket socket,
+                                               std::shared_ptr<TlsContext> context) {
+    TlsStream stream(std::move(socket), *context);
+    const bool secured = co_await handshake(stream);
+    if (secured) {
+        beast::get_lowest_layer(stream).expires_after(config.read_timeout);
+        co_await asio::async_write(stream, asio::buffer(refusal()), kUseTuple);
+        co_await tls_goodbye(stream);
+    }
+}
+
+asio::awaitable<void> Server::Impl::plain_session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await session(stream);
+}
+
+/// `context` outlives the stream, which uses it: a reload does not touch this connection.
+asio::awaitable<void> Server::Impl::tls_session(tcp::socket socket,
+                                                std::shared_ptr<TlsContext> context) {
+    TlsStream stream(std::move(socket), *context);
+    co_await session(stream);
+}
+
+/// The TLS handshake, within read_timeout; false (the connection is to be dropped) when it fails:
+/// not TLS (plain HTTP, say), a version or cipher refused, a client that stalls.
+asio::awaitable<bool> Server::Impl::handshake(TlsStream& stream) {
+    beast::get_lowest_layer(stream).expires_after(config.read_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+    co_return !ec;
+}
+
+/// A TLS close: close_notify sent, the client's awaited a moment (it need not answer).
+asio::awaitable<void> Server::Impl::tls_goodbye(TlsStream& stream) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    if (!tcp.socket().is_open()) {
+        co_return;  // timed out: already closed
+    }
+    tcp.expires_after(std::min<std::chrono::steady_clock::duration>(config.read_timeout,
+                                                                    std::chrono::seconds(1)));
+    co_await stream.async_shutdown(kUseTuple);
+    beast::error_code ec;
+    tcp.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+template <class Stream>
+asio::awaitable<void> Server::Impl::session(Stream& stream) {
+    constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
     auto state = std::make_shared<SessionState>();
-    state->stream = &stream;
+    state->stream = &beast::get_lowest_layer(stream);
     beast::error_code remote_ec;
-    const auto peer = stream.socket().remote_endpoint(remote_ec);
+    const auto peer = state->stream->socket().remote_endpoint(remote_ec);
     if (!remote_ec) {
         state->remote = peer.address().to_string() + ":" + std::to_string(peer.port());
     }
@@ -207,14 +357,28 @@ asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream) {
         entry = registry.emplace(registry.end(), state, stream.get_executor());
     }
     beast::flat_buffer buffer;
+    bool secured = true;  // plain HTTP, or TLS once the handshake is done
+    if constexpr (kTls) {
+        secured = co_await handshake(stream);
+    }
     try {
-        while (!stopping && co_await serve_one(stream, buffer, *state)) {
+        // Not `while (… && co_await …)`: GCC 12 mishandles a co_await skipped by a && that is
+        // already false (the coroutine never resumes).
+        bool open = secured;
+        while (open && !stopping) {
+            open = co_await serve_one(stream, buffer, *state);
         }
     } catch (const std::exception& e) {
         logging::error("session failed", {{"remote", state->remote}, {"error", e.what()}});
     }
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+        if (secured) {
+            co_await tls_goodbye(stream);
+        }
+    } else {
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
     {
         std::lock_guard lock(registry_mutex);
         registry.erase(entry);
@@ -223,8 +387,10 @@ asio::awaitable<void> Server::Impl::session(beast::tcp_stream stream) {
 }
 
 /// Reads one request, answers it; returns whether the connection stays open.
-asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+template <class Stream>
+asio::awaitable<bool> Server::Impl::serve_one(Stream& stream, beast::flat_buffer& buffer,
                                               SessionState& state) {
+    auto& tcp = beast::get_lowest_layer(stream);  // the timeouts
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
     // No limit while the header is read: Beast fails the header read itself on a Content-Length
@@ -235,14 +401,14 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
     // the whole request must arrive within read_timeout, so a client sending a byte at a time
     // holds its connection no longer than that.
     if (buffer.size() == 0) {
-        stream.expires_after(config.idle_timeout);
+        tcp.expires_after(config.idle_timeout);
         auto [first, got] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
         if (first) {
             co_return false;  // closed, idle timeout or shutdown
         }
         buffer.commit(got);
     }
-    stream.expires_after(config.read_timeout);
+    tcp.expires_after(config.read_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
     if (ec) {
         // A request Beast cannot parse (a bad request line, a header with control characters, a
@@ -260,7 +426,7 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
                           {none, refused, state.remote, std::chrono::nanoseconds(0), 0},
                           config.log_requests);
             auto res = to_response(std::move(refused), none, app, false);
-            stream.expires_after(config.read_timeout);
+            tcp.expires_after(config.read_timeout);
             std::tie(ec, n) = co_await bhttp::async_write(stream, res, kUseTuple);
         }
         co_return false;
@@ -295,7 +461,7 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, beast::
                   config.log_requests);
     auto res = to_response(std::move(response), request, app, keep_alive && !stopping);
     const bool again = res.keep_alive();
-    stream.expires_after(config.read_timeout);  // a client that does not read is let go too
+    tcp.expires_after(config.read_timeout);  // a client that does not read is let go too
     std::tie(ec, n) = co_await bhttp::async_write(stream, res, kUseTuple);
     co_return !ec && again;
 }
@@ -309,6 +475,7 @@ void Server::Impl::stop() {
         acceptor.close(ec);
     });
     signals.cancel();
+    reload_signals.cancel();
     // Idle connections close now; busy ones after their response (see serve_one).
     std::lock_guard lock(registry_mutex);
     for (auto& [weak, executor] : registry) {
@@ -327,6 +494,32 @@ void Server::Impl::stop() {
     });
     if (sessions == 0) {
         grace.cancel();
+    }
+}
+
+void Server::Impl::watch_reload() {
+    reload_signals.async_wait([this](beast::error_code ec, int) {
+        if (!ec) {
+            reload_tls();
+            watch_reload();
+        }
+    });
+}
+
+void Server::Impl::reload_tls() {
+    if (!tls_enabled || stopping) {
+        return;
+    }
+    try {
+        auto fresh = make_tls_context(config.tls_cert, config.tls_key);
+        {
+            std::lock_guard lock(tls_mutex);
+            tls.swap(fresh);
+        }
+        logging::info("tls: certificate reloaded from " + config.tls_cert);
+    } catch (const std::exception& e) {
+        logging::error(std::string("TLS reload failed, keeping the current certificate: ") +
+                       e.what());
     }
 }
 
@@ -349,6 +542,10 @@ Server::Server(AppContext& app, ServerConfig config)
 }
 
 Server::~Server() = default;
+
+void check_tls_files(const std::string& cert, const std::string& key) {
+    make_tls_context(cert, key);
+}
 
 unsigned short Server::start() {
     auto& i = *impl_;
@@ -390,6 +587,14 @@ void Server::stop_on_signals() {
             impl_->stop();
         }
     });
+    if (i.tls_enabled) {
+        i.reload_signals.add(SIGHUP);
+        i.watch_reload();
+    }
+}
+
+void Server::reload_tls() {
+    asio::post(impl_->control, [this] { impl_->reload_tls(); });
 }
 
 void Server::run() {

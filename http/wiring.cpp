@@ -22,7 +22,8 @@ AppContext app_context(store::Store& store, const store::KafkaRelay* relay, AppS
                       std::move(settings.leader_url),
                       settings.min_sequence_wait,
                       settings.ack,
-                      settings.ack_timeout};
+                      settings.ack_timeout,
+                      settings.tls};
 }
 
 }  // namespace deals::http

@@ -47,8 +47,16 @@ struct Flags {
     std::string log_level = "info";
 };
 
-/// The flags of the log (support/log.hpp).
-void add_log_flags(CLI::App& cli, Flags& flags) {
+/// The flags of the log (support/log.hpp) and of TLS.
+void add_log_and_tls_flags(CLI::App& cli, Flags& flags) {
+    cli.add_option("--tls-cert", flags.server.tls_cert,
+                   "Serve HTTPS with this certificate chain (PEM, the server's own first; needs "
+                   "--tls-key; re-read on SIGHUP)")
+        ->envname("DEALS_TLS_CERT");
+    cli.add_option("--tls-key", flags.server.tls_key,
+                   "The private key (PEM, unencrypted) of --tls-cert; re-read on SIGHUP")
+        ->envname("DEALS_TLS_KEY");
+
     cli.add_option("--log-format", flags.log_format,
                    "text (the lines as they always were, fields as key=value) or json (one "
                    "object per line: time, level, msg and the fields)")
@@ -188,6 +196,12 @@ bool check_flags(Flags& flags) {
         return false;
     }
     flags.kafka_config = std::move(*kafka_config);
+    if (flags.server.tls_cert.empty() != flags.server.tls_key.empty()) {
+        logging::error(
+            "--tls-cert and --tls-key go together (HTTPS needs the certificate and its "
+            "private key); give both, or neither for plain HTTP");
+        return false;
+    }
     if (flags.kafka.empty()) {
         logging::error("--kafka must be embedded, off or HOST:PORT[,…]");
         return false;
@@ -203,6 +217,21 @@ bool check_flags(Flags& flags) {
     }
     flags.server.read_timeout = std::chrono::seconds(flags.read_timeout);
     flags.server.idle_timeout = std::chrono::seconds(flags.idle_timeout);
+    return true;
+}
+
+/// With --tls-cert: whether its files can be used, before anything starts; false, having said
+/// why (naming the file), when not.
+bool tls_files_usable(const http::ServerConfig& config) {
+    if (config.tls_cert.empty()) {
+        return true;
+    }
+    try {
+        http::check_tls_files(config.tls_cert, config.tls_key);
+    } catch (const std::exception& e) {
+        logging::error(e.what());
+        return false;
+    }
     return true;
 }
 
@@ -322,7 +351,8 @@ bool serve(http::AppContext& app, const http::ServerConfig& config) {
         http::Server server(app, config);
         const unsigned short port = server.start();
         server.stop_on_signals();
-        const std::string url = cat("http://", config.host, ":", port);
+        const std::string url =
+            cat(config.tls_cert.empty() ? "http" : "https", "://", config.host, ":", port);
         logging::info("listening on " + url, {{"url", url}});
         server.run();
     } catch (const std::exception& e) {
@@ -351,12 +381,15 @@ int main(int argc, char** argv) {
         "dealsd: the Relate Deals server (a Concord-compatible deals API over an event log)"};
     Flags flags;
     add_flags(cli, flags);
-    add_log_flags(cli, flags);
+    add_log_and_tls_flags(cli, flags);
     CLI11_PARSE(cli, argc, argv);
     logging::configure(*logging::parse_format(flags.log_format),
                        *logging::parse_level(flags.log_level));
     if (!check_flags(flags)) {
         return 2;
+    }
+    if (!tls_files_usable(flags.server)) {
+        return 1;
     }
 
     const bool external = flags.follow.empty() && flags.kafka != "off" && flags.kafka != "embedded";
@@ -390,7 +423,8 @@ int main(int argc, char** argv) {
              std::chrono::milliseconds(static_cast<std::int64_t>(flags.min_sequence_wait * 1000)),
          .ack = flags.ack == "replicated" ? http::Ack::kReplicated : http::Ack::kLocal,
          .ack_timeout =
-             std::chrono::milliseconds(static_cast<std::int64_t>(flags.ack_timeout * 1000))},
+             std::chrono::milliseconds(static_cast<std::int64_t>(flags.ack_timeout * 1000)),
+         .tls = !flags.server.tls_cert.empty()},
         follower.get());
     // `dealsctl backup` asks for backups here while the server holds the directory.
     auto control = tools::serve_backups(*store, flags.data_dir);

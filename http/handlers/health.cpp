@@ -34,6 +34,8 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
         w.Key("read_from_sequence");
         w.Uint64(r.started_after + 1);
     }
+    w.Key("tls");
+    w.Bool(app.tls);
     w.Key("ack");
     w.String(app.ack == Ack::kReplicated ? "replicated" : "local");
     w.Key("kafka");

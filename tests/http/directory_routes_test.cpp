@@ -192,8 +192,9 @@ TEST_CASE("healthz reports the log sequence and the Kafka relay", "[http][direct
     CHECK(res.header("content-type") == "application/json; charset=utf-8");
     const auto before = parse(res.body);
     CHECK(keys_of(before) ==
-          std::vector<std::string>{"status", "sequence", "role", "ack", "kafka"});
+          std::vector<std::string>{"status", "sequence", "role", "tls", "ack", "kafka"});
     CHECK(text(before["status"]) == "ok");
+    CHECK(before["tls"].IsFalse());
     CHECK(text(before["role"]) == "leader");
     CHECK(text(before["ack"]) == "local");
     REQUIRE(before["sequence"].IsUint64());
