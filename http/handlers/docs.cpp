@@ -18,4 +18,12 @@ boost::asio::awaitable<Response> openapi_document(AppContext&, const Call&) {
     co_return asset_response("openapi.json", "application/json");
 }
 
+boost::asio::awaitable<Response> api_reference(AppContext&, const Call&) {
+    co_return asset_response("api-reference.html", "text/html; charset=utf-8");
+}
+
+boost::asio::awaitable<Response> redoc_script(AppContext&, const Call&) {
+    co_return asset_response("redoc.standalone.js", "text/javascript; charset=utf-8");
+}
+
 }  // namespace deals::http::handlers

@@ -86,3 +86,21 @@ TEST_CASE("HEAD /openapi.json answers like GET without a body", "[http]") {
     CHECK(head.body.empty());
     CHECK(head.header("content-type") == "application/json");
 }
+
+TEST_CASE("GET /docs answers the reference page, and the page's script, without a token",
+          "[http]") {
+    TestServer server;
+    auto client = server.client("");
+    const auto page = client.get("/docs");
+    REQUIRE(page.status == 200);
+    CHECK(page.header("content-type") == "text/html; charset=utf-8");
+    // Everything the page loads comes from this server: no CDN.
+    CHECK(page.body.find("spec-url=\"/openapi.json\"") != std::string::npos);
+    CHECK(page.body.find("src=\"/docs/redoc.standalone.js\"") != std::string::npos);
+    CHECK(page.body.find("https://") == std::string::npos);
+
+    const auto script = client.get("/docs/redoc.standalone.js");
+    REQUIRE(script.status == 200);
+    CHECK(script.header("content-type") == "text/javascript; charset=utf-8");
+    CHECK(script.body.size() > 100000);
+}

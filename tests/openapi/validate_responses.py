@@ -158,6 +158,8 @@ def public_and_errors(r):
     r.request("GET", "/healthz", 200, token=None)
     r.request("GET", "/metrics", 200, token=None)
     r.request("GET", "/openapi.json", 200, token=None)
+    r.request("GET", "/docs", 200, token=None)
+    r.request("GET", "/docs/redoc.standalone.js", 200, token=None)
     r.request("GET", "/api/deals", 401, token=None)
     r.request("GET", "/api/deals", 403, token="Nobody")
     r.request("PATCH", "/api/deals", 405)
