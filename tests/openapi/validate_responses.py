@@ -129,6 +129,9 @@ class Run:
                                      f"{operation['operationId']}")
                 return
             documented = self.spec.deref(documented)
+            for header in ("ETag", "Deals-Sequence", "Retry-After", "Location", "X-Request-Id"):
+                if response.getheader(header) and header not in documented.get("headers", {}):
+                    self.failures.append(f"{what}: header {header} not documented")
             content = documented.get("content")
             if content is None:
                 if text:
