@@ -357,7 +357,20 @@ def users_tokens_audit(r):
     r.request("DELETE", "/api/personal-access-tokens/{token}", 404)
 
 
-SCENARIO = [public_and_errors, deals, billable_and_associations, trash, products,
+def every_operation_guarded(r):
+    """Each operation that needs a token: 401 without one, 403 for a user without API access;
+    and each path answers 405 to PATCH, which none has."""
+    for template, operations in r.spec.doc["paths"].items():
+        path = template.replace("{id}", "1").replace("{status}", "open")
+        r.request("PATCH", path, 405)
+        for method, operation in operations.items():
+            if operation.get("security") == []:
+                continue
+            r.request(method.upper(), path, 401, token=None)
+            r.request(method.upper(), path, 403, token="Nobody")
+
+
+SCENARIO = [public_and_errors, every_operation_guarded, deals, billable_and_associations, trash, products,
             pipelines_and_stages, custom_fields, users_tokens_audit]
 
 
