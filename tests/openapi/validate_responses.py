@@ -20,6 +20,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import jsonschema
 
@@ -52,7 +54,35 @@ class Spec:
                 for e in validator.iter_errors(body)]
 
 
-class Server:
+class Dealsd:
+    """A dealsd on 127.0.0.1, a free port; its output is read until it listens, then drained
+    by a thread (a full pipe would stall it)."""
+
+    def __init__(self, dealsd, workdir, *extra):
+        self.process = subprocess.Popen(
+            [dealsd, "--data-dir", workdir, "--listen", "127.0.0.1:0", "--threads", "2", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.kafka = None
+        for line in self.process.stdout:
+            broker = re.search(r"embedded broker at (\S+),", line)
+            if broker:
+                self.kafka = broker.group(1)
+            found = re.search(r"listening on http://[^:]+:(\d+)", line)
+            if found:
+                self.port = int(found.group(1))
+                break
+        else:
+            raise RuntimeError("dealsd exited before it listened")
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+class Server(Dealsd):
+    """The leader, with three users and their tokens made by dealsctl before it starts."""
+
     def __init__(self, args, workdir):
         self.dir = workdir
         os.makedirs(workdir, exist_ok=True)
@@ -67,21 +97,7 @@ class Server:
             out = subprocess.run(ctl + ["token", "issue", "--user", email, "--name", "openapi"],
                                  check=True, capture_output=True, text=True).stdout
             self.tokens[name] = out.splitlines()[0].strip()
-        self.process = subprocess.Popen(
-            [args.dealsd, "--data-dir", workdir, "--listen", "127.0.0.1:0", "--threads", "2",
-             "--body-limit", "4096"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in self.process.stdout:
-            found = re.search(r"listening on http://[^:]+:(\d+)", line)
-            if found:
-                self.port = int(found.group(1))
-                break
-        else:
-            raise RuntimeError("dealsd exited before it listened")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        super().__init__(args.dealsd, workdir, "--body-limit", "4096")
 
 
 class Run:
@@ -90,9 +106,10 @@ class Run:
         self.failures, self.seen, self.checked = [], set(), 0
         self.vars = {}
 
-    def request(self, method, path, status, body=None, token="Admin", headers=None, raw=None):
+    def request(self, method, path, status, body=None, token="Admin", headers=None, raw=None,
+                port=None):
         path = path.format(**self.vars)
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.server.port, timeout=30)
         sent = dict(headers or {})
         if token:
             sent["Authorization"] = "Bearer " + self.server.tokens[token]
@@ -370,8 +387,49 @@ def every_operation_guarded(r):
             r.request(method.upper(), path, 403, token="Nobody")
 
 
+def applied(port, sequence):
+    """Polls a replica's /healthz until it has applied `sequence` (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/healthz")
+        health = json.loads(conn.getresponse().read())
+        conn.close()
+        if health.get("applied_sequence", 0) >= sequence:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the replica on port {port} did not apply sequence {sequence}")
+
+
+def replicas(r):
+    """Two read-only replicas fed by the leader's embedded Kafka broker: one that knows no
+    leader (writes 503), one with --leader-url (writes 307); reads with Deals-Min-Sequence."""
+    head = r.request("GET", "/healthz", 200, token=None)["sequence"]
+    follow = ["--follow", r.server.kafka, "--min-sequence-wait", "0"]
+    alone = Dealsd(r.dealsd, os.path.join(r.workdir, "replica"), *follow)
+    routed = Dealsd(r.dealsd, os.path.join(r.workdir, "routed"), *follow,
+                    "--leader-url", f"http://127.0.0.1:{r.server.port}")
+    try:
+        applied(alone.port, head)
+        applied(routed.port, head)
+        at = {"Deals-Min-Sequence": str(head)}
+        r.request("GET", "/api/deals/{deal}", 200, headers=at, port=alone.port)
+        r.request("GET", "/api/deals", 200, port=alone.port)
+        r.request("GET", "/healthz", 200, token=None, port=alone.port)
+        r.request("GET", "/api/deals", 400, headers={"Deals-Min-Sequence": "soon"},
+                  port=alone.port)
+        r.request("GET", "/api/deals", 503, headers={"Deals-Min-Sequence": str(head + 1000)},
+                  port=alone.port)
+        r.request("PUT", "/api/deals/{deal}", 503, {"name": "Elsewhere"}, port=alone.port)
+        r.request("POST", "/api/deals", 307, {"name": "Elsewhere"}, port=routed.port)
+        r.request("DELETE", "/api/deals/{deal}", 307, port=routed.port)
+    finally:
+        alone.stop()
+        routed.stop()
+
+
 SCENARIO = [public_and_errors, every_operation_guarded, deals, billable_and_associations, trash, products,
-            pipelines_and_stages, custom_fields, users_tokens_audit]
+            pipelines_and_stages, custom_fields, users_tokens_audit, replicas]
 
 
 def main():
@@ -383,13 +441,14 @@ def main():
     with open(args.spec, encoding="utf-8") as f:
         spec = Spec(json.load(f))
     with tempfile.TemporaryDirectory(prefix="deals-openapi-") as workdir:
-        server = Server(args, workdir)
+        server = Server(args, os.path.join(workdir, "leader"))
         run = Run(spec, server)
+        run.dealsd, run.workdir = args.dealsd, workdir
         try:
             for step in SCENARIO:
                 try:
                     step(run)
-                except (KeyError, TypeError, IndexError, StopIteration) as e:
+                except (KeyError, TypeError, IndexError, StopIteration, RuntimeError) as e:
                     # An earlier unexpected answer left nothing to go on: already reported.
                     run.failures.append(f"{step.__name__} stopped: {e!r}")
         finally:
