@@ -75,5 +75,11 @@ boost::asio::awaitable<Response> delete_product(AppContext& app, const Call& cal
 boost::asio::awaitable<Response> healthz(AppContext& app, const Call& call);
 boost::asio::awaitable<Response> metrics(AppContext& app, const Call& call);
 
+/// The API's own description (handlers/docs.cpp): the OpenAPI document, served from the binary.
+boost::asio::awaitable<Response> openapi_document(AppContext& app, const Call& call);
+/// The API reference page, which renders the document with the vendored Redoc, and Redoc itself.
+boost::asio::awaitable<Response> api_reference(AppContext& app, const Call& call);
+boost::asio::awaitable<Response> redoc_script(AppContext& app, const Call& call);
+
 }  // namespace handlers
 }  // namespace deals::http

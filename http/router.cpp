@@ -20,6 +20,9 @@ const std::vector<Route>& routes() {
     static const std::vector<Route> kRoutes = {
         {"GET", "/healthz", h::healthz, Access::kPublic},
         {"GET", "/metrics", h::metrics, Access::kPublic},
+        {"GET", "/openapi.json", h::openapi_document, Access::kPublic},
+        {"GET", "/docs", h::api_reference, Access::kPublic},
+        {"GET", "/docs/redoc.standalone.js", h::redoc_script, Access::kPublic},
         {"GET", "/api/deals", h::list_deals, Access::kAuthenticated},
         {"GET", "/api/deals/search", h::search_deals, Access::kAuthenticated},
         {"POST", "/api/deals", h::create_deal, Access::kAuthenticated},
