@@ -94,19 +94,33 @@ std::vector<std::string_view> segments(std::string_view path) {
     return out;
 }
 
-/// The `{…}` values when `path` matches `pattern`, else nullopt.
-std::optional<std::vector<std::string>> match(std::string_view pattern, std::string_view path) {
-    const auto want = segments(pattern);
-    const auto have = segments(path);
+/// Each route's pattern in segments, split once: a request splits only its own path.
+const std::vector<std::vector<std::string_view>>& route_segments() {
+    static const auto kSplit = [] {
+        std::vector<std::vector<std::string_view>> split;
+        for (const Route& route : routes()) {
+            split.push_back(segments(route.pattern));
+        }
+        return split;
+    }();
+    return kSplit;
+}
+
+/// The `{…}` values when the path's segments `have` match the pattern's `want`, else nullopt.
+std::optional<std::vector<std::string>> match(const std::vector<std::string_view>& want,
+                                              const std::vector<std::string_view>& have) {
     if (want.size() != have.size()) {
         return std::nullopt;
+    }
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        if (!want[i].starts_with('{') && want[i] != have[i]) {
+            return std::nullopt;
+        }
     }
     std::vector<std::string> params;
     for (std::size_t i = 0; i < want.size(); ++i) {
         if (want[i].starts_with('{')) {
             params.emplace_back(have[i]);
-        } else if (want[i] != have[i]) {
-            return std::nullopt;
         }
     }
     return params;
@@ -260,8 +274,10 @@ boost::asio::awaitable<Response> Router::route(const Request& request) {
             method = "GET";  // HEAD is answered wherever GET is
         }
         std::vector<std::string_view> allowed;
+        const auto have = segments(request.path);
+        const auto& split = route_segments();
         for (const Route& route : routes()) {
-            auto params = match(route.pattern, request.path);
+            auto params = match(split[static_cast<std::size_t>(&route - routes().data())], have);
             if (!params) {
                 continue;
             }
