@@ -20,7 +20,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -34,6 +33,7 @@
 #include "http/access_log.hpp"
 #include "http/error_table.hpp"
 #include "http/router.hpp"
+#include "http/wire.hpp"
 #include "support/log.hpp"
 
 namespace deals::http {
@@ -147,28 +147,6 @@ Request to_request(bhttp::request<bhttp::string_body>&& in) {
     r.correlation_id =
         correlation && acceptable_request_id(*correlation) ? *correlation : r.request_id;
     return r;
-}
-
-bhttp::response<bhttp::string_body> to_response(Response&& out, const Request& request,
-                                                const AppContext& app, bool keep_alive) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), 11};
-    if (out.status != 204) {
-        res.set(bhttp::field::content_type, "application/json; charset=utf-8");
-    }
-    res.set("X-Request-Id", request.request_id);
-    res.set("X-App-Version", app.version);
-    for (auto& [name, value] : out.headers) {
-        res.set(name, value);
-    }
-    res.keep_alive(keep_alive);
-    const std::size_t length = out.body.size();
-    if (request.method == "HEAD") {
-        res.content_length(length);
-    } else {
-        res.body() = std::move(out.body);
-        res.prepare_payload();
-    }
-    return res;
 }
 
 }  // namespace
@@ -425,9 +403,9 @@ asio::awaitable<bool> Server::Impl::serve_one(Stream& stream, beast::flat_buffer
             record_answer(*app.request_metrics,
                           {none, refused, state.remote, std::chrono::nanoseconds(0), 0},
                           config.log_requests);
-            auto res = to_response(std::move(refused), none, app, false);
+            const std::string wire = to_wire(refused, none, app.version, false);
             tcp.expires_after(config.read_timeout);
-            std::tie(ec, n) = co_await bhttp::async_write(stream, res, kUseTuple);
+            std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(wire), kUseTuple);
         }
         co_return false;
     }
@@ -459,10 +437,12 @@ asio::awaitable<bool> Server::Impl::serve_one(Stream& stream, beast::flat_buffer
                   {request, response, state.remote, std::chrono::steady_clock::now() - started,
                    request.method == "HEAD" ? 0 : response.body.size()},
                   config.log_requests);
-    auto res = to_response(std::move(response), request, app, keep_alive && !stopping);
-    const bool again = res.keep_alive();
+    // One buffer, one write: Beast's serializer walked a sequence of header and body buffers
+    // for each answer (docs/BENCHMARKS.md, "Profiles").
+    const bool again = keep_alive && !stopping;
+    const std::string wire = to_wire(response, request, app.version, again);
     tcp.expires_after(config.read_timeout);  // a client that does not read is let go too
-    std::tie(ec, n) = co_await bhttp::async_write(stream, res, kUseTuple);
+    std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(wire), kUseTuple);
     co_return !ec && again;
 }
 
