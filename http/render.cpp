@@ -265,16 +265,17 @@ void write_custom_field(json::Writer& w, const projections::CustomField& f, bool
 
 namespace {
 
-/// The JSON of a pipeline or stage as a deal nests it, rendered once per socket thread and
-/// reused until the views' pipelines or stages change (Views::directory_stamp). A deal's
-/// pipeline with its stages is most of a deal's JSON.
+/// The JSON of a pipeline, a stage or a user as a deal nests it, rendered once per socket thread
+/// and reused until the views' stamp for them changes (Views::directory_stamp for pipelines and
+/// stages, Views::users_stamp for users). A deal's pipeline with its stages is most of a deal's
+/// JSON.
 class NestedJsonCache {
 public:
     template <typename Render>
-    void write(json::Writer& w, const Views& views, std::int64_t id, int variant, Render render) {
-        if (views.directory_stamp() != stamp_) {
+    void write(json::Writer& w, std::uint64_t stamp, std::int64_t id, int variant, Render render) {
+        if (stamp != stamp_) {
             entries_.clear();
-            stamp_ = views.directory_stamp();
+            stamp_ = stamp;
         }
         for (const auto& e : entries_) {
             if (e.id == id && e.variant == variant) {
@@ -304,7 +305,8 @@ private:
     std::vector<Entry> entries_;
 };
 
-thread_local NestedJsonCache nested_json;
+thread_local NestedJsonCache nested_json;   ///< pipelines and stages
+thread_local NestedJsonCache nested_users;  ///< users (a deal's owner)
 
 /// id, name, display_name, path.
 void write_deal_names(json::Writer& w, const projections::Deal& d) {
@@ -328,9 +330,9 @@ void write_deal_pipeline_and_stage(json::Writer& w, const projections::Deal& d, 
         // What a pipeline's JSON depends on besides the pipeline: its stages (when single) and
         // whether the caller is a super-admin (its authorizations).
         const int variant = 1 + (single ? 2 : 0) + (caller.super_admin ? 1 : 0);
-        nested_json.write(w, views, p->id.value, variant, [&](json::Writer& inner) {
-            write_pipeline(inner, *p, views, caller, single);
-        });
+        nested_json.write(
+            w, views.directory_stamp(), p->id.value, variant,
+            [&](json::Writer& inner) { write_pipeline(inner, *p, views, caller, single); });
     } else {
         w.Null();
     }
@@ -338,7 +340,7 @@ void write_deal_pipeline_and_stage(json::Writer& w, const projections::Deal& d, 
     w.Int64(d.stage_id.value);
     w.Key("stage");
     if (const auto* s = views.stage(d.stage_id)) {
-        nested_json.write(w, views, s->id.value, 0,
+        nested_json.write(w, views.directory_stamp(), s->id.value, 0,
                           [&](json::Writer& inner) { write_stage(inner, *s); });
     } else {
         w.Null();
@@ -392,7 +394,8 @@ void write_deal_owner(json::Writer& w, const projections::Deal& d, const Views& 
     w.Key("user");
     const auto* owner = d.user_id ? views.user(*d.user_id) : nullptr;
     if (owner != nullptr) {
-        write_user(w, *owner);
+        nested_users.write(w, views.users_stamp(), owner->id.value, 0,
+                           [&](json::Writer& inner) { write_user(inner, *owner); });
     } else {
         w.Null();
     }

@@ -1,16 +1,23 @@
 #include "projections/user_projection.hpp"
 
+#include <atomic>
 #include <utility>
 
 #include "projections/map_lookup.hpp"
 
 namespace deals::projections {
 
+std::uint64_t UserProjection::new_stamp() {
+    static std::atomic<std::uint64_t> last{0};
+    return ++last;
+}
+
 void UserProjection::apply(const UserCreated& e, const ApplyContext& c) {
     users_[e.user_id] = User{e.user_id,    e.name,        e.email, e.super_admin,
                              e.access_api, e.deals_scope, c.at(),  c.at()};
     raise_to(c.watermarks.user, e.user_id.value);
     c.dirty.users.insert(e.user_id);
+    users_stamp_ = new_stamp();
 }
 
 void UserProjection::apply(const UserUpdated& e, const ApplyContext& c) {
@@ -20,10 +27,12 @@ void UserProjection::apply(const UserUpdated& e, const ApplyContext& c) {
                      e.access_api, e.deals_scope, created, c.at()};
     }
     c.dirty.users.insert(e.user_id);
+    users_stamp_ = new_stamp();
 }
 
 void UserProjection::apply(const UserDeleted& e, const ApplyContext& c) {
     users_.erase(e.user_id);
+    users_stamp_ = new_stamp();
     for (auto& [id, token] : tokens_) {
         if (token.user_id == e.user_id && !token.revoked) {
             token_by_hash_.erase(token.secret_sha256);
@@ -50,6 +59,7 @@ void UserProjection::apply(const TokenRevoked& e, const ApplyContext& c) {
 void UserProjection::load(User user) {
     const UserId id = user.id;
     users_[id] = std::move(user);
+    users_stamp_ = new_stamp();
 }
 
 void UserProjection::load(Token token) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,6 +38,10 @@ public:
     /// The tokens of `user` that still work (not revoked), by id.
     [[nodiscard]] std::vector<const Token*> tokens_of(UserId user) const;
 
+    /// Changes whenever a user is created, changed, deleted or loaded (never to a value it had,
+    /// in any UserProjection of the process): what a user's JSON, cached, is valid for.
+    [[nodiscard]] std::uint64_t users_stamp() const { return users_stamp_; }
+
     /// Calls `visit(view)` for every user, then every token.
     template <class Visit>
     void each_view(Visit&& visit) const {
@@ -49,6 +54,9 @@ public:
     }
 
 private:
+    static std::uint64_t new_stamp();
+
+    std::uint64_t users_stamp_ = new_stamp();
     std::map<UserId, User> users_;
     std::map<TokenId, Token> tokens_;
     std::unordered_map<std::string, TokenId> token_by_hash_;  ///< working tokens only

@@ -39,6 +39,8 @@ public:
     /// shares unless it is a copy of this one holding the same pipelines and stages: the key of
     /// caches of their rendered JSON.
     [[nodiscard]] std::uint64_t directory_stamp() const { return pipelines_.stamp(); }
+    /// Changes whenever any user changes (UserProjection::users_stamp).
+    [[nodiscard]] std::uint64_t users_stamp() const { return users_.users_stamp(); }
     [[nodiscard]] const IdWatermarks& watermarks() const { return watermarks_; }
 
     [[nodiscard]] const Deal* deal(DealId id) const;

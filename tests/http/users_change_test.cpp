@@ -125,3 +125,23 @@ TEST_CASE("DELETE /api/users/{id} refuses the caller's own account and an owner 
           R"(owner before deleting the user."})");
     CHECK(nora.get("/api/deals").status == 200);  // still there
 }
+
+TEST_CASE("a deal's nested owner shows a change to the user at once", "[http][users]") {
+    TestServer server;
+    auto admin = server.client();
+    const auto id = new_user(admin, "Nora", "nora@example.com");
+    const auto created = admin.post(
+        "/api/deals", R"({"name":"Owned","stage_id":1,"user_id":)" + std::to_string(id) + "}");
+    REQUIRE(created.status == 201);
+    const std::string deal = "/api/deals/" + std::to_string(parse(created.body)["id"].GetInt64());
+    // Read twice: the second answer comes from what the first rendered of the owner.
+    for (int i = 0; i < 2; ++i) {
+        const auto before = parse(admin.get(deal).body);
+        CHECK(text(before["user"]["name"]) == "Nora");
+    }
+    REQUIRE(admin.put("/api/users/" + std::to_string(id), R"({"name":"Nora Renamed"})").status ==
+            200);
+    const auto after = parse(admin.get(deal).body);
+    CHECK(text(after["user"]["name"]) == "Nora Renamed");
+    CHECK(after["user"]["id"].GetInt64() == id);
+}
