@@ -249,8 +249,6 @@ void configure(Format format, Level level) {
     current = std::move(made);
 }
 
-bool enabled(Level level) { return loggers().lines->should_log(to_spdlog(level)); }
-
 void write(Level level, std::string_view message, Fields fields) {
     Loggers& current = loggers();
     if (current.lines->should_log(to_spdlog(level))) {

@@ -46,7 +46,6 @@ using Fields = std::initializer_list<Field>;
 
 /// Sets the format and the lowest level written, for the whole process. Without it: text, info.
 void configure(Format format, Level level);
-[[nodiscard]] bool enabled(Level level);
 
 /// Writes one line now (flushed before returning: start-up lines are read as they come).
 void write(Level level, std::string_view message, Fields fields = {});
@@ -71,7 +70,8 @@ void request(std::string_view message, Fields fields);
 /// Writes out what `request` holds (at shutdown).
 void flush();
 
-/// The line as `format` renders it, without the time (tests, and the formatter itself).
+/// The line as `format` renders it, without the time and level that spdlog's pattern adds
+/// in JSON (what tests/http/log_format_test.cpp reads back).
 std::string render(Format format, Level level, std::string_view message, Fields fields);
 
 }  // namespace deals::logging

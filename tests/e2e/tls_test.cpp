@@ -36,33 +36,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Command {
-    int status = -1;
-    std::string out;  ///< standard output and error
-};
-
-std::string quoted(const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) {
-        out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    }
-    return out + "'";
-}
-
 /// Runs a shell command line, its standard error with its output.
-Command run(const std::string& command_line) {
-    Command c;
-    FILE* pipe = popen(("exec 2>&1; " + command_line).c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::array<char, 65536> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
-        c.out.append(buf.data(), n);
-    }
-    const int status = pclose(pipe);
-    c.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return c;
-}
+Command run(const std::string& command_line) { return run_command("exec 2>&1; " + command_line); }
 
 /// A fresh self-signed certificate for 127.0.0.1 and localhost, and its key, in `dir`.
 void make_certificate(const std::string& dir, const std::string& common_name) {
@@ -71,7 +46,7 @@ void make_certificate(const std::string& dir, const std::string& common_name) {
         run("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
             "-days 2 -subj /CN=" +
             common_name + " -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
-            quoted(dir + "/k.pem") + " -out " + quoted(dir + "/c.pem"));
+            shell_quoted(dir + "/k.pem") + " -out " + shell_quoted(dir + "/c.pem"));
     INFO(made.out);
     REQUIRE(made.status == 0);
 }
@@ -85,7 +60,8 @@ void install_certificate(const std::string& from, const std::string& to) {
 
 /// The SHA-256 fingerprint line of a PEM certificate file.
 std::string fingerprint(const std::string& cert) {
-    const auto c = run("/usr/bin/openssl x509 -noout -fingerprint -sha256 -in " + quoted(cert));
+    const auto c =
+        run("/usr/bin/openssl x509 -noout -fingerprint -sha256 -in " + shell_quoted(cert));
     INFO(c.out);
     REQUIRE(c.status == 0);
     REQUIRE(c.out.find("Fingerprint=") != std::string::npos);
@@ -214,9 +190,9 @@ TEST_CASE("dealsd serves HTTPS: TLS 1.2 and 1.3 only, the API, and a SIGHUP rene
     install_certificate(first, dir.path());
     const std::string token = admin_token(data);
     auto server = start_tls_dealsd(data, dir.path(), {"--body-limit", "1000"});
-    const std::string ca_first = "--cacert " + quoted(first + "/c.pem") + " ";
-    const std::string ca_second = "--cacert " + quoted(second + "/c.pem") + " ";
-    const std::string auth = "-H " + quoted("Authorization: Bearer " + token) + " ";
+    const std::string ca_first = "--cacert " + shell_quoted(first + "/c.pem") + " ";
+    const std::string ca_second = "--cacert " + shell_quoted(second + "/c.pem") + " ";
+    const std::string auth = "-H " + shell_quoted("Authorization: Bearer " + token) + " ";
     bool stopped = false;
 
     SECTION("curl checks the certificate and gets /healthz saying tls") {
@@ -229,9 +205,9 @@ TEST_CASE("dealsd serves HTTPS: TLS 1.2 and 1.3 only, the API, and a SIGHUP rene
     }
 
     SECTION("the API works over TLS, with keep-alive and the body limit") {
-        const auto created =
-            curl(ca_first + auth + "-H 'Content-Type: application/json' -d " +
-                 quoted(R"({"name":"Over TLS","stage_id":1})") + " " + server.url + "/api/deals");
+        const auto created = curl(ca_first + auth + "-H 'Content-Type: application/json' -d " +
+                                  shell_quoted(R"({"name":"Over TLS","stage_id":1})") + " " +
+                                  server.url + "/api/deals");
         INFO(created.out);
         REQUIRE(status_of(created) == "201");
         const auto id = id_in(created.out);
@@ -248,12 +224,12 @@ TEST_CASE("dealsd serves HTTPS: TLS 1.2 and 1.3 only, the API, and a SIGHUP rene
         CHECK(status_of(got) == "200");
         CHECK(got.out.find("\"name\":\"Over TLS\"") != std::string::npos);
         const auto large = curl(ca_first + auth + "-H 'Content-Type: application/json' -d " +
-                                quoted(R"({"name":")" + std::string(2000, 'x') + R"("})") + " " +
-                                server.url + "/api/deals");
+                                shell_quoted(R"({"name":")" + std::string(2000, 'x') + R"("})") +
+                                " " + server.url + "/api/deals");
         CHECK(status_of(large) == "413");
         const auto huge_header =
-            curl(ca_first + "-H " + quoted("X-Big: " + std::string(17000, 'x')) + " " + server.url +
-                 "/healthz");
+            curl(ca_first + "-H " + shell_quoted("X-Big: " + std::string(17000, 'x')) + " " +
+                 server.url + "/healthz");
         CHECK(status_of(huge_header) == "431");
     }
 
@@ -331,7 +307,7 @@ TEST_CASE("dealsd over TLS answers 503 beyond --max-connections", "[e2e][tls]") 
     TempDir dir;
     make_certificate(dir.path(), "localhost");
     auto server = start_tls_dealsd(dir.path() + "/data", dir.path(), {"--max-connections", "1"});
-    const std::string ca = "--cacert " + quoted(dir.path() + "/c.pem") + " ";
+    const std::string ca = "--cacert " + shell_quoted(dir.path() + "/c.pem") + " ";
     {
         // Accepted first (connections are accepted in order): curl's is the one too many.
         IdleConnection holder(server.port);
