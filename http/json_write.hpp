@@ -11,9 +11,7 @@
 
 namespace deals::http {
 
-inline void write_string(json::Writer& w, std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+inline void write_string(json::Writer& w, std::string_view s) { w.PlainString(s); }
 
 /// The string, or null.
 inline void write_opt(json::Writer& w, const std::optional<std::string>& s) {

@@ -1,9 +1,13 @@
 #include "http/render.hpp"
 
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -25,18 +29,25 @@ void write_time(json::Writer& w, const std::optional<events::Timestamp>& t) {
     }
 }
 
-/// Seconds with at most millisecond digits, no trailing zeros (`86400`, `12.5`).
-std::string seconds_text(double seconds) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3f", std::round(seconds * 1000.0) / 1000.0);
-    std::string s = buf;
-    while (s.back() == '0') {
-        s.pop_back();
+/// Seconds with at most millisecond digits, no trailing zeros (`86400`, `12.5`), written into
+/// `buf`; returns its length. std::to_chars rounds as printf's `%.3f` does, without its locale
+/// and format parsing.
+std::size_t seconds_text(double seconds, std::span<char, 64> buf) {
+    const auto [end, ec] =
+        std::to_chars(buf.data(), buf.data() + buf.size(), std::round(seconds * 1000.0) / 1000.0,
+                      std::chars_format::fixed, 3);
+    std::string_view s(buf.data(), ec == std::errc{} ? end - buf.data() : 0);
+    while (!s.empty() && s.back() == '0') {
+        s.remove_suffix(1);
     }
-    if (s.back() == '.') {
-        s.pop_back();
+    if (!s.empty() && s.back() == '.') {
+        s.remove_suffix(1);
     }
-    return s == "-0" ? "0" : s;
+    if (s.empty() || s == "-0") {
+        buf[0] = '0';
+        return 1;
+    }
+    return s.size();
 }
 
 void write_authorizations(json::Writer& w, const projections::DealPermissions& p) {
@@ -67,10 +78,12 @@ void write_time_in_stages(json::Writer& w, const projections::Deal& deal, events
         return;
     }
     w.StartObject();
+    std::array<char, 64> text{};
     for (const auto& [stage, seconds] : stages) {
-        const std::string key = stage.str();
-        w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
-        write_number(w, seconds_text(seconds));
+        const auto key = std::to_chars(text.data(), text.data() + text.size(), stage.value);
+        w.Key(text.data(), static_cast<rapidjson::SizeType>(key.ptr - text.data()));
+        const std::size_t length = seconds_text(seconds, text);
+        w.RawValue(text.data(), length, rapidjson::kNumberType);
     }
     w.EndObject();
 }

@@ -75,3 +75,31 @@ TEST_CASE("RawValue puts the text whole, with the separators around it", "[json]
     CHECK(std::string(buffer.GetString(), buffer.GetSize()) ==
           R"({"a":{"x":[1,2]},"b":12.50,"c":[1,"s"]})");
 }
+
+TEST_CASE("Key literals and strings are written whole and escaped only when they need it",
+          "[json]") {
+    deals::json::Buffer buffer;
+    deals::json::Writer w(buffer);
+    char shorter[16] = "ab";  // an array whose text is shorter than itself: not a literal
+    const std::string from_string = "k\"q";
+    w.StartObject();
+    w.Key("plain");
+    w.PlainString("2026-12-06T21:00:00.000000Z");
+    w.Key("tab\there");
+    w.PlainString("quote \" back \\ nl \n");
+    w.Key(shorter);
+    w.PlainString("Müller");
+    w.Key(from_string);
+    w.PlainString("");
+    w.Key(std::string_view("sv"));
+    w.StartArray();
+    w.PlainString("x");
+    w.PlainString("y");
+    w.EndArray();
+    w.EndObject();
+    CHECK(w.IsComplete());
+    CHECK(
+        std::string(buffer.GetString(), buffer.GetSize()) ==
+        "{\"plain\":\"2026-12-06T21:00:00.000000Z\",\"tab\\there\":"
+        "\"quote \\\" back \\\\ nl \\n\",\"ab\":\"Müller\",\"k\\\"q\":\"\",\"sv\":[\"x\",\"y\"]}");
+}
