@@ -64,15 +64,7 @@ void TextIndex::add(std::uint32_t slot, std::string_view folded) {
                 trigrams_[g].push_back(id);  // word ids grow, so each list stays ascending
             }
         }
-        auto& posting = postings_[id];
-        if (posting.empty() || posting.back() < slot) {
-            posting.push_back(slot);  // the usual case: a new deal has the highest id
-        } else {
-            auto at = std::lower_bound(posting.begin(), posting.end(), slot);
-            if (at == posting.end() || *at != slot) {
-                posting.insert(at, slot);
-            }
-        }
+        postings_[id].insert(slot);
     }
 }
 
@@ -82,11 +74,7 @@ void TextIndex::remove(std::uint32_t slot, std::string_view folded) {
         if (it == ids_.end()) {
             continue;
         }
-        auto& posting = postings_[it->second];
-        auto at = std::lower_bound(posting.begin(), posting.end(), slot);
-        if (at != posting.end() && *at == slot) {
-            posting.erase(at);
-        }
+        postings_[it->second].erase(slot);
     }
 }
 
@@ -124,10 +112,17 @@ std::vector<std::uint32_t> TextIndex::words_containing(std::string_view piece) c
 
 std::vector<std::uint32_t> TextIndex::slots_of(const std::vector<std::uint32_t>& words) const {
     std::vector<const std::vector<std::uint32_t>*> lists;
+    const Postings* only = nullptr;
     for (const auto id : words) {
         if (!postings_[id].empty()) {
-            lists.push_back(&postings_[id]);
+            only = only == nullptr && lists.empty() ? &postings_[id] : nullptr;
+            for (const auto& block : postings_[id].blocks()) {
+                lists.push_back(&block);
+            }
         }
+    }
+    if (only != nullptr) {
+        return only->slots();  // one word: its blocks in order are the answer
     }
     return unite(lists, max_slot_);
 }

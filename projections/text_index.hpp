@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "projections/postings.hpp"
+
 namespace deals::projections {
 
 /// A substring index over folded text (see `fold`): each text is cut into words (maximal runs
@@ -45,7 +47,7 @@ private:
     };
     std::unordered_map<std::string, std::uint32_t, WordHash, std::equal_to<>> ids_;
     std::vector<std::string> text_;                       ///< word id -> word
-    std::vector<std::vector<std::uint32_t>> postings_;    ///< word id -> slots, ascending
+    std::vector<Postings> postings_;                      ///< word id -> slots
     std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> trigrams_;  ///< -> word ids
     std::uint32_t max_slot_ = 0;
 };

@@ -2816,6 +2816,51 @@ TEST_CASE("TextIndex::containing agrees with a substring scan", "[projections][i
     }
 }
 
+TEST_CASE("Postings agree with a std::set through block splits and merges",
+          "[projections][index]") {
+    for (const std::uint64_t seed : {31u, 32u}) {
+        INFO("seed " << seed);
+        Rng rng(seed);
+        pj::Postings postings;
+        std::set<std::uint32_t> model;
+        auto check = [&] {
+            REQUIRE(postings.size() == model.size());
+            REQUIRE(postings.empty() == model.empty());
+            REQUIRE(postings.slots() == std::vector<std::uint32_t>(model.begin(), model.end()));
+            for (const auto& block : postings.blocks()) {
+                REQUIRE(!block.empty());
+                REQUIRE(block.size() <= 2 * pj::Postings::kBlock);
+            }
+        };
+        // Appends in id order (new deals), then random inserts and erases in the middle
+        // (renames), enough to split blocks and to empty and merge them again.
+        for (std::uint32_t s = 0; s < 5000; s += 2) {
+            postings.insert(s);
+            model.insert(s);
+        }
+        check();
+        for (int round = 0; round < 20; ++round) {
+            for (int i = 0; i < 1500; ++i) {
+                const auto slot = static_cast<std::uint32_t>(pick(rng, 8000));
+                if (chance(rng, round < 10 ? 0.6 : 0.3)) {
+                    postings.insert(slot);
+                    model.insert(slot);
+                } else {
+                    postings.erase(slot);
+                    model.erase(slot);
+                }
+            }
+            check();
+        }
+        for (const auto slot : std::vector<std::uint32_t>(model.begin(), model.end())) {
+            postings.erase(slot);
+        }
+        model.clear();
+        check();
+        CHECK(postings.blocks().empty());
+    }
+}
+
 TEST_CASE("slot sets: intersect and unite agree with std::set on each of their paths",
           "[projections][index]") {
     Rng rng(31);
