@@ -111,18 +111,20 @@ std::vector<std::uint32_t> TextIndex::words_containing(std::string_view piece) c
 }
 
 std::vector<std::uint32_t> TextIndex::slots_of(const std::vector<std::uint32_t>& words) const {
-    std::vector<const std::vector<std::uint32_t>*> lists;
-    const Postings* only = nullptr;
+    std::vector<const Postings*> found;
     for (const auto id : words) {
         if (!postings_[id].empty()) {
-            only = only == nullptr && lists.empty() ? &postings_[id] : nullptr;
-            for (const auto& block : postings_[id].blocks()) {
-                lists.push_back(&block);
-            }
+            found.push_back(&postings_[id]);
         }
     }
-    if (only != nullptr) {
-        return only->slots();  // one word: its blocks in order are the answer
+    if (found.size() == 1) {
+        return found.front()->slots();  // one word: its blocks in order are the answer
+    }
+    std::vector<const std::vector<std::uint32_t>*> lists;
+    for (const auto* postings : found) {
+        for (const auto& block : postings->blocks()) {
+            lists.push_back(&block);
+        }
     }
     return unite(lists, max_slot_);
 }

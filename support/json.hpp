@@ -47,26 +47,14 @@ public:
         return EndValue(true);
     }
 
-    /// A key written as a string literal (`w.Key("name")`) is copied whole between its quotes:
-    /// RapidJSON's own Key checks every character for escapes, and the keys were a quarter of
-    /// what rendering a deal took. A literal with a character to escape, or a char array that
-    /// is not a literal (its text shorter than the array), goes the checked way.
-    template <std::size_t N>
-    bool Key(const Ch (&key)[N]) {
-        if (!plain(key, N - 1) || key[N - 1] != '\0') {
-            return Base::Key(key);
-        }
-        return plain_string(key, N - 1);
-    }
-    bool Key(const Ch* key, rapidjson::SizeType length, bool copy = false) {
-        return Base::Key(key, length, copy);
-    }
-    bool Key(std::string_view key) {
-        return Base::Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    /// Keys and strings are copied whole when they need no escape (checked first, which is
+    /// cheaper than RapidJSON's loop that escapes and writes one character at a time: keys
+    /// were a quarter of what rendering a deal took), else escaped the usual way.
+    bool Key(std::string_view key) { return PlainString(key); }
+    bool Key(const Ch* key, rapidjson::SizeType length, bool /*copy*/ = false) {
+        return PlainString({key, length});
     }
 
-    /// A string, copied whole when it needs no escape (checked: cheaper than RapidJSON's
-    /// escaping loop, which writes one character at a time), else escaped the usual way.
     bool PlainString(std::string_view text) {
         if (!plain(text.data(), text.size())) {
             return String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
@@ -75,8 +63,6 @@ public:
     }
 
 private:
-    using Base = rapidjson::Writer<Buffer>;
-
     /// No quote, backslash, control character or byte above ASCII (RapidJSON's writer checks
     /// those against the encoding).
     static constexpr bool plain(const Ch* text, std::size_t length) {
