@@ -427,7 +427,9 @@ CLI::App* add_verify_command(CLI::App& cli, VerifyCommand& command) {
         "verify",
         "Recompute the hash chain over the stored bytes; exit 1 at the first sequence "
         "that does not verify; works while dealsd runs");
-    cmd->add_option("--from", command.from, "Start at this sequence, trusting its stored prev_hash")
+    cmd->add_option("--from", command.from,
+                    "Start at this sequence, trusting its stored prev_hash (to resume from a head "
+                    "verified before: --from SEQ --at SEQ --expect-hash its hash)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     auto* expect =

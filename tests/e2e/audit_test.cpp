@@ -244,14 +244,30 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
     // The hash an auditor recorded at sequence 50 (the record's own, as GET /api/audit/head
     // would have said then).
     std::string hash50;
+    std::string hash49;
+    std::string hash100;
     with_db(origin.path(), [&](rocksdb::DB& db) {
         hash50 = std::string(store::split_record(stored(db, 50)).hash);
+        hash49 = std::string(store::split_record(stored(db, 49)).hash);
+        hash100 = std::string(store::split_record(stored(db, 100)).hash);
     });
     CHECK(ctl(origin.path(), {"verify", "--expect-hash", hash50, "--at", "50"}).status == 0);
     const auto wrong =
         ctl(origin.path(), {"verify", "--expect-hash", std::string(64, 'a'), "--at", "50"});
     CHECK(wrong.status == 1);
     CHECK_THAT(wrong.out, Catch::Contains("NOT intact: sequence 50: hash is " + hash50));
+    // Resumed from a head verified before (sequence 50 and its hash): from there to the head.
+    const auto resumed =
+        ctl(origin.path(), {"verify", "--from", "50", "--at", "50", "--expect-hash", hash50});
+    CHECK(resumed.status == 0);
+    CHECK_THAT(resumed.out, Catch::Contains("intact: " + std::to_string(head - 49) +
+                                            " events, sequences 50-" + std::to_string(head)));
+    // A hash recorded for another sequence is not the one at 50.
+    const auto resumed_wrong =
+        ctl(origin.path(), {"verify", "--from", "50", "--at", "50", "--expect-hash", hash49});
+    CHECK(resumed_wrong.status == 1);
+    CHECK_THAT(resumed_wrong.out, Catch::Contains("NOT intact: sequence 50: hash is " + hash50 +
+                                                  ", not the expected " + hash49));
 
     const auto copy = [&](const std::string& to) {
         std::filesystem::copy(origin.path(), to,
@@ -281,6 +297,12 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
         CHECK(after.status == 0);
         CHECK_THAT(after.out, Catch::Contains("trusting its stored prev_hash"));
         CHECK(ctl(dir.path(), {"verify", "--from", "99"}).status == 1);
+        // Resumed from 100 with the hash recorded there before the change: caught at 100.
+        const auto resumed =
+            ctl(dir.path(), {"verify", "--from", "100", "--at", "100", "--expect-hash", hash100});
+        CHECK(resumed.status == 1);
+        CHECK_THAT(resumed.out,
+                   Catch::Contains("NOT intact: sequence 100: hash does not recompute"));
     }
     SECTION("a stored prev_hash") {
         TempDir dir;
