@@ -17,6 +17,25 @@ constexpr std::size_t kFields = 16;
 
 std::size_t at(DealSortField field) { return static_cast<std::size_t>(field); }
 
+/// Calls `work(i)` for every i below `n`, on up to `threads` threads.
+template <class Work>
+void parallel(unsigned threads, std::size_t n, const Work& work) {
+    const unsigned count = std::max(1u, std::min<unsigned>(threads, n / 4096 + 1));
+    const auto part = [&](unsigned t) {
+        for (std::size_t i = t; i < n; i += count) {
+            work(i);
+        }
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < count; ++t) {
+        helpers.emplace_back(part, t);
+    }
+    part(0);
+    for (auto& h : helpers) {
+        h.join();
+    }
+}
+
 template <class T>
 std::uint64_t opt_key(const std::optional<T>& v, auto&& value_of) {
     return v ? DealIndex::encode(value_of(*v)) : 0;
@@ -25,7 +44,9 @@ std::uint64_t opt_key(const std::optional<T>& v, auto&& value_of) {
 }  // namespace
 
 int DealIndex::NameTie::compare(std::uint32_t a, std::uint32_t b) const {
-    return index_.name_key_[a].compare(index_.name_key_[b]);
+    const NameTexts::Text* x = index_.name_text_[a];
+    const NameTexts::Text* y = index_.name_text_[b];
+    return x == y ? 0 : x->key().compare(y->key());
 }
 
 DealIndex::DealIndex() : name_tie_(*this) { orders_[at(DealSortField::kName)].set_tie(&name_tie_); }
@@ -38,8 +59,8 @@ DealIndex& DealIndex::operator=(DealIndex&& other) noexcept {
     orders_ = std::move(other.orders_);
     orders_[at(DealSortField::kName)].set_tie(&name_tie_);
     deals_ = std::move(other.deals_);
-    name_key_ = std::move(other.name_key_);
-    name_folded_ = std::move(other.name_folded_);
+    name_texts_ = std::move(other.name_texts_);
+    name_text_ = std::move(other.name_text_);
     lost_folded_ = std::move(other.lost_folded_);
     names_ = std::move(other.names_);
     lost_reasons_ = std::move(other.lost_reasons_);
@@ -105,76 +126,95 @@ DealIndex::Keys DealIndex::keys_of(const Deal& deal) {
 OrderedIndex::Entry DealIndex::entry(DealSortField field, std::uint32_t slot,
                                      std::uint64_t key) const {
     if (field == DealSortField::kName) {
-        key = prefix_key(name_key_[slot]);
+        key = prefix_key(name_text_[slot]->key());
     }
     return {key, slot};
 }
 
-DealIndex::TextKeys DealIndex::text_keys(const Deal& deal) {
-    return {collation_key(deal.name), fold(deal.name),
-            deal.lost_reason ? std::optional(fold(*deal.lost_reason)) : std::nullopt};
-}
-
-void DealIndex::index_text(std::uint32_t slot, TextKeys keys) {
-    name_key_[slot] = std::move(keys.name_key);
-    name_folded_[slot] = std::move(keys.name_folded);
-    names_.add(slot, name_folded_[slot]);
-    if (keys.lost_folded) {
-        auto& folded = lost_folded_[slot] = std::move(*keys.lost_folded);
-        lost_reasons_.add(slot, folded);
-    }
-}
-
-std::uint32_t DealIndex::place(const Deal& deal, TextKeys keys) {
+std::uint32_t DealIndex::place(const Deal& deal, const NameTexts::Text* name,
+                               std::optional<std::string> lost_folded) {
     const auto slot = static_cast<std::uint32_t>(deal.id.value);
     if (slot >= deals_.size()) {
         const std::size_t n = std::max<std::size_t>(slot + 1, deals_.size() * 3 / 2 + 16);
         deals_.resize(n, nullptr);
-        name_key_.resize(n);
-        name_folded_.resize(n);
+        name_text_.resize(n, nullptr);
     }
     deals_[slot] = &deal;
     ++count_;
-    index_text(slot, std::move(keys));
+    name_text_[slot] = name;
+    names_.add(slot, name->folded());
+    if (lost_folded) {
+        auto& folded = lost_folded_[slot] = std::move(*lost_folded);
+        lost_reasons_.add(slot, folded);
+    }
     return slot;
 }
 
-void DealIndex::add_unsorted(const Deal& deal) { add_unsorted(deal, text_keys(deal)); }
-
-void DealIndex::add_unsorted(const Deal& deal, TextKeys keys) {
+void DealIndex::add_unsorted(const Deal& deal) {
     const Deal* one = &deal;
-    add_unsorted(std::span(&one, 1), std::span(&keys, 1), 1);
+    add_unsorted(std::span(&one, 1), 1);
 }
 
-void DealIndex::add_unsorted(std::span<const Deal* const> deals, std::span<TextKeys> keys,
-                             unsigned threads) {
+void DealIndex::add_unsorted(std::span<const Deal* const> deals, unsigned threads) {
+    threads = std::max(1u, threads);
     const auto name = static_cast<std::size_t>(DealSortField::kName);
+    std::uint32_t top = 0;
+    std::vector<std::string_view> names;
+    names.reserve(deals.size());
+    for (const Deal* deal : deals) {
+        names.push_back(deal->name);
+        top = std::max(top, static_cast<std::uint32_t>(deal->id.value));
+    }
     if (deals.size() > 1) {  // not for one: growing by one each time would copy every time
         for (auto& p : pending_) {
             p.reserve(p.size() + deals.size());
         }
+        if (top >= deals_.size()) {  // exactly: no slack for a growth that may not come
+            deals_.resize(std::size_t{top} + 1, nullptr);
+            name_text_.resize(std::size_t{top} + 1, nullptr);
+        }
     }
-    // The other fields' entries depend on the deal alone (a deal's slot is its id).
+    // The texts first, ICU's part on every thread: the distinct names' keys, the lost reasons.
+    const auto texts = name_texts_.acquire_all(names, threads);
+    std::vector<std::optional<std::string>> lost(deals.size());
+    parallel(threads, deals.size(), [&](std::size_t i) {
+        if (deals[i]->lost_reason) {
+            lost[i] = fold(*deals[i]->lost_reason);
+        }
+    });
+    // The other fields' entries depend on the deal alone (a deal's slot is its id): all of a
+    // deal's at once (one visit of the deal in memory, not one per field), each helper taking
+    // a range of the deals.
+    std::array<std::size_t, kFields> base{};
+    for (std::size_t f = 0; f < kFields; ++f) {
+        if (f != name) {
+            base[f] = pending_[f].size();
+            pending_[f].resize(base[f] + deals.size());
+        }
+    }
     std::atomic<std::size_t> next{0};
+    constexpr std::size_t kRange = 16384;
     const auto entries = [&] {
-        for (std::size_t f = next++; f < kFields; f = next++) {
-            if (f == name) {
-                continue;
-            }
-            const auto field = static_cast<DealSortField>(f);
-            for (const Deal* deal : deals) {
-                const auto slot = static_cast<std::uint32_t>(deal->id.value);
-                pending_[f].push_back(entry(field, slot, key_of(field, *deal)));
+        for (std::size_t from = kRange * next++; from < deals.size(); from = kRange * next++) {
+            for (std::size_t i = from; i < std::min(deals.size(), from + kRange); ++i) {
+                const Deal& deal = *deals[i];
+                const auto slot = static_cast<std::uint32_t>(deal.id.value);
+                for (std::size_t f = 0; f < kFields; ++f) {
+                    if (f != name) {
+                        pending_[f][base[f] + i] = {key_of(static_cast<DealSortField>(f), deal),
+                                                    slot};
+                    }
+                }
             }
         }
     };
     std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < std::max(1u, threads); ++t) {
+    for (unsigned t = 1; t < threads; ++t) {
         helpers.emplace_back(entries);
     }
     for (std::size_t i = 0; i < deals.size(); ++i) {
-        const auto key = prefix_key(keys[i].name_key);
-        pending_[name].push_back({key, place(*deals[i], std::move(keys[i]))});
+        const auto slot = place(*deals[i], texts[i], std::move(lost[i]));
+        pending_[name].push_back({prefix_key(texts[i]->key()), slot});
     }
     if (helpers.empty()) {
         entries();
@@ -193,7 +233,11 @@ void DealIndex::seal(unsigned threads) {
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
         for (std::size_t f = next++; f < kFields; f = next++) {
-            orders_[f].assign(std::exchange(pending_[f], {}));
+            auto entries = std::exchange(pending_[f], {});
+            if (f == at(DealSortField::kName)) {
+                entries = name_entries_in_order(std::move(entries));
+            }
+            orders_[f].assign(std::move(entries));
         }
     };
     std::vector<std::thread> helpers;
@@ -208,6 +252,23 @@ void DealIndex::seal(unsigned threads) {
     for (auto& [id, column] : custom_) {
         define(column->id, column->type);
     }
+}
+
+std::vector<OrderedIndex::Entry> DealIndex::name_entries_in_order(
+    std::vector<OrderedIndex::Entry> entries) {
+    // Sorting the names themselves compared long equal prefixes ("Müller GmbH — …") over and
+    // over; their ranks among the distinct names order them with one integer each.
+    name_texts_.rank();
+    std::vector<std::uint64_t> order(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        order[i] = std::uint64_t{name_text_[entries[i].slot]->rank()} << 32 | entries[i].slot;
+    }
+    std::sort(order.begin(), order.end());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto slot = static_cast<std::uint32_t>(order[i]);
+        entries[i] = {prefix_key(name_text_[slot]->key()), slot};
+    }
+    return entries;
 }
 
 void DealIndex::define(CustomFieldId id, CustomFieldType type) {
@@ -274,7 +335,9 @@ std::uint64_t DealIndex::key_for(DealSortField field, CustomFieldId custom,
 
 void DealIndex::add(const Deal& deal) {
     seal();
-    const auto slot = place(deal, text_keys(deal));
+    const auto slot =
+        place(deal, name_texts_.acquire(deal.name),
+              deal.lost_reason ? std::optional(fold(*deal.lost_reason)) : std::nullopt);
     for (std::size_t f = 0; f < kFields; ++f) {
         const auto field = static_cast<DealSortField>(f);
         orders_[f].insert(entry(field, slot, key_of(field, deal)));
@@ -289,15 +352,12 @@ void DealIndex::remove(DealId id, const Keys& before) {
         orders_[f].erase(entry(static_cast<DealSortField>(f), slot, before.sort[f]));
     }
     remove_custom(slot, before.custom);
-    names_.remove(slot, name_folded_[slot]);
+    names_.remove(slot, name_text_[slot]->folded());
     if (auto it = lost_folded_.find(slot); it != lost_folded_.end()) {
         lost_reasons_.remove(slot, it->second);
         lost_folded_.erase(it);
     }
-    name_key_[slot].clear();
-    name_key_[slot].shrink_to_fit();
-    name_folded_[slot].clear();
-    name_folded_[slot].shrink_to_fit();
+    name_texts_.release(std::exchange(name_text_[slot], nullptr));
     deals_[slot] = nullptr;
     --count_;
 }
@@ -313,10 +373,10 @@ void DealIndex::update(const Keys& before, const Deal& deal) {
         if (field == DealSortField::kName ? renamed : now != before.sort[f]) {
             orders_[f].erase(entry(field, slot, before.sort[f]));
             if (field == DealSortField::kName) {
-                names_.remove(slot, name_folded_[slot]);
-                name_key_[slot] = collation_key(deal.name);
-                name_folded_[slot] = fold(deal.name);
-                names_.add(slot, name_folded_[slot]);
+                names_.remove(slot, name_text_[slot]->folded());
+                name_texts_.release(
+                    std::exchange(name_text_[slot], name_texts_.acquire(deal.name)));
+                names_.add(slot, name_text_[slot]->folded());
             }
             orders_[f].insert(entry(field, slot, now));
         }

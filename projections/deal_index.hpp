@@ -13,6 +13,7 @@
 #include "projections/deal.hpp"
 #include "projections/deal_order.hpp"
 #include "projections/index_condition.hpp"
+#include "projections/name_texts.hpp"
 #include "projections/ordered_index.hpp"
 #include "projections/text_index.hpp"
 
@@ -51,22 +52,12 @@ public:
     /// `deal` has changed from `before` (and stays in this index).
     void update(const Keys& before, const Deal& deal);
     void remove(DealId id, const Keys& before);
-    /// A deal's texts as the index keeps them (ICU collation and folding, the costly part of
-    /// indexing): computed apart, on any thread, for `add_unsorted`.
-    struct TextKeys {
-        std::string name_key;
-        std::string name_folded;
-        std::optional<std::string> lost_folded;
-    };
-    static TextKeys text_keys(const Deal& deal);
-
     /// Start-up: adds without ordering; `seal()` sorts once. Nothing else may happen between.
     void add_unsorted(const Deal& deal);
-    void add_unsorted(const Deal& deal, TextKeys keys);
-    /// `add_unsorted` of many deals, each with its keys (taken): the texts are indexed on this
-    /// thread while up to `threads - 1` others compute the fields' entries.
-    void add_unsorted(std::span<const Deal* const> deals, std::span<TextKeys> keys,
-                      unsigned threads);
+    /// `add_unsorted` of many deals (best in id order): the keys of their distinct names and
+    /// their lost reasons are computed on up to `threads` threads (ICU, the costly part), then
+    /// the texts are indexed on this thread while the others compute the fields' entries.
+    void add_unsorted(std::span<const Deal* const> deals, unsigned threads);
     /// Sorts what `add_unsorted` took, the fields' indexes on up to `threads` threads.
     void seal(unsigned threads = 1);
 
@@ -106,9 +97,17 @@ private:
 
     [[nodiscard]] OrderedIndex::Entry entry(DealSortField field, std::uint32_t slot,
                                             std::uint64_t key) const;
-    /// Takes `deal` into its slot and its texts into the text indexes; returns the slot.
-    std::uint32_t place(const Deal& deal, TextKeys keys);
-    void index_text(std::uint32_t slot, TextKeys keys);
+    /// Takes `deal` into its slot, with its name's entry and its folded lost reason, and
+    /// indexes their words; returns the slot.
+    std::uint32_t place(const Deal& deal, const NameTexts::Text* name,
+                        std::optional<std::string> lost_folded);
+    /// A slot's name entry (the slot must hold a deal).
+    [[nodiscard]] const NameTexts::Text& name_of(std::uint32_t slot) const {
+        return *name_text_[slot];
+    }
+    /// The name index's entries in name order (by the names' ranks, ties by slot), for `seal`.
+    [[nodiscard]] std::vector<OrderedIndex::Entry> name_entries_in_order(
+        std::vector<OrderedIndex::Entry> entries);
     /// The ordered index of a field (a built-in one, or `custom`'s).
     [[nodiscard]] const OrderedIndex& ordered(DealSortField field, CustomFieldId custom) const;
     /// A field's key for `deal`, as `ordered(field, custom)` holds it.
@@ -121,9 +120,9 @@ private:
 
     NameTie name_tie_;
     std::array<OrderedIndex, 16> orders_;
-    std::vector<const Deal*> deals_;        ///< slot -> deal, null when not here
-    std::vector<std::string> name_key_;     ///< slot -> collation key of the name
-    std::vector<std::string> name_folded_;  ///< slot -> folded name
+    std::vector<const Deal*> deals_;                 ///< slot -> deal, null when not here
+    NameTexts name_texts_;                           ///< one entry per distinct name
+    std::vector<const NameTexts::Text*> name_text_;  ///< slot -> its name's entry
     std::unordered_map<std::uint32_t, std::string> lost_folded_;
     TextIndex names_;
     TextIndex lost_reasons_;

@@ -53,12 +53,12 @@ void DealProjection::fold_indexed(Deal& deal, const RecordedEvent& event) {
 
 void DealProjection::apply(const DealPurged& e, const ApplyContext& c) {
     raise_to(c.watermarks.deal, e.deal_id.value);
-    if (auto it = deals_.find(e.deal_id); it != deals_.end()) {
+    if (const Deal* deal = deals_.find(e.deal_id)) {
         if (!bulk_) {
-            index_of(it->second).remove(e.deal_id, DealIndex::keys_of(it->second));
+            index_of(*deal).remove(e.deal_id, DealIndex::keys_of(*deal));
         }
-        index_lines(it->second, false, c.watermarks);
-        deals_.erase(it);
+        index_lines(*deal, false, c.watermarks);
+        deals_.erase(e.deal_id);
     }
     if (!bulk_) {
         c.dirty.deals.insert(e.deal_id);
@@ -101,71 +101,22 @@ void DealProjection::load(Deal deal, IdWatermarks& watermarks) {
     index_lines(stored, true, watermarks);
 }
 
-namespace {
-
-/// Every deal in id order. Sorted as (id, pointer) pairs: comparing through the pointers
-/// missed the cache on every comparison (a third of a second at a million deals).
-std::vector<const Deal*> in_id_order(const std::unordered_map<DealId, Deal>& deals) {
-    std::vector<std::pair<std::int64_t, const Deal*>> by_id;
-    by_id.reserve(deals.size());
-    for (const auto& [id, deal] : deals) {
-        by_id.emplace_back(id.value, &deal);
-    }
-    std::sort(by_id.begin(), by_id.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<const Deal*> out;
-    out.reserve(by_id.size());
-    for (const auto& [_, deal] : by_id) {
-        out.push_back(deal);
-    }
-    return out;
-}
-
-/// The texts' keys of `deals` (ICU collation and folding, the costly part of indexing), on
-/// `threads` threads.
-std::vector<DealIndex::TextKeys> text_keys_of(const std::vector<const Deal*>& deals,
-                                              unsigned threads) {
-    std::vector<DealIndex::TextKeys> keys(deals.size());
-    std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            for (std::size_t i = t; i < deals.size(); i += threads) {
-                keys[i] = DealIndex::text_keys(*deals[i]);
-            }
-        });
-    }
-    for (auto& w : workers) {
-        w.join();
-    }
-    return keys;
-}
-
-}  // namespace
-
 void DealProjection::index_all(unsigned threads) {
-    // In id order: the text indexes' postings then grow at their ends.
-    std::vector<const Deal*> all = in_id_order(deals_);
-    std::vector<DealIndex::TextKeys> keys = text_keys_of(all, threads);
-    // Live and trashed deals go to their own indexes, each in id order.
+    // Live and trashed deals go to their own indexes, each in id order (the table's, for the
+    // paged ids): the text indexes' postings then grow at their ends.
+    std::vector<const Deal*> live;
     std::vector<const Deal*> trashed;
-    std::vector<DealIndex::TextKeys> trashed_keys;
-    std::size_t live = 0;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        if (!all[i]->trashed()) {
-            if (live != i) {  // never a self-move: it may leave the keys empty
-                all[live] = all[i];
-                keys[live] = std::move(keys[i]);
-            }
-            ++live;
-        } else {
-            trashed.push_back(all[i]);
-            trashed_keys.push_back(std::move(keys[i]));
-        }
+    live.reserve(deals_.size());
+    deals_.each([&](const Deal& deal) { (deal.trashed() ? trashed : live).push_back(&deal); });
+    const auto by_id = [](const Deal* a, const Deal* b) { return a->id.value < b->id.value; };
+    if (!std::is_sorted(live.begin(), live.end(), by_id)) {  // ids outside the pages
+        std::sort(live.begin(), live.end(), by_id);
     }
-    all.resize(live);
-    keys.resize(live);
-    live_.add_unsorted(all, keys, threads);
-    trashed_.add_unsorted(trashed, trashed_keys, threads);
+    if (!std::is_sorted(trashed.begin(), trashed.end(), by_id)) {
+        std::sort(trashed.begin(), trashed.end(), by_id);
+    }
+    live_.add_unsorted(live, threads);
+    trashed_.add_unsorted(trashed, threads);
 }
 
 void DealProjection::finish_load(std::span<const CustomField* const> fields) {
@@ -182,7 +133,7 @@ void DealProjection::finish_load(std::span<const CustomField* const> fields) {
     }
 }
 
-const Deal* DealProjection::deal(DealId id) const { return find_in(deals_, id); }
+const Deal* DealProjection::deal(DealId id) const { return deals_.find(id); }
 
 std::vector<const Deal*> DealProjection::deals_by_name(Trash which) const {
     const auto& in = index(which);

@@ -9,6 +9,7 @@
 #include "projections/apply_context.hpp"
 #include "projections/deal.hpp"
 #include "projections/deal_index.hpp"
+#include "projections/deal_table.hpp"
 #include "projections/directory.hpp"
 #include "projections/trash.hpp"
 
@@ -66,9 +67,7 @@ public:
     /// Calls `visit(view)` for every deal.
     template <class Visit>
     void each_view(Visit&& visit) const {
-        for (const auto& [_, v] : deals_) {
-            visit(v);
-        }
+        deals_.each(visit);
     }
 
 private:
@@ -87,7 +86,7 @@ private:
     /// The deals, live and trashed, whose `field` holds `value`.
     [[nodiscard]] std::size_t count_with(DealSortField field, std::int64_t value) const;
 
-    std::unordered_map<DealId, Deal> deals_;
+    DealTable deals_;
     DealIndex live_;
     DealIndex trashed_;
     std::unordered_map<BillableProductId, DealId> deal_of_line_;

@@ -158,7 +158,7 @@ Slots DealIndex::QueryExecution::evaluate(const IndexCondition& c) const {
         case Kind::kEquals: {
             std::optional<TextColumn> column;
             if (c.text == IndexCondition::Text::kName) {
-                column.emplace(index_.names_, index_.name_folded_);
+                column.emplace(index_.names_, index_.name_text_);
             } else if (c.text == IndexCondition::Text::kLostReason) {
                 column.emplace(index_.lost_reasons_, index_.lost_folded_);
             } else if (const CustomColumn* custom = index_.column(c.custom)) {
@@ -255,7 +255,7 @@ Slots DealIndex::QueryExecution::scan(const std::function<bool(std::uint32_t)>& 
 int DealIndex::QueryExecution::compare(const DealSortKey& key, std::uint32_t a,
                                        std::uint32_t b) const {
     if (key.field == DealSortField::kName) {
-        return index_.name_key_[a].compare(index_.name_key_[b]);
+        return index_.name_of(a).key().compare(index_.name_of(b).key());
     }
     if (key.field == DealSortField::kCustom) {
         const auto* c = index_.column(key.custom);

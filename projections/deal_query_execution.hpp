@@ -32,7 +32,7 @@ private:
     /// (every deal has one), or the lost reasons or a custom field's texts (some deals have one).
     class TextColumn {
     public:
-        TextColumn(const TextIndex& index, const std::vector<std::string>& names)
+        TextColumn(const TextIndex& index, const std::vector<const NameTexts::Text*>& names)
             : index_(index), names_(&names) {}
         TextColumn(const TextIndex& index,
                    const std::unordered_map<std::uint32_t, std::string>& texts)
@@ -44,7 +44,8 @@ private:
         }
         [[nodiscard]] std::string_view text_of(std::uint32_t s) const {
             if (names_ != nullptr) {
-                return (*names_)[s];
+                const NameTexts::Text* name = (*names_)[s];
+                return name == nullptr ? std::string_view{} : name->folded();
             }
             auto it = texts_->find(s);
             return it == texts_->end() ? std::string_view{} : std::string_view(it->second);
@@ -52,7 +53,7 @@ private:
 
     private:
         const TextIndex& index_;
-        const std::vector<std::string>* names_ = nullptr;
+        const std::vector<const NameTexts::Text*>* names_ = nullptr;
         const std::unordered_map<std::uint32_t, std::string>* texts_ = nullptr;
     };
 

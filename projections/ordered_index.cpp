@@ -9,22 +9,29 @@ namespace deals::projections {
 
 namespace {
 
-/// Stable LSD radix sort of entries by key, a byte at a time; a byte that is the same in every
-/// entry costs one counting pass and no move.
+/// Stable LSD radix sort of entries by key, a byte at a time. The eight bytes are counted in
+/// one pass; a byte that is the same in every entry (most of them, for small numbers) then
+/// costs no move.
 void radix_sort_by_key(std::vector<OrderedIndex::Entry>& entries) {
-    std::vector<OrderedIndex::Entry> moved(entries.size());
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        std::array<std::size_t, 256> start{};
-        for (const auto& e : entries) {
-            ++start[(e.key >> shift) & 0xFF];
+    std::array<std::array<std::size_t, 256>, 8> counts{};
+    for (const auto& e : entries) {
+        const std::uint64_t key = e.key;
+        for (unsigned b = 0; b < 8; ++b) {
+            ++counts[b][(key >> (8 * b)) & 0xFF];
         }
+    }
+    std::vector<OrderedIndex::Entry> moved;
+    for (unsigned b = 0; b < 8; ++b) {
+        auto& start = counts[b];
         if (std::find(start.begin(), start.end(), entries.size()) != start.end()) {
             continue;
         }
+        moved.resize(entries.size());
         std::size_t at = 0;
         for (auto& s : start) {
             at += std::exchange(s, at);
         }
+        const unsigned shift = 8 * b;
         for (const auto& e : entries) {
             moved[start[(e.key >> shift) & 0xFF]++] = e;
         }
@@ -178,6 +185,13 @@ void OrderedIndex::assign(std::vector<Entry> entries) {
     free_ids_.clear();
     position_of_id_.clear();
     size_ = entries.size();
+    std::uint32_t top = 0;
+    for (const auto& e : entries) {
+        top = std::max(top, e.slot);
+    }
+    if (!entries.empty() && top >= block_of_slot_.size()) {
+        block_of_slot_.resize(std::size_t{top} + 1);  // exactly: place() would grow by half
+    }
     for (std::size_t i = 0; i < entries.size(); i += kBlock) {
         const std::size_t end = std::min(entries.size(), i + kBlock);
         blocks_.emplace_back(entries.begin() + static_cast<std::ptrdiff_t>(i),

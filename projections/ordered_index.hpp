@@ -27,10 +27,15 @@ inline std::uint64_t prefix_key(std::string_view bytes) {
 /// value always break by id ascending.
 class OrderedIndex {
 public:
+    // Packed to 12 bytes (4-byte aligned) instead of 16: there are sixteen indexes of every
+    // deal, so the padding alone cost 64 MB at a million deals.
+#pragma pack(push, 4)
     struct Entry {
         std::uint64_t key = 0;
         std::uint32_t slot = 0;
     };
+#pragma pack(pop)
+    static_assert(sizeof(Entry) == 12);
     /// Orders the values behind two equal keys: negative, zero or positive.
     class Tie {
     public:

@@ -89,18 +89,20 @@ events::Sequence log_head(rocksdb::DB& db) {
     return 0;
 }
 
-/// Stored records read in a row, back to back in one buffer (no allocation per record).
+/// Stored records read in a row, back to back in one buffer (no allocation per record). Big
+/// enough for a chunk of typical records (a few hundred bytes each) without growing; reused
+/// once decoded (DecodePipeline's pool), so its pages are not faulted in again.
 struct Chunk {
     std::string bytes;
     std::vector<std::pair<std::size_t, std::size_t>> spans;  ///< offset, size
 
     Chunk() {
-        bytes.reserve(4 * 1024 * 1024);
+        bytes.reserve(8 * 1024 * 1024);
         spans.reserve(kChunk);
     }
 };
 
-std::vector<events::RecordedEvent> decode_all(Chunk chunk) {
+std::vector<events::RecordedEvent> decode_all(Chunk& chunk) {
     std::vector<events::RecordedEvent> out;
     out.reserve(chunk.spans.size());
     for (const auto& [offset, size] : chunk.spans) {
@@ -186,7 +188,7 @@ private:
             const auto value = it->value();
             chunk.spans.emplace_back(chunk.bytes.size(), value.size());
             chunk.bytes.append(value.data(), value.size());
-            if (chunk.spans.size() == kChunk && !hand_out(std::exchange(chunk, Chunk{}))) {
+            if (chunk.spans.size() == kChunk && !hand_out(std::exchange(chunk, take_chunk()))) {
                 return {};
             }
         }
@@ -199,9 +201,27 @@ private:
         return {};
     }
 
+    /// An empty chunk: a decoded one again, or a new one.
+    Chunk take_chunk() {
+        std::lock_guard lock(mutex_);
+        if (free_chunks_.empty()) {
+            return Chunk{};
+        }
+        Chunk chunk = std::move(free_chunks_.back());
+        free_chunks_.pop_back();
+        chunk.bytes.clear();
+        chunk.spans.clear();
+        return chunk;
+    }
+
     /// Starts decoding `chunk` and queues it once there is room; false when told to stop.
     bool hand_out(Chunk chunk) {
-        auto decoded = std::async(std::launch::async, decode_all, std::move(chunk));
+        auto decoded = std::async(std::launch::async, [this, c = std::move(chunk)]() mutable {
+            auto events = decode_all(c);
+            std::lock_guard lock(mutex_);
+            free_chunks_.push_back(std::move(c));
+            return events;
+        });
         std::unique_lock lock(mutex_);
         changed_.wait(lock, [&] { return pending_.size() <= ahead_ + 1 || stop_; });
         pending_.push_back(std::move(decoded));
@@ -213,7 +233,8 @@ private:
     const std::size_t ahead_;
     std::mutex mutex_;
     std::condition_variable changed_;
-    std::deque<Decoded> pending_;  ///< guarded by mutex_, as are the three below
+    std::deque<Decoded> pending_;  ///< guarded by mutex_, as are the four below
+    std::vector<Chunk> free_chunks_;
     bool read_all_ = false;
     std::string read_error_;
     bool stop_ = false;

@@ -1,6 +1,9 @@
 // dealsd: the Relate Deals server. Wires the store and the HTTP front together.
 
 #include <CLI/CLI.hpp>
+#ifdef DEALS_TCMALLOC
+#include <gperftools/malloc_extension.h>
+#endif
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -279,6 +282,11 @@ std::unique_ptr<store::Store> open_store(const Flags& flags) {
         logging::error(store.error().message);
         return nullptr;
     }
+#ifdef DEALS_TCMALLOC
+    // Loading freed what it only needed meanwhile (the stored views' bytes, sort buffers):
+    // tcmalloc keeps freed pages and hands them back little by little; all at once now.
+    MallocExtension::instance()->ReleaseFreeMemory();
+#endif
     const auto& report = (*store)->open_report();
     logging::info(cat("data: ", flags.data_dir, " (", report.views_loaded, " views loaded, ",
                       report.events_replayed, " events replayed after checkpoint ",
