@@ -169,23 +169,23 @@ events::RecordedEvent decode_record(std::string_view record) {
     return e;
 }
 
-events::RecordedEvent decode_record_for_fold(char* record, std::size_t size) {
-    // The body ends at the first newline (JSON text holds none raw): parsed in place, strings
-    // are not copied; one document per thread, its pool emptied before each parse.
-    char* end = static_cast<char*>(std::memchr(record, '\n', size));
-    if (end == nullptr) {
-        throw DecodeError("record without hashes");
-    }
-    *end = '\0';
+namespace {
+
+/// What folding needs of a body parsed in place (`body` ends with a NUL), and the stream when
+/// `with_stream`. One document per thread, its pool emptied before each parse.
+events::RecordedEvent decode_body_in_place(char* body, bool with_stream) {
     thread_local json::Document doc;
     doc.SetNull();
     doc.GetAllocator().Clear();
-    doc.ParseInsitu<json::kExactNumbers>(record);
+    doc.ParseInsitu<json::kExactNumbers>(body);
     if (doc.HasParseError() || !doc.IsObject()) {
         throw DecodeError("invalid envelope JSON");
     }
     events::RecordedEvent e;
     e.sequence = static_cast<events::Sequence>(read_as<std::int64_t>(member(doc, "sequence")));
+    if (with_stream) {
+        e.stream = read_as<std::string>(member(doc, "stream"));
+    }
     e.stream_version =
         static_cast<events::StreamVersion>(read_as<std::int64_t>(member(doc, "stream_version")));
     const auto& type = member(doc, "type");
@@ -197,6 +197,25 @@ events::RecordedEvent decode_record_for_fold(char* record, std::size_t size) {
     e.data = decode_data(std::string_view(type.GetString(), type.GetStringLength()),
                          static_cast<int>(version), member(doc, "data"));
     return e;
+}
+
+}  // namespace
+
+events::RecordedEvent decode_record_for_fold(char* record, std::size_t size) {
+    // The body ends at the first newline (JSON text holds none raw): parsed in place, strings
+    // are not copied.
+    char* end = static_cast<char*>(std::memchr(record, '\n', size));
+    if (end == nullptr) {
+        throw DecodeError("record without hashes");
+    }
+    *end = '\0';
+    return decode_body_in_place(record, false);
+}
+
+events::RecordedEvent decode_record_for_copy(std::string_view record, std::string& scratch) {
+    const RecordParts parts = split_record(record);
+    scratch.assign(parts.body);  // NUL-terminated by std::string
+    return decode_body_in_place(scratch.data(), true);
 }
 
 std::string envelope_json(std::string_view record) {
