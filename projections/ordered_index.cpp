@@ -61,10 +61,10 @@ bool OrderedIndex::same_value(const Entry& a, const Entry& b) const {
 std::size_t OrderedIndex::block_of(const Entry& entry) const {
     // The first block whose last entry is not below `entry`; past the end, the last block.
     std::size_t lo = 0;
-    std::size_t hi = blocks_.size();
+    std::size_t hi = lasts_.size();
     while (lo < hi) {
         const std::size_t mid = (lo + hi) / 2;
-        if (less(blocks_[mid].back(), entry)) {
+        if (less(lasts_[mid], entry)) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -99,6 +99,7 @@ void OrderedIndex::renumber() {
 void OrderedIndex::insert(Entry entry) {
     if (blocks_.empty()) {
         blocks_.push_back({entry});
+        lasts_.push_back(entry);
         block_ids_.push_back(new_block_id());
         place(entry.slot, block_ids_.back());
         renumber();
@@ -112,13 +113,16 @@ void OrderedIndex::insert(Entry entry) {
                  entry);
     place(entry.slot, block_ids_[b]);
     ++size_;
+    lasts_[b] = block.back();
     if (block.size() > 2 * kBlock) {
         std::vector<Entry> upper(block.begin() + static_cast<std::ptrdiff_t>(kBlock), block.end());
         block.resize(kBlock);
+        lasts_[b] = block.back();
         const auto id = new_block_id();
         for (const auto& e : upper) {
             place(e.slot, id);
         }
+        lasts_.insert(lasts_.begin() + static_cast<std::ptrdiff_t>(b) + 1, upper.back());
         blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1, std::move(upper));
         block_ids_.insert(block_ids_.begin() + static_cast<std::ptrdiff_t>(b) + 1, id);
         renumber();
@@ -139,6 +143,7 @@ void OrderedIndex::erase(Entry entry) {
     block.erase(it);
     --size_;
     if (block.empty()) {
+        lasts_.erase(lasts_.begin() + static_cast<std::ptrdiff_t>(b));
         blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b));
         free_ids_.push_back(block_ids_[b]);
         block_ids_.erase(block_ids_.begin() + static_cast<std::ptrdiff_t>(b));
@@ -151,10 +156,14 @@ void OrderedIndex::erase(Entry entry) {
             place(e.slot, block_ids_[b]);
         }
         block.insert(block.end(), next.begin(), next.end());
+        lasts_[b] = block.back();
+        lasts_.erase(lasts_.begin() + static_cast<std::ptrdiff_t>(b) + 1);
         blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1);
         free_ids_.push_back(block_ids_[b + 1]);
         block_ids_.erase(block_ids_.begin() + static_cast<std::ptrdiff_t>(b) + 1);
         renumber();
+    } else {
+        lasts_[b] = block.back();
     }
 }
 
@@ -181,6 +190,7 @@ void OrderedIndex::assign(std::vector<Entry> entries) {
         std::sort(entries.begin(), entries.end(), by_order);
     }
     blocks_.clear();
+    lasts_.clear();
     block_ids_.clear();
     free_ids_.clear();
     position_of_id_.clear();
@@ -196,6 +206,7 @@ void OrderedIndex::assign(std::vector<Entry> entries) {
         const std::size_t end = std::min(entries.size(), i + kBlock);
         blocks_.emplace_back(entries.begin() + static_cast<std::ptrdiff_t>(i),
                              entries.begin() + static_cast<std::ptrdiff_t>(end));
+        lasts_.push_back(blocks_.back().back());
         block_ids_.push_back(new_block_id());
         for (const auto& e : blocks_.back()) {
             place(e.slot, block_ids_.back());
@@ -217,10 +228,10 @@ std::vector<char> OrderedIndex::blocks_holding(const std::vector<std::uint32_t>&
 std::size_t OrderedIndex::rank(std::uint64_t key, bool inclusive) const {
     const auto below = [&](std::uint64_t k) { return inclusive ? k <= key : k < key; };
     std::size_t lo = 0;
-    std::size_t hi = blocks_.size();
+    std::size_t hi = lasts_.size();
     while (lo < hi) {
         const std::size_t mid = (lo + hi) / 2;
-        if (below(blocks_[mid].back().key)) {
+        if (below(lasts_[mid].key)) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -243,10 +254,10 @@ std::size_t OrderedIndex::rank(std::uint64_t key, bool inclusive) const {
 void OrderedIndex::slots_with_key(std::uint64_t key, std::vector<std::uint32_t>& out) const {
     // First block whose last key is >= key.
     std::size_t lo = 0;
-    std::size_t hi = blocks_.size();
+    std::size_t hi = lasts_.size();
     while (lo < hi) {
         const std::size_t mid = (lo + hi) / 2;
-        if (blocks_[mid].back().key < key) {
+        if (lasts_[mid].key < key) {
             lo = mid + 1;
         } else {
             hi = mid;

@@ -93,6 +93,10 @@ private:
 
     const Tie* tie_;
     std::vector<std::vector<Entry>> blocks_;
+    /// Block position -> its last entry: what finding a block searches. Side by side, unlike the
+    /// blocks' own last entries, each in its own allocation: a search through those missed the
+    /// cache at every step, most of a follower's time applying new deals (issue 23).
+    std::vector<Entry> lasts_;
     // Where each slot's entry is: slot -> block id (stable while the block lives) -> block
     // position (renumbered when blocks split, merge or go).
     std::vector<std::uint32_t> block_ids_;       ///< block position -> id

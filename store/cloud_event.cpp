@@ -1,5 +1,6 @@
 #include "store/cloud_event.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 #include "store/codec.hpp"
@@ -63,9 +64,160 @@ void put_optional_number(json::Writer& w, const char* key, const json::Value& ob
     w.RawValue(t.data(), t.size(), rapidjson::kNumberType);
 }
 
-}  // namespace
+/// Reads a message in the exact form `to_kafka_message` writes, front to back, without a DOM.
+/// Any other form (keys in another order, a string with an escape, a number that is not plain
+/// digits, a null actor) is not for it: the caller parses the message as JSON instead.
+class Scanner {
+public:
+    explicit Scanner(std::string_view text) : text_(text) {}
 
-std::string record_from_kafka_value(std::string_view value) {
+    /// Whether `literal` comes next; steps over it when it does.
+    bool take(std::string_view literal) {
+        if (text_.substr(at_, literal.size()) != literal) {
+            return false;
+        }
+        at_ += literal.size();
+        return true;
+    }
+    /// A string without escapes or control characters, as it stands between its quotes: what
+    /// RapidJSON's writer writes back byte for byte.
+    std::optional<std::string_view> string() {
+        if (!take("\"")) {
+            return std::nullopt;
+        }
+        const std::size_t start = at_;
+        for (; at_ < text_.size(); ++at_) {
+            const auto c = static_cast<unsigned char>(text_[at_]);
+            if (c == '"') {
+                return text_.substr(start, at_++ - start);
+            }
+            if (c == '\\' || c < 0x20) {
+                return std::nullopt;
+            }
+        }
+        return std::nullopt;
+    }
+    /// A number of plain digits (no sign, fraction, exponent or leading zero), as written.
+    std::optional<std::string_view> digits() {
+        const std::size_t start = at_;
+        while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') {
+            ++at_;
+        }
+        const auto n = text_.substr(start, at_ - start);
+        return n.empty() || (n.size() > 1 && n[0] == '0') ? std::nullopt : std::optional(n);
+    }
+    /// The rest of the text but its last character, which must close the object: an object
+    /// itself (as `data` always is), its JSON unchecked.
+    std::optional<std::string_view> rest_of_object() const {
+        if (text_.size() < at_ + 3 || text_.back() != '}' || text_[at_] != '{' ||
+            text_[text_.size() - 2] != '}') {
+            return std::nullopt;
+        }
+        return text_.substr(at_, text_.size() - 1 - at_);
+    }
+
+private:
+    std::string_view text_;
+    std::size_t at_ = 0;
+};
+
+/// The attributes of a message that make up its record, as written (escaped as in the record).
+struct Attributes {
+    std::string_view id, sequence, stream, stream_version, type, schema_version, time;
+    std::optional<std::string_view> user_id, token_id;
+    std::string_view request_id, correlation_id, prev_hash, hash, data;
+};
+
+/// `key` then a string, stored in `out`.
+bool string_at(Scanner& s, std::string_view key, std::string_view& out) {
+    if (!s.take(key)) {
+        return false;
+    }
+    const auto v = s.string();
+    out = v.value_or(std::string_view{});
+    return v.has_value();
+}
+
+/// `key` then plain digits, stored in `out`.
+bool digits_at(Scanner& s, std::string_view key, std::string_view& out) {
+    if (!s.take(key)) {
+        return false;
+    }
+    const auto v = s.digits();
+    out = v.value_or(std::string_view{});
+    return v.has_value();
+}
+
+/// The attributes of a message written by `to_kafka_message`, or nothing.
+std::optional<Attributes> scan_attributes(std::string_view value) {
+    Scanner s(value);
+    Attributes a;
+    std::string_view ignored;
+    const bool head =
+        string_at(s, "{\"specversion\":", ignored) && string_at(s, ",\"id\":", a.id) &&
+        string_at(s, ",\"source\":", ignored) && string_at(s, ",\"type\":", a.type) &&
+        string_at(s, ",\"subject\":", ignored) && string_at(s, ",\"time\":", a.time) &&
+        string_at(s, ",\"datacontenttype\":", ignored) &&
+        digits_at(s, ",\"sequence\":", a.sequence) && string_at(s, ",\"stream\":", a.stream) &&
+        digits_at(s, ",\"streamversion\":", a.stream_version) &&
+        digits_at(s, ",\"schemaversion\":", a.schema_version);
+    if (!head) {
+        return std::nullopt;
+    }
+    std::string_view user_id, token_id;
+    if (s.take(",\"actoruserid\":")) {  // absent when null
+        if (!digits_at(s, "", user_id)) {
+            return std::nullopt;
+        }
+        a.user_id = user_id;
+    }
+    if (s.take(",\"actortokenid\":")) {
+        if (!digits_at(s, "", token_id)) {
+            return std::nullopt;
+        }
+        a.token_id = token_id;
+    }
+    if (!string_at(s, ",\"requestid\":", a.request_id) ||
+        !string_at(s, ",\"correlationid\":", a.correlation_id) ||
+        !string_at(s, ",\"prevhash\":", a.prev_hash) || !string_at(s, ",\"hash\":", a.hash) ||
+        !s.take(",\"data\":")) {
+        return std::nullopt;
+    }
+    const auto data = s.rest_of_object();
+    if (!data) {
+        return std::nullopt;
+    }
+    a.data = *data;
+    return a;
+}
+
+/// The record of `a`: the bytes RapidJSON's writer makes of them in encode_body's order (no
+/// string has an escape, numbers are written as they came), then the hashes.
+std::string record_of(const Attributes& a) {
+    std::string out;
+    out.reserve(a.data.size() + a.prev_hash.size() + a.hash.size() + a.id.size() +
+                2 * a.stream.size() + a.request_id.size() + a.correlation_id.size() + 256);
+    const auto str = [&out](std::string_view key, std::string_view v) {
+        out.append(key).append("\"").append(v).append("\"");
+    };
+    str("{\"id\":", a.id);
+    out.append(",\"sequence\":").append(a.sequence);
+    str(",\"stream\":", a.stream);
+    out.append(",\"stream_version\":").append(a.stream_version);
+    str(",\"type\":", a.type);
+    out.append(",\"schema_version\":").append(a.schema_version);
+    str(",\"occurred_at\":", a.time);
+    out.append(",\"actor\":{\"user_id\":").append(a.user_id.value_or("null"));
+    out.append(",\"token_id\":").append(a.token_id.value_or("null")).append("}");
+    str(",\"request_id\":", a.request_id);
+    str(",\"correlation_id\":", a.correlation_id);
+    out.append(",\"data\":").append(a.data).append("}");
+    out.append("\n").append(a.prev_hash).append("\n").append(a.hash);
+    return out;
+}
+
+/// The general path of `record_from_kafka_value`: the message parsed as JSON.
+std::string record_from_json(std::string_view value) {
     json::Document doc;
     doc.Parse<json::kExactNumbers>(value.data(), value.size());
     if (doc.HasParseError() || !doc.IsObject()) {
@@ -96,19 +248,33 @@ std::string record_from_kafka_value(std::string_view value) {
                        text(member(doc, "hash")));
 }
 
+}  // namespace
+
+std::string record_from_kafka_value(std::string_view value) {
+    // Parsing every message into a DOM was most of a follower's own work (issue 23): a message
+    // as this service writes it is read front to back instead, and only another form is parsed.
+    // `data` is copied unparsed either way; the log decodes the record (and refuses it, naming
+    // its sequence, when its JSON is broken).
+    if (const auto attributes = scan_attributes(value)) {
+        return record_of(*attributes);
+    }
+    return record_from_json(value);
+}
+
 Result<TopicEvent> topic_event(int partition, std::int64_t offset, std::string_view value) {
-    const std::string where =
-        "partition " + std::to_string(partition) + " offset " + std::to_string(offset);
+    const auto where = [&] {
+        return "partition " + std::to_string(partition) + " offset " + std::to_string(offset);
+    };
     TopicEvent e;
     std::optional<events::Sequence> seq;
     try {
         e.record = record_from_kafka_value(value);
         seq = body_sequence(split_record(e.record).body);
     } catch (const std::exception& error) {
-        return unavailable(where + " is not an event: " + error.what());
+        return unavailable(where() + " is not an event: " + error.what());
     }
     if (!seq) {
-        return unavailable(where + " has no sequence");
+        return unavailable(where() + " has no sequence");
     }
     e.sequence = *seq;
     return e;

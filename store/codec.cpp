@@ -273,9 +273,41 @@ events::RecordedEvent decode_record(std::string_view record) {
     return e;
 }
 
+namespace {
+
+/// What folding needs of a body parsed in place (`body` ends with a NUL), and the stream when
+/// `with_stream`. One document per thread, its pool emptied before each parse.
+events::RecordedEvent decode_body_in_place(char* body, bool with_stream) {
+    thread_local json::Document doc;
+    doc.SetNull();
+    doc.GetAllocator().Clear();
+    doc.ParseInsitu<json::kExactNumbers>(body);
+    if (doc.HasParseError() || !doc.IsObject()) {
+        throw DecodeError("invalid envelope JSON");
+    }
+    events::RecordedEvent e;
+    e.sequence = static_cast<events::Sequence>(read_as<std::int64_t>(member(doc, "sequence")));
+    if (with_stream) {
+        e.stream = read_as<std::string>(member(doc, "stream"));
+    }
+    e.stream_version =
+        static_cast<events::StreamVersion>(read_as<std::int64_t>(member(doc, "stream_version")));
+    const auto& type = member(doc, "type");
+    if (!type.IsString()) {
+        throw DecodeError("event type is not a string");
+    }
+    const auto version = read_as<std::int64_t>(member(doc, "schema_version"));
+    e.occurred_at = read_as<events::Timestamp>(member(doc, "occurred_at"));
+    e.data = decode_data(std::string_view(type.GetString(), type.GetStringLength()),
+                         static_cast<int>(version), member(doc, "data"));
+    return e;
+}
+
+}  // namespace
+
 events::RecordedEvent decode_record_for_fold(char* record, std::size_t size) {
     // The body ends at the first newline (JSON text holds none raw): parsed in place, strings
-    // are not copied; one document per thread, its pool emptied before each parse.
+    // are not copied.
     // Both hashes are 64 hex digits, so the body's end is known without a search.
     constexpr std::size_t kHashes = 2 * (1 + 64);
     char* end = size > kHashes && record[size - kHashes] == '\n' && record[size - 65] == '\n'
@@ -289,26 +321,13 @@ events::RecordedEvent decode_record_for_fold(char* record, std::size_t size) {
         return fast;
     }
     *end = '\0';
-    thread_local json::Document doc;
-    doc.SetNull();
-    doc.GetAllocator().Clear();
-    doc.ParseInsitu<json::kExactNumbers>(record);
-    if (doc.HasParseError() || !doc.IsObject()) {
-        throw DecodeError("invalid envelope JSON");
-    }
-    events::RecordedEvent e;
-    e.sequence = static_cast<events::Sequence>(read_as<std::int64_t>(member(doc, "sequence")));
-    e.stream_version =
-        static_cast<events::StreamVersion>(read_as<std::int64_t>(member(doc, "stream_version")));
-    const auto& type = member(doc, "type");
-    if (!type.IsString()) {
-        throw DecodeError("event type is not a string");
-    }
-    const auto version = read_as<std::int64_t>(member(doc, "schema_version"));
-    e.occurred_at = read_as<events::Timestamp>(member(doc, "occurred_at"));
-    e.data = decode_data(std::string_view(type.GetString(), type.GetStringLength()),
-                         static_cast<int>(version), member(doc, "data"));
-    return e;
+    return decode_body_in_place(record, false);
+}
+
+events::RecordedEvent decode_record_for_copy(std::string_view record, std::string& scratch) {
+    const RecordParts parts = split_record(record);
+    scratch.assign(parts.body);  // NUL-terminated by std::string
+    return decode_body_in_place(scratch.data(), true);
 }
 
 std::string envelope_json(std::string_view record) {

@@ -36,6 +36,11 @@ events::RecordedEvent decode_record(std::string_view record);
 /// hot path; same errors as `decode_record`. Parses in place: the record's bytes are changed.
 events::RecordedEvent decode_record_for_fold(char* record, std::size_t size);
 
+/// Decodes what a copy of another log's record needs (RocksEventLog::append_copies): what
+/// `decode_record_for_fold` decodes, and the stream. Parses a copy of the body made in `scratch`
+/// (kept by the caller, so that its memory is reused); same errors as `decode_record`.
+events::RecordedEvent decode_record_for_copy(std::string_view record, std::string& scratch);
+
 /// The full envelope of contract §16 (body plus `prev_hash` and `hash`), from a stored record.
 std::string envelope_json(std::string_view record);
 

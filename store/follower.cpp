@@ -199,58 +199,79 @@ std::unique_ptr<KafkaConsumer> Follower::start_reading() {
 }
 
 bool Follower::take(KafkaConsumer& consumer, std::map<Sequence, std::string>& pending) {
-    auto wait = std::chrono::milliseconds(200);
-    for (std::size_t taken = 0; taken < kRun && !stopping_; ++taken) {
-        auto polled = consumer.poll(wait);
-        if (!polled || !*polled) {
-            return true;  // nothing more now, or a consumer error librdkafka retries
+    const Sequence held = submitted();  // moved on by this thread only
+    std::vector<std::int64_t> last_offsets;
+    {
+        std::lock_guard lock(mutex_);
+        last_offsets.assign(next_.size(), -1);
+    }
+    std::uint64_t read = 0;
+    Sequence newest = 0;
+    std::string failure;
+    const auto handle = [&](const KafkaConsumer::MessageView& m) {
+        if (!failure.empty()) {
+            return;  // the rest is never applied: the follower stops
         }
-        wait = std::chrono::milliseconds(0);  // what has come already, up to a run
-        const auto& m = **polled;
+        ++read;
+        if (m.partition >= 0 && static_cast<std::size_t>(m.partition) < last_offsets.size()) {
+            last_offsets[static_cast<std::size_t>(m.partition)] = m.offset;
+        }
         auto event = topic_event(m.partition, m.offset, m.value);
-        {
-            std::lock_guard lock(mutex_);
-            ++messages_read_;
-            if (static_cast<std::size_t>(m.partition) < next_.size()) {
-                next_[static_cast<std::size_t>(m.partition)] = m.offset + 1;
-            }
-            if (event) {
-                newest_ = std::max(newest_, event->sequence);
-            }
-        }
         if (!event) {
-            stop_applying(event.error().message);
-            return false;
+            failure = event.error().message;
+            return;
         }
-        if (event->sequence <= submitted()) {
-            continue;  // held already: a resend, or from before a restart
+        newest = std::max(newest, event->sequence);
+        if (event->sequence <= held) {
+            return;  // held already: a resend, or from before a restart
         }
         const auto size = event->record.size();
         if (pending.emplace(event->sequence, std::move(event->record)).second) {
             pending_bytes_ += size;
         }
         if (pending_bytes_ > kPendingLimit) {  // held in memory: the wait cannot go on
-            stop_applying("gap: sequence " + std::to_string(submitted() + 1) +
-                          " has not come while " + std::to_string(pending_bytes_ >> 20) +
-                          " MiB of events after it did");
-            return false;
+            failure = "gap: sequence " + std::to_string(held + 1) + " has not come while " +
+                      std::to_string(pending_bytes_ >> 20) + " MiB of events after it did";
         }
+    };
+    // What has come, up to a run's worth, in one call; else a wait for the next message (a wait
+    // for a whole run would hold a lone event back for the whole timeout).
+    if (consumer.consume(std::chrono::milliseconds(0), kRun, handle) == 0 && !stopping_ &&
+        consumer.consume(std::chrono::milliseconds(200), 1, handle) == 1) {
+        consumer.consume(std::chrono::milliseconds(0), kRun - 1, handle);
+    }
+    {
+        std::lock_guard lock(mutex_);
+        messages_read_ += read;
+        for (std::size_t p = 0; p < last_offsets.size() && p < next_.size(); ++p) {
+            if (last_offsets[p] >= 0) {
+                next_[p] = last_offsets[p] + 1;
+            }
+        }
+        newest_ = std::max(newest_, newest);
+    }
+    if (!failure.empty()) {
+        stop_applying(std::move(failure));
+        return false;
     }
     return true;
 }
 
 void Follower::keep_position() {
-    drain();  // the head kept must be durable: every message before the offsets is in
     std::vector<std::int64_t> offsets;
     std::string cluster;
     {
         std::lock_guard lock(mutex_);
         if (waiting_for_ != 0 || cluster_id_.empty()) {
-            return;  // events past a gap were read: the offsets are past what is missing
+            // Events past a gap were read: the offsets are past what is missing. Asked before
+            // draining: while it catches up on many partitions a follower nearly always holds
+            // some, and a drain every 100 ms for nothing stalled the reading.
+            return;
         }
         offsets = next_;
         cluster = cluster_id_;
     }
+    drain();  // the head kept must be durable: every message before the offsets is in
     // The head is durable (append_copies answers once it is), and every message before the
     // offsets is applied or held already.
     (void)store_.put_relay_position(cluster, options_.topic, store_.log().head_sequence(), offsets);

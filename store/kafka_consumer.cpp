@@ -18,6 +18,7 @@ std::string ConsumedMessage::header(std::string_view name) const {
 
 struct KafkaConsumer::Impl {
     kafka::ConsumerClient consumer;
+    kafka::Queue queue;  ///< the consumer's, for `consume` (destroyed first)
     std::string topic;
     int partitions = 0;
     bool absent = false;  ///< the cluster answered that the topic does not exist
@@ -80,6 +81,10 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::open(Options options) {
     if (const auto err = rd_kafka_assign(impl->consumer.get(), list.get())) {
         return unavailable(std::string("cannot assign partitions: ") +
                                      rd_kafka_err2str(err));
+    }
+    impl->queue.reset(rd_kafka_queue_get_consumer(impl->consumer.get()));
+    if (!impl->queue) {
+        return unavailable("the Kafka consumer has no queue");
     }
     return std::unique_ptr<KafkaConsumer>(new KafkaConsumer(std::move(impl)));
 }
@@ -176,6 +181,29 @@ Result<std::optional<ConsumedMessage>> KafkaConsumer::poll(
         }
     }
     return std::optional<ConsumedMessage>{std::move(out)};
+}
+
+std::size_t KafkaConsumer::consume(std::chrono::milliseconds timeout, std::size_t max,
+                                   const std::function<void(const MessageView&)>& visit) {
+    std::vector<rd_kafka_message_t*> taken(max);
+    const auto n = rd_kafka_consume_batch_queue(
+        impl_->queue.get(), static_cast<int>(timeout.count()), taken.data(), taken.size());
+    std::size_t handed = 0;
+    // Each message is the caller's from here on, freed even if `visit` throws.
+    std::vector<kafka::Message> owned;
+    owned.reserve(static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    for (ssize_t i = 0; i < n; ++i) {
+        owned.emplace_back(taken[static_cast<std::size_t>(i)]);
+    }
+    for (const auto& m : owned) {
+        if (m->err) {
+            continue;  // a partition's end, or an error librdkafka retries
+        }
+        visit({m->partition, m->offset,
+               std::string_view(static_cast<const char*>(m->payload), m->len)});
+        ++handed;
+    }
+    return handed;
 }
 
 }  // namespace deals::store

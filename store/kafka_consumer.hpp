@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,6 +68,19 @@ public:
     /// The next message, or nothing after `timeout`. Consumer errors other than reaching the
     /// end of a partition are returned as an error.
     Result<std::optional<ConsumedMessage>> poll(std::chrono::milliseconds timeout);
+
+    /// A message as `consume` hands it on: the consumer's bytes, valid during the call only.
+    struct MessageView {
+        int partition = 0;
+        std::int64_t offset = 0;
+        std::string_view value;
+    };
+    /// Hands on, in the order `poll` would return them, up to `max` messages that have come,
+    /// waiting up to `timeout` for the first: one call into librdkafka for them all, and no copy
+    /// of a message. Consumer errors are skipped (librdkafka retries them). Returns how many
+    /// were handed on.
+    std::size_t consume(std::chrono::milliseconds timeout, std::size_t max,
+                        const std::function<void(const MessageView&)>& visit);
 
 private:
     struct Impl;

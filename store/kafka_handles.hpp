@@ -8,8 +8,8 @@
 // * `rd_kafka_producev` takes the headers only when it succeeds: release them then.
 // * a consumer is closed before it is destroyed (`ConsumerClient`).
 // * a mock cluster is destroyed before the handle that hosts it (declare the host first).
-// * a message from `rd_kafka_consumer_poll` is the caller's (`Message`); the headers read from
-//   it with `rd_kafka_message_headers` stay the message's.
+// * a message from `rd_kafka_consumer_poll` or `rd_kafka_consume_batch_queue` is the caller's
+//   (`Message`); the headers read from it with `rd_kafka_message_headers` stay the message's.
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -38,6 +38,8 @@ using Topic = std::unique_ptr<rd_kafka_topic_t, Destroyer<&rd_kafka_topic_destro
 using Metadata = std::unique_ptr<const rd_kafka_metadata_t, Destroyer<&rd_kafka_metadata_destroy>>;
 using Headers = std::unique_ptr<rd_kafka_headers_t, Destroyer<&rd_kafka_headers_destroy>>;
 using Message = std::unique_ptr<rd_kafka_message_t, Destroyer<&rd_kafka_message_destroy>>;
+/// A queue from `rd_kafka_queue_get_*`: destroyed before the client it belongs to.
+using Queue = std::unique_ptr<rd_kafka_queue_t, Destroyer<&rd_kafka_queue_destroy>>;
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t,
                                       Destroyer<&rd_kafka_topic_partition_list_destroy>>;
 using MockCluster =

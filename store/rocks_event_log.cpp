@@ -53,6 +53,10 @@ struct Outcome {
     std::vector<events::RecordedEvent> recorded;
     std::string detail;  ///< why, when not kOk
     std::string stream;  ///< the stream that moved on, with kConflict
+    /// With kOk, where its events are in its batch's: moved into `recorded` once the views have
+    /// applied them (a copy of each cost as much as decoding it, issue 23).
+    std::size_t first_event = 0;
+    std::size_t events = 0;
 };
 
 events::AppendResult result_of(Outcome outcome) {
@@ -258,7 +262,7 @@ void RocksEventLog::new_generation() {
     versions_.reserve(cached_streams_ + max_batch_);  // a whole generation and a batch: no rehash
 }
 
-events::StreamVersion& RocksEventLog::cached_version(const std::string& stream) {
+events::StreamVersion& RocksEventLog::cached_version(const std::string& stream, bool created) {
     // One hash lookup per append for a stream written lately.
     auto [it, inserted] = versions_.try_emplace(stream, 0);
     if (!inserted) {
@@ -266,7 +270,7 @@ events::StreamVersion& RocksEventLog::cached_version(const std::string& stream) 
     }
     if (const auto old = old_versions_.find(stream); old != old_versions_.end()) {
         it->second = old->second;  // the old entry stays, unread, until it is dropped
-    } else {
+    } else if (!created) {
         // A stream's first entry is never removed, so a stream without one does not exist: a
         // point lookup, which the bloom filters answer for a new stream, instead of an
         // iterator's seek through every level. (Any other outcome, even an error, takes the
@@ -280,24 +284,26 @@ events::StreamVersion& RocksEventLog::cached_version(const std::string& stream) 
 }
 
 /// The streams a batch appends to: each one's entry in versions_ (left as it is until the batch
-/// is written) and its version after the appends taken so far. Few, so a vector.
+/// is written) and its version after the appends taken so far. Found through a hash map: a
+/// follower's batch of copies touches thousands, and a search of the vector made it quadratic.
 struct RocksEventLog::Touched {
     std::vector<std::pair<events::StreamVersion*, events::StreamVersion>> streams;
+    std::unordered_map<const events::StreamVersion*, std::size_t> index;
 
     /// The index of `known`'s entry, added at its cached version when new.
     std::size_t slot(events::StreamVersion* known) {
-        for (std::size_t i = 0; i < streams.size(); ++i) {
-            if (streams[i].first == known) {
-                return i;
-            }
+        const auto [it, added] = index.try_emplace(known, streams.size());
+        if (added) {
+            streams.emplace_back(known, *known);
         }
-        streams.emplace_back(known, *known);
-        return streams.size() - 1;
+        return it->second;
     }
 };
 
 /// What the writer is building: the WriteBatch, and the tail of the chain through it.
 struct RocksEventLog::Chain {
+    /// `reserve`: bytes the batch is known to take at least (no growth while it is built).
+    explicit Chain(std::size_t reserve) : wb(reserve) {}
     rocksdb::WriteBatch wb;
     events::Sequence sequence = 0;
     std::string hash;
@@ -329,6 +335,7 @@ bool RocksEventLog::check_expected(Pending& p, Touched& touched, std::vector<std
 void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::size_t>& slots,
                            Chain& chain, Batch& out) {
     p.outcome.status = Status::kOk;
+    p.outcome.first_event = out.events.size();
     std::size_t n = 0;  // index into the request's encoded events
     for (std::size_t i = 0; i < p.request.streams.size(); ++i) {
         auto& part = p.request.streams[i];
@@ -352,11 +359,11 @@ void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::
             keys::put_be64(seq_value, r.sequence);
             chain.wb.Put(keys::event(r.sequence), make_record(body, r.prev_hash, r.hash));
             chain.wb.Put(keys::stream_entry(part.stream, r.stream_version), seq_value);
-            p.outcome.recorded.push_back(r);
             out.events.push_back(std::move(r));
             ++n;
         }
     }
+    p.outcome.events = out.events.size() - p.outcome.first_event;
     const std::size_t subject = std::min(p.request.subject, p.request.streams.size() - 1);
     const std::string& stream = p.request.streams[subject].stream;
     p.outcome.current_version = touched.streams[slots[subject]].second;
@@ -368,23 +375,20 @@ void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::
     }
 }
 
-std::string RocksEventLog::copy_refusal(const events::RecordedEvent& r, const RecordParts& parts,
-                                        events::Sequence head, const std::string& head_hash,
-                                        events::StreamVersion version) {
-    const std::string at = "sequence " + std::to_string(head + 1);
+std::string RocksEventLog::chain_refusal(const events::RecordedEvent& r, const RecordParts& parts,
+                                         events::Sequence head, const std::string& head_hash) {
+    const auto at = [head] { return "sequence " + std::to_string(head + 1); };
     if (r.sequence != head + 1) {
-        return at + " is next, not sequence " + std::to_string(r.sequence);
+        return at() + " is next, not sequence " + std::to_string(r.sequence);
     }
     if (parts.prev_hash != head_hash) {
-        return at + " does not link: its prev_hash is " + std::string(parts.prev_hash) +
+        return at() + " does not link: its prev_hash is " + std::string(parts.prev_hash) +
                ", the head's hash is " + head_hash;
     }
-    if (support::sha256_hex(parts.prev_hash, parts.body) != parts.hash) {
-        return at + ": its hash is not that of its bytes";
-    }
-    if (r.stream_version != version + 1) {
-        return at + ": version " + std::to_string(r.stream_version) + " of " + r.stream +
-               ", which is at version " + std::to_string(version);
+    char hash[64];
+    support::sha256_hex(parts.prev_hash, parts.body, hash);
+    if (std::string_view(hash, sizeof hash) != parts.hash) {
+        return at() + ": its hash is not that of its bytes";
     }
     return {};
 }
@@ -396,14 +400,16 @@ void RocksEventLog::record_copies(Pending& p, Touched& touched, Chain& chain, Ba
         std::string hash;
         events::Timestamp now;
     } next{chain.sequence, chain.hash, chain.now};
-    std::vector<std::pair<std::size_t, events::StreamVersion>> versions;
+    std::unordered_map<std::size_t, events::StreamVersion> versions;  // by slot in `touched`
+    versions.reserve(p.copies.size());
     std::vector<events::RecordedEvent> recorded;
-    std::vector<std::pair<std::string, std::string>> puts;
+    recorded.reserve(p.copies.size());
+    std::string body;  // the body being decoded, parsed in place
     for (const std::string& record : p.copies) {
         events::RecordedEvent r;
         RecordParts parts;
         try {
-            r = decode_record(record);
+            r = decode_record_for_copy(record, body);
             parts = split_record(record);
         } catch (const std::exception& e) {
             p.outcome = {Status::kUnavailable,
@@ -412,36 +418,45 @@ void RocksEventLog::record_copies(Pending& p, Touched& touched, Chain& chain, Ba
                          "sequence " + std::to_string(next.sequence + 1) + ": " + e.what()};
             return;
         }
-        const std::size_t slot = touched.slot(&cached_version(r.stream));
-        auto it = std::find_if(versions.begin(), versions.end(),
-                               [slot](const auto& v) { return v.first == slot; });
-        if (it == versions.end()) {
-            it = versions.insert(versions.end(), {slot, touched.streams[slot].second});
-        }
-        if (auto why = copy_refusal(r, parts, next.sequence, next.hash, it->second); !why.empty()) {
+        if (auto why = chain_refusal(r, parts, next.sequence, next.hash); !why.empty()) {
             p.outcome = {Status::kUnavailable, 0, {}, std::move(why)};
+            return;
+        }
+        // It links, so it is the leader's event, after the leader's events this log holds: the
+        // first of its stream there (version 1) is the first here too, without a lookup.
+        const std::size_t slot = touched.slot(&cached_version(r.stream, r.stream_version == 1));
+        const auto it = versions.try_emplace(slot, touched.streams[slot].second).first;
+        if (r.stream_version != it->second + 1) {
+            p.outcome = {Status::kUnavailable,
+                         0,
+                         {},
+                         "sequence " + std::to_string(r.sequence) + ": version " +
+                             std::to_string(r.stream_version) + " of " + r.stream +
+                             ", which is at version " + std::to_string(it->second)};
             return;
         }
         it->second = r.stream_version;
         next.sequence = r.sequence;
-        next.hash = std::string(parts.hash);
+        next.hash.assign(parts.hash);
         next.now = std::max(next.now, r.occurred_at);
-        std::string seq_value;
-        keys::put_be64(seq_value, r.sequence);
-        puts.emplace_back(keys::event(r.sequence), record);
-        puts.emplace_back(keys::stream_entry(r.stream, r.stream_version), std::move(seq_value));
         recorded.push_back(std::move(r));
     }
     for (const auto& [slot, version] : versions) {
         touched.streams[slot].second = version;
     }
-    for (const auto& [key, value] : puts) {
-        chain.wb.Put(key, value);
+    // Every copy links: into the batch, the records as they are (no copy of them before).
+    std::string seq_value;
+    for (std::size_t i = 0; i < recorded.size(); ++i) {
+        const auto& r = recorded[i];
+        seq_value.clear();
+        keys::put_be64(seq_value, r.sequence);
+        chain.wb.Put(keys::event(r.sequence), p.copies[i]);
+        chain.wb.Put(keys::stream_entry(r.stream, r.stream_version), seq_value);
     }
     chain.sequence = next.sequence;
-    chain.hash = next.hash;
+    chain.hash = std::move(next.hash);
     chain.now = next.now;
-    p.outcome = {Status::kOk, 0, recorded, {}, {}};
+    p.outcome = {Status::kOk, 0, {}, {}, {}, out.events.size(), recorded.size()};
     for (auto& r : recorded) {
         out.events.push_back(std::move(r));
     }
@@ -487,8 +502,17 @@ void RocksEventLog::write_batch(std::vector<Pending>& batch) {
         new_generation();  // between batches: `touched` below points into versions_
     }
     Touched touched;
+    std::size_t copies = 0;
+    std::size_t copied_bytes = 0;
+    for (const Pending& p : batch) {
+        copies += p.copies.size();
+        for (const auto& c : p.copies) {
+            copied_bytes += c.size() + 64;  // the record, its keys and the stream index entry
+        }
+    }
+    out.events.reserve(copies);
     // occurred_at never goes backwards along the sequence, even if the wall clock does.
-    Chain chain;
+    Chain chain(copied_bytes);
     chain.sequence = tail_sequence_;
     chain.hash = tail_hash_;
     chain.now = std::max(clock_(), tail_time_);
@@ -655,7 +679,14 @@ void RocksEventLog::run_applier() {
             on_commit_(item.events);
         }
         for (Pending& p : item.appends) {
-            p.done(result_of(std::move(p.outcome)));
+            auto& o = p.outcome;
+            if (o.status == Status::kOk && o.first_event + o.events <= item.events.size()) {
+                const auto from = item.events.begin() + static_cast<std::ptrdiff_t>(o.first_event);
+                o.recorded.assign(
+                    std::make_move_iterator(from),
+                    std::make_move_iterator(from + static_cast<std::ptrdiff_t>(o.events)));
+            }
+            p.done(result_of(std::move(o)));
         }
     }
 }

@@ -60,7 +60,8 @@ public:
     /// through the same writer, syncer and applier as `append`: each must be the next sequence,
     /// link by its prev_hash, have the hash of its bytes and be its stream's next version. All of
     /// them go in, or none: a refusal answers kUnavailable naming the sequence. The callback
-    /// gets the decoded events (current_version is 0).
+    /// gets the events decoded as the views need them: sequence, stream, version, time and data
+    /// (no id, actor, request ids or hashes); current_version is 0.
     void append_copies(std::vector<std::string> records, events::AppendCallback done);
     /// From now on every append of new events is refused (kUnavailable, `reason`): another
     /// leader took over the topic (the relay was fenced). Copies (a follower's) still go in.
@@ -104,10 +105,9 @@ private:
     /// Adds the copies of `p` (append_copies) to the batch being built, or sets why not.
     void record_copies(Pending& p, Touched& touched, Chain& chain, Batch& out);
     /// Why a copy cannot follow `head` (empty when it can): the next sequence, linked by its
-    /// prev_hash, its hash that of its bytes, and its stream's next version.
-    static std::string copy_refusal(const events::RecordedEvent& r, const RecordParts& parts,
-                                    events::Sequence head, const std::string& head_hash,
-                                    events::StreamVersion version);
+    /// prev_hash, and its hash that of its bytes (its stream's next version is checked after).
+    static std::string chain_refusal(const events::RecordedEvent& r, const RecordParts& parts,
+                                     events::Sequence head, const std::string& head_hash);
     /// The syncer's: a sync failed (every later append fails), or a batch is durable.
     void mark_broken(std::string reason);
     void move_durable_head(const Batch& b);
@@ -120,7 +120,9 @@ private:
                 Batch& out);
     /// Writes the batch to the WAL (unsynced); the failure's text, or empty.
     std::string write_to_wal(rocksdb::WriteBatch& wb);
-    events::StreamVersion& cached_version(const std::string& stream);
+    /// The version of `stream` as the writer knows it, read from RocksDB when not cached; not
+    /// read when the caller knows the stream has no entry yet (`created`).
+    events::StreamVersion& cached_version(const std::string& stream, bool created = false);
     void new_generation();
 
     rocksdb::DB* db_;

@@ -541,6 +541,14 @@ TEST_CASE("every event type's Kafka value matches docs/events.schema.json", "[st
     }
 }
 
+TEST_CASE("every event's record comes back byte for byte from its Kafka value", "[store]") {
+    for (const auto& c : cases()) {
+        INFO(c.what);
+        const std::string record = record_of(c);
+        CHECK(deals::store::record_from_kafka_value(to_kafka_message(record).value) == record);
+    }
+}
+
 TEST_CASE("the Kafka value carries the event's data and envelope unchanged", "[store]") {
     for (const auto& c : cases()) {
         INFO(c.what);
