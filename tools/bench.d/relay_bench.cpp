@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "commands/error.hpp"
 #include "store/embedded_broker.hpp"
 #include "store/kafka_consumer.hpp"
 #include "store/kafka_relay.hpp"
