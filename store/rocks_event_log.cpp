@@ -262,7 +262,8 @@ void RocksEventLog::new_generation() {
     versions_.reserve(cached_streams_ + max_batch_);  // a whole generation and a batch: no rehash
 }
 
-events::StreamVersion& RocksEventLog::cached_version(const std::string& stream, bool created) {
+events::StreamVersion& RocksEventLog::cached_version(const std::string& stream,
+                                                     events::StreamVersion likely, bool created) {
     // One hash lookup per append for a stream written lately.
     auto [it, inserted] = versions_.try_emplace(stream, 0);
     if (!inserted) {
@@ -271,16 +272,28 @@ events::StreamVersion& RocksEventLog::cached_version(const std::string& stream, 
     if (const auto old = old_versions_.find(stream); old != old_versions_.end()) {
         it->second = old->second;  // the old entry stays, unread, until it is dropped
     } else if (!created) {
-        // A stream's first entry is never removed, so a stream without one does not exist: a
-        // point lookup, which the bloom filters answer for a new stream, instead of an
-        // iterator's seek through every level. (Any other outcome, even an error, takes the
-        // seek.)
-        std::string first;
-        const bool absent =
-            db_->Get(rocksdb::ReadOptions{}, keys::stream_entry(stream, 1), &first).IsNotFound();
-        it->second = absent ? 0 : stream_version(stream);
+        it->second = stored_version(stream, likely);
     }
     return it->second;
+}
+
+events::StreamVersion RocksEventLog::stored_version(const std::string& stream,
+                                                    events::StreamVersion likely) const {
+    // A stream's entries are versions 1 to its version, none ever removed. So entry `likely`
+    // present and the next absent (the bloom filters answer that, mostly) mean `likely`: two
+    // point lookups instead of an iterator's seek through every level, which took 8 % of the
+    // CPU of billables on deals not written lately (perf, a million deals).
+    std::string value;
+    const rocksdb::ReadOptions read;
+    if (likely > 0 && db_->Get(read, keys::stream_entry(stream, likely), &value).ok()) {
+        const bool next_absent =
+            db_->Get(read, keys::stream_entry(stream, likely + 1), &value).IsNotFound();
+        return next_absent ? likely : stream_version(stream);
+    }
+    // A stream without a first entry does not exist: a point lookup, which the bloom filters
+    // answer for a new stream, instead of the seek. (Any other outcome, even an error, seeks.)
+    const bool absent = db_->Get(read, keys::stream_entry(stream, 1), &value).IsNotFound();
+    return absent ? 0 : stream_version(stream);
 }
 
 /// The streams a batch appends to: each one's entry in versions_ (left as it is until the batch
@@ -316,7 +329,9 @@ bool RocksEventLog::check_expected(Pending& p, Touched& touched, std::vector<std
     std::vector<std::pair<std::size_t, events::StreamVersion>> local;
     for (std::size_t i = 0; i < p.request.streams.size(); ++i) {
         const auto& part = p.request.streams[i];
-        const std::size_t slot = touched.slot(&cached_version(part.stream));
+        const auto likely =
+            part.expected.kind == events::ExpectedVersion::Kind::kExact ? part.expected.version : 0;
+        const std::size_t slot = touched.slot(&cached_version(part.stream, likely));
         auto it = std::find_if(local.begin(), local.end(),
                                [slot](const auto& l) { return l.first == slot; });
         if (it == local.end()) {
@@ -424,7 +439,8 @@ void RocksEventLog::record_copies(Pending& p, Touched& touched, Chain& chain, Ba
         }
         // It links, so it is the leader's event, after the leader's events this log holds: the
         // first of its stream there (version 1) is the first here too, without a lookup.
-        const std::size_t slot = touched.slot(&cached_version(r.stream, r.stream_version == 1));
+        const std::size_t slot =
+            touched.slot(&cached_version(r.stream, r.stream_version - 1, r.stream_version == 1));
         const auto it = versions.try_emplace(slot, touched.streams[slot].second).first;
         if (r.stream_version != it->second + 1) {
             p.outcome = {Status::kUnavailable,

@@ -121,8 +121,13 @@ private:
     /// Writes the batch to the WAL (unsynced); the failure's text, or empty.
     std::string write_to_wal(rocksdb::WriteBatch& wb);
     /// The version of `stream` as the writer knows it, read from RocksDB when not cached; not
-    /// read when the caller knows the stream has no entry yet (`created`).
-    events::StreamVersion& cached_version(const std::string& stream, bool created = false);
+    /// read when the caller knows the stream has no entry yet (`created`). `likely`: the version
+    /// the caller expects (0 if none), which makes the read two point lookups.
+    events::StreamVersion& cached_version(const std::string& stream,
+                                          events::StreamVersion likely = 0, bool created = false);
+    /// The version of `stream` in RocksDB (see cached_version).
+    events::StreamVersion stored_version(const std::string& stream,
+                                         events::StreamVersion likely) const;
     void new_generation();
 
     rocksdb::DB* db_;

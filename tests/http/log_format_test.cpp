@@ -37,6 +37,14 @@ TEST_CASE("a json log line reads back with every field and value", "[log]") {
     CHECK(line.find('\n') == std::string::npos);
 }
 
+TEST_CASE("a json log line copies plain runs whole and escapes between them", "[log]") {
+    // Escapes at the start, in the middle and at the end of a value, and runs between them.
+    CHECK(logging::render(Format::kJson, Level::kInfo, "GET /api/deals/7 200",
+                          {{"path", "\"a\\b\tc\xc3\xa9\""}, {"route", ""}}) ==
+          "{\"msg\":\"GET /api/deals/7 "
+          "200\",\"path\":\"\\\"a\\\\b\\u0009c\xc3\xa9\\\"\",\"route\":\"\"}");
+}
+
 TEST_CASE("a text log line is the message, its level's prefix and key=value fields", "[log]") {
     CHECK(logging::render(Format::kText, Level::kInfo, "listening on http://127.0.0.1:1",
                           {{"url", "http://127.0.0.1:1"}}) ==

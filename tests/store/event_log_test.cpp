@@ -114,6 +114,40 @@ TEST_CASE("expected versions hold for streams the writer no longer keeps in memo
     CHECK(store->log().head_sequence() == 30);
 }
 
+TEST_CASE("an expected version is checked against the stored one when the writer holds none",
+          "[store]") {
+    // Each append below is the first to its stream since the store opened: the writer reads
+    // the stream's version from RocksDB, looking up the version the append expects first.
+    TempDir dir;
+    {
+        auto store = open_store(dir.path());
+        REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).has_value());
+        for (events::StreamVersion v = 1; v <= 2; ++v) {
+            REQUIRE(store
+                        ->append_and_wait(
+                            {"user-1", ExpectedVersion::exactly(v), {events::TokenRevoked{}}, {}})
+                        .has_value());
+        }
+    }
+    for (const events::StreamVersion expected : {1, 2, 4, 7}) {
+        INFO("expected " << expected);
+        auto store = open_store(dir.path());
+        auto refused = store->append_and_wait(
+            {"user-1", ExpectedVersion::exactly(expected), {events::TokenRevoked{}}, {}});
+        CHECK(conflicted(refused));
+        CHECK(refused.error().message == "the stream user-1 is at version 3");
+    }
+    auto store = open_store(dir.path());
+    auto right = store->append_and_wait(
+        {"user-1", ExpectedVersion::exactly(3), {events::TokenRevoked{}}, {}});
+    REQUIRE(right.has_value());
+    CHECK(right->recorded[0].stream_version == 4);
+    auto absent = store->append_and_wait(
+        {"user-2", ExpectedVersion::exactly(1), {events::TokenRevoked{}}, {}});
+    CHECK(conflicted(absent));
+    CHECK(absent.error().message == "the stream user-2 is at version 0");
+}
+
 TEST_CASE("reads by stream and by sequence range return committed events in order", "[store]") {
     TempDir dir;
     auto store = open_store(dir.path());
