@@ -1,5 +1,6 @@
 #include "http/access_log.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -21,8 +22,11 @@ void record_answer(RequestMetrics& metrics, const Answered& a, bool log_requests
                                        : std::string_view("unmatched");
     // A target that did not parse has no path: its raw form could hold anything, so it is
     // logged as unmatched with an empty path.
-    const std::string message =
-        request.method + " " + request.path + " " + std::to_string(response.status);
+    thread_local std::string message;  // its capacity kept: no allocation per request
+    char status[16];
+    const auto digits = std::to_chars(status, status + sizeof status, response.status);
+    message.assign(request.method).append(" ").append(request.path).append(" ");
+    message.append(status, digits.ptr);
     const double duration_ms =
         std::round(std::chrono::duration<double, std::micro>(a.took).count()) / 1000.0;
     const logging::Fields fields = {{"request_id", request.request_id},
