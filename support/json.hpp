@@ -3,11 +3,15 @@
 // The one way into RapidJSON: every translation unit that uses it includes this header, so its
 // configuration macros are the same everywhere (they cannot be set on the command line).
 
+#include <array>
 #include <cstddef>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #ifndef RAPIDJSON_HAS_STDSTRING
 #define RAPIDJSON_HAS_STDSTRING 1
@@ -65,15 +69,40 @@ public:
 private:
     /// No quote, backslash, control character or byte above ASCII (RapidJSON's writer checks
     /// those against the encoding).
-    static constexpr bool plain(const Ch* text, std::size_t length) {
-        for (std::size_t i = 0; i < length; ++i) {
-            const auto c = static_cast<unsigned char>(text[i]);
-            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) {
+    /// Sixteen bytes at a time where it can (this check was 18 % of a GET by id, one byte and
+    /// four comparisons at a time), then one table lookup a byte.
+    static bool plain(const Ch* text, std::size_t length) {
+        std::size_t i = 0;
+#if defined(__SSE2__)
+        const __m128i space = _mm_set1_epi8(0x20);
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i backslash = _mm_set1_epi8('\\');
+        for (; i + 16 <= length; i += 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + i));
+            // Signed: bytes from 0x80 are negative, so "below a space" covers them too.
+            const __m128i bad =
+                _mm_or_si128(_mm_cmplt_epi8(v, space),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+            if (_mm_movemask_epi8(bad) != 0) {
+                return false;
+            }
+        }
+#endif
+        for (; i < length; ++i) {
+            if (!kPlain[static_cast<unsigned char>(text[i])]) {
                 return false;
             }
         }
         return true;
     }
+
+    static constexpr auto kPlain = [] {
+        std::array<bool, 256> plain{};
+        for (int c = 0x20; c < 0x80; ++c) {
+            plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+        }
+        return plain;
+    }();
 
     bool plain_string(const Ch* text, std::size_t length) {
         Prefix(rapidjson::kStringType);

@@ -103,3 +103,29 @@ TEST_CASE("Key literals and strings are written whole and escaped only when they
         "{\"plain\":\"2026-12-06T21:00:00.000000Z\",\"tab\\there\":"
         "\"quote \\\" back \\\\ nl \\n\",\"ab\":\"Müller\",\"k\\\"q\":\"\",\"sv\":[\"x\",\"y\"]}");
 }
+
+TEST_CASE(
+    "a string is written as RapidJSON writes it whatever its length and where it needs an escape",
+    "[json]") {
+    // The check for plain text goes sixteen bytes at a time, then a byte at a time: every
+    // length around those blocks, with one character of each kind at every position.
+    const std::vector<std::string> odd = {"\"",   "\\",   "\n",       "\x01",
+                                          "\x1f", "\x7f", "\xc3\xa9", " "};
+    for (std::size_t length = 0; length <= 40; ++length) {
+        for (const auto& c : odd) {
+            for (std::size_t at = 0; at <= length; ++at) {
+                std::string text(length, 'a');
+                text.insert(at, c);
+                deals::json::Buffer ours;
+                deals::json::Writer w(ours);
+                w.PlainString(text);
+                deals::json::Buffer theirs;
+                rapidjson::Writer<deals::json::Buffer> reference(theirs);
+                reference.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+                INFO("length " << length << " at " << at << " text " << text);
+                REQUIRE(std::string(ours.GetString(), ours.GetSize()) ==
+                        std::string(theirs.GetString(), theirs.GetSize()));
+            }
+        }
+    }
+}
