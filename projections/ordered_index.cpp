@@ -216,10 +216,20 @@ void OrderedIndex::assign(std::vector<Entry> entries) {
 }
 
 std::vector<char> OrderedIndex::blocks_holding(const std::vector<std::uint32_t>& slots) const {
+    // Each slot's block id is a miss of the cache (the slot map is 4 bytes a deal): this loop
+    // was a third of a query matching 27,000 of a million deals, waiting on one miss at a time.
+    // Asking for the slot map's line some slots ahead overlaps the misses.
+    constexpr std::size_t kAhead = 16;
     std::vector<char> marks(blocks_.size(), 0);
-    for (const auto s : slots) {
-        if (s < block_of_slot_.size()) {
-            marks[position_of_id_[block_of_slot_[s]]] = 1;
+    const std::uint32_t* block_of_slot = block_of_slot_.data();
+    const std::size_t known = block_of_slot_.size();
+    const std::size_t n = slots.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n && slots[i + kAhead] < known) {
+            __builtin_prefetch(block_of_slot + slots[i + kAhead]);
+        }
+        if (const auto s = slots[i]; s < known) {
+            marks[position_of_id_[block_of_slot[s]]] = 1;
         }
     }
     return marks;
