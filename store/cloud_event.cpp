@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "store/codec.hpp"
+#include "store/json_scanner.hpp"
 #include "store/log_reader.hpp"
 #include "support/json.hpp"
 
@@ -64,63 +65,6 @@ void put_optional_number(json::Writer& w, const char* key, const json::Value& ob
     w.RawValue(t.data(), t.size(), rapidjson::kNumberType);
 }
 
-/// Reads a message in the exact form `to_kafka_message` writes, front to back, without a DOM.
-/// Any other form (keys in another order, a string with an escape, a number that is not plain
-/// digits, a null actor) is not for it: the caller parses the message as JSON instead.
-class Scanner {
-public:
-    explicit Scanner(std::string_view text) : text_(text) {}
-
-    /// Whether `literal` comes next; steps over it when it does.
-    bool take(std::string_view literal) {
-        if (text_.substr(at_, literal.size()) != literal) {
-            return false;
-        }
-        at_ += literal.size();
-        return true;
-    }
-    /// A string without escapes or control characters, as it stands between its quotes: what
-    /// RapidJSON's writer writes back byte for byte.
-    std::optional<std::string_view> string() {
-        if (!take("\"")) {
-            return std::nullopt;
-        }
-        const std::size_t start = at_;
-        for (; at_ < text_.size(); ++at_) {
-            const auto c = static_cast<unsigned char>(text_[at_]);
-            if (c == '"') {
-                return text_.substr(start, at_++ - start);
-            }
-            if (c == '\\' || c < 0x20) {
-                return std::nullopt;
-            }
-        }
-        return std::nullopt;
-    }
-    /// A number of plain digits (no sign, fraction, exponent or leading zero), as written.
-    std::optional<std::string_view> digits() {
-        const std::size_t start = at_;
-        while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') {
-            ++at_;
-        }
-        const auto n = text_.substr(start, at_ - start);
-        return n.empty() || (n.size() > 1 && n[0] == '0') ? std::nullopt : std::optional(n);
-    }
-    /// The rest of the text but its last character, which must close the object: an object
-    /// itself (as `data` always is), its JSON unchecked.
-    std::optional<std::string_view> rest_of_object() const {
-        if (text_.size() < at_ + 3 || text_.back() != '}' || text_[at_] != '{' ||
-            text_[text_.size() - 2] != '}') {
-            return std::nullopt;
-        }
-        return text_.substr(at_, text_.size() - 1 - at_);
-    }
-
-private:
-    std::string_view text_;
-    std::size_t at_ = 0;
-};
-
 /// The attributes of a message that make up its record, as written (escaped as in the record).
 struct Attributes {
     std::string_view id, sequence, stream, stream_version, type, schema_version, time;
@@ -128,29 +72,28 @@ struct Attributes {
     std::string_view request_id, correlation_id, prev_hash, hash, data;
 };
 
-/// `key` then a string, stored in `out`.
-bool string_at(Scanner& s, std::string_view key, std::string_view& out) {
+/// `key` then what `read` reads (a string or digits), stored in `out`.
+bool value_at(JsonScanner& s, std::string_view key,
+              std::optional<std::string_view> (JsonScanner::*read)(), std::string_view& out) {
     if (!s.take(key)) {
         return false;
     }
-    const auto v = s.string();
+    const auto v = (s.*read)();
     out = v.value_or(std::string_view{});
     return v.has_value();
 }
 
-/// `key` then plain digits, stored in `out`.
-bool digits_at(Scanner& s, std::string_view key, std::string_view& out) {
-    if (!s.take(key)) {
-        return false;
-    }
-    const auto v = s.digits();
-    out = v.value_or(std::string_view{});
-    return v.has_value();
+bool string_at(JsonScanner& s, std::string_view key, std::string_view& out) {
+    return value_at(s, key, &JsonScanner::string, out);
+}
+
+bool digits_at(JsonScanner& s, std::string_view key, std::string_view& out) {
+    return value_at(s, key, &JsonScanner::digits, out);
 }
 
 /// The attributes of a message written by `to_kafka_message`, or nothing.
 std::optional<Attributes> scan_attributes(std::string_view value) {
-    Scanner s(value);
+    JsonScanner s(value);
     Attributes a;
     std::string_view ignored;
     const bool head =

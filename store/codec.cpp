@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "store/json_scanner.hpp"
 #include "store/reflect_json.hpp"
 
 namespace deals::store {
@@ -81,90 +82,33 @@ T read_as(const json::Value& v) {
     return out;
 }
 
-/// Reads the envelope's members before `data` as `encode_body` writes them (that order, no
-/// whitespace) without a JSON parser: most of a record's bytes are ids and hashes that a fold
-/// does not use. Any other form answers false, and the caller parses the record whole.
-class EnvelopeCursor {
-public:
-    EnvelopeCursor(const char* begin, const char* end) : p_(begin), end_(end) {}
-
-    bool literal(std::string_view text) {
-        if (static_cast<std::size_t>(end_ - p_) < text.size() ||
-            std::memcmp(p_, text.data(), text.size()) != 0) {
-            return false;
-        }
-        p_ += text.size();
-        return true;
-    }
-    bool number(std::uint64_t& out) {
-        const char* start = p_;
-        out = 0;
-        while (p_ < end_ && *p_ >= '0' && *p_ <= '9' && p_ - start < 19) {
-            out = out * 10 + static_cast<std::uint64_t>(*p_++ - '0');
-        }
-        return p_ > start && (p_ - start == 1 || *start != '0');
-    }
-    /// A string without escapes (a type name, a time).
-    bool plain_string(std::string_view& out) {
-        if (!literal("\"")) {
-            return false;
-        }
-        const char* start = p_;
-        while (p_ < end_ && *p_ != '"') {
-            if (*p_ == '\\') {
-                return false;
-            }
-            ++p_;
-        }
-        out = std::string_view(start, static_cast<std::size_t>(p_ - start));
-        return literal("\"");
-    }
-    bool skip_string() {
-        if (!literal("\"")) {
-            return false;
-        }
-        while (p_ < end_ && *p_ != '"') {
-            p_ += *p_ == '\\' ? 2 : 1;
-        }
-        return literal("\"");
-    }
-    /// `null` or a number (an actor's ids).
-    bool skip_id() {
-        std::uint64_t ignored = 0;
-        return literal("null") || number(ignored);
-    }
-    [[nodiscard]] const char* at() const { return p_; }
-
-private:
-    const char* p_;
-    const char* end_;
-};
-
 /// The fast path of `decode_record_for_fold`: false when the body is not in `encode_body`'s
 /// exact form (then nothing was changed). Parses only `data`, in place.
 bool decode_for_fold_fast(char* body, std::size_t size, events::RecordedEvent& e) {
     if (size < 2 || body[size - 1] != '}') {
         return false;
     }
-    EnvelopeCursor c(body, body + size - 1);
+    // The envelope's members before `data`, as `encode_body` writes them (that order, no
+    // whitespace), read without a parser: most of a record's bytes are ids and hashes that a
+    // fold does not use. Any other form answers false, and the caller parses the record whole.
+    JsonScanner c(std::string_view(body, size - 1));
     std::uint64_t sequence = 0;
     std::uint64_t stream_version = 0;
     std::uint64_t schema_version = 0;
-    std::string_view type;
-    std::string_view occurred_at;
+    std::optional<std::string_view> type;
+    std::optional<std::string_view> occurred_at;
     const bool envelope =
-        c.literal("{\"id\":") && c.skip_string() && c.literal(",\"sequence\":") &&
-        c.number(sequence) && c.literal(",\"stream\":") && c.skip_string() &&
-        c.literal(",\"stream_version\":") && c.number(stream_version) && c.literal(",\"type\":") &&
-        c.plain_string(type) && c.literal(",\"schema_version\":") && c.number(schema_version) &&
-        c.literal(",\"occurred_at\":") && c.plain_string(occurred_at) &&
-        c.literal(",\"actor\":{\"user_id\":") && c.skip_id() && c.literal(",\"token_id\":") &&
-        c.skip_id() && c.literal("},\"request_id\":") && c.skip_string() &&
-        c.literal(",\"correlation_id\":") && c.skip_string() && c.literal(",\"data\":{");
+        c.take("{\"id\":") && c.skip_string() && c.take(",\"sequence\":") && c.number(sequence) &&
+        c.take(",\"stream\":") && c.skip_string() && c.take(",\"stream_version\":") &&
+        c.number(stream_version) && c.take(",\"type\":") && (type = c.string()) &&
+        c.take(",\"schema_version\":") && c.number(schema_version) && c.take(",\"occurred_at\":") &&
+        (occurred_at = c.string()) && c.take(",\"actor\":{\"user_id\":") && c.skip_id() &&
+        c.take(",\"token_id\":") && c.skip_id() && c.take("},\"request_id\":") && c.skip_string() &&
+        c.take(",\"correlation_id\":") && c.skip_string() && c.take(",\"data\":{");
     if (!envelope) {
         return false;
     }
-    const auto time = events::Timestamp::parse(occurred_at);
+    const auto time = events::Timestamp::parse(*occurred_at);
     if (!time || schema_version > 1000) {
         return false;
     }
@@ -177,11 +121,11 @@ bool decode_for_fold_fast(char* body, std::size_t size, events::RecordedEvent& e
     thread_local json::Document doc;
     doc.SetNull();
     doc.GetAllocator().Clear();
-    doc.ParseInsitu<json::kExactNumbers>(const_cast<char*>(c.at()) - 1);
+    doc.ParseInsitu<json::kExactNumbers>(body + c.position() - 1);
     if (doc.HasParseError()) {
         throw DecodeError("invalid event data JSON");
     }
-    e.data = decode_data(type, static_cast<int>(schema_version), doc);
+    e.data = decode_data(*type, static_cast<int>(schema_version), doc);
     return true;
 }
 

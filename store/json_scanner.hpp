@@ -1,0 +1,95 @@
+#pragma once
+
+// Reading JSON that this service wrote itself, front to back and without a DOM: an event
+// record's envelope (store/codec.cpp) and a CloudEvent on the topic (store/cloud_event.cpp).
+// Each caller spells out the exact form its writer makes; anything else answers false or
+// nothing, and the caller parses the text as JSON instead.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace deals::store {
+
+class JsonScanner {
+public:
+    explicit JsonScanner(std::string_view text) : text_(text) {}
+
+    /// Whether `literal` comes next; steps over it when it does.
+    bool take(std::string_view literal) {
+        if (text_.substr(at_, literal.size()) != literal) {
+            return false;
+        }
+        at_ += literal.size();
+        return true;
+    }
+    /// A string without escapes or control characters, as it stands between its quotes: what
+    /// RapidJSON's writer writes back byte for byte.
+    std::optional<std::string_view> string() {
+        if (!take("\"")) {
+            return std::nullopt;
+        }
+        const std::size_t start = at_;
+        for (; at_ < text_.size(); ++at_) {
+            const auto c = static_cast<unsigned char>(text_[at_]);
+            if (c == '"') {
+                return text_.substr(start, at_++ - start);
+            }
+            if (c == '\\' || c < 0x20) {
+                return std::nullopt;
+            }
+        }
+        return std::nullopt;
+    }
+    /// Steps over a string, escapes and all.
+    bool skip_string() {
+        if (!take("\"")) {
+            return false;
+        }
+        while (at_ < text_.size() && text_[at_] != '"') {
+            at_ += text_[at_] == '\\' ? 2 : 1;
+        }
+        return take("\"");
+    }
+    /// A number of plain digits (no sign, fraction, exponent or leading zero), as written.
+    std::optional<std::string_view> digits() {
+        const std::size_t start = at_;
+        while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') {
+            ++at_;
+        }
+        const auto n = text_.substr(start, at_ - start);
+        return n.empty() || (n.size() > 1 && n[0] == '0') ? std::nullopt : std::optional(n);
+    }
+    /// Plain digits that fit in 64 bits (at most 19 of them), as a number.
+    bool number(std::uint64_t& out) {
+        const auto n = digits();
+        if (!n || n->size() > 19) {
+            return false;
+        }
+        out = 0;
+        for (const char c : *n) {
+            out = out * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        return true;
+    }
+    /// `null` or plain digits (an actor's ids).
+    bool skip_id() { return take("null") || digits().has_value(); }
+    /// The rest of the text but its last character, which must close the object: an object
+    /// itself (as `data` always is), its JSON unchecked.
+    [[nodiscard]] std::optional<std::string_view> rest_of_object() const {
+        if (text_.size() < at_ + 3 || text_.back() != '}' || text_[at_] != '{' ||
+            text_[text_.size() - 2] != '}') {
+            return std::nullopt;
+        }
+        return text_.substr(at_, text_.size() - 1 - at_);
+    }
+    /// How far it has read.
+    [[nodiscard]] std::size_t position() const { return at_; }
+
+private:
+    std::string_view text_;
+    std::size_t at_ = 0;
+};
+
+}  // namespace deals::store
