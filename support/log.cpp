@@ -6,12 +6,20 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <system_error>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace deals::logging {
 
@@ -142,19 +150,45 @@ constexpr auto kPlainJson = [] {
     return plain;
 }();
 
-/// Appends the character at `s[i]`, which is not plain, escaped; returns how many bytes it took.
-std::size_t append_escaped(std::string& out, std::string_view s, std::size_t i) {
+/// Where the run of plain characters from `i` ends: sixteen bytes at a time where it can, then
+/// one table lookup a byte (a byte at a time was half of what a request's JSON line cost).
+std::size_t plain_run_end(std::string_view s, std::size_t i) {
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i del = _mm_set1_epi8(0x7F);
+    for (; i + 16 <= s.size(); i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        // Signed: bytes from 0x80 are negative, so "below a space" covers them too.
+        const __m128i bad =
+            _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        if (const int mask = _mm_movemask_epi8(bad); mask != 0) {
+            return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        }
+    }
+#endif
+    while (i < s.size() && kPlainJson[static_cast<unsigned char>(s[i])]) {
+        ++i;
+    }
+    return i;
+}
+
+/// Writes the character at `s[i]`, which is not plain, escaped at `out`; returns how many bytes
+/// of `s` it took. At most six bytes are written for each byte taken.
+std::size_t write_escaped(char*& out, std::string_view s, std::size_t i) {
     static constexpr char kHex[] = "0123456789abcdef";
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
-        out += '\\';
-        out += static_cast<char>(c);
+        *out++ = '\\';
+        *out++ = static_cast<char>(c);
         return 1;
     }
     if (c < 0x80) {  // a control character, or DEL
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
+        out = std::copy_n("\\u00", 4, out);
+        *out++ = kHex[c >> 4];
+        *out++ = kHex[c & 0xF];
         return 1;
     }
     // A well-formed UTF-8 sequence as it is; any other byte as U+FFFD.
@@ -164,59 +198,131 @@ std::size_t append_escaped(std::string& out, std::string_view s, std::size_t i) 
         ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
     }
     if (!ok) {
-        out += "\\ufffd";
+        out = std::copy_n("\\ufffd", 6, out);
         return 1;
     }
-    out.append(s.substr(i, n));
+    out = std::copy_n(s.data() + i, n, out);
     return n;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-    // Runs of plain characters are copied whole: a request's line is mostly such runs, and a
-    // character at a time was half of what --log-format json cost a request (callgrind).
-    out.reserve(out.size() + s.size() + 2);
-    out += '"';
-    std::size_t i = 0;
-    while (i < s.size()) {
-        std::size_t end = i;
-        while (end < s.size() && kPlainJson[static_cast<unsigned char>(s[end])]) {
-            ++end;
+/// The most bytes `s` can take as a JSON string: each byte escaped to six, and the quotes.
+constexpr std::size_t json_string_bound(std::string_view s) { return 6 * s.size() + 2; }
+
+/// Room past the last string of a buffer, for the sixteen-byte reads of `plain_prefix`.
+constexpr std::size_t kReadSlack = 16;
+
+/// How many bytes from `text` are plain, of `n`: sixteen at a time, reading up to fifteen bytes
+/// past `n` (which the caller's buffer holds: see kReadSlack) and ignoring them.
+std::size_t plain_prefix(const char* text, std::size_t n) {
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i del = _mm_set1_epi8(0x7F);
+    for (std::size_t i = 0; i < n; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + i));
+        const __m128i bad =
+            _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+        auto mask = static_cast<unsigned>(_mm_movemask_epi8(bad));
+        if (n - i < 16) {
+            mask &= (1u << (n - i)) - 1;
         }
-        out.append(s.data() + i, end - i);
-        i = end < s.size() ? end + append_escaped(out, s, end) : end;
+        if (mask != 0) {
+            return i + static_cast<std::size_t>(__builtin_ctz(mask));
+        }
     }
-    out += '"';
+    return n;
+#else
+    return plain_run_end(std::string_view(text, n), 0);
+#endif
 }
 
-void append_number(std::string& out, const Field::Value& value) {
-    char digits[32];
+/// Writes `s` quoted and escaped at `out`, which has room for json_string_bound(s) bytes and,
+/// after the buffer's last string, kReadSlack more; returns the end. The string is copied
+/// whole first and checked where it landed: a request's line is about twenty short strings,
+/// and checking them a byte at a time was most of what each cost (callgrind).
+char* write_json_string(char* out, std::string_view s) {
+    *out++ = '"';
+    std::memcpy(out, s.data(), s.size());
+    std::size_t i = plain_prefix(out, s.size());
+    out += i;
+    while (i < s.size()) {
+        i += write_escaped(out, s, i);
+        const std::size_t end = plain_run_end(s, i);
+        out = std::copy(s.data() + i, s.data() + end, out);
+        i = end;
+    }
+    *out++ = '"';
+    return out;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+    const std::size_t at = out.size();
+    out.resize(at + json_string_bound(s) + kReadSlack);
+    out.resize(static_cast<std::size_t>(write_json_string(out.data() + at, s) - out.data()));
+}
+
+/// `std::to_chars`'s shortest form of `value`, by integer arithmetic when the value is a whole
+/// number of thousandths (a request's duration in milliseconds always is): the general
+/// shortest-form search was a tenth of what a request's JSON line cost. Below 10^12 such a
+/// value has at most 15 significant digits, so its decimal form is the shortest that reads back.
+std::to_chars_result to_chars_shortest(char* first, char* last, double value) {
+    const double thousandths = value * 1000.0;
+    if (std::fabs(thousandths) < 1e15) {
+        const auto whole = static_cast<std::int64_t>(std::llround(thousandths));
+        if (static_cast<double>(whole) / 1000.0 == value && (whole != 0 || !std::signbit(value))) {
+            const std::uint64_t magnitude = whole < 0 ? 0 - static_cast<std::uint64_t>(whole)
+                                                      : static_cast<std::uint64_t>(whole);
+            char* p = first;
+            if (whole < 0) {
+                *p++ = '-';
+            }
+            auto r = std::to_chars(p, last, magnitude / 1000);
+            if (std::uint64_t fraction = magnitude % 1000; fraction != 0 && r.ec == std::errc()) {
+                char decimals[4] = {'.', static_cast<char>('0' + fraction / 100),
+                                    static_cast<char>('0' + fraction / 10 % 10),
+                                    static_cast<char>('0' + fraction % 10)};
+                std::size_t n = 4;
+                while (decimals[n - 1] == '0') {
+                    --n;
+                }
+                if (last - r.ptr < static_cast<std::ptrdiff_t>(n)) {
+                    return {last, std::errc::value_too_large};
+                }
+                r.ptr = std::copy(decimals, decimals + n, r.ptr);
+            }
+            return r;
+        }
+    }
+    return std::to_chars(first, last, value);
+}
+
+/// Room for any number a field holds (to_chars' longest double is 24 characters).
+constexpr std::size_t kNumberBound = 32;
+
+char* write_number(char* out, const Field::Value& value) {
     std::to_chars_result r{};
     if (const auto* i = std::get_if<std::int64_t>(&value)) {
-        r = std::to_chars(digits, digits + sizeof digits, *i);
+        r = std::to_chars(out, out + kNumberBound, *i);
     } else if (const auto* u = std::get_if<std::uint64_t>(&value)) {
-        r = std::to_chars(digits, digits + sizeof digits, *u);
+        r = std::to_chars(out, out + kNumberBound, *u);
     } else {
-        r = std::to_chars(digits, digits + sizeof digits, std::get<double>(value));
+        r = to_chars_shortest(out, out + kNumberBound, std::get<double>(value));
     }
-    out.append(digits, r.ptr);
+    return r.ptr;
 }
 
 bool needs_quotes(std::string_view s) {
     return s.empty() || s.find_first_of(" \"=\t\n\r") != std::string_view::npos;
 }
 
-void append_field(std::string& out, Format format, const Field& field) {
-    if (format == Format::kJson) {
-        out += ',';
-        append_json_string(out, field.key);
-        out += ':';
-    } else {
-        out += ' ';
-        out.append(field.key);
-        out += '=';
-    }
+void append_text_field(std::string& out, const Field& field) {
+    out += ' ';
+    out.append(field.key);
+    out += '=';
     if (const auto* s = std::get_if<std::string_view>(&field.value)) {
-        if (format == Format::kJson || needs_quotes(*s)) {
+        if (needs_quotes(*s)) {
             append_json_string(out, *s);
         } else {
             out.append(*s);
@@ -224,21 +330,49 @@ void append_field(std::string& out, Format format, const Field& field) {
     } else if (const auto* b = std::get_if<bool>(&field.value)) {
         out += *b ? "true" : "false";
     } else {
-        append_number(out, field.value);
+        char digits[kNumberBound];
+        out.append(digits, write_number(digits, field.value));
     }
+}
+
+/// The JSON members of a line, written into room sized for the worst case first, so that no
+/// write checks the capacity: a request's line is about twenty short strings, and the checks
+/// of std::string's appends were most of what each of them cost (callgrind).
+void append_json_members(std::string& out, std::string_view message, Fields fields) {
+    std::size_t bound = 6 + json_string_bound(message) + kReadSlack;
+    for (const Field& field : fields) {
+        const auto* s = std::get_if<std::string_view>(&field.value);
+        bound += 2 + json_string_bound(field.key) + (s ? json_string_bound(*s) : kNumberBound);
+    }
+    const std::size_t at = out.size();
+    out.resize(at + bound);
+    char* p = std::copy_n("\"msg\":", 6, out.data() + at);
+    p = write_json_string(p, message);
+    for (const Field& field : fields) {
+        *p++ = ',';
+        p = write_json_string(p, field.key);
+        *p++ = ':';
+        if (const auto* s = std::get_if<std::string_view>(&field.value)) {
+            p = write_json_string(p, *s);
+        } else if (const auto* b = std::get_if<bool>(&field.value)) {
+            p = *b ? std::copy_n("true", 4, p) : std::copy_n("false", 5, p);
+        } else {
+            p = write_number(p, field.value);
+        }
+    }
+    out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 void append_line(std::string& out, Format format, Level level, std::string_view message,
                  Fields fields) {
     if (format == Format::kJson) {
-        out += "\"msg\":";
-        append_json_string(out, message);
-    } else {
-        out += level == Level::kWarn ? "warning: " : level == Level::kError ? "error: " : "";
-        out.append(message);
+        append_json_members(out, message, fields);
+        return;
     }
+    out += level == Level::kWarn ? "warning: " : level == Level::kError ? "error: " : "";
+    out.append(message);
     for (const Field& field : fields) {
-        append_field(out, format, field);
+        append_text_field(out, field);
     }
 }
 

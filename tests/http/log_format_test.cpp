@@ -2,7 +2,11 @@
 // text as the lines always were, with key=value fields.
 
 #include <catch2/catch.hpp>
+#include <charconv>
+#include <cmath>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "support/json.hpp"
 #include "support/log.hpp"
@@ -43,6 +47,55 @@ TEST_CASE("a json log line copies plain runs whole and escapes between them", "[
                           {{"path", "\"a\\b\tc\xc3\xa9\""}, {"route", ""}}) ==
           "{\"msg\":\"GET /api/deals/7 "
           "200\",\"path\":\"\\\"a\\\\b\\u0009c\xc3\xa9\\\"\",\"route\":\"\"}");
+}
+
+TEST_CASE("a json log string is the same whether its escape falls in a block of 16 or after",
+          "[log]") {
+    // Lengths 0-40 and every kind of byte that is not copied as it is, at every position: the
+    // first sixteen-byte blocks are checked together, the tail a byte at a time.
+    const std::string kinds[] = {"\"", "\\", "\n", "\x01", "\x7f", "\xc3\xa9", "\xff"};
+    const std::string escaped[] = {"\\\"",    "\\\\",     "\\u000a", "\\u0001",
+                                   "\\u007f", "\xc3\xa9", "\\ufffd"};
+    for (std::size_t length = 0; length <= 40; ++length) {
+        const std::string plain(length, 'x');
+        CHECK(logging::render(Format::kJson, Level::kInfo, plain, {}) ==
+              "{\"msg\":\"" + plain + "\"}");
+        for (std::size_t k = 0; k < std::size(kinds); ++k) {
+            for (std::size_t at = 0; at < length; ++at) {
+                const std::string value = plain.substr(0, at) + kinds[k] + plain.substr(at + 1);
+                const std::string expected =
+                    plain.substr(0, at) + escaped[k] + plain.substr(at + 1);
+                INFO("length " << length << " at " << at << " kind " << k);
+                REQUIRE(logging::render(Format::kJson, Level::kInfo, value, {}) ==
+                        "{\"msg\":\"" + expected + "\"}");
+            }
+        }
+    }
+}
+
+TEST_CASE("a json log number is written as std::to_chars writes it", "[log]") {
+    // Durations take a faster way (whole thousandths), which must give the same text.
+    std::vector<double> values = {0.0,       -0.0,
+                                  0.001,     0.01,
+                                  0.1,       0.125,
+                                  1.0,       1.5,
+                                  10.0,      -2.25,
+                                  1e-4,      0.0005,
+                                  1e12,      999999999999.999,
+                                  1e15,      -1e15,
+                                  1e300,     3.14159,
+                                  2.0 / 3.0, 123456.789,
+                                  -0.001,    4503599627370.495};
+    for (int micros = 0; micros < 200000; micros += 7) {
+        values.push_back(std::round(static_cast<double>(micros)) / 1000.0);
+    }
+    for (const double v : values) {
+        char digits[64];
+        const auto r = std::to_chars(digits, digits + sizeof digits, v);
+        const std::string expected = "{\"msg\":\"m\",\"d\":" + std::string(digits, r.ptr) + "}";
+        INFO(expected);
+        REQUIRE(logging::render(Format::kJson, Level::kInfo, "m", {{"d", v}}) == expected);
+    }
 }
 
 TEST_CASE("a text log line is the message, its level's prefix and key=value fields", "[log]") {
