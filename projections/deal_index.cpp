@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -132,7 +133,8 @@ OrderedIndex::Entry DealIndex::entry(DealSortField field, std::uint32_t slot,
 }
 
 std::uint32_t DealIndex::place(const Deal& deal, const NameTexts::Text* name,
-                               std::optional<std::string> lost_folded) {
+                               std::optional<std::string> lost_folded,
+                               const std::vector<std::uint32_t>* name_words) {
     const auto slot = static_cast<std::uint32_t>(deal.id.value);
     if (slot >= deals_.size()) {
         const std::size_t n = std::max<std::size_t>(slot + 1, deals_.size() * 3 / 2 + 16);
@@ -142,12 +144,44 @@ std::uint32_t DealIndex::place(const Deal& deal, const NameTexts::Text* name,
     deals_[slot] = &deal;
     ++count_;
     name_text_[slot] = name;
-    names_.add(slot, name->folded());
+    if (name_words != nullptr) {
+        names_.add_ids(slot, *name_words);
+    } else {
+        names_.add(slot, name->folded());
+    }
     if (lost_folded) {
         auto& folded = lost_folded_[slot] = std::move(*lost_folded);
         lost_reasons_.add(slot, folded);
     }
     return slot;
+}
+
+void DealIndex::place_all(std::span<const Deal* const> deals,
+                          const std::vector<const NameTexts::Text*>& texts,
+                          std::vector<std::optional<std::string>>& lost) {
+    const auto name = static_cast<std::size_t>(DealSortField::kName);
+    // Many deals share a name (interned in NameTexts): its words are cut and looked up once,
+    // while it stays in a small cache, instead of once per deal (about a third of start-up's
+    // index build at a million seeded deals, perf).
+    struct NameWords {
+        const NameTexts::Text* text = nullptr;
+        std::vector<std::uint32_t> ids;
+    };
+    std::vector<NameWords> name_words(deals.size() > 1 ? 65536 : 0);
+    for (std::size_t i = 0; i < deals.size(); ++i) {
+        const std::vector<std::uint32_t>* words = nullptr;
+        if (!name_words.empty()) {
+            auto& cached =
+                name_words[(reinterpret_cast<std::uintptr_t>(texts[i]) >> 4) % name_words.size()];
+            if (cached.text != texts[i]) {
+                cached.text = texts[i];
+                cached.ids = names_.word_ids(texts[i]->folded());
+            }
+            words = &cached.ids;
+        }
+        const auto slot = place(*deals[i], texts[i], std::move(lost[i]), words);
+        pending_[name].push_back({prefix_key(texts[i]->key()), slot});
+    }
 }
 
 void DealIndex::add_unsorted(const Deal& deal) {
@@ -212,10 +246,7 @@ void DealIndex::add_unsorted(std::span<const Deal* const> deals, unsigned thread
     for (unsigned t = 1; t < threads; ++t) {
         helpers.emplace_back(entries);
     }
-    for (std::size_t i = 0; i < deals.size(); ++i) {
-        const auto slot = place(*deals[i], texts[i], std::move(lost[i]));
-        pending_[name].push_back({prefix_key(texts[i]->key()), slot});
-    }
+    place_all(deals, texts, lost);
     if (helpers.empty()) {
         entries();
     }

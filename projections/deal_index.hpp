@@ -98,9 +98,16 @@ private:
     [[nodiscard]] OrderedIndex::Entry entry(DealSortField field, std::uint32_t slot,
                                             std::uint64_t key) const;
     /// Takes `deal` into its slot, with its name's entry and its folded lost reason, and
-    /// indexes their words; returns the slot.
+    /// indexes their words (the name's by `name_words`, its word ids, when given); returns
+    /// the slot.
     std::uint32_t place(const Deal& deal, const NameTexts::Text* name,
-                        std::optional<std::string> lost_folded);
+                        std::optional<std::string> lost_folded,
+                        const std::vector<std::uint32_t>* name_words = nullptr);
+    /// `place` for each of `deals` (with its name's text and folded lost reason), and their
+    /// name entries.
+    void place_all(std::span<const Deal* const> deals,
+                   const std::vector<const NameTexts::Text*>& texts,
+                   std::vector<std::optional<std::string>>& lost);
     /// A slot's name entry (the slot must hold a deal).
     [[nodiscard]] const NameTexts::Text& name_of(std::uint32_t slot) const {
         return *name_text_[slot];

@@ -39,19 +39,20 @@ std::vector<std::string_view> TextIndex::words(std::string_view folded) {
 }
 
 void TextIndex::add(std::uint32_t slot, std::string_view folded) {
-    max_slot_ = std::max(max_slot_, slot);
+    add_ids(slot, word_ids(folded));
+}
+
+std::vector<std::uint32_t> TextIndex::word_ids(std::string_view folded) {
     auto words_of_text = words(folded);
     std::sort(words_of_text.begin(), words_of_text.end());
     words_of_text.erase(std::unique(words_of_text.begin(), words_of_text.end()),
                         words_of_text.end());
+    std::vector<std::uint32_t> ids;
+    ids.reserve(words_of_text.size());
     for (const auto word : words_of_text) {
         auto it = ids_.find(word);
-        const bool added = it == ids_.end();
-        if (added) {
+        if (it == ids_.end()) {
             it = ids_.emplace(std::string(word), static_cast<std::uint32_t>(text_.size())).first;
-        }
-        const std::uint32_t id = it->second;
-        if (added) {
             text_.emplace_back(word);
             postings_.emplace_back();
             std::vector<std::uint32_t> grams;
@@ -61,9 +62,17 @@ void TextIndex::add(std::uint32_t slot, std::string_view folded) {
             std::sort(grams.begin(), grams.end());
             grams.erase(std::unique(grams.begin(), grams.end()), grams.end());
             for (const auto g : grams) {
-                trigrams_[g].push_back(id);  // word ids grow, so each list stays ascending
+                trigrams_[g].push_back(it->second);  // word ids grow: each list stays ascending
             }
         }
+        ids.push_back(it->second);
+    }
+    return ids;
+}
+
+void TextIndex::add_ids(std::uint32_t slot, const std::vector<std::uint32_t>& ids) {
+    max_slot_ = std::max(max_slot_, slot);
+    for (const auto id : ids) {
         postings_[id].insert(slot);
     }
 }

@@ -21,6 +21,10 @@ namespace deals::projections {
 class TextIndex {
 public:
     void add(std::uint32_t slot, std::string_view folded);
+    /// `add` in two steps, for many slots with the same text: the ids of its distinct words
+    /// (registered when new), then a slot added under those ids.
+    [[nodiscard]] std::vector<std::uint32_t> word_ids(std::string_view folded);
+    void add_ids(std::uint32_t slot, const std::vector<std::uint32_t>& ids);
     void remove(std::uint32_t slot, std::string_view folded);
 
     /// The slots (ascending) whose text contains `needle` (folded); `text_of(slot)` gives a
