@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <system_error>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -41,24 +42,85 @@ spdlog::level::level_enum to_spdlog(Level level) {
     return spdlog::level::off;
 }
 
-/// Whole lines to stdout (debug, info) or stderr (warnings, errors), through a buffer that the
-/// logger flushes after each line, or, for request lines, when it fills, once a second and at
-/// exit. write(2) of whole lines, so two loggers' lines never interleave within a line.
+/// Writes `buffer` to `fd` whole and empties it. One buffer at a time across threads: a write
+/// to a pipe larger than PIPE_BUF may otherwise interleave with another thread's.
+void write_out(int fd, std::string& buffer) {
+    static std::mutex writing;
+    std::lock_guard lock(writing);
+    std::size_t done = 0;
+    while (done < buffer.size()) {
+        const ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;  // nowhere to write to (a closed pipe): the line is dropped, not retried
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    buffer.clear();
+}
+
+constexpr std::size_t kFlushAt = 64 * 1024;
+
+/// Request lines wait in a buffer of the thread that made them, written out when it fills,
+/// once a second and before any other line: one shared buffer and its lock, which both I/O
+/// threads took for every request, moved between the cores' caches at each line. A thread's
+/// lines keep their order; two threads' lines are in order within what one flush writes.
+class ThreadLines {
+public:
+    /// This thread's buffer, made on its first request line and kept to the end of the process.
+    static ThreadLines& mine() {
+        thread_local ThreadLines* const lines = [] {
+            auto& all = registry();
+            std::lock_guard lock(all.mutex);
+            return all.lines.emplace_back(std::make_unique<ThreadLines>()).get();
+        }();
+        return *lines;
+    }
+
+    /// Every thread's request lines, written out now.
+    static void drain_all() {
+        auto& all = registry();
+        std::lock_guard lock(all.mutex);
+        for (const auto& lines : all.lines) {
+            std::lock_guard own(lines->mutex_);  // only this thread and the flushes take it
+            write_out(STDOUT_FILENO, lines->out_);
+        }
+    }
+
+    void append(std::string_view line) {
+        std::lock_guard lock(mutex_);
+        out_.append(line);
+        if (out_.size() >= kFlushAt) {
+            write_out(STDOUT_FILENO, out_);
+        }
+    }
+
+private:
+    struct Registry {
+        std::mutex mutex;
+        std::vector<std::unique_ptr<ThreadLines>> lines;
+    };
+    /// Never destroyed: a sink's destructor drains it at exit, after other statics are gone.
+    static Registry& registry() {
+        static auto* const all = new Registry;
+        return *all;
+    }
+
+    std::mutex mutex_;
+    std::string out_;
+};
+
+/// Whole lines to stdout (debug, info) or stderr (warnings, errors), flushed after each line;
+/// the request lines waiting in the threads' buffers go out first, and once a second (the
+/// request logger's flush) and at exit.
 class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     LineSink() = default;
     LineSink(const LineSink&) = delete;
     LineSink& operator=(const LineSink&) = delete;
     ~LineSink() override { flush_(); }  // at exit, whatever path it takes
-
-    /// Takes a line formatted already (ending in a newline), to flush with the others.
-    void append_formatted(std::string_view line) {
-        std::lock_guard lock(mutex_);
-        out_.append(line);
-        if (out_.size() >= kFlushAt) {
-            flush_();
-        }
-    }
 
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
@@ -71,28 +133,12 @@ protected:
         }
     }
     void flush_() override {
-        drain(STDOUT_FILENO, out_);
-        drain(STDERR_FILENO, err_);
+        ThreadLines::drain_all();
+        write_out(STDOUT_FILENO, out_);
+        write_out(STDERR_FILENO, err_);
     }
 
 private:
-    static constexpr std::size_t kFlushAt = 64 * 1024;
-
-    static void drain(int fd, std::string& buffer) {
-        std::size_t done = 0;
-        while (done < buffer.size()) {
-            const ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                break;  // nowhere to write to (a closed pipe): the line is dropped, not retried
-            }
-            done += static_cast<std::size_t>(n);
-        }
-        buffer.clear();
-    }
-
     std::string out_;
     std::string err_;
 };
@@ -101,7 +147,6 @@ struct Loggers {
     Format format = Format::kText;
     std::shared_ptr<spdlog::logger> lines;     ///< flushed after every line
     std::shared_ptr<spdlog::logger> requests;  ///< flushed once a second, when full, at exit
-    std::shared_ptr<LineSink> sink;            ///< both loggers'
 };
 
 std::unique_ptr<spdlog::formatter> formatter_for(Format format) {
@@ -123,7 +168,6 @@ Loggers make_loggers(Format format, Level level) {
         logger->set_formatter(formatter_for(format));
         logger->set_level(to_spdlog(level));
     }
-    made.sink = sink;
     made.lines->flush_on(spdlog::level::trace);
     made.requests->flush_on(spdlog::level::warn);
     return made;
@@ -472,7 +516,7 @@ void request(std::string_view message, Fields fields) {
         line += '}';
     }
     line += '\n';
-    current.sink->append_formatted(line);
+    ThreadLines::mine().append(line);
 }
 
 void flush() {

@@ -62,9 +62,10 @@ inline void error(std::string_view message, Fields fields = {}) {
     write(Level::kError, message, fields);
 }
 
-/// A request's line (dealsd --log-requests), at info: written through a buffer that is
-/// flushed when it fills, once a second and by `flush()`, so that logging every request costs
-/// no system call per request.
+/// A request's line (dealsd --log-requests), at info: written through a buffer of the calling
+/// thread that is flushed when it fills, once a second, before any other line and by `flush()`,
+/// so that logging every request costs no system call and no lock shared between threads. A
+/// thread's lines keep their order; two threads' lines may be up to a flush apart.
 void request(std::string_view message, Fields fields);
 
 /// Writes out what `request` holds (at shutdown).
