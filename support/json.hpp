@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -51,10 +52,54 @@ public:
         return EndValue(true);
     }
 
+    /// A key written in the code: whether it needs an escape is known when compiling.
+    struct Literal {
+        template <std::size_t N>
+        consteval Literal(const char (&text)[N])  // NOLINT: implicit, for w.Key("name")
+            : text(text), size(N - 1), plain(true) {
+            for (std::size_t i = 0; i + 1 < N; ++i) {
+                const auto c = static_cast<unsigned char>(text[i]);
+                plain = plain && c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+            }
+        }
+        const char* text;
+        std::size_t size;
+        bool plain;
+    };
+
     /// Keys and strings are copied whole when they need no escape (checked first, which is
     /// cheaper than RapidJSON's loop that escapes and writes one character at a time: keys
-    /// were a quarter of what rendering a deal took), else escaped the usual way.
-    bool Key(std::string_view key) { return PlainString(key); }
+    /// were a quarter of what rendering a deal took), else escaped the usual way. A literal
+    /// key (most of them) is checked when compiling, and written with its separator in one
+    /// step: about 90 keys a deal, and the check, RapidJSON's Prefix and a memcpy call for
+    /// each were a fifth of a GET by id (callgrind).
+    bool Key(Literal key) {
+        if (!key.plain || level_stack_.Empty()) {
+            return PlainString({key.text, key.size});
+        }
+        Level* level = level_stack_.template Top<Level>();
+        if (level->inArray || level->valueCount % 2 != 0) {
+            return PlainString({key.text, key.size});  // not where a key goes: RapidJSON says so
+        }
+        const bool comma = level->valueCount > 0;
+        Ch* out = os_->Push(key.size + 2 + (comma ? 1 : 0));
+        if (comma) {
+            *out++ = ',';
+        }
+        out[0] = '"';
+        std::memcpy(out + 1, key.text, key.size);
+        out[key.size + 1] = '"';
+        ++level->valueCount;
+        return true;
+    }
+    /// Any other text: a string, a string_view, a pointer to a C string, a char array that is
+    /// not a literal.
+    template <class Text, class Bare = std::remove_reference_t<Text>>
+    requires(std::is_convertible_v<Text&&, std::string_view> &&
+             !(std::is_array_v<Bare> &&
+               std::is_const_v<std::remove_extent_t<Bare>>)) bool Key(Text&& key) {
+        return PlainString(std::string_view(key));
+    }
     bool Key(const Ch* key, rapidjson::SizeType length, bool /*copy*/ = false) {
         return PlainString({key, length});
     }

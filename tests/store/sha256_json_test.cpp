@@ -104,6 +104,35 @@ TEST_CASE("Key literals and strings are written whole and escaped only when they
         "\"quote \\\" back \\\\ nl \\n\",\"ab\":\"Müller\",\"k\\\"q\":\"\",\"sv\":[\"x\",\"y\"]}");
 }
 
+TEST_CASE("literal keys are written as RapidJSON writes them around nested values", "[json]") {
+    const auto write = [](auto& w) {
+        w.StartObject();
+        w.Key("o");
+        w.StartObject();
+        w.Key("i");
+        w.Int(1);
+        w.Key("e");
+        w.StartArray();
+        w.EndArray();
+        w.EndObject();
+        w.Key("after");
+        w.Int(2);
+        w.Key("");
+        w.Null();
+        w.EndObject();
+    };
+    deals::json::Buffer ours;
+    deals::json::Writer w(ours);
+    write(w);
+    deals::json::Buffer theirs;
+    rapidjson::Writer<deals::json::Buffer> reference(theirs);
+    write(reference);
+    CHECK(std::string(ours.GetString(), ours.GetSize()) ==
+          std::string(theirs.GetString(), theirs.GetSize()));
+    CHECK(std::string(ours.GetString(), ours.GetSize()) ==
+          R"({"o":{"i":1,"e":[]},"after":2,"":null})");
+}
+
 TEST_CASE(
     "a string is written as RapidJSON writes it whatever its length and where it needs an escape",
     "[json]") {
