@@ -1,5 +1,6 @@
 #include "events/time.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -76,7 +77,7 @@ char* put_digits(char* out, long value, int width) {
 }  // namespace
 
 // Formatted by hand (no snprintf): views, events and API responses print many of them.
-std::string Timestamp::str() const {
+std::size_t Timestamp::format(Text& out) const {
     using namespace std::chrono;
     const auto tp = sys_time<microseconds>{microseconds{micros}};
     const auto dp = floor<days>(tp);
@@ -84,16 +85,13 @@ std::string Timestamp::str() const {
     const hh_mm_ss<microseconds> hms{tp - dp};
     const int year = static_cast<int>(ymd.year());
     if (year < 0 || year > 9999) {
-        char buf[48];
-        std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", year,
-                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                      static_cast<long>(hms.hours().count()),
-                      static_cast<long>(hms.minutes().count()),
-                      static_cast<long>(hms.seconds().count()),
-                      static_cast<long>(hms.subseconds().count()));
-        return buf;
+        const int n = std::snprintf(
+            out.data(), out.size(), "%04d-%02u-%02uT%02ld:%02ld:%02ld.%06ldZ", year,
+            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+            static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+            static_cast<long>(hms.seconds().count()), static_cast<long>(hms.subseconds().count()));
+        return static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(out.size()) - 1));
     }
-    std::string out(27, '\0');
     char* p = out.data();
     p = put_digits(p, year, 4);
     *p++ = '-';
@@ -108,8 +106,13 @@ std::string Timestamp::str() const {
     p = put_digits(p, static_cast<long>(hms.seconds().count()), 2);
     *p++ = '.';
     p = put_digits(p, static_cast<long>(hms.subseconds().count()), 6);
-    *p = 'Z';
-    return out;
+    *p++ = 'Z';
+    return static_cast<std::size_t>(p - out.data());
+}
+
+std::string Timestamp::str() const {
+    Text text;
+    return {text.data(), format(text)};
 }
 
 std::optional<Timestamp> Timestamp::parse_until(std::string_view text) {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +18,9 @@ struct Timestamp {
 
     /// `2026-11-24T18:38:16.000000Z`, the API's and the log's timestamp form.
     [[nodiscard]] std::string str() const;
+    /// `str()` written into `out` (no allocation: a deal's JSON has several); returns its length.
+    using Text = std::array<char, 48>;
+    std::size_t format(Text& out) const;
     /// The system clock now. Only the mains call it; everything else is given the time.
     static Timestamp system_now();
     /// Accepts `YYYY-MM-DD` (midnight UTC) and ISO-8601 date-times with an optional fraction and

@@ -21,9 +21,14 @@ namespace {
 
 using projections::Views;
 
+void write_timestamp(json::Writer& w, events::Timestamp t) {
+    events::Timestamp::Text text;
+    write_string(w, {text.data(), t.format(text)});
+}
+
 void write_time(json::Writer& w, const std::optional<events::Timestamp>& t) {
     if (t) {
-        write_string(w, t->str());
+        write_timestamp(w, *t);
     } else {
         w.Null();
     }
@@ -127,9 +132,9 @@ void write_stage(json::Writer& w, const projections::Stage& s, bool recently_cre
     w.Key("display_name");
     write_string(w, s.id.str());
     w.Key("created_at");
-    write_string(w, s.created_at.str());
+    write_timestamp(w, s.created_at);
     w.Key("updated_at");
-    write_string(w, s.updated_at.str());
+    write_timestamp(w, s.updated_at);
     w.Key("was_recently_created");
     w.Bool(recently_created);
     w.EndObject();
@@ -157,9 +162,9 @@ void write_pipeline(json::Writer& w, const projections::Pipeline& p, const Views
     w.Key("display_name");
     write_string(w, p.id.str());
     w.Key("created_at");
-    write_string(w, p.created_at.str());
+    write_timestamp(w, p.created_at);
     w.Key("updated_at");
-    write_string(w, p.updated_at.str());
+    write_timestamp(w, p.updated_at);
     w.Key("authorizations");
     w.StartObject();
     for (const char* key : {"viewAny", "view"}) {
@@ -193,9 +198,9 @@ void write_user(json::Writer& w, const projections::User& u) {
     w.Key("display_name");
     write_string(w, u.id.str());
     w.Key("created_at");
-    write_string(w, u.created_at.str());
+    write_timestamp(w, u.created_at);
     w.Key("updated_at");
-    write_string(w, u.updated_at.str());
+    write_timestamp(w, u.updated_at);
     w.EndObject();
 }
 
@@ -266,9 +271,9 @@ void write_custom_field(json::Writer& w, const projections::CustomField& f, bool
     }
     w.EndArray();
     w.Key("created_at");
-    write_string(w, f.created_at.str());
+    write_timestamp(w, f.created_at);
     w.Key("updated_at");
-    write_string(w, f.updated_at.str());
+    write_timestamp(w, f.updated_at);
     if (recently_created) {
         w.Key("was_recently_created");
         w.Bool(true);
@@ -433,9 +438,9 @@ void write_deal_counts(json::Writer& w, const projections::Deal& d) {
 void write_deal_record(json::Writer& w, const projections::Deal& d, const projections::User& caller,
                        DealShape shape) {
     w.Key("created_at");
-    write_string(w, d.created_at.str());
+    write_timestamp(w, d.created_at);
     w.Key("updated_at");
-    write_string(w, d.updated_at.str());
+    write_timestamp(w, d.updated_at);
     w.Key("timeline_subject_key");
     w.String("deal");
     write_authorizations(w, projections::deal_permissions(caller, d));

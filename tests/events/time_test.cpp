@@ -20,6 +20,21 @@ TEST_CASE("a timestamp prints as UTC with six fractional digits", "[events][time
     CHECK(Timestamp{-1}.str() == "1969-12-31T23:59:59.999999Z");
 }
 
+TEST_CASE("a timestamp is formatted into a buffer as str() prints it, years past 9999 too",
+          "[events][time]") {
+    // 10000-01-01 and -0001-12-31: the years that take the general (snprintf) way.
+    for (const std::int64_t micros :
+         {std::int64_t{0}, kT0 + 123'456, std::int64_t{-1}, std::int64_t{253'402'300'800'000'000},
+          std::int64_t{-62'167'219'200'000'001}}) {
+        Timestamp::Text text;
+        const auto n = Timestamp{micros}.format(text);
+        INFO(micros);
+        CHECK(std::string(text.data(), n) == Timestamp{micros}.str());
+        CHECK(n >= 27);
+    }
+    CHECK(Timestamp{253'402'300'800'000'000}.str() == "10000-01-01T00:00:00.000000Z");
+}
+
 TEST_CASE("a timestamp reads back what it prints", "[events][time]") {
     const std::int64_t micros = GENERATE(0LL, 1LL, -1LL, kT0, kT0 + 999'999, 951'782'400'000'000LL);
 
