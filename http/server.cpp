@@ -185,8 +185,10 @@ Request to_request(bhttp::request<bhttp::string_body>&& in) {
     r.target = std::string(in.target());
     for (const auto& field : in) {
         std::string name(field.name_string());
+        // Header names are ASCII tokens: lowered without the C library's locale-aware call
+        // for each character.
         std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                       [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
         r.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     r.body = std::move(in.body());
