@@ -69,6 +69,10 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
             arm(deadline);
         }
     }
+    /// No deadline while a request is handled: the handler may wait (a group commit, an ack
+    /// from Kafka, a replica catching up), and only reads and writes are timed, as they were
+    /// with Beast's timer.
+    void suspend() { deadline = Clock::time_point::max(); }
     /// No deadline any more (the session is over).
     void stop_watching() {
         deadline = Clock::time_point::max();
@@ -89,6 +93,10 @@ private:
             const auto self = weak.lock();
             if (ec || !self || !self->armed) {
                 return;  // cancelled: re-armed or stopped
+            }
+            if (self->deadline == Clock::time_point::max()) {
+                self->armed = false;  // suspended: the next expires_after arms it again
+                return;
             }
             if (Clock::now() < self->deadline) {
                 self->arm(self->deadline);
@@ -475,6 +483,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Stream& stream, beast::flat_buffer
             co_return false;  // cut off mid-body or timed out
         }
     }
+    state.suspend();  // the request is read whole: what handling it takes is not timed
     const bool keep_alive = !too_large && parser.get().keep_alive();
     const auto started = std::chrono::steady_clock::now();
     Request request = to_request(parser.release());

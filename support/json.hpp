@@ -57,7 +57,11 @@ public:
         template <std::size_t N>
         consteval Literal(const char (&text)[N])  // NOLINT: implicit, for w.Key("name")
             : text(text), size(N - 1), plain(true) {
-            for (std::size_t i = 0; i + 1 < N; ++i) {
+            for (std::size_t i = 0; i + 1 < N; ++i) {  // up to a NUL, as for a C string
+                if (text[i] == '\0') {
+                    size = i;
+                    break;
+                }
                 const auto c = static_cast<unsigned char>(text[i]);
                 plain = plain && c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
             }
@@ -93,7 +97,8 @@ public:
         return true;
     }
     /// Any other text: a string, a string_view, a pointer to a C string, a char array that is
-    /// not a literal.
+    /// not const. (A const char array that is not a constant, such as a parameter, does not
+    /// compile as a key: pass it as a string_view.)
     template <class Text, class Bare = std::remove_reference_t<Text>>
     requires(std::is_convertible_v<Text&&, std::string_view> &&
              !(std::is_array_v<Bare> &&

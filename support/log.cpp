@@ -85,7 +85,9 @@ public:
         std::lock_guard lock(all.mutex);
         for (const auto& lines : all.lines) {
             std::lock_guard own(lines->mutex_);  // only this thread and the flushes take it
-            write_out(STDOUT_FILENO, lines->out_);
+            if (!lines->out_.empty()) {
+                write_out(STDOUT_FILENO, lines->out_);
+            }
         }
     }
 
@@ -255,7 +257,7 @@ constexpr std::size_t json_string_bound(std::string_view s) { return 6 * s.size(
 /// Room past the last string of a buffer, for the sixteen-byte reads of `plain_prefix`.
 constexpr std::size_t kReadSlack = 16;
 
-/// How many bytes from `text` are plain, of `n`: sixteen at a time, reading up to fifteen bytes
+/// How many bytes from `text` are plain, of `n`: sixteen at a time, reading up to fourteen bytes
 /// past `n` (which the caller's buffer holds: see kReadSlack) and ignoring them.
 std::size_t plain_prefix(const char* text, std::size_t n) {
 #if defined(__SSE2__)
@@ -308,12 +310,14 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 /// `std::to_chars`'s shortest form of `value`, by integer arithmetic when the value is a whole
-/// number of thousandths (a request's duration in milliseconds always is): the general
-/// shortest-form search was a tenth of what a request's JSON line cost. Below 10^12 such a
-/// value has at most 15 significant digits, so its decimal form is the shortest that reads back.
+/// number of thousandths below 100,000 (a request's duration in milliseconds mostly is): the
+/// general shortest-form search was a tenth of what a request's JSON line cost. Such a value
+/// has at most 8 significant digits, so its decimal form is the shortest that reads back, and
+/// below 10^5 the fixed form is never longer than the scientific one, which to_chars would pick
+/// instead (100000 is written 1e+05).
 std::to_chars_result to_chars_shortest(char* first, char* last, double value) {
     const double thousandths = value * 1000.0;
-    if (std::fabs(thousandths) < 1e15) {
+    if (std::fabs(thousandths) < 1e8) {
         const auto whole = static_cast<std::int64_t>(std::llround(thousandths));
         if (static_cast<double>(whole) / 1000.0 == value && (whole != 0 || !std::signbit(value))) {
             const std::uint64_t magnitude = whole < 0 ? 0 - static_cast<std::uint64_t>(whole)

@@ -35,8 +35,9 @@ private:
 
 /// A server answering writes once `relay` has published them, waiting at most `timeout`.
 std::unique_ptr<TestServer> replicated_server(const FakeRelay& relay,
-                                              std::chrono::milliseconds timeout) {
-    return std::make_unique<TestServer>(http::ServerConfig{}, [&](http::AppContext& app) {
+                                              std::chrono::milliseconds timeout,
+                                              http::ServerConfig config = {}) {
+    return std::make_unique<TestServer>(config, [&](http::AppContext& app) {
         app.relay = &relay;
         app.ack = http::Ack::kReplicated;
         app.ack_timeout = timeout;
@@ -123,4 +124,23 @@ TEST_CASE("under --ack replicated a write answers once the relay has published i
     kafka.join();
     CHECK(created.status == 201);
     CHECK(created.header("deals-sequence") == std::to_string(before + 1));
+}
+
+TEST_CASE("a write waiting for Kafka longer than the read timeout still gets its answer",
+          "[http][ack]") {
+    // The read timeout bounds reading a request and writing its answer, not handling it: a
+    // connection closed while the handler waited would leave a committed write unanswered.
+    FakeRelay relay;
+    http::ServerConfig config;
+    config.read_timeout = std::chrono::seconds(1);
+    const auto server = replicated_server(relay, std::chrono::milliseconds(2000), config);
+    auto client = server->client();
+    const auto started = std::chrono::steady_clock::now();
+    const auto answer = client.post("/api/deals", R"({"name":"Slow ack","stage_id":1})");
+    const auto waited = std::chrono::steady_clock::now() - started;
+    CHECK(answer.status == 503);
+    CHECK(answer.header("deals-sequence") == std::to_string(server->store().log().head_sequence()));
+    CHECK(waited >= std::chrono::milliseconds(1900));
+    // The connection stays usable after it.
+    CHECK(client.get("/api/deals?per_page=1").status == 200);
 }

@@ -86,6 +86,11 @@ TEST_CASE("a json log number is written as std::to_chars writes it", "[log]") {
                                   1e300,     3.14159,
                                   2.0 / 3.0, 123456.789,
                                   -0.001,    4503599627370.495};
+    // Whole numbers from 1e5 up: std::to_chars writes them in scientific form (1e+05).
+    for (const double v :
+         {100000.0, 3e6, 12000000.0, 20000.0, 99999.999, -100000.0, 100000.5, 1e5 - 0.001}) {
+        values.push_back(v);
+    }
     for (int micros = 0; micros < 200000; micros += 7) {
         values.push_back(std::round(static_cast<double>(micros)) / 1000.0);
     }
