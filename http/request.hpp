@@ -13,6 +13,10 @@ namespace deals::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+/// `c` lower-cased if it is an ASCII capital: header names and schemes are ASCII tokens, and
+/// std::tolower is a locale-aware call per character (undefined for a negative char).
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
 /// An HTTP request reduced to what handlers use, free of Beast types so that handlers can be
 /// called as plain functions in tests.
 struct Request {

@@ -180,9 +180,8 @@ commands::Result<Caller> authenticate(const AppContext& app, const Request& requ
     const commands::Error unauthenticated{commands::ErrorCode::kUnauthenticated, "", {}};
     const auto header = request.header("authorization");
     if (!header || header->size() < 7 ||
-        !std::equal(header->begin(), header->begin() + 7, "bearer ", [](char a, char b) {
-            return (a >= 'A' && a <= 'Z' ? static_cast<char>(a + 32) : a) == b;
-        })) {
+        !std::equal(header->begin(), header->begin() + 7, "bearer ",
+                    [](char a, char b) { return ascii_lower(a) == b; })) {
         return unauthenticated;
     }
     std::string_view token = std::string_view(*header).substr(7);

@@ -75,7 +75,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
     void suspend() { deadline = Clock::time_point::max(); }
     /// No deadline any more (the session is over).
     void stop_watching() {
-        deadline = Clock::time_point::max();
+        suspend();
         armed = false;
         watchdog.cancel();
     }
@@ -193,10 +193,7 @@ Request to_request(bhttp::request<bhttp::string_body>&& in) {
     r.target = std::string(in.target());
     for (const auto& field : in) {
         std::string name(field.name_string());
-        // Header names are ASCII tokens: lowered without the C library's locale-aware call
-        // for each character.
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+        std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
         r.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     r.body = std::move(in.body());

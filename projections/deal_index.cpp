@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <stdexcept>
 #include <thread>
@@ -167,11 +168,8 @@ void DealIndex::place_all(std::span<const Deal* const> deals,
         const NameTexts::Text* text = nullptr;
         std::vector<std::uint32_t> ids;
     };
-    std::size_t cache_size = deals.size() > 1 ? 1 : 0;  // a power of two, at most 65,536
-    while (cache_size != 0 && cache_size < deals.size() && cache_size < 65536) {
-        cache_size *= 2;
-    }
-    std::vector<NameWords> name_words(cache_size);
+    std::vector<NameWords> name_words(
+        deals.size() > 1 ? std::bit_ceil(std::min<std::size_t>(deals.size(), 65536)) : 0);
     for (std::size_t i = 0; i < deals.size(); ++i) {
         const std::vector<std::uint32_t>* words = nullptr;
         if (!name_words.empty()) {
