@@ -77,6 +77,16 @@ private:
         bool nothing = false;
     };
     [[nodiscard]] Split split(const std::vector<IndexCondition>& conditions, bool match_all) const;
+    /// The one condition that can match when it is a search of the names (a `kContains`):
+    /// the others, OR-ed, match no deal. Null otherwise.
+    [[nodiscard]] const IndexCondition* lone_name_search(
+        const std::vector<IndexCondition>& conditions, bool match_all) const;
+    /// A page of the deals whose name contains `needle`, in name order, found through the
+    /// distinct names that contain it (see `NameTexts::containing`): for each matching name
+    /// in order, its deals are read from the name index. Empty optional when the names are too
+    /// many beside their deals for that to pay (or the needle cannot be narrowed).
+    [[nodiscard]] std::optional<Page> names_page(const std::string& needle, bool descending,
+                                                 std::size_t offset, std::size_t limit) const;
     /// A page of the deals that one key condition alone selects.
     [[nodiscard]] Page single_key_page(const IndexCondition& only,
                                        const std::vector<DealSortKey>& order, std::size_t offset,

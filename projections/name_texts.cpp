@@ -16,7 +16,13 @@ NameTexts& NameTexts::operator=(NameTexts&& other) noexcept {
     if (this != &other) {
         clear();
         texts_ = std::move(other.texts_);
+        words_ = std::move(other.words_);
+        by_id_ = std::move(other.by_id_);
+        free_ids_ = std::move(other.free_ids_);
         other.texts_.clear();
+        other.words_ = TextIndex{};
+        other.by_id_.clear();
+        other.free_ids_.clear();
     }
     return *this;
 }
@@ -29,6 +35,22 @@ void NameTexts::clear() {
         ::operator delete(text);
     }
     texts_.clear();
+    words_ = TextIndex{};
+    by_id_.clear();
+    free_ids_.clear();
+}
+
+void NameTexts::adopt(Text* text) {
+    texts_.insert(text);
+    if (free_ids_.empty()) {
+        text->id_ = static_cast<std::uint32_t>(by_id_.size());
+        by_id_.push_back(text);
+    } else {
+        text->id_ = free_ids_.back();
+        free_ids_.pop_back();
+        by_id_[text->id_] = text;
+    }
+    words_.add(text->id_, text->folded());
 }
 
 NameTexts::Text* NameTexts::make(std::string_view name, std::string_view key,
@@ -45,12 +67,15 @@ NameTexts::Text* NameTexts::make(std::string_view name, std::string_view key,
 }
 
 const NameTexts::Text* NameTexts::acquire(std::string_view name) {
-    auto it = texts_.find(name);
-    if (it == texts_.end()) {
-        it = texts_.insert(make(name, collation_key(name), fold(name))).first;
+    Text* text = nullptr;
+    if (auto it = texts_.find(name); it != texts_.end()) {
+        text = *it;
+    } else {
+        text = make(name, collation_key(name), fold(name));
+        adopt(text);
     }
-    ++(*it)->uses_;
-    return *it;
+    ++text->uses_;
+    return text;
 }
 
 std::vector<const NameTexts::Text*> NameTexts::acquire_all(std::span<const std::string_view> names,
@@ -90,7 +115,7 @@ std::vector<const NameTexts::Text*> NameTexts::acquire_all(std::span<const std::
     // …and every name takes its use.
     texts_.reserve(texts_.size() + made.size());
     for (Text* text : made) {
-        texts_.insert(text);
+        adopt(text);
     }
     for (std::size_t i = 0; i < names.size(); ++i) {
         if (out[i] == nullptr) {
@@ -108,9 +133,26 @@ void NameTexts::release(const Text* text) {
     auto* owned = const_cast<Text*>(text);  // NOLINT: the table owns every entry
     if (--owned->uses_ == 0) {
         texts_.erase(owned);
+        words_.remove(owned->id_, owned->folded());
+        by_id_[owned->id_] = nullptr;
+        free_ids_.push_back(owned->id_);
         owned->~Text();
         ::operator delete(owned);
     }
+}
+
+std::optional<std::vector<const NameTexts::Text*>> NameTexts::containing(
+    std::string_view needle) const {
+    auto ids = words_.containing(needle, [this](std::uint32_t id) { return by_id_[id]->folded(); });
+    if (!ids) {
+        return std::nullopt;
+    }
+    std::vector<const Text*> out;
+    out.reserve(ids->size());
+    for (const auto id : *ids) {
+        out.push_back(by_id_[id]);
+    }
+    return out;
 }
 
 void NameTexts::rank() {

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
+
+#include "projections/text_index.hpp"
 
 namespace deals::projections {
 
@@ -14,6 +17,9 @@ namespace deals::projections {
 /// and of its memory (two strings per deal before). An entry is one allocation holding the
 /// name and both texts back to back; a distinct name costs about what one deal's two strings
 /// cost before.
+///
+/// The distinct names are also indexed by their words (`containing`): a search of the names
+/// finds the few distinct names that match, not the many deals that bear them.
 class NameTexts {
 public:
     /// One distinct name and its texts. Its address is stable until its last use is released.
@@ -27,6 +33,8 @@ public:
         /// Its place among the distinct names in key order (equal keys, equal ranks), as the
         /// last `rank()` of the table set it.
         [[nodiscard]] std::uint32_t rank() const { return rank_; }
+        /// How many deals bear this name.
+        [[nodiscard]] std::uint32_t uses() const { return uses_; }
 
     private:
         friend class NameTexts;
@@ -35,6 +43,7 @@ public:
         [[nodiscard]] const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
         std::uint32_t uses_ = 0;
         std::uint32_t rank_ = 0;
+        std::uint32_t id_ = 0;  ///< its number in the word index, while it lives
         std::uint32_t name_size_;
         std::uint32_t key_size_;
         std::uint32_t folded_size_;
@@ -59,6 +68,10 @@ public:
     void rank();
     [[nodiscard]] std::size_t size() const { return texts_.size(); }
 
+    /// The distinct names whose folded form contains `needle` (folded), in no set order;
+    /// empty optional when the word index cannot narrow it (no letter or digit).
+    [[nodiscard]] std::optional<std::vector<const Text*>> containing(std::string_view needle) const;
+
 private:
     struct Hash {
         using is_transparent = void;
@@ -76,8 +89,13 @@ private:
     /// A new entry (no use yet) for `name` with these texts.
     static Text* make(std::string_view name, std::string_view key, std::string_view folded);
     void clear();
+    /// Takes a new entry into the table and its words into the word index.
+    void adopt(Text* text);
 
     std::unordered_set<Text*, Hash, Equal> texts_;
+    TextIndex words_;           ///< folded names by id
+    std::vector<Text*> by_id_;  ///< id -> entry, null when free
+    std::vector<std::uint32_t> free_ids_;
 };
 
 }  // namespace deals::projections

@@ -68,6 +68,12 @@ public:
     template <class Visit>
     void walk_runs(bool descending, Visit&& visit, const std::vector<char>* only = nullptr) const;
 
+    /// Calls `visit(slot)` for the entries of one value, slot ascending, until it returns
+    /// false: the entries with key `key` for which `compare(slot)`, the entry's value against
+    /// the one wanted (as the `Tie` orders them), is zero. Two binary searches find the first.
+    template <class Compare, class Visit>
+    void walk_value(std::uint64_t key, Compare&& compare, Visit&& visit) const;
+
     /// Which blocks (by position) hold an entry of one of `slots` (each slot must have an
     /// entry): a walk that needs only those slots can skip the other blocks.
     [[nodiscard]] std::vector<char> blocks_holding(const std::vector<std::uint32_t>& slots) const;
@@ -105,6 +111,25 @@ private:
     std::vector<std::uint32_t> block_of_slot_;   ///< slot -> block id
     std::size_t size_ = 0;
 };
+
+template <class Compare, class Visit>
+void OrderedIndex::walk_value(std::uint64_t key, Compare&& compare, Visit&& visit) const {
+    const auto before = [&](const Entry& e) {
+        return e.key < key || (e.key == key && compare(e.slot) < 0);
+    };
+    const auto first = static_cast<std::size_t>(
+        std::partition_point(lasts_.begin(), lasts_.end(), before) - lasts_.begin());
+    for (std::size_t b = first; b < blocks_.size(); ++b) {
+        const auto& block = blocks_[b];
+        auto it =
+            b == first ? std::partition_point(block.begin(), block.end(), before) : block.begin();
+        for (; it != block.end(); ++it) {
+            if (it->key != key || compare(it->slot) != 0 || !visit(it->slot)) {
+                return;
+            }
+        }
+    }
+}
 
 template <class Visit>
 void OrderedIndex::walk(bool descending, std::size_t skip, Visit&& visit,
