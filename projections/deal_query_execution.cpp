@@ -35,10 +35,6 @@ DealIndex::Page DealIndex::QueryExecution::find(const std::vector<IndexCondition
     const IndexCondition owner_condition{.kind = IndexCondition::Kind::kKeys,
                                          .field = DealSortField::kUserId,
                                          .keys = {owner ? index_key(owner->value) : 0}};
-    Split s = split(conditions, match_all);
-    if (owner) {
-        s.lazy.push_back(&owner_condition);  // AND-ed, below
-    }
     static const std::vector<DealSortKey> by_name{{DealSortField::kName, false}};
     const auto& sort = order.empty() ? by_name : order;
     if (!owner && sort.size() == 1 && sort.front().field == DealSortField::kName) {
@@ -48,6 +44,10 @@ DealIndex::Page DealIndex::QueryExecution::find(const std::vector<IndexCondition
                 return std::move(*page);
             }
         }
+    }
+    Split s = split(conditions, match_all);
+    if (owner) {
+        s.lazy.push_back(&owner_condition);  // AND-ed, below
     }
     if (s.nothing) {
         return {};
@@ -79,7 +79,7 @@ const IndexCondition* DealIndex::QueryExecution::lone_name_search(
             }
         } else if (c.kind == Kind::kContains && c.text != IndexCondition::Text::kName) {
             if (!evaluate(c).empty()) {
-                return nullptr;  // evaluated again by the general path: a small waste
+                return nullptr;  // evaluated again by the general path (lost reasons, custom texts)
             }
         } else if (c.kind != Kind::kNothing) {
             return nullptr;
@@ -93,7 +93,11 @@ std::optional<DealIndex::Page> DealIndex::QueryExecution::names_page(const std::
                                                                      std::size_t offset,
                                                                      std::size_t limit) const {
     using Text = NameTexts::Text;
-    auto texts = index_.name_texts_.containing(needle);
+    // A heap of the names costs about a step per name, the usual walk a step per matching deal
+    // at least (27,700 deals under 300 names for "muller" in the bench's million): worth it
+    // when the names are fewer than an eighth of their deals, which they cannot be when they
+    // are more than an eighth of all deals.
+    auto texts = index_.name_texts_.containing(needle, (index_.count_ + 64) / 8);
     if (!texts) {
         return std::nullopt;
     }
@@ -101,8 +105,6 @@ std::optional<DealIndex::Page> DealIndex::QueryExecution::names_page(const std::
     for (const Text* text : *texts) {
         page.total += text->uses();
     }
-    // A heap of the names costs about a step per name, the usual walk a step per matching deal
-    // at least (27,700 deals under 300 names for "muller" in the bench's million).
     if (texts->size() * 8 > page.total + 64) {
         return std::nullopt;
     }
@@ -114,6 +116,8 @@ std::optional<DealIndex::Page> DealIndex::QueryExecution::names_page(const std::
     const auto& names = index_.ordered(DealSortField::kName, {});
     std::size_t skip = offset;
     std::vector<const Text*> value;  // the matching names of one collation key
+    constexpr std::size_t kStrangers = 4096;
+    std::size_t strangers = 0;  // deals walked whose name shares a key but not the needle
     while (!heap.empty() && page.items.size() < limit) {
         value.clear();
         const std::string_view key = heap.front()->key();
@@ -129,12 +133,12 @@ std::optional<DealIndex::Page> DealIndex::QueryExecution::names_page(const std::
             continue;
         }
         // Other names may share the key (collation ignores some differences): each deal's
-        // own name is checked.
+        // own name is checked. Should many deals bear such names, the general path is cheaper.
         names.walk_value(
             prefix_key(key), [&](std::uint32_t s) { return index_.name_of(s).key().compare(key); },
             [&](std::uint32_t s) {
                 if (std::find(value.begin(), value.end(), &index_.name_of(s)) == value.end()) {
-                    return true;
+                    return ++strangers <= kStrangers;
                 }
                 if (skip > 0) {
                     --skip;
@@ -143,6 +147,9 @@ std::optional<DealIndex::Page> DealIndex::QueryExecution::names_page(const std::
                 page.items.push_back(index_.deals_[s]);
                 return page.items.size() < limit;
             });
+        if (strangers > kStrangers) {
+            return std::nullopt;
+        }
     }
     return page;
 }

@@ -142,9 +142,9 @@ void NameTexts::release(const Text* text) {
 }
 
 std::optional<std::vector<const NameTexts::Text*>> NameTexts::containing(
-    std::string_view needle) const {
+    std::string_view needle, std::size_t at_most) const {
     auto ids = words_.containing(needle, [this](std::uint32_t id) { return by_id_[id]->folded(); });
-    if (!ids) {
+    if (!ids || ids->size() > at_most) {
         return std::nullopt;
     }
     std::vector<const Text*> out;

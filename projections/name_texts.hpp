@@ -69,8 +69,10 @@ public:
     [[nodiscard]] std::size_t size() const { return texts_.size(); }
 
     /// The distinct names whose folded form contains `needle` (folded), in no set order;
-    /// empty optional when the word index cannot narrow it (no letter or digit).
-    [[nodiscard]] std::optional<std::vector<const Text*>> containing(std::string_view needle) const;
+    /// empty optional when the word index cannot narrow it (no letter or digit) or when more
+    /// than `at_most` names match.
+    [[nodiscard]] std::optional<std::vector<const Text*>> containing(std::string_view needle,
+                                                                     std::size_t at_most) const;
 
 private:
     struct Hash {

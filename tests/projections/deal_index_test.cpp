@@ -3,13 +3,13 @@
 // Views::find_deals is compared with a brute-force model computed from the deals themselves; OrderedIndex and TextIndex are also checked directly
 // against std containers.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <array>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -3024,7 +3024,8 @@ namespace {
 /// The ids of the deals of `place` whose folded name contains `needle`'s folded form, in name
 /// order (collation key, then id; keys descending when `descending`, ids always ascending).
 std::vector<std::int64_t> named_in_order(const World& w, Trash place, const std::string& needle,
-                                         bool descending, std::int64_t max_id) {
+                                         bool descending, std::int64_t max_id,
+                                         const std::function<bool(const Deal&)>& also = {}) {
     std::vector<std::pair<std::string, std::int64_t>> keyed;
     const std::string folded = pj::fold(needle);
     for (std::int64_t id = 1; id <= max_id; ++id) {
@@ -3032,7 +3033,7 @@ std::vector<std::int64_t> named_in_order(const World& w, Trash place, const std:
         if (d == nullptr || d->trashed() != (place == Trash::kTrashed)) {
             continue;
         }
-        if (pj::fold(d->name).find(folded) != std::string::npos) {
+        if (pj::fold(d->name).find(folded) != std::string::npos || (also && also(*d))) {
             keyed.emplace_back(pj::collation_key(d->name), id);
         }
     }
@@ -3056,7 +3057,8 @@ TEST_CASE("a name search over few distinct names pages as a sort of its matches 
     // 4,000 deals under 25 names, several of which collate alike ("José"/"JOSE", "Acme" and
     // "Ac­me" with a soft hyphen) while only some contain the needle: the search goes by the
     // distinct names and reads each one's deals from the name index. Then renames (new names, names
-    // gone) and trashing, which move names between the live and the trash index.
+    // gone) and trashing, which move names between the live and the trash index; and last many
+    // deals that share a name's key but not the needle, for which the general path is taken.
     const std::vector<std::string>
         names = {"José Ltd",  "JOSE LTD",  "jose ltd",   "Jose-Ltd",   "Müller AG", "Muller AG",
                  "MÜLLER AG", "Müller-AG", "Acme",       "acme",       "Straße 5",  "STRASSE 5",
@@ -3069,27 +3071,36 @@ TEST_CASE("a name search over few distinct names pages as a sort of its matches 
     for (int i = 0; i < 4000; ++i) {
         ++max_id;
         w.record(open_deal(max_id, one_of(rng, names)), at(max_id));
+        if (max_id % 50 == 0) {  // José's: "jose" in all fields matches them by owner too
+            w.record(OwnerAssigned{DealId{max_id}, std::nullopt, kJose}, at(max_id));
+        }
     }
     const std::vector<std::string> needles = {"jose", "JOSÉ LTD", "muller",  "müller-ag", "ag",
                                               "a",    "strasse",  "zoe",     "creme",     "zzz",
                                               "50%",  "e",        "c\u00ADm"};
     // Also as a q without search_fields, which asks every field: for these needles only the
-    // names match (no pipeline, stage, status, user or lost reason holds them).
-    std::vector<std::pair<std::string, std::optional<std::string_view>>> searches;
+    // names match, but for "jose" and "nunez" the owner's name too (José Núñez).
+    using Searches = std::vector<std::pair<std::string, std::optional<std::string_view>>>;
+    Searches searches;
     for (const auto& needle : needles) {
         searches.emplace_back(needle, "name");
     }
-    for (const auto* needle : {"muller", "zoe", "creme", "zzz", "strasse"}) {
+    for (const auto* needle : {"muller", "zoe", "creme", "zzz", "strasse", "jose", "nunez"}) {
         searches.emplace_back(needle, std::nullopt);
     }
-    const auto check = [&](const std::string& phase) {
+    const auto check = [&](const std::string& phase, const Searches& searches) {
         for (const Trash place : {Trash::kLive, Trash::kTrashed}) {
             for (const auto& [needle, fields] : searches) {
                 const auto parsed =
                     pj::parse_search(pj::deal_search_fields(), needle, fields, std::nullopt);
                 REQUIRE(std::holds_alternative<Search>(parsed));
+                const auto by_owner = [&, &needle = needle, &fields = fields](const Deal& d) {
+                    return !fields && d.user_id == kJose &&
+                           pj::fold("José Núñez").find(pj::fold(needle)) != std::string::npos;
+                };
                 for (const bool descending : {false, true}) {
-                    const auto expected = named_in_order(w, place, needle, descending, max_id);
+                    const auto expected =
+                        named_in_order(w, place, needle, descending, max_id, by_owner);
                     for (const std::size_t offset :
                          {std::size_t{0}, std::size_t{7}, std::size_t{333},
                           std::max<std::size_t>(expected.size(), 1) - 1, expected.size(),
@@ -3121,7 +3132,7 @@ TEST_CASE("a name search over few distinct names pages as a sort of its matches 
             }
         }
     };
-    check("created");
+    check("created", searches);
     for (int i = 0; i < 800; ++i) {
         const std::int64_t id = 1 + static_cast<std::int64_t>(pick(rng, 4000));
         const Deal& d = w.deal(DealId{id});
@@ -3137,5 +3148,10 @@ TEST_CASE("a name search over few distinct names pages as a sort of its matches 
         e.name = Change<std::string>{d.name, name};
         w.record(e, at(max_id + i));
     }
-    check("changed");
+    check("changed", searches);
+    for (int i = 0; i < 5000; ++i) {
+        ++max_id;
+        w.record(open_deal(max_id, "Acme"), at(max_id));
+    }
+    check("strangers", {{"c\u00ADm", "name"}, {"acme", "name"}});
 }
