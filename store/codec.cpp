@@ -4,6 +4,7 @@
 
 #include "store/json_scanner.hpp"
 #include "store/reflect_json.hpp"
+#include "store/reflect_scan.hpp"
 
 namespace deals::store {
 
@@ -35,9 +36,15 @@ void from_json(std::string_view text, T& out) {
     reflect::read(doc, out);
 }
 
-/// As from_json, parsing in place: no copy of the strings, and RapidJSON's fast paths.
+/// As from_json, faster: read front to back when the text is in the writer's exact form
+/// (store/reflect_scan.hpp), else parsed in place (no copy of the strings).
 template <class T>
 void from_json_in_place(std::string& text, T& out) {
+    JsonScanner scanner(text);
+    if (reflect::scan(scanner, out) && scanner.at_end()) {
+        return;
+    }
+    out = T{};  // what the scan left half-read
     json::Document doc;
     doc.ParseInsitu<json::kExactNumbers>(text.data());
     if (doc.HasParseError()) {
