@@ -19,29 +19,10 @@ constexpr std::size_t kFields = 16;
 
 std::size_t at(DealSortField field) { return static_cast<std::size_t>(field); }
 
-/// Calls `work(i)` for every i below `n`, on up to `threads` threads.
-template <class Work>
-void parallel(unsigned threads, std::size_t n, const Work& work) {
-    const unsigned count = std::max(1u, std::min<unsigned>(threads, n / 4096 + 1));
-    const auto part = [&](unsigned t) {
-        for (std::size_t i = t; i < n; i += count) {
-            work(i);
-        }
-    };
-    std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < count; ++t) {
-        helpers.emplace_back(part, t);
-    }
-    part(0);
-    for (auto& h : helpers) {
-        h.join();
-    }
-}
-
 /// Calls `work()` on `threads` threads (this one and helpers), until all return.
 template <class Work>
 void run_on(unsigned threads, const Work& work) {
-    std::vector<std::thread> helpers;
+    std::vector<std::jthread> helpers;  // joined on the way out, an exception's too
     for (unsigned t = 1; t < threads; ++t) {
         helpers.emplace_back(work);
     }
@@ -220,6 +201,19 @@ void DealIndex::add_unsorted(const Deal& deal) {
 }
 
 DealIndex::Texts DealIndex::prepare(std::span<const Deal* const> deals, unsigned threads) {
+    Texts out{{}, std::vector<std::optional<std::string>>(deals.size())};
+    // The lost reasons are folded (ICU) on a helper while this thread interns the names.
+    const auto fold_lost = [&out, deals] {
+        for (std::size_t i = 0; i < deals.size(); ++i) {
+            if (deals[i]->lost_reason) {
+                out.lost[i] = fold(*deals[i]->lost_reason);
+            }
+        }
+    };
+    std::jthread helper;  // joined on the way out, an exception's too
+    if (threads > 1 && deals.size() >= 4096) {
+        helper = std::jthread(fold_lost);
+    }
     std::uint32_t top = 0;
     std::vector<std::string_view> names;
     names.reserve(deals.size());
@@ -236,14 +230,13 @@ DealIndex::Texts DealIndex::prepare(std::span<const Deal* const> deals, unsigned
             name_text_.resize(std::size_t{top} + 1, nullptr);
         }
     }
-    // The texts first, ICU's part on every thread: the distinct names' keys, the lost reasons.
-    Texts out{name_texts_.acquire_all(names, threads),
-              std::vector<std::optional<std::string>>(deals.size())};
-    parallel(threads, deals.size(), [&](std::size_t i) {
-        if (deals[i]->lost_reason) {
-            out.lost[i] = fold(*deals[i]->lost_reason);
-        }
-    });
+    // The distinct names' keys (ICU) are computed on every thread.
+    out.names = name_texts_.acquire_all(names, threads);
+    if (helper.joinable()) {
+        helper.join();
+    } else {
+        fold_lost();
+    }
     return out;
 }
 
@@ -334,9 +327,9 @@ void DealIndex::build(std::span<const Deal* const> deals, unsigned threads) {
             seal_field(kSealOrder[i]);
         }
     };
-    std::thread texts_thread;
+    std::jthread texts_thread;  // joined on the way out, an exception's too
     if (threads > 1) {
-        texts_thread = std::thread([&] {
+        texts_thread = std::jthread([&] {
             place_all(deals, texts.names, texts.lost, true);
             sort_fields();
         });
