@@ -27,10 +27,8 @@ std::vector<View> read_views(rocksdb::DB& db, const std::string& from, const std
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(read));
     std::vector<View> out;
     out.reserve(expected);
-    std::string text;  // one buffer for all: decoding may parse it in place
     for (it->Seek(from); it->Valid() && it->key().compare(to) < 0; it->Next()) {
-        text.assign(it->value().data(), it->value().size());
-        decode_view_in_place(text, out.emplace_back());
+        decode_view(it->value().ToStringView(), out.emplace_back());  // no copy of the text
     }
     if (!it->status().ok()) {
         throw std::runtime_error("cannot read the views: " + it->status().ToString());
