@@ -25,7 +25,8 @@ namespace deals::projections {
 /// reason; for each custom field that is sorted or searched (contract §12), an ordered index
 /// of its values and, for Text, a substring index. Kept in step by `add`/`update`/`remove` as
 /// events are applied (deal_index.cpp); built from the views at start-up (`build`: what
-/// `add_unsorted` then `seal` do, on every core). `find` answers a query (deal_query_execution.cpp). A deal's slot is its id.
+/// `add_unsorted` then `seal` do, on every core). `find` answers a query
+/// (deal_query_execution.cpp). A deal's slot is its id.
 class DealIndex {
 public:
     DealIndex();
