@@ -19,24 +19,22 @@ constexpr std::size_t kFields = 16;
 
 std::size_t at(DealSortField field) { return static_cast<std::size_t>(field); }
 
-/// Calls `work(i)` for every i below `n`, on up to `threads` threads.
+/// Calls `work()` on `threads` threads (this one and helpers), until all return.
 template <class Work>
-void parallel(unsigned threads, std::size_t n, const Work& work) {
-    const unsigned count = std::max(1u, std::min<unsigned>(threads, n / 4096 + 1));
-    const auto part = [&](unsigned t) {
-        for (std::size_t i = t; i < n; i += count) {
-            work(i);
-        }
-    };
-    std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < count; ++t) {
-        helpers.emplace_back(part, t);
+void run_on(unsigned threads, const Work& work) {
+    std::vector<std::jthread> helpers;  // joined on the way out, an exception's too
+    for (unsigned t = 1; t < threads; ++t) {
+        helpers.emplace_back(work);
     }
-    part(0);
+    work();
     for (auto& h : helpers) {
         h.join();
     }
 }
+
+/// The fields in the order they are sorted: the name's first, the longest (ranks, ties).
+constexpr std::array<std::size_t, kFields> kSealOrder{1, 0, 2,  3,  4,  5,  6,  7,
+                                                      8, 9, 10, 11, 12, 13, 14, 15};
 
 template <class T>
 std::uint64_t opt_key(const std::optional<T>& v, auto&& value_of) {
@@ -145,6 +143,13 @@ std::uint32_t DealIndex::place(const Deal& deal, const NameTexts::Text* name,
     deals_[slot] = &deal;
     ++count_;
     name_text_[slot] = name;
+    place_texts(slot, name, std::move(lost_folded), name_words);
+    return slot;
+}
+
+void DealIndex::place_texts(std::uint32_t slot, const NameTexts::Text* name,
+                            std::optional<std::string> lost_folded,
+                            const std::vector<std::uint32_t>* name_words) {
     if (name_words != nullptr) {
         names_.add_ids(slot, *name_words);
     } else {
@@ -154,12 +159,11 @@ std::uint32_t DealIndex::place(const Deal& deal, const NameTexts::Text* name,
         auto& folded = lost_folded_[slot] = std::move(*lost_folded);
         lost_reasons_.add(slot, folded);
     }
-    return slot;
 }
 
 void DealIndex::place_all(std::span<const Deal* const> deals,
                           const std::vector<const NameTexts::Text*>& texts,
-                          std::vector<std::optional<std::string>>& lost) {
+                          std::vector<std::optional<std::string>>& lost, bool texts_only) {
     const auto name = static_cast<std::size_t>(DealSortField::kName);
     // Many deals share a name (interned in NameTexts): its words are cut and looked up once,
     // while it stays in a small cache, instead of once per deal (about a third of start-up's
@@ -181,8 +185,13 @@ void DealIndex::place_all(std::span<const Deal* const> deals,
             }
             words = &cached.ids;
         }
-        const auto slot = place(*deals[i], texts[i], std::move(lost[i]), words);
-        pending_[name].push_back({prefix_key(texts[i]->key()), slot});
+        if (texts_only) {
+            place_texts(static_cast<std::uint32_t>(deals[i]->id.value), texts[i],
+                        std::move(lost[i]), words);
+        } else {
+            const auto slot = place(*deals[i], texts[i], std::move(lost[i]), words);
+            pending_[name].push_back({prefix_key(texts[i]->key()), slot});
+        }
     }
 }
 
@@ -191,9 +200,20 @@ void DealIndex::add_unsorted(const Deal& deal) {
     add_unsorted(std::span(&one, 1), 1);
 }
 
-void DealIndex::add_unsorted(std::span<const Deal* const> deals, unsigned threads) {
-    threads = std::max(1u, threads);
-    const auto name = static_cast<std::size_t>(DealSortField::kName);
+DealIndex::Texts DealIndex::prepare(std::span<const Deal* const> deals, unsigned threads) {
+    Texts out{{}, std::vector<std::optional<std::string>>(deals.size())};
+    // The lost reasons are folded (ICU) on a helper while this thread interns the names.
+    const auto fold_lost = [&out, deals] {
+        for (std::size_t i = 0; i < deals.size(); ++i) {
+            if (deals[i]->lost_reason) {
+                out.lost[i] = fold(*deals[i]->lost_reason);
+            }
+        }
+    };
+    std::jthread helper;  // joined on the way out, an exception's too
+    if (threads > 1 && deals.size() >= 4096) {
+        helper = std::jthread(fold_lost);
+    }
     std::uint32_t top = 0;
     std::vector<std::string_view> names;
     names.reserve(deals.size());
@@ -210,45 +230,73 @@ void DealIndex::add_unsorted(std::span<const Deal* const> deals, unsigned thread
             name_text_.resize(std::size_t{top} + 1, nullptr);
         }
     }
-    // The texts first, ICU's part on every thread: the distinct names' keys, the lost reasons.
-    const auto texts = name_texts_.acquire_all(names, threads);
-    std::vector<std::optional<std::string>> lost(deals.size());
-    parallel(threads, deals.size(), [&](std::size_t i) {
-        if (deals[i]->lost_reason) {
-            lost[i] = fold(*deals[i]->lost_reason);
-        }
-    });
-    // The other fields' entries depend on the deal alone (a deal's slot is its id): all of a
-    // deal's at once (one visit of the deal in memory, not one per field), each helper taking
-    // a range of the deals.
+    // The distinct names' keys (ICU) are computed on every thread.
+    out.names = name_texts_.acquire_all(names, threads);
+    if (helper.joinable()) {
+        helper.join();
+    } else {
+        fold_lost();
+    }
+    return out;
+}
+
+std::array<std::size_t, kFields> DealIndex::grow_pending(std::size_t n, bool with_name,
+                                                         unsigned threads) {
     std::array<std::size_t, kFields> base{};
     for (std::size_t f = 0; f < kFields; ++f) {
-        if (f != name) {
-            base[f] = pending_[f].size();
-            pending_[f].resize(base[f] + deals.size());
-        }
+        base[f] = pending_[f].size();
     }
+    // Each field's vector on its own: the new memory is written (zeroed) and faulted in by
+    // every thread, not by one (12 MB a field at a million deals).
     std::atomic<std::size_t> next{0};
-    constexpr std::size_t kRange = 16384;
-    const auto entries = [&] {
-        for (std::size_t from = kRange * next++; from < deals.size(); from = kRange * next++) {
-            for (std::size_t i = from; i < std::min(deals.size(), from + kRange); ++i) {
-                const Deal& deal = *deals[i];
-                const auto slot = static_cast<std::uint32_t>(deal.id.value);
-                for (std::size_t f = 0; f < kFields; ++f) {
-                    if (f != name) {
-                        pending_[f][base[f] + i] = {key_of(static_cast<DealSortField>(f), deal),
-                                                    slot};
-                    }
-                }
+    run_on(n >= 4096 ? threads : 1, [&] {
+        for (std::size_t f = next++; f < kFields; f = next++) {
+            if (with_name || f != at(DealSortField::kName)) {
+                pending_[f].resize(base[f] + n);
             }
         }
-    };
+    });
+    return base;
+}
+
+void DealIndex::fill_entries(std::span<const Deal* const> deals,
+                             const std::array<std::size_t, kFields>& base,
+                             std::atomic<std::size_t>& next,
+                             const std::vector<const NameTexts::Text*>* names) {
+    // The fields' entries depend on the deal alone (a deal's slot is its id): all of a deal's
+    // at once (one visit of the deal in memory, not one per field), a range at a time.
+    constexpr std::size_t kRange = 16384;
+    const auto name = at(DealSortField::kName);
+    for (std::size_t from = kRange * next++; from < deals.size(); from = kRange * next++) {
+        for (std::size_t i = from; i < std::min(deals.size(), from + kRange); ++i) {
+            const Deal& deal = *deals[i];
+            const auto slot = static_cast<std::uint32_t>(deal.id.value);
+            for (std::size_t f = 0; f < kFields; ++f) {
+                if (f != name) {
+                    pending_[f][base[f] + i] = {key_of(static_cast<DealSortField>(f), deal), slot};
+                }
+            }
+            if (names != nullptr) {
+                deals_[slot] = &deal;
+                name_text_[slot] = (*names)[i];
+                pending_[name][base[name] + i] = {prefix_key((*names)[i]->key()), slot};
+            }
+        }
+    }
+}
+
+void DealIndex::add_unsorted(std::span<const Deal* const> deals, unsigned threads) {
+    threads = std::max(1u, threads);
+    auto texts = prepare(deals, threads);
+    const auto base = grow_pending(deals.size(), false, threads);
+    // The fields' entries on the helpers while this thread indexes the texts.
+    std::atomic<std::size_t> next{0};
+    const auto entries = [&] { fill_entries(deals, base, next, nullptr); };
     std::vector<std::thread> helpers;
     for (unsigned t = 1; t < threads; ++t) {
         helpers.emplace_back(entries);
     }
-    place_all(deals, texts, lost);
+    place_all(deals, texts.names, texts.lost);
     if (helpers.empty()) {
         entries();
     }
@@ -258,29 +306,65 @@ void DealIndex::add_unsorted(std::span<const Deal* const> deals, unsigned thread
     sealed_ = false;  // the custom fields' indexes are rebuilt by seal()
 }
 
+void DealIndex::build(std::span<const Deal* const> deals, unsigned threads) {
+    threads = std::max(1u, threads);
+    if (count_ != 0 || !sealed_ || deals.size() < 2) {
+        add_unsorted(deals, threads);
+        seal(threads);
+        return;
+    }
+    auto texts = prepare(deals, threads);
+    const auto base = grow_pending(deals.size(), true, threads);
+    std::atomic<std::size_t> next{0};
+    run_on(threads, [&] { fill_entries(deals, base, next, &texts.names); });
+    count_ += deals.size();
+    sealed_ = false;
+    // The text indexes on one thread while the others sort the fields' indexes (the name's,
+    // the longest, first), which read only the slots' deals and names placed above.
+    std::atomic<std::size_t> next_field{0};
+    const auto sort_fields = [&] {
+        for (std::size_t i = next_field++; i < kFields; i = next_field++) {
+            seal_field(kSealOrder[i]);
+        }
+    };
+    std::jthread texts_thread;  // joined on the way out, an exception's too
+    if (threads > 1) {
+        texts_thread = std::jthread([&] {
+            place_all(deals, texts.names, texts.lost, true);
+            sort_fields();
+        });
+    } else {
+        place_all(deals, texts.names, texts.lost, true);
+    }
+    run_on(std::max(1u, threads - 1), sort_fields);
+    if (texts_thread.joinable()) {
+        texts_thread.join();
+    }
+    sealed_ = true;
+    for (auto& [id, column] : custom_) {
+        define(column->id, column->type);
+    }
+}
+
+void DealIndex::seal_field(std::size_t f) {
+    auto entries = std::exchange(pending_[f], {});
+    if (f == at(DealSortField::kName)) {
+        entries = name_entries_in_order(std::move(entries));
+    }
+    orders_[f].assign(std::move(entries));
+}
+
 void DealIndex::seal(unsigned threads) {
     if (sealed_) {
         return;
     }
     // Each field's index sorts on its own; a few threads take the fields in turn.
     std::atomic<std::size_t> next{0};
-    const auto work = [&] {
-        for (std::size_t f = next++; f < kFields; f = next++) {
-            auto entries = std::exchange(pending_[f], {});
-            if (f == at(DealSortField::kName)) {
-                entries = name_entries_in_order(std::move(entries));
-            }
-            orders_[f].assign(std::move(entries));
+    run_on(threads, [&] {
+        for (std::size_t i = next++; i < kFields; i = next++) {
+            seal_field(kSealOrder[i]);
         }
-    };
-    std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < std::max(1u, threads); ++t) {
-        helpers.emplace_back(work);
-    }
-    work();
-    for (auto& h : helpers) {
-        h.join();
-    }
+    });
     sealed_ = true;
     for (auto& [id, column] : custom_) {
         define(column->id, column->type);
@@ -292,16 +376,38 @@ std::vector<OrderedIndex::Entry> DealIndex::name_entries_in_order(
     // Sorting the names themselves compared long equal prefixes ("Müller GmbH — …") over and
     // over; their ranks among the distinct names order them with one integer each.
     name_texts_.rank();
-    std::vector<std::uint64_t> order(entries.size());
+    std::vector<std::uint32_t> ranks(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        order[i] = std::uint64_t{name_text_[entries[i].slot]->rank()} << 32 | entries[i].slot;
+        ranks[i] = name_text_[entries[i].slot]->rank();
     }
-    std::sort(order.begin(), order.end());
+    const auto by_slot = [](const OrderedIndex::Entry& a, const OrderedIndex::Entry& b) {
+        return a.slot < b.slot;
+    };
+    if (!std::is_sorted(entries.begin(), entries.end(), by_slot)) {
+        std::vector<std::uint64_t> order(entries.size());
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            order[i] = std::uint64_t{ranks[i]} << 32 | entries[i].slot;
+        }
+        std::sort(order.begin(), order.end());
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            const auto slot = static_cast<std::uint32_t>(order[i]);
+            entries[i] = {prefix_key(name_text_[slot]->key()), slot};
+        }
+        return entries;
+    }
+    // In slot order (start-up's): a counting sort by rank keeps each rank's slots ascending.
+    std::vector<std::size_t> start(name_texts_.size() + 1, 0);
+    for (const auto r : ranks) {
+        ++start[r + 1];
+    }
+    for (std::size_t r = 1; r < start.size(); ++r) {
+        start[r] += start[r - 1];
+    }
+    std::vector<OrderedIndex::Entry> out(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        const auto slot = static_cast<std::uint32_t>(order[i]);
-        entries[i] = {prefix_key(name_text_[slot]->key()), slot};
+        out[start[ranks[i]]++] = entries[i];
     }
-    return entries;
+    return out;
 }
 
 void DealIndex::define(CustomFieldId id, CustomFieldType type) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,8 +24,9 @@ namespace deals::projections {
 /// per sortable field (contract §4.2) and substring indexes over the folded name and lost
 /// reason; for each custom field that is sorted or searched (contract §12), an ordered index
 /// of its values and, for Text, a substring index. Kept in step by `add`/`update`/`remove` as
-/// events are applied (deal_index.cpp); built from the views at start-up (`add_unsorted`, then
-/// `seal`). `find` answers a query (deal_query_execution.cpp). A deal's slot is its id.
+/// events are applied (deal_index.cpp); built from the views at start-up (`build`: what
+/// `add_unsorted` then `seal` do, on every core). `find` answers a query
+/// (deal_query_execution.cpp). A deal's slot is its id.
 class DealIndex {
 public:
     DealIndex();
@@ -60,6 +62,10 @@ public:
     void add_unsorted(std::span<const Deal* const> deals, unsigned threads);
     /// Sorts what `add_unsorted` took, the fields' indexes on up to `threads` threads.
     void seal(unsigned threads = 1);
+    /// `add_unsorted(deals, threads)` then `seal(threads)`, into an empty index (start-up), with
+    /// the same result: the text indexes are built on one thread while the others sort the
+    /// fields' indexes, which are independent of them.
+    void build(std::span<const Deal* const> deals, unsigned threads);
 
     /// Indexes a custom field's values (Numeric, Date, Text, Select; other types are only
     /// stored), from the deals here; again from scratch when it is indexed already.
@@ -103,11 +109,34 @@ private:
     std::uint32_t place(const Deal& deal, const NameTexts::Text* name,
                         std::optional<std::string> lost_folded,
                         const std::vector<std::uint32_t>* name_words = nullptr);
+    /// Indexes the words of a placed slot's name (by `name_words`, its word ids, when given)
+    /// and of its folded lost reason.
+    void place_texts(std::uint32_t slot, const NameTexts::Text* name,
+                     std::optional<std::string> lost_folded,
+                     const std::vector<std::uint32_t>* name_words);
     /// `place` for each of `deals` (with its name's text and folded lost reason), and their
-    /// name entries.
+    /// name entries; or, when they are placed already (`texts_only`), `place_texts`.
     void place_all(std::span<const Deal* const> deals,
                    const std::vector<const NameTexts::Text*>& texts,
-                   std::vector<std::optional<std::string>>& lost);
+                   std::vector<std::optional<std::string>>& lost, bool texts_only = false);
+    /// What indexing many deals starts with: their names' entries (ICU keys computed on up to
+    /// `threads` threads) and folded lost reasons, room for their slots and entries.
+    struct Texts {
+        std::vector<const NameTexts::Text*> names;
+        std::vector<std::optional<std::string>> lost;
+    };
+    Texts prepare(std::span<const Deal* const> deals, unsigned threads);
+    /// Makes room for `n` more entries of each field (the name's too when `with_name`), on up
+    /// to `threads` threads, and answers where they start.
+    std::array<std::size_t, 16> grow_pending(std::size_t n, bool with_name, unsigned threads);
+    /// The fields' entries of `deals` (from `base`), ranges of them taken from `next` until
+    /// none is left: called by each thread that shares the work. With `names` it places the
+    /// deals in their slots and makes their name entries too.
+    void fill_entries(std::span<const Deal* const> deals, const std::array<std::size_t, 16>& base,
+                      std::atomic<std::size_t>& next,
+                      const std::vector<const NameTexts::Text*>* names);
+    /// Sorts field `f`'s pending entries into its index (`seal`).
+    void seal_field(std::size_t f);
     /// A slot's name entry (the slot must hold a deal).
     [[nodiscard]] const NameTexts::Text& name_of(std::uint32_t slot) const {
         return *name_text_[slot];

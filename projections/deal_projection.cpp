@@ -115,8 +115,8 @@ void DealProjection::index_all(unsigned threads) {
     if (!std::is_sorted(trashed.begin(), trashed.end(), by_id)) {
         std::sort(trashed.begin(), trashed.end(), by_id);
     }
-    live_.add_unsorted(live, threads);
-    trashed_.add_unsorted(trashed, threads);
+    live_.build(live, threads);
+    trashed_.build(trashed, threads);
 }
 
 void DealProjection::finish_load(std::span<const CustomField* const> fields) {

@@ -85,11 +85,13 @@ std::vector<const NameTexts::Text*> NameTexts::acquire_all(std::span<const std::
     std::unordered_map<std::string_view, std::uint32_t> fresh;  // name -> index in `pending`
     std::vector<std::string_view> pending;
     std::vector<std::uint32_t> fresh_of(names.size(), 0);
+    const bool empty = texts_.empty();  // start-up's case: no lookup to make there
     for (std::size_t i = 0; i < names.size(); ++i) {
-        if (auto it = texts_.find(names[i]); it != texts_.end()) {
+        if (auto it = empty ? texts_.end() : texts_.find(names[i]); it != texts_.end()) {
             out[i] = *it;
         } else {
-            auto [at, added] = fresh.emplace(names[i], static_cast<std::uint32_t>(pending.size()));
+            auto [at, added] =
+                fresh.try_emplace(names[i], static_cast<std::uint32_t>(pending.size()));
             if (added) {
                 pending.push_back(names[i]);
             }

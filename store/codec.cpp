@@ -4,6 +4,7 @@
 
 #include "store/json_scanner.hpp"
 #include "store/reflect_json.hpp"
+#include "store/reflect_scan.hpp"
 
 namespace deals::store {
 
@@ -35,16 +36,16 @@ void from_json(std::string_view text, T& out) {
     reflect::read(doc, out);
 }
 
-/// As from_json, parsing in place: no copy of the strings, and RapidJSON's fast paths.
+/// A view: read front to back when the text is in the writer's exact form
+/// (store/reflect_scan.hpp), which start-up's million views are; else through the DOM.
 template <class T>
-void from_json_in_place(std::string& text, T& out) {
-    json::Document doc;
-    doc.ParseInsitu<json::kExactNumbers>(text.data());
-    if (doc.HasParseError()) {
-        throw DecodeError(std::string("invalid JSON: ") +
-                          rapidjson::GetParseError_En(doc.GetParseError()));
+void view_from_json(std::string_view text, T& out) {
+    JsonScanner scanner(text);
+    if (reflect::scan(scanner, out) && scanner.at_end()) {
+        return;
     }
-    reflect::read(doc, out);
+    out = T{};  // what the scan left half-read
+    from_json(text, out);
 }
 
 /// Decodes `data` as the alternative of `Event` whose wire name is `type`.
@@ -290,26 +291,13 @@ std::string encode_view(const projections::Token& v) { return to_json(v); }
 std::string encode_view(const projections::Product& v) { return to_json(v); }
 std::string encode_view(const projections::CustomField& v) { return to_json(v); }
 std::string encode_view(const projections::IdWatermarks& v) { return to_json(v); }
-void decode_view(std::string_view j, projections::Deal& out) { from_json(j, out); }
-void decode_view_in_place(std::string& j, projections::Deal& out) { from_json_in_place(j, out); }
-void decode_view_in_place(std::string& j, projections::Pipeline& out) {
-    from_json_in_place(j, out);
-}
-void decode_view_in_place(std::string& j, projections::Stage& out) { from_json_in_place(j, out); }
-void decode_view_in_place(std::string& j, projections::User& out) { from_json_in_place(j, out); }
-void decode_view_in_place(std::string& j, projections::Token& out) { from_json_in_place(j, out); }
-void decode_view_in_place(std::string& j, projections::Product& out) {
-    from_json_in_place(j, out);
-}
-void decode_view_in_place(std::string& j, projections::CustomField& out) {
-    from_json_in_place(j, out);
-}
-void decode_view(std::string_view j, projections::Pipeline& out) { from_json(j, out); }
-void decode_view(std::string_view j, projections::Stage& out) { from_json(j, out); }
-void decode_view(std::string_view j, projections::User& out) { from_json(j, out); }
-void decode_view(std::string_view j, projections::Token& out) { from_json(j, out); }
-void decode_view(std::string_view j, projections::Product& out) { from_json(j, out); }
-void decode_view(std::string_view j, projections::CustomField& out) { from_json(j, out); }
-void decode_view(std::string_view j, projections::IdWatermarks& out) { from_json(j, out); }
+void decode_view(std::string_view j, projections::Deal& out) { view_from_json(j, out); }
+void decode_view(std::string_view j, projections::Pipeline& out) { view_from_json(j, out); }
+void decode_view(std::string_view j, projections::Stage& out) { view_from_json(j, out); }
+void decode_view(std::string_view j, projections::User& out) { view_from_json(j, out); }
+void decode_view(std::string_view j, projections::Token& out) { view_from_json(j, out); }
+void decode_view(std::string_view j, projections::Product& out) { view_from_json(j, out); }
+void decode_view(std::string_view j, projections::CustomField& out) { view_from_json(j, out); }
+void decode_view(std::string_view j, projections::IdWatermarks& out) { view_from_json(j, out); }
 
 }  // namespace deals::store

@@ -53,15 +53,8 @@ std::string encode_view(const projections::Token& v);
 std::string encode_view(const projections::Product& v);
 std::string encode_view(const projections::CustomField& v);
 std::string encode_view(const projections::IdWatermarks& v);
+/// A view in the writer's exact form is read front to back, any other through the DOM.
 void decode_view(std::string_view json, projections::Deal& out);
-/// The same, parsing `json` in place (faster; the string is changed).
-void decode_view_in_place(std::string& json, projections::Deal& out);
-void decode_view_in_place(std::string& json, projections::Pipeline& out);
-void decode_view_in_place(std::string& json, projections::Stage& out);
-void decode_view_in_place(std::string& json, projections::User& out);
-void decode_view_in_place(std::string& json, projections::Token& out);
-void decode_view_in_place(std::string& json, projections::Product& out);
-void decode_view_in_place(std::string& json, projections::CustomField& out);
 void decode_view(std::string_view json, projections::Pipeline& out);
 void decode_view(std::string_view json, projections::Stage& out);
 void decode_view(std::string_view json, projections::User& out);

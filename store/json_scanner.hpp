@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace deals::store {
 
@@ -16,21 +19,53 @@ class JsonScanner {
 public:
     explicit JsonScanner(std::string_view text) : text_(text) {}
 
-    /// Whether `literal` comes next; steps over it when it does.
+    /// Whether `literal` comes next; steps over it when it does. Compared here, not by a call
+    /// of memcmp: literals are short, and a view's decoding takes hundreds of them.
     bool take(std::string_view literal) {
-        if (text_.substr(at_, literal.size()) != literal) {
+        if (text_.size() - at_ < literal.size()) {
             return false;
         }
+        for (std::size_t i = 0; i < literal.size(); ++i) {
+            if (text_[at_ + i] != literal[i]) {
+                return false;
+            }
+        }
         at_ += literal.size();
+        return true;
+    }
+    bool take(char c) {
+        if (at_ == text_.size() || text_[at_] != c) {
+            return false;
+        }
+        ++at_;
         return true;
     }
     /// A string without escapes or control characters, as it stands between its quotes: what
     /// RapidJSON's writer writes back byte for byte.
     std::optional<std::string_view> string() {
-        if (!take("\"")) {
+        if (!take('"')) {
             return std::nullopt;
         }
         const std::size_t start = at_;
+#if defined(__SSE2__)
+        // Sixteen bytes at a time to the first quote, backslash or control character.
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i backslash = _mm_set1_epi8('\\');
+        const __m128i control = _mm_set1_epi8(0x1F);
+        for (; text_.size() - at_ >= 16; at_ += 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text_.data() + at_));
+            const __m128i stop =
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                             _mm_cmpeq_epi8(_mm_min_epu8(v, control), v));
+            if (const int mask = _mm_movemask_epi8(stop); mask != 0) {
+                at_ += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+                if (text_[at_] != '"') {
+                    return std::nullopt;
+                }
+                return text_.substr(start, at_++ - start);
+            }
+        }
+#endif
         for (; at_ < text_.size(); ++at_) {
             const auto c = static_cast<unsigned char>(text_[at_]);
             if (c == '"') {
@@ -73,6 +108,39 @@ public:
         }
         return true;
     }
+    /// A number in JSON's grammar (sign, fraction and exponent included), as written: the
+    /// text RapidJSON hands over for it when told to keep numbers as text.
+    std::optional<std::string_view> number_text() {
+        const std::size_t start = at_;
+        const auto run = [this] {
+            const std::size_t from = at_;
+            while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') {
+                ++at_;
+            }
+            return at_ - from;
+        };
+        take('-');
+        const std::size_t int_start = at_;
+        const std::size_t int_digits = run();
+        if (int_digits == 0 || (int_digits > 1 && text_[int_start] == '0')) {
+            return std::nullopt;
+        }
+        if (take('.') && run() == 0) {
+            return std::nullopt;
+        }
+        if (take('e') || take('E')) {
+            if (!take('+')) {
+                take('-');
+            }
+            if (run() == 0) {
+                return std::nullopt;
+            }
+        }
+        return text_.substr(start, at_ - start);
+    }
+    /// The next character, or NUL at the end.
+    [[nodiscard]] char peek() const { return at_ < text_.size() ? text_[at_] : '\0'; }
+    [[nodiscard]] bool at_end() const { return at_ == text_.size(); }
     /// `null` or plain digits (an actor's ids).
     bool skip_id() { return take("null") || digits().has_value(); }
     /// The rest of the text but its last character, which must close the object: an object
