@@ -22,7 +22,7 @@ public:
     /// Whether `literal` comes next; steps over it when it does. Compared here, not by a call
     /// of memcmp: literals are short, and a view's decoding takes hundreds of them.
     bool take(std::string_view literal) {
-        if (text_.size() - at_ < literal.size()) {
+        if (at_ > text_.size() || text_.size() - at_ < literal.size()) {
             return false;
         }
         for (std::size_t i = 0; i < literal.size(); ++i) {
@@ -83,7 +83,7 @@ public:
             return false;
         }
         while (at_ < text_.size() && text_[at_] != '"') {
-            at_ += text_[at_] == '\\' ? 2 : 1;
+            at_ += text_[at_] == '\\' && at_ + 1 < text_.size() ? 2 : 1;  // never past the end
         }
         return take("\"");
     }
@@ -125,14 +125,18 @@ public:
         if (int_digits == 0 || (int_digits > 1 && text_[int_start] == '0')) {
             return std::nullopt;
         }
-        if (take('.') && run() == 0) {
+        // RapidJSON refuses some numbers as too big even when it keeps them as text (an
+        // exponent past 308, hundreds of digits): those, and anything near them, are left to
+        // it (the caller's fallback), so that both paths accept the same texts.
+        if (int_digits > 300 || (take('.') && run() == 0)) {
             return std::nullopt;
         }
         if (take('e') || take('E')) {
             if (!take('+')) {
                 take('-');
             }
-            if (run() == 0) {
+            const std::size_t exponent_digits = run();
+            if (exponent_digits == 0 || exponent_digits > 2) {
                 return std::nullopt;
             }
         }

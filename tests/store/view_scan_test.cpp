@@ -188,3 +188,32 @@ TEST_CASE("numbers are scanned in JSON's grammar only", "[codec][views]") {
     CHECK(number(".5") == "-");
     CHECK(number("1e") == "-");
 }
+
+TEST_CASE("numbers RapidJSON refuses as too big are left to it", "[codec][views]") {
+    const auto number = [](const std::string& text) {
+        JsonScanner s(text);
+        const auto n = s.number_text();
+        return n && s.at_end() ? std::string(*n) : std::string("-");
+    };
+    CHECK(number("1e99") == "1e99");
+    CHECK(number("0e400") == "-");
+    CHECK(number("0.0e309") == "-");
+    CHECK(number(std::string(301, '1')) == "-");
+    // A stored view with such an amount is refused, as the DOM path refuses it.
+    std::string text = encode_view(sample_deals().front());
+    const auto at = text.find("\"amount\":");
+    REQUIRE(at != std::string::npos);
+    const auto end = text.find_first_of(",}", at);
+    text.replace(at, end - at, "\"amount\":0e400");
+    Deal loaded;
+    CHECK_THROWS_AS(decode_view(text, loaded), std::runtime_error);
+}
+
+TEST_CASE("a string cut after a backslash does not take the scanner past its text",
+          "[codec][views]") {
+    const std::string text = R"("abc\)";
+    JsonScanner s{std::string_view(text)};
+    CHECK_FALSE(s.skip_string());
+    CHECK_FALSE(s.take("x"));
+    CHECK(s.at_end());
+}
