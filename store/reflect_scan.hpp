@@ -118,8 +118,9 @@ bool scan_one(JsonScanner& s, Id<Tag>& v) {
     return scan_one(s, v.value);
 }
 
-/// Option ids: `[1,2]`.
-inline bool scan_ids(JsonScanner& s, std::vector<std::int64_t>& out) {
+/// An array, each element appended to `out` and read by `element(s, it)`.
+template <class Vector, class Element>
+bool scan_array(JsonScanner& s, Vector& out, const Element& element) {
     if (!s.take('[')) {
         return false;
     }
@@ -127,11 +128,16 @@ inline bool scan_ids(JsonScanner& s, std::vector<std::int64_t>& out) {
         return true;
     }
     do {
-        if (!scan_one(s, out.emplace_back())) {
+        if (!element(s, out.emplace_back())) {
             return false;
         }
     } while (s.take(','));
     return s.take(']');
+}
+
+/// Option ids: `[1,2]`.
+inline bool scan_ids(JsonScanner& s, std::vector<std::int64_t>& out) {
+    return scan_array(s, out, [](JsonScanner& in, std::int64_t& id) { return scan_one(in, id); });
 }
 
 /// A custom field's value as `write_custom_value` writes it (never null in a deal view).
@@ -201,18 +207,7 @@ bool scan(JsonScanner& s, T& out) {
     } else if constexpr (requires { out.push_back(typename T::value_type{}); } &&
                          !std::is_same_v<T, std::string>) {
         out.clear();
-        if (!s.take('[')) {
-            return false;
-        }
-        if (s.take(']')) {
-            return true;
-        }
-        do {
-            if (!scan(s, out.emplace_back())) {
-                return false;
-            }
-        } while (s.take(','));
-        return s.take(']');
+        return scan_array(s, out, [](JsonScanner& in, auto& element) { return scan(in, element); });
     } else if constexpr (requires { scan_one(s, out); }) {
         return scan_one(s, out);
     } else {
