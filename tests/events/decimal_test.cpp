@@ -1,6 +1,9 @@
 #include "events/decimal.hpp"
 
+#include <boost/multiprecision/cpp_int.hpp>
 #include <catch2/catch.hpp>
+#include <compare>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -16,7 +19,136 @@ Decimal dec(const std::string& text) {
     return *d;
 }
 
+/// The reference of the cross-check below: an exact value as an unbounded integer and a scale,
+/// computed with boost's cpp_int directly, not through Decimal.
+struct Exact {
+    boost::multiprecision::cpp_int mantissa;
+    int scale = 0;
+};
+
+boost::multiprecision::cpp_int power_of_ten(int n) {
+    return boost::multiprecision::pow(boost::multiprecision::cpp_int(10), static_cast<unsigned>(n));
+}
+
+boost::multiprecision::cpp_int aligned(const Exact& e, int scale) {
+    return e.mantissa * power_of_ten(scale - e.scale);
+}
+
+boost::multiprecision::cpp_int half_away(const boost::multiprecision::cpp_int& num,
+                                         const boost::multiprecision::cpp_int& den) {
+    const boost::multiprecision::cpp_int magnitude = abs(num);
+    boost::multiprecision::cpp_int q = magnitude / den;
+    if (2 * (magnitude % den) >= den) {
+        ++q;
+    }
+    return num < 0 ? boost::multiprecision::cpp_int(-q) : q;
+}
+
+/// The shortest text of an exact value, as Decimal::str() should print it.
+std::string text_of(const Exact& e) {
+    std::string digits = boost::multiprecision::cpp_int(abs(e.mantissa)).str();
+    const auto fraction = static_cast<std::size_t>(e.scale);
+    if (digits.size() <= fraction) {
+        digits.insert(0, fraction + 1 - digits.size(), '0');
+    }
+    std::string text = digits.substr(0, digits.size() - fraction);
+    std::string decimals = digits.substr(digits.size() - fraction);
+    while (!decimals.empty() && decimals.back() == '0') {
+        decimals.pop_back();
+    }
+    if (!decimals.empty()) {
+        text += "." + decimals;
+    }
+    return (e.mantissa < 0 ? "-" : "") + text;
+}
+
+/// A mantissa at `places` decimals, every decimal shown: (-5, 2) is "-0.05".
+std::string fixed_text(const boost::multiprecision::cpp_int& mantissa, int places) {
+    std::string digits = boost::multiprecision::cpp_int(abs(mantissa)).str();
+    const auto fraction = static_cast<std::size_t>(places);
+    if (digits.size() <= fraction) {
+        digits.insert(0, fraction + 1 - digits.size(), '0');
+    }
+    std::string text = digits.substr(0, digits.size() - fraction);
+    if (fraction > 0) {
+        text += "." + digits.substr(digits.size() - fraction);
+    }
+    return (mantissa < 0 ? "-" : "") + text;
+}
+
+Exact rounded(const Exact& e, int scale) {
+    if (scale >= e.scale) {
+        return e;
+    }
+    return {half_away(e.mantissa, power_of_ten(e.scale - scale)), scale};
+}
+
+/// A random value of 1 to 45 digits and 0 to 24 decimals: on both sides of 2^127, the limit of
+/// Decimal's 128-bit fast path, so that every operation is checked on both of its paths.
+std::pair<Exact, std::string> random_value(std::mt19937_64& random) {
+    const int digits = std::uniform_int_distribution<int>(1, 45)(random);
+    std::string text = std::uniform_int_distribution<int>(0, 1)(random) == 0 ? "-" : "";
+    for (int i = 0; i < digits; ++i) {
+        text.push_back(static_cast<char>('0' + std::uniform_int_distribution<int>(0, 9)(random)));
+    }
+    const int scale = std::uniform_int_distribution<int>(0, 24)(random);
+    // Without its leading zeros: boost reads a leading 0 as octal.
+    const auto first = text.find_first_not_of("-0");
+    const std::string decimal =
+        first == std::string::npos ? "0" : text.substr(0, text[0] == '-') + text.substr(first);
+    Exact exact{boost::multiprecision::cpp_int(decimal), scale};
+    return {exact, text + "e-" + std::to_string(scale)};
+}
+
 }  // namespace
+
+TEST_CASE("every operation agrees with exact big-integer arithmetic on both sides of 2^127",
+          "[decimal]") {
+    std::mt19937_64 random(20261207);
+    for (int round = 0; round < 20000; ++round) {
+        const auto [a, a_text] = random_value(random);
+        const auto [b, b_text] = random_value(random);
+        INFO(a_text << " and " << b_text);
+        const Decimal x = dec(a_text);
+        const Decimal y = dec(b_text);
+        REQUIRE(x.str() == text_of(a));
+        // Past 256 bits Decimal throws rather than wrap (a product of two long mantissas here).
+        const auto check = [](const auto& compute, const Exact& expected) {
+            if (abs(expected.mantissa) >= (boost::multiprecision::cpp_int(1) << 256)) {
+                CHECK_THROWS_AS(compute(), std::overflow_error);
+            } else {
+                CHECK(compute().str() == text_of(expected));
+                CHECK(compute().scale() == expected.scale);
+            }
+        };
+        const int scale = std::max(a.scale, b.scale);
+        check([&] { return x + y; }, {aligned(a, scale) + aligned(b, scale), scale});
+        check([&] { return x - y; }, {aligned(a, scale) - aligned(b, scale), scale});
+        check([&] { return x * y; }, {a.mantissa * b.mantissa, a.scale + b.scale});
+        const int order = aligned(a, scale).compare(aligned(b, scale));
+        CHECK((x <=> y) == (order < 0   ? std::strong_ordering::less
+                            : order > 0 ? std::strong_ordering::greater
+                                        : std::strong_ordering::equal));
+        const int places = std::uniform_int_distribution<int>(0, 8)(random);
+        CHECK(x.rounded(places).str() == text_of(rounded(a, places)));
+        CHECK(x.fixed(places) == fixed_text(aligned(rounded(a, places), places), places));
+        CHECK(x.truncated().str() == text_of({a.mantissa / power_of_ten(a.scale), 0}));
+        if (b.mantissa != 0) {
+            const int e = b.scale + places - a.scale;
+            const auto num = e >= 0 ? a.mantissa * power_of_ten(e) : a.mantissa;
+            const auto den = e >= 0 ? b.mantissa : b.mantissa * power_of_ten(-e);
+            check([&] { return x.divided_by(y, places); },
+                  {half_away(den < 0 ? boost::multiprecision::cpp_int(-num) : num, abs(den)),
+                   places});
+        }
+        const Exact money = rounded(a, 3);
+        if (abs(aligned(money, 3)) <= power_of_ten(18)) {
+            CHECK(Decimal::from_money(x.to_money()).str() == text_of(money));
+        } else {
+            CHECK_THROWS_AS(x.to_money(), std::overflow_error);
+        }
+    }
+}
 
 TEST_CASE("a decimal is parsed exactly from any decimal form", "[decimal]") {
     using Case = std::tuple<std::string, std::string, int>;  // text, str(), scale
