@@ -1,6 +1,8 @@
 #include "events/money.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 
 namespace deals::events {
@@ -91,18 +93,25 @@ std::string Money::str() const {
     const bool negative = thousandths < 0;
     const std::uint64_t abs = negative ? static_cast<std::uint64_t>(-(thousandths + 1)) + 1
                                        : static_cast<std::uint64_t>(thousandths);
-    std::string out = negative && abs != 0 ? "-" : "";
-    out += std::to_string(abs / 1000);
-    std::uint64_t frac = abs % 1000;
-    if (frac != 0) {
-        std::string f = std::to_string(frac);
-        f.insert(0, 3 - f.size(), '0');
-        while (!f.empty() && f.back() == '0') {
-            f.pop_back();
-        }
-        out += "." + f;
+    // Into a buffer, then one string: this runs for every amount of every event and view.
+    char buffer[32];
+    char* p = buffer;
+    if (negative) {
+        *p++ = '-';
     }
-    return out;
+    p = std::to_chars(p, buffer + sizeof buffer, abs / 1000).ptr;
+    if (std::uint64_t frac = abs % 1000; frac != 0) {
+        *p++ = '.';
+        const char digits[3] = {static_cast<char>('0' + frac / 100),
+                                static_cast<char>('0' + frac / 10 % 10),
+                                static_cast<char>('0' + frac % 10)};
+        int shown = 3;
+        while (digits[shown - 1] == '0') {  // no trailing zeros: frac != 0, so one stays
+            --shown;
+        }
+        p = std::copy(digits, digits + shown, p);
+    }
+    return {buffer, p};
 }
 
 }  // namespace deals::events

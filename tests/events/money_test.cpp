@@ -1,6 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include "events/money.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
 
 using deals::events::Money;
 
@@ -51,6 +52,11 @@ TEST_CASE("an amount prints in its shortest decimal form", "[events][money]") {
     CHECK(Money{1'000'000'000'000'000}.str() == "1000000000000");
     CHECK(Money::units(-3).str() == "-3");
     CHECK(Money::from_thousandths(1'250'500).str() == "1250.5");
+    CHECK(Money{120}.str() == "0.12");
+    CHECK(Money{-7'005}.str() == "-7.005");
+    CHECK(Money{-7'050}.str() == "-7.05");
+    CHECK(Money{INT64_MAX}.str() == "9223372036854775.807");
+    CHECK(Money{INT64_MIN}.str() == "-9223372036854775.808");
 }
 
 TEST_CASE("an amount reads back what it prints", "[events][money]") {
