@@ -3,6 +3,7 @@
 #include <boost/multiprecision/cpp_int.hpp>
 #include <catch2/catch.hpp>
 #include <compare>
+#include <cstdint>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -131,8 +132,10 @@ TEST_CASE("every operation agrees with exact big-integer arithmetic on both side
                                         : std::strong_ordering::equal));
         const int places = std::uniform_int_distribution<int>(0, 8)(random);
         CHECK(x.rounded(places).str() == text_of(rounded(a, places)));
+        CHECK(x.rounded(places).scale() == rounded(a, places).scale);
         CHECK(x.fixed(places) == fixed_text(aligned(rounded(a, places), places), places));
         CHECK(x.truncated().str() == text_of({a.mantissa / power_of_ten(a.scale), 0}));
+        CHECK(x.truncated().scale() == 0);
         if (b.mantissa != 0) {
             const int e = b.scale + places - a.scale;
             const auto num = e >= 0 ? a.mantissa * power_of_ten(e) : a.mantissa;
@@ -148,6 +151,36 @@ TEST_CASE("every operation agrees with exact big-integer arithmetic on both side
             CHECK_THROWS_AS(x.to_money(), std::overflow_error);
         }
     }
+}
+
+TEST_CASE("the edges of the 128-bit fast path give what the 256-bit path gives", "[decimal]") {
+    const std::string below = "170141183460469231731687303715884105727";  // 2^127 - 1
+    const std::string at = "170141183460469231731687303715884105728";     // 2^127
+    // Sums that reach 2^127 leave the fast path; one that reaches -2^127 stays in it.
+    CHECK((dec(below) + dec("1")).str() == at);
+    CHECK((dec("-" + below) - dec("1")).str() == "-" + at);
+    CHECK((dec("-" + below) - dec("1") + dec("1")).str() == "-" + below);
+    CHECK((dec(at) * dec("-1")).str() == "-" + at);
+    CHECK((dec(below) * dec("2")).str() == "340282366920938463463374607431768211454");
+    CHECK(dec(at) > dec(below));
+    CHECK(dec("-" + at) < dec("-" + below));
+    // Positive exponents: 10^38 is the table's last power; 10^39 takes the 256-bit way.
+    CHECK(dec("1e38").str() == "1" + std::string(38, '0'));
+    CHECK(dec("1e39").str() == "1" + std::string(39, '0'));
+    CHECK(dec("1.5e37").str() == "15" + std::string(36, '0'));
+    CHECK(dec("0e77").is_zero());
+    CHECK_FALSE(Decimal::parse("0e78"));  // as before: 10^78 is past the 256-bit path's powers
+    CHECK(dec("0.5e1").scale() == 0);
+    // Scales that differ by more than 10^38 allows: aligned the 256-bit way, which goes up to
+    // 10^77 and refuses past it (a limit of that path, kept as it was).
+    CHECK((dec("1") + dec("1e-50")).str() == "1." + std::string(49, '0') + "1");
+    CHECK(dec("1") > dec("1e-50"));
+    CHECK(dec("1e-50").rounded(0).is_zero());
+    CHECK(dec("1").divided_by(dec("3"), 45).str() == "0." + std::string(45, '3'));
+    CHECK_THROWS_AS(Decimal{} + dec("1e-100"), std::overflow_error);
+    // Results past 256 bits still throw; from_scaled covers every int64.
+    CHECK_THROWS_AS(dec(std::string(39, '9')) * dec(std::string(39, '9')), std::overflow_error);
+    CHECK(Decimal::from_scaled(INT64_MIN, 3).str() == "-9223372036854775.808");
 }
 
 TEST_CASE("a decimal is parsed exactly from any decimal form", "[decimal]") {
