@@ -9,11 +9,11 @@
 #include <bit>
 #include <cstdint>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 #include "projections/collation.hpp"
 #include "projections/custom_column.hpp"
+#include "projections/helpers.hpp"
 
 namespace deals::projections {
 
@@ -22,19 +22,6 @@ namespace {
 constexpr std::size_t kFields = 16;
 
 std::size_t at(DealSortField field) { return static_cast<std::size_t>(field); }
-
-/// Calls `work()` on `threads` threads (this one and helpers), until all return.
-template <class Work>
-void run_on(unsigned threads, const Work& work) {
-    std::vector<std::jthread> helpers;  // joined on the way out, an exception's too
-    for (unsigned t = 1; t < threads; ++t) {
-        helpers.emplace_back(work);
-    }
-    work();
-    for (auto& h : helpers) {
-        h.join();
-    }
-}
 
 /// The fields in the order they are sorted: the name's first, the longest (ranks, ties).
 constexpr std::array<std::size_t, kFields> kSealOrder{1, 0, 2,  3,  4,  5,  6,  7,
@@ -91,9 +78,9 @@ DealIndex::Texts DealIndex::prepare(std::span<const Deal* const> deals, unsigned
             }
         }
     };
-    std::jthread helper;  // joined on the way out, an exception's too
+    Helpers helper;  // joined on the way out, an exception's too
     if (threads > 1 && deals.size() >= 4096) {
-        helper = std::jthread(fold_lost);
+        helper.start(fold_lost);
     }
     std::uint32_t top = 0;
     std::vector<std::string_view> names;
@@ -113,10 +100,10 @@ DealIndex::Texts DealIndex::prepare(std::span<const Deal* const> deals, unsigned
     }
     // The distinct names' keys (ICU) are computed on every thread.
     out.names = name_texts_.acquire_all(names, threads);
-    if (helper.joinable()) {
-        helper.join();
-    } else {
+    if (helper.empty()) {
         fold_lost();
+    } else {
+        helper.join();
     }
     return out;
 }
@@ -173,17 +160,15 @@ void DealIndex::add_unsorted(std::span<const Deal* const> deals, unsigned thread
     // The fields' entries on the helpers while this thread indexes the texts.
     std::atomic<std::size_t> next{0};
     const auto entries = [&] { fill_entries(deals, base, next, nullptr); };
-    std::vector<std::thread> helpers;
+    Helpers helpers;
     for (unsigned t = 1; t < threads; ++t) {
-        helpers.emplace_back(entries);
+        helpers.start(entries);
     }
     place_all(deals, texts.names, texts.lost);
     if (helpers.empty()) {
         entries();
     }
-    for (auto& h : helpers) {
-        h.join();
-    }
+    helpers.join();
     sealed_ = false;  // the custom fields' indexes are rebuilt by seal()
 }
 
@@ -208,9 +193,9 @@ void DealIndex::build(std::span<const Deal* const> deals, unsigned threads) {
             seal_field(kSealOrder[i]);
         }
     };
-    std::jthread texts_thread;  // joined on the way out, an exception's too
+    Helpers texts_thread;  // joined on the way out, an exception's too
     if (threads > 1) {
-        texts_thread = std::jthread([&] {
+        texts_thread.start([&] {
             place_all(deals, texts.names, texts.lost, true);
             sort_fields();
         });
@@ -218,9 +203,7 @@ void DealIndex::build(std::span<const Deal* const> deals, unsigned threads) {
         place_all(deals, texts.names, texts.lost, true);
     }
     run_on(std::max(1u, threads - 1), sort_fields);
-    if (texts_thread.joinable()) {
-        texts_thread.join();
-    }
+    texts_thread.join();
     sealed_ = true;
     for (auto& [id, column] : custom_) {
         define(column->id, column->type);

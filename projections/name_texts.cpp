@@ -4,11 +4,11 @@
 #include <cstring>
 #include <new>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include "projections/collation.hpp"
+#include "projections/helpers.hpp"
 
 namespace deals::projections {
 
@@ -106,14 +106,12 @@ std::vector<const NameTexts::Text*> NameTexts::acquire_all(std::span<const std::
         }
     };
     const unsigned n = std::max(1u, std::min<unsigned>(threads, pending.size() / 256 + 1));
-    std::vector<std::thread> helpers;
+    Helpers helpers;  // an exception in one (bad_alloc, ICU) reaches the caller
     for (unsigned t = 1; t < n; ++t) {
-        helpers.emplace_back(work, t, n);
+        helpers.start([&work, t, n] { work(t, n); });
     }
     work(0, n);
-    for (auto& h : helpers) {
-        h.join();
-    }
+    helpers.join();
     // …and every name takes its use.
     texts_.reserve(texts_.size() + made.size());
     for (Text* text : made) {
