@@ -31,8 +31,7 @@ NameTexts::~NameTexts() { clear(); }
 
 void NameTexts::clear() {
     for (Text* text : texts_) {
-        text->~Text();
-        ::operator delete(text);
+        destroy(text);
     }
     texts_.clear();
     words_ = TextIndex{};
@@ -64,6 +63,11 @@ NameTexts::Text* NameTexts::make(std::string_view name, std::string_view key,
     std::memcpy(bytes + name.size(), key.data(), key.size());
     std::memcpy(bytes + name.size() + key.size(), folded.data(), folded.size());
     return text;
+}
+
+void NameTexts::destroy(Text* text) {
+    text->~Text();
+    ::operator delete(text);
 }
 
 const NameTexts::Text* NameTexts::acquire(std::string_view name) {
@@ -106,12 +110,22 @@ std::vector<const NameTexts::Text*> NameTexts::acquire_all(std::span<const std::
         }
     };
     const unsigned n = std::max(1u, std::min<unsigned>(threads, pending.size() / 256 + 1));
-    Helpers helpers;  // an exception in one (bad_alloc, ICU) reaches the caller
-    for (unsigned t = 1; t < n; ++t) {
-        helpers.start([&work, t, n] { work(t, n); });
+    try {
+        Helpers helpers;  // an exception in one (bad_alloc, ICU) reaches the caller
+        for (unsigned t = 1; t < n; ++t) {
+            helpers.start([&work, t, n] { work(t, n); });
+        }
+        work(0, n);
+        helpers.join();
+    } catch (...) {
+        // Every helper has stopped (joined on the way out of the block): free what they made.
+        for (Text* text : made) {
+            if (text != nullptr) {
+                destroy(text);
+            }
+        }
+        throw;
     }
-    work(0, n);
-    helpers.join();
     // …and every name takes its use.
     texts_.reserve(texts_.size() + made.size());
     for (Text* text : made) {
@@ -136,8 +150,7 @@ void NameTexts::release(const Text* text) {
         words_.remove(owned->id_, owned->folded());
         by_id_[owned->id_] = nullptr;
         free_ids_.push_back(owned->id_);
-        owned->~Text();
-        ::operator delete(owned);
+        destroy(owned);
     }
 }
 

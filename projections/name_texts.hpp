@@ -90,6 +90,8 @@ private:
     };
     /// A new entry (no use yet) for `name` with these texts.
     static Text* make(std::string_view name, std::string_view key, std::string_view folded);
+    /// Frees an entry `make` made.
+    static void destroy(Text* text);
     void clear();
     /// Takes a new entry into the table and its words into the word index.
     void adopt(Text* text);
