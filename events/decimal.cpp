@@ -150,6 +150,13 @@ struct Decimal::Access {
         return make(static_cast<Big>(m), scale);
     }
 
+    /// The mantissa at a scale >= d's own, when it is small there (the fast path of `aligned`).
+    static std::optional<Small> small_aligned(const Decimal& d, int scale) {
+        Small out = 0;
+        const auto m = small(d);
+        return m && small_scaled(*m, scale - d.scale_, out) ? std::optional(out) : std::nullopt;
+    }
+
     // The mantissa at a scale >= d's own.
     static Big aligned(const Decimal& d, int scale) {
         return mantissa(d) * pow10(scale - d.scale_);
@@ -248,12 +255,11 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
 
 Money Decimal::to_money() const {
     const Decimal r = rounded(3);
-    Small small_thousandths = 0;
-    if (const auto m = Access::small(r); m && small_scaled(*m, 3 - r.scale_, small_thousandths)) {
-        if (small_thousandths > kMaxThousandths || small_thousandths < -kMaxThousandths) {
+    if (const auto thousandths = Access::small_aligned(r, 3)) {
+        if (*thousandths > kMaxThousandths || *thousandths < -kMaxThousandths) {
             throw std::overflow_error("Decimal: beyond the range of Money");
         }
-        return Money::from_thousandths(static_cast<std::int64_t>(small_thousandths));
+        return Money::from_thousandths(static_cast<std::int64_t>(*thousandths));
     }
     const Big thousandths = Access::aligned(r, 3);
     if (thousandths > kMaxThousandths || thousandths < -kMaxThousandths) {
@@ -385,12 +391,10 @@ double Decimal::to_double() const {
 
 Decimal operator+(const Decimal& a, const Decimal& b) {
     const int scale = std::max(a.scale_, b.scale_);
-    if (auto x = Decimal::Access::small(a), y = Decimal::Access::small(b); x && y) {
-        Small sum = 0;
-        if (small_scaled(*x, scale - a.scale_, *x) && small_scaled(*y, scale - b.scale_, *y) &&
-            !__builtin_add_overflow(*x, *y, &sum)) {
-            return Decimal::Access::make(sum, scale);
-        }
+    const auto x = Decimal::Access::small_aligned(a, scale);
+    const auto y = Decimal::Access::small_aligned(b, scale);
+    if (Small sum = 0; x && y && !__builtin_add_overflow(*x, *y, &sum)) {
+        return Decimal::Access::make(sum, scale);
     }
     return Decimal::Access::make(
         Big(Decimal::Access::aligned(a, scale) + Decimal::Access::aligned(b, scale)), scale);
@@ -420,10 +424,10 @@ std::strong_ordering operator<=>(const Decimal& a, const Decimal& b) {
         return a.sign() <=> b.sign();
     }
     const int scale = std::max(a.scale_, b.scale_);
-    if (auto x = Decimal::Access::small(a), y = Decimal::Access::small(b); x && y) {
-        if (small_scaled(*x, scale - a.scale_, *x) && small_scaled(*y, scale - b.scale_, *y)) {
-            return *x <=> *y;
-        }
+    if (const auto x = Decimal::Access::small_aligned(a, scale),
+        y = Decimal::Access::small_aligned(b, scale);
+        x && y) {
+        return *x <=> *y;
     }
     const Wide x = Decimal::Access::wide_aligned(a, scale);
     const Wide y = Decimal::Access::wide_aligned(b, scale);
