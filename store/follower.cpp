@@ -96,6 +96,16 @@ void Follower::measure_ends(KafkaConsumer& consumer) {
     ends_ = std::move(*marks);
 }
 
+void Follower::measure_ends_until_done(KafkaConsumer& consumer) {
+    std::unique_lock lock(mutex_);
+    while (!reading_done_) {
+        lock.unlock();
+        measure_ends(consumer);
+        lock.lock();
+        ends_asked_.wait_for(lock, std::chrono::seconds(1), [this] { return reading_done_; });
+    }
+}
+
 bool Follower::submit(std::vector<std::string> run, Sequence last) {
     std::unique_lock lock(mutex_);
     appended_.wait(lock, [this] { return in_flight_ < kInFlight || !refused_.empty(); });
@@ -288,14 +298,14 @@ void Follower::run() {
     }
     chain_hash_ = store_.log().head_hash();
     std::map<Sequence, std::string> pending;
-    const auto second = std::chrono::seconds(1);
-    auto measured = std::chrono::steady_clock::now() - second;
+    // The ends are asked on a thread of their own: a query per partition, each waiting for the
+    // fetch in progress, held the reading back for most of a second, every second.
+    std::thread ends([this, &consumer] {
+        pthread_setname_np(pthread_self(), "follower-ends");
+        measure_ends_until_done(*consumer);
+    });
     auto kept = std::chrono::steady_clock::now();
     while (!stopping_) {
-        if (std::chrono::steady_clock::now() - measured >= second) {
-            measure_ends(*consumer);
-            measured = std::chrono::steady_clock::now();
-        }
         if (!take(*consumer, pending) || !apply_ready(pending)) {
             break;
         }
@@ -304,6 +314,12 @@ void Follower::run() {
             kept = std::chrono::steady_clock::now();
         }
     }
+    {
+        std::lock_guard lock(mutex_);
+        reading_done_ = true;
+    }
+    ends_asked_.notify_all();
+    ends.join();
     drain();  // the appends' callbacks use this follower
     std::string refused;
     {

@@ -56,6 +56,8 @@ private:
     std::unique_ptr<KafkaConsumer> open_consumer(const std::vector<std::int64_t>& start_offsets);
     void stop_applying(std::string why);
     void measure_ends(KafkaConsumer& consumer);
+    /// `measure_ends` about once a second, until the reading is done (run's second thread).
+    void measure_ends_until_done(KafkaConsumer& consumer);
     /// A consumer that starts where the position kept for the cluster and topic says every
     /// later event is (a follower's own, or the relay's in a backup of the leader); else at
     /// offset 0. Null once stopping.
@@ -98,6 +100,9 @@ private:
     /// When the oldest event seen and not yet applied occurred (none when caught up).
     std::optional<events::Timestamp> oldest_unapplied_;
     std::string stopped_;
+    /// Set once `run` stops reading: the thread asking for the ends stops too.
+    bool reading_done_ = false;
+    std::condition_variable ends_asked_;
     /// The appends handed to the log: how many are unanswered, the last sequence handed on,
     /// and why one was refused (empty while none was).
     std::condition_variable appended_;
