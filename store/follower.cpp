@@ -287,6 +287,33 @@ void Follower::keep_position() {
     (void)store_.put_relay_position(cluster, options_.topic, store_.log().head_sequence(), offsets);
 }
 
+bool Follower::read_to_ends() const {
+    std::lock_guard lock(mutex_);
+    if (ends_.empty() || ends_.size() != next_.size()) {
+        return false;
+    }
+    for (std::size_t p = 0; p < ends_.size(); ++p) {
+        if (std::max(next_[p], ends_[p].low) < ends_[p].high) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void Follower::finish_staging() {
+    drain();  // every run appended is folded into the staged views
+    const auto start = std::chrono::steady_clock::now();
+    store_.finish_staging();
+    staging_ = false;
+    const Sequence applied =
+        store_.read([](const projections::Views& views) { return views.applied_sequence(); });
+    logging::info(
+        "follow: caught up from empty to sequence " + std::to_string(applied) +
+            "; the views are indexed and served",
+        {{"index_seconds",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}});
+}
+
 void Follower::run() {
     auto consumer = start_reading();
     if (!consumer) {
@@ -297,6 +324,14 @@ void Follower::run() {
         submitted_ = store_.log().head_sequence();
     }
     chain_hash_ = store_.log().head_hash();
+    // Empty: the topic's events so far are folded as start-up folds a log (no index kept up
+    // event by event, no view written twice), and served once read to the end the topic had.
+    staging_ = store_.begin_staging();
+    if (staging_) {
+        logging::info(
+            "follow: an empty replica: the views are built while the topic is read, and served "
+            "once it is read to its end");
+    }
     std::map<Sequence, std::string> pending;
     // The ends are asked on a thread of their own: a query per partition, each waiting for the
     // fetch in progress, held the reading back for most of a second, every second.
@@ -308,6 +343,9 @@ void Follower::run() {
     while (!stopping_) {
         if (!take(*consumer, pending) || !apply_ready(pending)) {
             break;
+        }
+        if (staging_ && read_to_ends()) {
+            finish_staging();
         }
         if (std::chrono::steady_clock::now() - kept >= std::chrono::milliseconds(100)) {
             keep_position();
@@ -321,6 +359,9 @@ void Follower::run() {
     ends_asked_.notify_all();
     ends.join();
     drain();  // the appends' callbacks use this follower
+    if (staging_ && !stopping_) {
+        finish_staging();  // applying stopped: what was applied is served
+    }
     std::string refused;
     {
         std::lock_guard lock(mutex_);

@@ -74,6 +74,11 @@ private:
     bool submit(std::vector<std::string> run, events::Sequence last);
     /// Waits until every append handed on has been answered.
     void drain();
+    /// Every partition read to the end the brokers gave last (events past a gap may wait).
+    bool read_to_ends() const;
+    /// An empty replica's catch-up ends: the views staged (Store::begin_staging) are indexed
+    /// and put in place.
+    void finish_staging();
     events::Sequence submitted() const {
         std::lock_guard lock(mutex_);
         return submitted_;
@@ -97,6 +102,9 @@ private:
     events::Sequence started_after_ = 0;
     std::size_t pending_bytes_ = 0;  ///< of the events held past a missing one (run's)
     std::string chain_hash_;         ///< run's: the hash of the last event handed to the log
+    /// run's: this replica started empty, and its views are staged until it has read the
+    /// topic to the end it had (Store::begin_staging).
+    bool staging_ = false;
     /// When the oldest event seen and not yet applied occurred (none when caught up).
     std::optional<events::Timestamp> oldest_unapplied_;
     std::string stopped_;

@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -299,6 +300,15 @@ const OpenReport& Store::open_report() const { return impl_->report; }
 
 void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
     {
+        std::lock_guard staging(staging_mutex_);
+        if (staged_) {
+            for (const auto& e : events) {
+                staged_->apply(e);
+            }
+            return;  // nobody reads them, or waits for them, until finish_staging
+        }
+    }
+    {
         std::unique_lock lock(views_mutex_);
         for (const auto& e : events) {
             views_.apply(e);
@@ -308,6 +318,45 @@ void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
     if (!events.empty()) {
         for (const auto& [token, observer] : impl_->observers) {
             observer(events.back().sequence);
+        }
+    }
+}
+
+bool Store::begin_staging() {
+    std::shared_lock views(views_mutex_);
+    std::lock_guard staging(staging_mutex_);
+    if (staged_ || views_.applied_sequence() != 0 || impl_->log->head_sequence() != 0) {
+        return false;
+    }
+    staged_ = std::make_unique<projections::Views>();
+    staged_->begin_bulk();
+    return true;
+}
+
+void Store::finish_staging() {
+    std::lock_guard staging(staging_mutex_);
+    if (!staged_) {
+        return;
+    }
+    staged_->finish_load();  // the deal index, built at once (projections::DealIndex::build)
+    // Bulk folding marks no deal dirty; the other views were marked as they were folded.
+    projections::DirtySet deals;
+    staged_->each_view([&deals](const auto& view) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(view)>, projections::Deal>) {
+            deals.deals.insert(view.id);
+        }
+    });
+    staged_->mark_dirty(deals);
+    const events::Sequence applied = staged_->applied_sequence();
+    {
+        std::unique_lock lock(views_mutex_);
+        views_ = std::move(*staged_);
+    }
+    staged_.reset();
+    std::lock_guard guard(impl_->observer_mutex);
+    for (const auto& [token, observer] : impl_->observers) {
+        if (applied != 0) {
+            observer(applied);
         }
     }
 }

@@ -149,6 +149,16 @@ public:
         return {background_jobs(), free_bytes(), reserved_bytes()};
     }
 
+    /// An empty replica's catch-up (store::Follower): from now until `finish_staging`, the
+    /// events committed are folded into views of their own, with no deal index and no dirty
+    /// deals, as start-up folds a log. Reads go on seeing the views as they were (empty).
+    /// False, and nothing changes, unless nothing was ever applied or appended.
+    bool begin_staging();
+    /// Indexes the staged views on every core, puts them in place of the empty ones (reads see
+    /// them all at once) and has the next checkpoint write every one of them. To be called
+    /// when no append is in flight: a commit meanwhile waits for it. Nothing when not staging.
+    void finish_staging();
+
     /// Writes the views changed since the last checkpoint (synced when `sync`).
     void checkpoint(bool sync);
     /// Finishes queued appends, writes a final checkpoint and closes the database. Idempotent.
@@ -166,6 +176,10 @@ private:
 
     mutable std::shared_mutex views_mutex_;
     projections::Views views_;
+    /// begin_staging to finish_staging: the views the commits go to (the applier's and the
+    /// finishing thread's, taking turns on the mutex; never read by requests).
+    std::mutex staging_mutex_;
+    std::unique_ptr<projections::Views> staged_;
     std::atomic<std::int64_t> next_deal_{0};
     std::atomic<std::int64_t> next_user_{0};
     std::atomic<std::int64_t> next_token_{0};
