@@ -65,6 +65,9 @@ struct ReplicaStats {
     std::string stopped;       ///< why applying stopped for good (a broken chain), or empty
     std::uint64_t messages_read = 0;  ///< read from the topic since start
     Sequence started_after = 0;       ///< the sequence its reading of the topic started after
+    /// Started on an empty directory, it builds its views unseen until it has read the topic
+    /// to its end (store::Store::begin_staging); its API reads answer 503 meanwhile.
+    bool catching_up = false;
 };
 
 class ReplicaStatus {

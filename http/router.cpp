@@ -260,6 +260,12 @@ boost::asio::awaitable<Response> Router::as_replica(const Request& request) {
     const bool bad_min = min && (min->empty() || *end != '\0' || (*min)[0] == '-');
     if (is_write(request.method)) {
         response = replica_refusal(app_, request);  // nothing is written through a replica
+    } else if (!min && request.path.starts_with("/api/") &&
+               app_.replica->replica_stats().catching_up) {
+        // Its views (the users and tokens too) are served all at once, when it has caught up.
+        response = json_response(
+            503, R"({"message":"This replica started empty and is still reading the topic."})");
+        response.headers.emplace_back("Retry-After", "1");
     } else if (bad_min) {
         response =
             error_response(commands::bad_request("Deals-Min-Sequence must be a sequence number."));

@@ -23,6 +23,8 @@ constexpr std::size_t kRun = 1000;
 /// Appends handed to the log and not answered yet, at most: reading the topic goes on while
 /// the log writes and applies the runs before.
 constexpr std::size_t kInFlight = 4;
+/// An empty replica that has read nothing for this long serves what it has staged.
+constexpr auto kStagingIdle = std::chrono::seconds(2);
 /// Held events past the first one missing: at most this many bytes of them.
 constexpr std::size_t kPendingLimit = std::size_t{1} << 30;
 
@@ -58,8 +60,8 @@ events::ReplicaStats Follower::replica_stats() const {
         const std::int64_t from = std::max(p < next_.size() ? next_[p] : 0, ends_[p].low);
         behind += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ends_[p].high - from));
     }
-    return {applied,  newest_,        behind,        waiting_for_, std::max(0.0, lag),
-            stopped_, messages_read_, started_after_};
+    return {applied,  newest_,        behind,         waiting_for_, std::max(0.0, lag),
+            stopped_, messages_read_, started_after_, catching_up_};
 }
 
 std::unique_ptr<KafkaConsumer> Follower::open_consumer(
@@ -116,7 +118,7 @@ bool Follower::submit(std::vector<std::string> run, Sequence last) {
     submitted_ = last;
     lock.unlock();
     store_.log().append_copies(std::move(run), [this](events::AppendResult r) {
-        // On the log's syncer thread: notes the outcome, never waits.
+        // On the log's applier thread: notes the outcome, never waits.
         std::lock_guard done(mutex_);
         --in_flight_;
         if (!r && refused_.empty()) {
@@ -250,6 +252,9 @@ bool Follower::take(KafkaConsumer& consumer, std::map<Sequence, std::string>& pe
         consumer.consume(std::chrono::milliseconds(200), 1, handle) == 1) {
         consumer.consume(std::chrono::milliseconds(0), kRun - 1, handle);
     }
+    // Nothing came: a partition whose last records are a transaction's markers (the relay's
+    // commits) ends past its last message, and the consumer's position says so.
+    const auto positions = read == 0 ? consumer.positions() : std::vector<std::int64_t>{};
     {
         std::lock_guard lock(mutex_);
         messages_read_ += read;
@@ -257,6 +262,9 @@ bool Follower::take(KafkaConsumer& consumer, std::map<Sequence, std::string>& pe
             if (last_offsets[p] >= 0) {
                 next_[p] = last_offsets[p] + 1;
             }
+        }
+        for (std::size_t p = 0; p < positions.size() && p < next_.size(); ++p) {
+            next_[p] = std::max(next_[p], positions[p]);
         }
         newest_ = std::max(newest_, newest);
     }
@@ -305,6 +313,10 @@ void Follower::finish_staging() {
     const auto start = std::chrono::steady_clock::now();
     store_.finish_staging();
     staging_ = false;
+    {
+        std::lock_guard lock(mutex_);
+        catching_up_ = false;
+    }
     const Sequence applied =
         store_.read([](const projections::Views& views) { return views.applied_sequence(); });
     logging::info(
@@ -327,6 +339,10 @@ void Follower::run() {
     // Empty: the topic's events so far are folded as start-up folds a log (no index kept up
     // event by event, no view written twice), and served once read to the end the topic had.
     staging_ = store_.begin_staging();
+    {
+        std::lock_guard lock(mutex_);
+        catching_up_ = staging_;
+    }
     if (staging_) {
         logging::info(
             "follow: an empty replica: the views are built while the topic is read, and served "
@@ -340,11 +356,19 @@ void Follower::run() {
         measure_ends_until_done(*consumer);
     });
     auto kept = std::chrono::steady_clock::now();
+    auto last_read = kept;
     while (!stopping_) {
+        const std::uint64_t before = messages_read();
         if (!take(*consumer, pending) || !apply_ready(pending)) {
             break;
         }
-        if (staging_ && read_to_ends()) {
+        const auto now = std::chrono::steady_clock::now();
+        if (messages_read() != before) {
+            last_read = now;
+        }
+        // Read to the ends, or nothing more for a while (a partition without a leader, say):
+        // the views staged so far are served, and the rest is applied as it comes.
+        if (staging_ && (read_to_ends() || now - last_read >= kStagingIdle)) {
             finish_staging();
         }
         if (std::chrono::steady_clock::now() - kept >= std::chrono::milliseconds(100)) {

@@ -83,6 +83,10 @@ private:
         std::lock_guard lock(mutex_);
         return submitted_;
     }
+    std::uint64_t messages_read() const {
+        std::lock_guard lock(mutex_);
+        return messages_read_;
+    }
     std::string stopped() const {
         std::lock_guard lock(mutex_);
         return stopped_;
@@ -105,6 +109,7 @@ private:
     /// run's: this replica started empty, and its views are staged until it has read the
     /// topic to the end it had (Store::begin_staging).
     bool staging_ = false;
+    bool catching_up_ = false;  ///< staging_, for replica_stats (under mutex_)
     /// When the oldest event seen and not yet applied occurred (none when caught up).
     std::optional<events::Timestamp> oldest_unapplied_;
     std::string stopped_;

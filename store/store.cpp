@@ -323,8 +323,8 @@ void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
 }
 
 bool Store::begin_staging() {
+    std::lock_guard staging(staging_mutex_);  // then the views': as finish_staging does
     std::shared_lock views(views_mutex_);
-    std::lock_guard staging(staging_mutex_);
     if (staged_ || views_.applied_sequence() != 0 || impl_->log->head_sequence() != 0) {
         return false;
     }
@@ -334,7 +334,7 @@ bool Store::begin_staging() {
 }
 
 void Store::finish_staging() {
-    std::lock_guard staging(staging_mutex_);
+    std::unique_lock staging(staging_mutex_);
     if (!staged_) {
         return;
     }
@@ -353,6 +353,7 @@ void Store::finish_staging() {
         views_ = std::move(*staged_);
     }
     staged_.reset();
+    staging.unlock();
     std::lock_guard guard(impl_->observer_mutex);
     for (const auto& [token, observer] : impl_->observers) {
         if (applied != 0) {
@@ -485,8 +486,9 @@ void Store::checkpoint(bool sync) {
     events::Sequence applied = 0;
     {
         // Taking the dirty set and copying its views must see one consistent state of the
-        // views. A shared lock is enough for that: only the log's applier changes the views, and
-        // it needs the lock exclusively, so it waits while this holds it; requests go on
+        // views. A shared lock is enough for that: only the log's applier changes the views (and
+        // finish_staging replaces them), and both need the lock exclusively, so they wait while
+        // this holds it; requests go on
         // reading. Copies, encoded after the lock: encoding under it held every acknowledgement
         // back (the create p99 went from 40-46 ms to 15-18 ms). The dirty set is touched only by
         // the applier and by checkpoints, which take turns on checkpoint_mutex.

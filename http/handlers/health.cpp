@@ -33,6 +33,8 @@ boost::asio::awaitable<Response> healthz(AppContext& app, const Call&) {
         w.Uint64(r.messages_read);
         w.Key("read_from_sequence");
         w.Uint64(r.started_after + 1);
+        w.Key("catching_up");
+        w.Bool(r.catching_up);
     }
     w.Key("tls");
     w.Bool(app.tls);
@@ -108,6 +110,9 @@ void replication_metrics(const AppContext& app, std::string& out) {
                static_cast<double>(r.lag_events));
         metric("deals_replica_lag_seconds", "gauge",
                "Age of the oldest event seen on the topic and not yet applied.", r.lag_seconds);
+        metric("deals_replica_catching_up", "gauge",
+               "1 while a replica started empty builds its views, unserved, from the topic.",
+               r.catching_up ? 1 : 0);
         metric("deals_replica_stopped", "gauge",
                "1 when applying stopped for good (an event that does not link).",
                r.stopped.empty() ? 0 : 1);

@@ -5,10 +5,13 @@
 
 #include "store/follower.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
+#include <vector>
 
+#include "projections/views.hpp"
 #include "tests/kafka/kafka_fixture.hpp"
 #include "tests/kafka/topic_messages.hpp"
 
@@ -103,4 +106,46 @@ TEST_CASE("a follower stops applying for good at an event that does not link, na
     CHECK(stats.stopped.find("does not link") != std::string::npos);
     CHECK(stats.applied == 10);
     CHECK(f.replica->log().head_sequence() == 10);  // nothing after it, ever
+}
+
+TEST_CASE("an empty follower serves what the topic held all at once when it has read it",
+          "[kafka][follower]") {
+    // More events than one append takes (1000), so that a follower applying as it reads would
+    // be seen half-way.
+    TempDir work;
+    constexpr std::int64_t kDeals = 1200;
+    std::vector<Outgoing> out;
+    {
+        auto source = open_store(work.path() + "/source");
+        for (std::int64_t id = 1; id <= kDeals; ++id) {
+            REQUIRE(create_deal(*source, id).has_value());
+        }
+        for (events::Sequence seq = 1; seq <= source->log().head_sequence(); ++seq) {
+            const auto m = store::to_kafka_message(source->log().read_record(seq));
+            out.push_back({m.key, m.value});
+        }
+    }
+    const auto head = static_cast<events::Sequence>(out.size());
+    const auto broker = Following::start();
+    kafka_test::produce(broker->bootstrap(), kTopic, out);
+    const auto replica = replica_store(work.path() + "/replica");
+    store::Follower follower{*replica, {broker->bootstrap(), kTopic, {}}};
+
+    // Every figure seen on the way: nothing applied while catching up, then the whole topic.
+    std::vector<events::ReplicaStats> seen;
+    const auto last = await(follower, [&seen](const auto& s) {
+        seen.push_back(s);
+        return s.applied != 0;
+    });
+    CHECK(last.applied == head);
+    CHECK_FALSE(last.catching_up);
+    CHECK(std::any_of(seen.begin(), seen.end(), [](const auto& s) { return s.catching_up; }));
+    for (const auto& s : seen) {
+        INFO("applied " << s.applied << ", catching up " << s.catching_up);
+        CHECK((s.applied == 0 || s.applied == head));
+        CHECK((s.applied == 0 || !s.catching_up));
+    }
+    CHECK(replica->read([](const projections::Views& v) {
+        return v.deal_count(projections::Trash::kLive);
+    }) == static_cast<std::size_t>(kDeals));
 }
