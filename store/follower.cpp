@@ -87,10 +87,11 @@ void Follower::stop_applying(std::string why) {
     stopped_ = std::move(why);
 }
 
-/// Each partition's end offset, asked of the brokers about once a second: with the offsets read
-/// so far, the messages not read yet.
+/// Each partition's end offset, about once a second: with the offsets read so far, the messages
+/// not read yet. As the last fetch brought it back: a request per partition (the first time)
+/// made the broker busy answering them while the topic was read.
 void Follower::measure_ends(KafkaConsumer& consumer) {
-    auto marks = consumer.watermarks(std::chrono::milliseconds(1000));
+    auto marks = consumer.fetched_watermarks(std::chrono::milliseconds(1000));
     if (!marks) {
         return;  // asked again next time
     }

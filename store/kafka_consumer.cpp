@@ -130,6 +130,26 @@ Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::watermarks(
     return out;
 }
 
+Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::fetched_watermarks(
+    std::chrono::milliseconds timeout) {
+    std::vector<Watermarks> out;
+    for (int p = 0; p < impl_->partitions; ++p) {
+        Watermarks w;
+        const char* topic = impl_->topic.c_str();
+        auto err = rd_kafka_get_watermark_offsets(impl_->consumer.get(), topic, p, &w.low, &w.high);
+        if (err || w.low < 0 || w.high < 0) {  // not fetched yet: RD_KAFKA_OFFSET_INVALID
+            err = rd_kafka_query_watermark_offsets(impl_->consumer.get(), topic, p, &w.low, &w.high,
+                                                   static_cast<int>(timeout.count()));
+        }
+        if (err) {
+            return unavailable(std::string("cannot read the end offsets: ") +
+                               rd_kafka_err2str(err));
+        }
+        out.push_back(w);
+    }
+    return out;
+}
+
 std::string KafkaConsumer::cluster_id(std::chrono::milliseconds timeout) {
     char* id = rd_kafka_clusterid(impl_->consumer.get(), static_cast<int>(timeout.count()));
     if (id == nullptr) {

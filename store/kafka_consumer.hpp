@@ -60,6 +60,10 @@ public:
         std::int64_t high = 0;
     };
     Result<std::vector<Watermarks>> watermarks(std::chrono::milliseconds timeout);
+    /// The same, as the last fetch of each partition brought them back (no request, at most a
+    /// fetch's wait old while the partition is read); asked of the brokers, as `watermarks`
+    /// does, for a partition not fetched yet.
+    Result<std::vector<Watermarks>> fetched_watermarks(std::chrono::milliseconds timeout);
     /// The cluster's id (as the relay keys its position by it); empty when it did not answer.
     std::string cluster_id(std::chrono::milliseconds timeout);
     /// Each partition's position: the offset of the next message it will read (past the
