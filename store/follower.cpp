@@ -24,13 +24,22 @@ constexpr std::size_t kRun = 1000;
 /// the log writes and applies the runs before.
 constexpr std::size_t kInFlight = 4;
 /// An empty replica that has read nothing for this long serves what it has staged.
-constexpr auto kStagingIdle = std::chrono::seconds(2);
+constexpr auto kStagingIdle = std::chrono::seconds(5);
 /// Held events past the first one missing: at most this many bytes of them.
 constexpr std::size_t kPendingLimit = std::size_t{1} << 30;
 
 }  // namespace
 
 Follower::Follower(Store& store, Options options) : store_(store), options_(std::move(options)) {
+    // Empty: the topic's events are folded as start-up folds a log (no index kept up event by
+    // event, no view written twice), and served once read to the end the topic had. Begun
+    // here, so that reads answer "catching up" while the consumer is being opened too.
+    staging_ = store_.begin_staging();
+    if (staging_) {
+        logging::info(
+            "follow: an empty replica: the views are built while the topic is read, and served "
+            "once it is read to its end");
+    }
     thread_ = std::thread([this] {
         pthread_setname_np(pthread_self(), "follower");
         run();
@@ -47,8 +56,7 @@ Follower::~Follower() {
 events::ReplicaStats Follower::replica_stats() const {
     // Applied means what reads see: the views', which follow the log's durable head (a read
     // with Deals-Min-Sequence waits for this).
-    const Sequence applied =
-        store_.read([](const projections::Views& views) { return views.applied_sequence(); });
+    const auto [applied, catching_up] = store_.shown();
     std::lock_guard lock(mutex_);
     const double lag = oldest_unapplied_
                            ? static_cast<double>(events::Timestamp::system_now().micros -
@@ -61,7 +69,7 @@ events::ReplicaStats Follower::replica_stats() const {
         behind += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ends_[p].high - from));
     }
     return {applied,  newest_,        behind,         waiting_for_, std::max(0.0, lag),
-            stopped_, messages_read_, started_after_, catching_up_};
+            stopped_, messages_read_, started_after_, catching_up};
 }
 
 std::unique_ptr<KafkaConsumer> Follower::open_consumer(
@@ -253,9 +261,10 @@ bool Follower::take(KafkaConsumer& consumer, std::map<Sequence, std::string>& pe
         consumer.consume(std::chrono::milliseconds(200), 1, handle) == 1) {
         consumer.consume(std::chrono::milliseconds(0), kRun - 1, handle);
     }
-    // Nothing came: a partition whose last records are a transaction's markers (the relay's
-    // commits) ends past its last message, and the consumer's position says so.
-    const auto positions = read == 0 ? consumer.positions() : std::vector<std::int64_t>{};
+    // A partition whose last records are a transaction's markers (the relay's commits) ends
+    // past its last message, and the consumer's position says so: the offset after the last
+    // message or marker handed over (never one still to come).
+    const auto positions = consumer.positions();
     {
         std::lock_guard lock(mutex_);
         messages_read_ += read;
@@ -314,10 +323,6 @@ void Follower::finish_staging() {
     const auto start = std::chrono::steady_clock::now();
     store_.finish_staging();
     staging_ = false;
-    {
-        std::lock_guard lock(mutex_);
-        catching_up_ = false;
-    }
     const Sequence applied =
         store_.read([](const projections::Views& views) { return views.applied_sequence(); });
     logging::info(
@@ -337,18 +342,6 @@ void Follower::run() {
         submitted_ = store_.log().head_sequence();
     }
     chain_hash_ = store_.log().head_hash();
-    // Empty: the topic's events so far are folded as start-up folds a log (no index kept up
-    // event by event, no view written twice), and served once read to the end the topic had.
-    staging_ = store_.begin_staging();
-    {
-        std::lock_guard lock(mutex_);
-        catching_up_ = staging_;
-    }
-    if (staging_) {
-        logging::info(
-            "follow: an empty replica: the views are built while the topic is read, and served "
-            "once it is read to its end");
-    }
     std::map<Sequence, std::string> pending;
     // The ends are asked on a thread of their own: a query per partition, each waiting for the
     // fetch in progress, held the reading back for most of a second, every second.
@@ -357,7 +350,7 @@ void Follower::run() {
         measure_ends_until_done(*consumer);
     });
     auto kept = std::chrono::steady_clock::now();
-    auto last_read = kept;
+    std::optional<std::chrono::steady_clock::time_point> last_read;  // none before the first
     while (!stopping_) {
         const std::uint64_t before = messages_read();
         if (!take(*consumer, pending) || !apply_ready(pending)) {
@@ -367,9 +360,10 @@ void Follower::run() {
         if (messages_read() != before) {
             last_read = now;
         }
-        // Read to the ends, or nothing more for a while (a partition without a leader, say):
-        // the views staged so far are served, and the rest is applied as it comes.
-        if (staging_ && (read_to_ends() || now - last_read >= kStagingIdle)) {
+        // Read to the ends, or nothing more for a while after the first message (a partition
+        // without a leader, a transaction left open): the views staged so far are served, and
+        // the rest is applied as it comes.
+        if (staging_ && (read_to_ends() || (last_read && now - *last_read >= kStagingIdle))) {
             finish_staging();
         }
         if (std::chrono::steady_clock::now() - kept >= std::chrono::milliseconds(100)) {

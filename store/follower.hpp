@@ -106,10 +106,9 @@ private:
     events::Sequence started_after_ = 0;
     std::size_t pending_bytes_ = 0;  ///< of the events held past a missing one (run's)
     std::string chain_hash_;         ///< run's: the hash of the last event handed to the log
-    /// run's: this replica started empty, and its views are staged until it has read the
-    /// topic to the end it had (Store::begin_staging).
+    /// Set by the constructor, then run's: this replica started empty, and its views are
+    /// staged until it has read the topic to the end it had (Store::begin_staging).
     bool staging_ = false;
-    bool catching_up_ = false;  ///< staging_, for replica_stats (under mutex_)
     /// When the oldest event seen and not yet applied occurred (none when caught up).
     std::optional<events::Timestamp> oldest_unapplied_;
     std::string stopped_;

@@ -324,12 +324,13 @@ void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
 
 bool Store::begin_staging() {
     std::lock_guard staging(staging_mutex_);  // then the views': as finish_staging does
-    std::shared_lock views(views_mutex_);
+    std::unique_lock views(views_mutex_);
     if (staged_ || views_.applied_sequence() != 0 || impl_->log->head_sequence() != 0) {
         return false;
     }
     staged_ = std::make_unique<projections::Views>();
     staged_->begin_bulk();
+    staging_shown_ = true;
     return true;
 }
 
@@ -351,6 +352,7 @@ void Store::finish_staging() {
     {
         std::unique_lock lock(views_mutex_);
         views_ = std::move(*staged_);
+        staging_shown_ = false;
     }
     staged_.reset();
     staging.unlock();

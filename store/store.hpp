@@ -158,6 +158,16 @@ public:
     /// them all at once) and has the next checkpoint write every one of them. To be called
     /// when no append is in flight: a commit meanwhile waits for it. Nothing when not staging.
     void finish_staging();
+    /// What reads see, in one look: the views' sequence, and whether they are the empty ones
+    /// a staging hides its views behind (false again from the moment the staged ones show).
+    struct Shown {
+        events::Sequence applied = 0;
+        bool staging = false;
+    };
+    Shown shown() const {
+        std::shared_lock lock(views_mutex_);
+        return {views_.applied_sequence(), staging_shown_};
+    }
 
     /// Writes the views changed since the last checkpoint (synced when `sync`).
     void checkpoint(bool sync);
@@ -180,6 +190,7 @@ private:
     /// finishing thread's, taking turns on the mutex; never read by requests).
     std::mutex staging_mutex_;
     std::unique_ptr<projections::Views> staged_;
+    bool staging_shown_ = false;  ///< staged_ is set and not shown yet (under views_mutex_)
     std::atomic<std::int64_t> next_deal_{0};
     std::atomic<std::int64_t> next_user_{0};
     std::atomic<std::int64_t> next_token_{0};

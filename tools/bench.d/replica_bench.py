@@ -85,13 +85,15 @@ def catch_up(a, work):
             shutil.rmtree(target, ignore_errors=True)
             follower = Dealsd(a.bin, target, "off", "--follow", broker.addr)
             started = follower.started
-            last, last_at, h = 0, time.monotonic(), {}
+            last, last_at, h = None, time.monotonic(), {}
             while True:
                 h = follower.health()
                 if h["applied_sequence"] >= head:
                     break
-                if h["applied_sequence"] != last:
-                    last, last_at = h["applied_sequence"], time.monotonic()
+                # Progress: applied, or read (an empty follower applies all at once at the end).
+                progress = (h["applied_sequence"], h.get("messages_read"))
+                if progress != last:
+                    last, last_at = progress, time.monotonic()
                 elif time.monotonic() - last_at > 10:
                     break  # stuck: the broker no longer holds the log's start
                 time.sleep(0.01)  # polling the follower's head
