@@ -149,6 +149,32 @@ void put_views(rocksdb::WriteBatch& wb, ViewCopies<Id, View>& copies) {
     }
 }
 
+/// Every view of `views` in batches of about 16 MiB (in the WAL, not synced), then its
+/// checkpoint record, synced. The record there before goes first, synced: a crash half-way
+/// leaves views without a record, which start-up drops before it folds the whole log, never
+/// views newer than their record. False when storage refused a write.
+bool write_every_view(rocksdb::DB& db, DiskReserve& reserve, const projections::Views& views) {
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    if (!db.Delete(synced, keys::kCheckpoint).ok()) {
+        return false;
+    }
+    rocksdb::WriteBatch wb;
+    bool written = true;
+    views.each_view([&](const auto& view) {
+        if (!written) {
+            return;
+        }
+        wb.Put(keys::view(view_kind(&view), view.id.value), encode_view(view));
+        if (wb.GetDataSize() >= (std::size_t{16} << 20)) {
+            written = reserve.allows(wb.GetDataSize()) && db.Write({}, &wb).ok();
+            wb.Clear();
+        }
+    });
+    wb.Put(keys::kCheckpoint, encode_checkpoint(views));
+    return written && reserve.allows(wb.GetDataSize()) && db.Write(synced, &wb).ok();
+}
+
 }  // namespace
 
 Store::Store() : impl_(std::make_unique<Impl>()) {}
@@ -335,19 +361,13 @@ bool Store::begin_staging() {
 }
 
 void Store::finish_staging() {
+    // No checkpoint, and no commit (they wait for the staging lock), until the views are kept.
+    std::lock_guard checkpoints(impl_->checkpoint_mutex);
     std::unique_lock staging(staging_mutex_);
     if (!staged_) {
         return;
     }
     staged_->finish_load();  // the deal index, built at once (projections::DealIndex::build)
-    // Bulk folding marks no deal dirty; the other views were marked as they were folded.
-    projections::DirtySet deals;
-    staged_->each_view([&deals](const auto& view) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(view)>, projections::Deal>) {
-            deals.deals.insert(view.id);
-        }
-    });
-    staged_->mark_dirty(deals);
     const events::Sequence applied = staged_->applied_sequence();
     {
         std::unique_lock lock(views_mutex_);
@@ -355,6 +375,26 @@ void Store::finish_staging() {
         staging_shown_ = false;
     }
     staged_.reset();
+    // Written from the views now shown, without copying them (at a million deals the copies, the
+    // batch and the memtable would all be in memory at once), while reads go on.
+    std::shared_lock shown(views_mutex_);
+    const bool kept = write_every_view(*impl_->db, *impl_->reserve, views_);
+    shown.unlock();
+    if (!kept) {
+        logging::warn(
+            "store: the views caught up were not written (storage refused it); the "
+            "next checkpoints write them",
+            {{"sequence", applied}});
+        // Bulk folding marked no deal dirty; the other views were marked as they were folded.
+        projections::DirtySet deals;
+        std::unique_lock lock(views_mutex_);
+        views_.each_view([&deals](const auto& view) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(view)>, projections::Deal>) {
+                deals.deals.insert(view.id);
+            }
+        });
+        views_.mark_dirty(deals);
+    }
     staging.unlock();
     std::lock_guard guard(impl_->observer_mutex);
     for (const auto& [token, observer] : impl_->observers) {

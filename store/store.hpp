@@ -155,8 +155,9 @@ public:
     /// False, and nothing changes, unless nothing was ever applied or appended.
     bool begin_staging();
     /// Indexes the staged views on every core, puts them in place of the empty ones (reads see
-    /// them all at once) and has the next checkpoint write every one of them. To be called
-    /// when no append is in flight: a commit meanwhile waits for it. Nothing when not staging.
+    /// them all at once), and writes every one of them with their checkpoint (reads go on; a
+    /// commit and a checkpoint wait). To be called when no append is in flight. Nothing when
+    /// not staging.
     void finish_staging();
     /// What reads see, in one look: the views' sequence, and whether they are the empty ones
     /// a staging hides its views behind (false again from the moment the staged ones show).
