@@ -152,7 +152,9 @@ void put_views(rocksdb::WriteBatch& wb, ViewCopies<Id, View>& copies) {
 /// Every view of `views` in batches of about 16 MiB (in the WAL, not synced), then its
 /// checkpoint record, synced. The record there before goes first, synced: a crash half-way
 /// leaves views without a record, which start-up drops before it folds the whole log, never
-/// views newer than their record. False when storage refused a write.
+/// views newer than their record. False when storage refused a write. For a store that held no
+/// views on disk and none waiting outside the WAL (as Store::begin_staging makes sure): no
+/// stored view needs deleting, and no earlier unsynced record can come back after the Delete.
 bool write_every_view(rocksdb::DB& db, DiskReserve& reserve, const projections::Views& views) {
     rocksdb::WriteOptions synced;
     synced.sync = true;
@@ -362,9 +364,9 @@ bool Store::begin_staging() {
 
 void Store::finish_staging() {
     // No checkpoint, and no commit (they wait for the staging lock), until the views are kept.
-    std::lock_guard checkpoints(impl_->checkpoint_mutex);
+    std::unique_lock checkpoints(impl_->checkpoint_mutex);
     std::unique_lock staging(staging_mutex_);
-    if (!staged_) {
+    if (!staged_ || !impl_->db) {
         return;
     }
     staged_->finish_load();  // the deal index, built at once (projections::DealIndex::build)
@@ -380,7 +382,10 @@ void Store::finish_staging() {
     std::shared_lock shown(views_mutex_);
     const bool kept = write_every_view(*impl_->db, *impl_->reserve, views_);
     shown.unlock();
-    if (!kept) {
+    if (kept) {
+        std::unique_lock lock(views_mutex_);
+        (void)views_.take_dirty();  // the other views, marked as they were folded: all written
+    } else {
         logging::warn(
             "store: the views caught up were not written (storage refused it); the "
             "next checkpoints write them",
@@ -396,6 +401,7 @@ void Store::finish_staging() {
         views_.mark_dirty(deals);
     }
     staging.unlock();
+    checkpoints.unlock();
     std::lock_guard guard(impl_->observer_mutex);
     for (const auto& [token, observer] : impl_->observers) {
         if (applied != 0) {
