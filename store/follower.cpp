@@ -323,10 +323,8 @@ void Follower::finish_staging() {
     const auto start = std::chrono::steady_clock::now();
     store_.finish_staging();
     staging_ = false;
-    const Sequence applied =
-        store_.read([](const projections::Views& views) { return views.applied_sequence(); });
     logging::info(
-        "follow: caught up from empty to sequence " + std::to_string(applied) +
+        "follow: caught up from empty to sequence " + std::to_string(store_.shown().applied) +
             "; the views are indexed and served",
         {{"index_seconds",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}});

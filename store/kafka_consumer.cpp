@@ -113,14 +113,27 @@ KafkaConsumer::~KafkaConsumer() = default;
 
 int KafkaConsumer::partitions() const { return impl_->partitions; }
 
-Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::watermarks(
-    std::chrono::milliseconds timeout) {
-    std::vector<Watermarks> out;
-    for (int p = 0; p < impl_->partitions; ++p) {
-        Watermarks w;
+namespace {
+
+/// Each partition's watermarks: as the last fetch brought them back when `as_fetched` and
+/// known (no request), else asked of the brokers.
+Result<std::vector<KafkaConsumer::Watermarks>> read_watermarks(rd_kafka_t* consumer,
+                                                               const std::string& topic,
+                                                               int partitions,
+                                                               std::chrono::milliseconds timeout,
+                                                               bool as_fetched) {
+    std::vector<KafkaConsumer::Watermarks> out;
+    for (int p = 0; p < partitions; ++p) {
+        KafkaConsumer::Watermarks w;
+        // Not fetched yet: an error, or RD_KAFKA_OFFSET_INVALID.
+        const bool known = as_fetched &&
+                           rd_kafka_get_watermark_offsets(consumer, topic.c_str(), p, &w.low,
+                                                          &w.high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                           w.low >= 0 && w.high >= 0;
         const auto err =
-            rd_kafka_query_watermark_offsets(impl_->consumer.get(), impl_->topic.c_str(), p, &w.low,
-                                             &w.high, static_cast<int>(timeout.count()));
+            known ? RD_KAFKA_RESP_ERR_NO_ERROR
+                  : rd_kafka_query_watermark_offsets(consumer, topic.c_str(), p, &w.low, &w.high,
+                                                     static_cast<int>(timeout.count()));
         if (err) {
             return unavailable(std::string("cannot read the end offsets: ") +
                                rd_kafka_err2str(err));
@@ -130,24 +143,16 @@ Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::watermarks(
     return out;
 }
 
+}  // namespace
+
+Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::watermarks(
+    std::chrono::milliseconds timeout) {
+    return read_watermarks(impl_->consumer.get(), impl_->topic, impl_->partitions, timeout, false);
+}
+
 Result<std::vector<KafkaConsumer::Watermarks>> KafkaConsumer::fetched_watermarks(
     std::chrono::milliseconds timeout) {
-    std::vector<Watermarks> out;
-    for (int p = 0; p < impl_->partitions; ++p) {
-        Watermarks w;
-        const char* topic = impl_->topic.c_str();
-        auto err = rd_kafka_get_watermark_offsets(impl_->consumer.get(), topic, p, &w.low, &w.high);
-        if (err || w.low < 0 || w.high < 0) {  // not fetched yet: RD_KAFKA_OFFSET_INVALID
-            err = rd_kafka_query_watermark_offsets(impl_->consumer.get(), topic, p, &w.low, &w.high,
-                                                   static_cast<int>(timeout.count()));
-        }
-        if (err) {
-            return unavailable(std::string("cannot read the end offsets: ") +
-                               rd_kafka_err2str(err));
-        }
-        out.push_back(w);
-    }
-    return out;
+    return read_watermarks(impl_->consumer.get(), impl_->topic, impl_->partitions, timeout, true);
 }
 
 std::string KafkaConsumer::cluster_id(std::chrono::milliseconds timeout) {

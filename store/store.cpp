@@ -342,11 +342,15 @@ void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
             views_.apply(e);
         }
     }
-    std::lock_guard guard(impl_->observer_mutex);
     if (!events.empty()) {
-        for (const auto& [token, observer] : impl_->observers) {
-            observer(events.back().sequence);
-        }
+        tell_observers(events.back().sequence);
+    }
+}
+
+void Store::tell_observers(events::Sequence head) {
+    std::lock_guard guard(impl_->observer_mutex);
+    for (const auto& [token, observer] : impl_->observers) {
+        observer(head);
     }
 }
 
@@ -402,11 +406,8 @@ void Store::finish_staging() {
     }
     staging.unlock();
     checkpoints.unlock();
-    std::lock_guard guard(impl_->observer_mutex);
-    for (const auto& [token, observer] : impl_->observers) {
-        if (applied != 0) {
-            observer(applied);
-        }
+    if (applied != 0) {
+        tell_observers(applied);
     }
 }
 

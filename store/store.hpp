@@ -184,6 +184,8 @@ private:
     Result<void> seed_default_pipeline();
     void run_checkpointer();
     void on_commit(const std::vector<events::RecordedEvent>& events);
+    /// Calls every commit observer with the new head.
+    void tell_observers(events::Sequence head);
 
     mutable std::shared_mutex views_mutex_;
     projections::Views views_;
