@@ -15,7 +15,7 @@ void DealProjection::fold(DealId id, const ApplyContext& c) {
         // No index, no dirty keys: finish_load indexes every deal once.
         projections::apply(deal, c.event.data, c.at(), c.version());
     } else {
-        fold_indexed(deal, c.event);
+        fold_indexed(id, deal, c.event);
         c.dirty.deals.insert(id);
     }
     index_line(deal.id, c.event.data, c.watermarks);
@@ -32,26 +32,44 @@ void DealProjection::index_line(DealId deal, const Event& event, IdWatermarks& w
     }
 }
 
-void DealProjection::fold_indexed(Deal& deal, const RecordedEvent& event) {
-    std::optional<DealIndex::Keys> before;
-    DealIndex* from = nullptr;
+void DealProjection::fold_indexed(DealId id, Deal& deal, const RecordedEvent& event) {
+    if (unsettled_ && unsettled_->id == id) {
+        projections::apply(deal, event.data, event.occurred_at, event.stream_version);
+        return;  // it moves once, from where it was before the first of these events
+    }
+    settle();
+    Unsettled moved{id, std::nullopt, nullptr};  // a new deal has no id until it is folded
     if (deal.version != 0) {
-        before = DealIndex::keys_of(deal);
-        from = &index_of(deal);
+        moved.before = DealIndex::keys_of(deal);
+        moved.from = &index_of(deal);
     }
     projections::apply(deal, event.data, event.occurred_at, event.stream_version);
+    unsettled_ = std::move(moved);
+    if (!deferring_) {
+        settle();
+    }
+}
+
+void DealProjection::settle() {
+    if (!unsettled_) {
+        return;
+    }
+    Unsettled moved = std::move(*unsettled_);
+    unsettled_.reset();
+    Deal& deal = deals_[moved.id];
     DealIndex& to = index_of(deal);
-    if (from == &to) {
-        to.update(*before, deal);
+    if (moved.from == &to) {
+        to.update(*moved.before, deal);
     } else {
-        if (from != nullptr) {
-            from->remove(deal.id, *before);
+        if (moved.from != nullptr) {
+            moved.from->remove(deal.id, *moved.before);
         }
         to.add(deal);
     }
 }
 
 void DealProjection::apply(const DealPurged& e, const ApplyContext& c) {
+    settle();
     raise_to(c.watermarks.deal, e.deal_id.value);
     if (const Deal* deal = deals_.find(e.deal_id)) {
         if (!bulk_) {
@@ -66,6 +84,7 @@ void DealProjection::apply(const DealPurged& e, const ApplyContext& c) {
 }
 
 void DealProjection::apply(const CustomFieldCreated& e, const ApplyContext&) {
+    settle();
     if (!bulk_) {
         live_.define(e.custom_field_id, e.field_type);
         trashed_.define(e.custom_field_id, e.field_type);
@@ -73,6 +92,7 @@ void DealProjection::apply(const CustomFieldCreated& e, const ApplyContext&) {
 }
 
 void DealProjection::apply(const CustomFieldDeleted& e, const ApplyContext&) {
+    settle();
     live_.drop(e.custom_field_id);
     trashed_.drop(e.custom_field_id);
 }
@@ -92,6 +112,7 @@ void DealProjection::index_lines(const Deal& deal, bool add, IdWatermarks& water
 }
 
 void DealProjection::load(Deal deal, IdWatermarks& watermarks) {
+    settle();
     raise_to(watermarks.deal, deal.id.value);
     const DealId id = deal.id;
     const Deal& stored = deals_[id] = std::move(deal);
@@ -120,6 +141,7 @@ void DealProjection::index_all(unsigned threads) {
 }
 
 void DealProjection::finish_load(std::span<const CustomField* const> fields) {
+    settle();
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     if (bulk_) {
         bulk_ = false;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -15,32 +16,46 @@
 
 namespace deals::projections {
 
+/// The events of a deal's stream that are folded into the deal (all but `DealPurged`).
+template <class E>
+inline constexpr bool kFoldedIntoDeal =
+    std::is_same_v<E, DealCreated> || std::is_same_v<E, DealUpdated> ||
+    std::is_same_v<E, StageChanged> || std::is_same_v<E, OwnerAssigned> ||
+    std::is_same_v<E, StatusChanged> || std::is_same_v<E, DealTrashed> ||
+    std::is_same_v<E, DealRestored> || std::is_same_v<E, AssociationsChanged> ||
+    std::is_same_v<E, TaxTypeChanged> || std::is_same_v<E, ProductAdded> ||
+    std::is_same_v<E, ProductUpdated> || std::is_same_v<E, ProductRemoved> ||
+    std::is_same_v<E, CustomFieldValuesChanged>;
+
 /// The deals, folded from the `deal-N` streams, with their indexes (one for the live deals,
 /// one for the trash: projections/README.md) and the deal of each product line. A deal and its
-/// index entries change in the same `apply`, so a reader never sees one without the other.
+/// index entries change in the same `Views::apply` (or `apply_all`, a commit's events), so a
+/// reader never sees one without the other.
 /// Part of `Views`: not thread-safe, guarded by the views' lock.
 class DealProjection {
 public:
     // Each event of a deal's stream is folded into its deal (`projections::apply`), which then
     // moves in the indexes; a purge removes the deal.
-    void apply(const DealCreated& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const DealUpdated& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const StageChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const OwnerAssigned& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const StatusChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const DealTrashed& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const DealRestored& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const AssociationsChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const TaxTypeChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const ProductAdded& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const ProductUpdated& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const ProductRemoved& e, const ApplyContext& c) { fold(e.deal_id, c); }
-    void apply(const CustomFieldValuesChanged& e, const ApplyContext& c) { fold(e.deal_id, c); }
+    template <class E>
+    requires kFoldedIntoDeal<E>
+    void apply(const E& e, const ApplyContext& c) { fold(e.deal_id, c); }
     void apply(const DealPurged& e, const ApplyContext& c);
     // A custom field's values are indexed from its creation (from the deals present) until its
     // deletion.
     void apply(const CustomFieldCreated& e, const ApplyContext& c);
     void apply(const CustomFieldDeleted& e, const ApplyContext& c);
+
+    /// While deferring, a deal that consecutive events fold into moves in the indexes once, when
+    /// an event of another deal or of another kind comes, or at `settle`: a billable of three
+    /// lines is four events of one deal, and each moved it (the amount, `updated_at`). Until then
+    /// its index entries are those from before the first of them, so a reader must not see the
+    /// views between (Views::apply_all settles before it returns).
+    void defer_indexing(bool on) {
+        settle();
+        deferring_ = on;
+    }
+    /// Moves the deal left unsettled, if any, in the indexes.
+    void settle();
 
     /// Takes a persisted deal at start-up, raising the deal and product line watermarks.
     void load(Deal deal, IdWatermarks& watermarks);
@@ -73,8 +88,9 @@ public:
 private:
     /// Folds the event of `c` into deal `id` and moves the deal in the indexes.
     void fold(DealId id, const ApplyContext& c);
-    /// Folds `event` into `deal`, moving it within or between the indexes.
-    void fold_indexed(Deal& deal, const RecordedEvent& event);
+    /// Folds `event` into deal `id`, moving it within or between the indexes (once for a run
+    /// of its events while deferring).
+    void fold_indexed(DealId id, Deal& deal, const RecordedEvent& event);
     DealIndex& index_of(const Deal& deal) { return deal.trashed() ? trashed_ : live_; }
     /// Enters the line an event adds to `deal`, or removes the one it removes, in
     /// `deal_of_line_`.
@@ -86,7 +102,16 @@ private:
     /// The deals, live and trashed, whose `field` holds `value`.
     [[nodiscard]] std::size_t count_with(DealSortField field, std::int64_t value) const;
 
+    /// The deal folded last while deferring, and where it was in the indexes before.
+    struct Unsettled {
+        DealId id;
+        std::optional<DealIndex::Keys> before;  ///< none for a new deal
+        DealIndex* from = nullptr;
+    };
+
     DealTable deals_;
+    std::optional<Unsettled> unsettled_;
+    bool deferring_ = false;
     DealIndex live_;
     DealIndex trashed_;
     std::unordered_map<BillableProductId, DealId> deal_of_line_;

@@ -26,9 +26,26 @@ void dispatch(const E& event, const ApplyContext& context, Projections&... proje
 }  // namespace
 
 void Views::apply(const RecordedEvent& event) {
+    apply_one(event);
+    deals_.settle();
+}
+
+void Views::apply_all(std::span<const RecordedEvent> events) {
+    // An exception part-way leaves deferring on: harmless, `apply` settles after each event.
+    deals_.defer_indexing(true);
+    for (const auto& event : events) {
+        apply_one(event);
+    }
+    deals_.defer_indexing(false);  // settles the deal folded last
+}
+
+void Views::apply_one(const RecordedEvent& event) {
     const ApplyContext context{event, watermarks_, dirty_};
     std::visit(
         [&](const auto& e) {
+            if constexpr (!kFoldedIntoDeal<std::decay_t<decltype(e)>>) {
+                deals_.settle();  // whatever else an event does, it sees the deals' indexes whole
+            }
             dispatch(e, context, deals_, pipelines_, users_, catalog_, custom_fields_);
         },
         event.data);

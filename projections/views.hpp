@@ -32,6 +32,9 @@ class Views {
 public:
     /// Applies one committed event; events must come in sequence order.
     void apply(const RecordedEvent& event);
+    /// Applies committed events in order, as `apply` each would. A deal that consecutive events
+    /// fold into moves in the indexes once (DealProjection::defer_indexing).
+    void apply_all(std::span<const RecordedEvent> events);
 
     [[nodiscard]] Sequence applied_sequence() const { return applied_sequence_; }
 
@@ -131,6 +134,9 @@ public:
     }
 
 private:
+    /// Applies one event, leaving a deal it folds into unsettled while deferring.
+    void apply_one(const RecordedEvent& event);
+
     DealProjection deals_;
     PipelineProjection pipelines_;
     UserProjection users_;

@@ -338,9 +338,7 @@ void Store::on_commit(const std::vector<events::RecordedEvent>& events) {
     }
     {
         std::unique_lock lock(views_mutex_);
-        for (const auto& e : events) {
-            views_.apply(e);
-        }
+        views_.apply_all(events);
     }
     if (!events.empty()) {
         tell_observers(events.back().sequence);

@@ -461,8 +461,22 @@ public:
     }
 
     Rng& rng() { return rng_; }
-    /// Every event recorded from now on is applied to `views` too.
+    /// Every event recorded from now on is applied to `views` too, in runs of random length
+    /// (`Views::apply_all`, as the store applies a commit); `flush_mirror` applies the rest.
     void mirror_to(Views* views) { mirror_ = views; }
+    void flush_mirror() {
+        if (mirror_ != nullptr && !held_.empty()) {
+            mirror_->apply_all(held_);
+            held_.clear();
+        }
+    }
+    /// While on, `change` changes one deal (picked now): a request's events are one deal's run.
+    void focus(bool on) {
+        focus_.reset();
+        if (on && !alive_.empty()) {
+            focus_ = pick(rng_, alive_.size());
+        }
+    }
     const Views& views() const { return world_.views; }
     std::int64_t max_id() const { return next_id_ - 1; }
 
@@ -496,7 +510,8 @@ public:
             field_event();
             return;
         }
-        const std::size_t at_index = pick(rng_, alive_.size());
+        const std::size_t at_index =
+            focus_ && *focus_ < alive_.size() ? *focus_ : pick(rng_, alive_.size());
         const std::int64_t id = alive_[at_index];
         const Deal d = world_.deal(DealId{id});  // a copy: the event changes it
         const auto r = pick(rng_, 100);
@@ -773,7 +788,10 @@ private:
     void record(Event e) {
         const RecordedEvent r = world_.record(std::move(e), at(clock_));
         if (mirror_ != nullptr) {
-            mirror_->apply(r);
+            held_.push_back(r);
+            if (chance(rng_, 0.3)) {
+                flush_mirror();
+            }
         }
         clock_ += static_cast<std::int64_t>(pick(rng_, 2));  // equal times now and then: ties
     }
@@ -801,6 +819,8 @@ private:
     std::int64_t next_line_ = 1;
     std::int64_t clock_ = 0;
     Views* mirror_ = nullptr;
+    std::vector<RecordedEvent> held_;  ///< recorded, not yet applied to the mirror
+    std::optional<std::size_t> focus_;
     std::map<std::int64_t, FieldDef> fields_;
     std::map<std::int64_t, std::map<std::int64_t, CustomValue>> values_;
     std::int64_t next_field_ = 1;
@@ -2368,13 +2388,22 @@ TEST_CASE("find_deals agrees with a brute-force model of the contract over rando
             load_from(bulk, sim.views(), sim.max_id(), chance(rng, 0.5));
             check_phase(checker, rng, bulk, sim, "bulk-loaded");
         }
-        sim.mirror_to(&loaded);
+        sim.mirror_to(&loaded);  // in runs: a deal folded by several events moves once
         for (std::size_t i = 0; i < deals / 2; ++i) {
-            sim.change();
+            if (chance(rng, 0.3)) {
+                sim.focus(true);
+                for (std::size_t k = 0, n = 2 + pick(rng, 4); k < n; ++k) {
+                    sim.change();
+                }
+                sim.focus(false);
+            } else {
+                sim.change();
+            }
         }
         if (chance(rng, 0.5)) {
             sim.field_event();  // a definition change after loading, for sure
         }
+        sim.flush_mirror();
         check_phase(checker, rng, loaded, sim, "loaded-then-changed");
 
         total_queries += checker.queries;

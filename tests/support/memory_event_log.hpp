@@ -58,11 +58,11 @@ public:
                 r.stream_version = ++versions_[part.stream];
                 r.meta = request.meta;
                 r.data = std::move(e);
-                views.apply(r);
                 log_.push_back(r);
                 outcome.recorded.push_back(std::move(r));
             }
         }
+        views.apply_all(outcome.recorded);  // a commit's events, as the store applies them
         outcome.current_version = versions_[request.streams.at(request.subject).stream];
         ++committed_;
         return outcome;
