@@ -38,10 +38,10 @@ void DealProjection::fold_indexed(DealId id, Deal& deal, const RecordedEvent& ev
         return;  // it moves once, from where it was before the first of these events
     }
     settle();
-    Unsettled moved{id, std::nullopt, nullptr};  // a new deal has no id until it is folded
+    Unsettled moved{id, std::nullopt, Trash::kLive};
     if (deal.version != 0) {
         moved.before = DealIndex::keys_of(deal);
-        moved.from = &index_of(deal);
+        moved.from = deal.trashed() ? Trash::kTrashed : Trash::kLive;
     }
     projections::apply(deal, event.data, event.occurred_at, event.stream_version);
     unsettled_ = std::move(moved);
@@ -56,13 +56,14 @@ void DealProjection::settle() {
     }
     Unsettled moved = std::move(*unsettled_);
     unsettled_.reset();
-    Deal& deal = deals_[moved.id];
+    Deal& deal = deals_[moved.id];  // by the id folded: a new deal's own id is 0 until folded
     DealIndex& to = index_of(deal);
-    if (moved.from == &to) {
+    DealIndex* from = moved.before ? &index_of(moved.from) : nullptr;
+    if (from == &to) {
         to.update(*moved.before, deal);
     } else {
-        if (moved.from != nullptr) {
-            moved.from->remove(deal.id, *moved.before);
+        if (from != nullptr) {
+            from->remove(deal.id, *moved.before);
         }
         to.add(deal);
     }

@@ -35,7 +35,8 @@ inline constexpr bool kFoldedIntoDeal =
 class DealProjection {
 public:
     // Each event of a deal's stream is folded into its deal (`projections::apply`), which then
-    // moves in the indexes; a purge removes the deal.
+    // moves in the indexes (once for a run of its events while deferring); a purge removes the
+    // deal.
     template <class E>
     requires kFoldedIntoDeal<E>
     void apply(const E& e, const ApplyContext& c) { fold(e.deal_id, c); }
@@ -45,11 +46,12 @@ public:
     void apply(const CustomFieldCreated& e, const ApplyContext& c);
     void apply(const CustomFieldDeleted& e, const ApplyContext& c);
 
-    /// While deferring, a deal that consecutive events fold into moves in the indexes once, when
-    /// an event of another deal or of another kind comes, or at `settle`: a billable of three
-    /// lines is four events of one deal, and each moved it (the amount, `updated_at`). Until then
-    /// its index entries are those from before the first of them, so a reader must not see the
-    /// views between (Views::apply_all settles before it returns).
+    /// While deferring, a deal that consecutive events fold into moves in the indexes once: when
+    /// an event folded into another deal comes, or one not folded into a deal (Views::apply_one
+    /// settles before those), or at `settle`. A billable of three lines is four events of one
+    /// deal, and each moved it (the amount, `updated_at`). Until then its index entries are
+    /// those from before the first of them, so a reader must not see the views between
+    /// (Views::apply_all settles before it returns).
     void defer_indexing(bool on) {
         settle();
         deferring_ = on;
@@ -86,12 +88,14 @@ public:
     }
 
 private:
-    /// Folds the event of `c` into deal `id` and moves the deal in the indexes.
+    /// Folds the event of `c` into deal `id` and moves the deal in the indexes (see
+    /// `defer_indexing`).
     void fold(DealId id, const ApplyContext& c);
     /// Folds `event` into deal `id`, moving it within or between the indexes (once for a run
     /// of its events while deferring).
     void fold_indexed(DealId id, Deal& deal, const RecordedEvent& event);
     DealIndex& index_of(const Deal& deal) { return deal.trashed() ? trashed_ : live_; }
+    DealIndex& index_of(Trash which) { return which == Trash::kLive ? live_ : trashed_; }
     /// Enters the line an event adds to `deal`, or removes the one it removes, in
     /// `deal_of_line_`.
     void index_line(DealId deal, const Event& event, IdWatermarks& watermarks);
@@ -102,11 +106,12 @@ private:
     /// The deals, live and trashed, whose `field` holds `value`.
     [[nodiscard]] std::size_t count_with(DealSortField field, std::int64_t value) const;
 
-    /// The deal folded last while deferring, and where it was in the indexes before.
+    /// The deal folded last while deferring, and where it was in the indexes before: which of
+    /// them (not a pointer, which a move of this object would leave behind) and its keys there.
     struct Unsettled {
         DealId id;
         std::optional<DealIndex::Keys> before;  ///< none for a new deal
-        DealIndex* from = nullptr;
+        Trash from = Trash::kLive;
     };
 
     DealTable deals_;

@@ -31,10 +31,14 @@ void Views::apply(const RecordedEvent& event) {
 }
 
 void Views::apply_all(std::span<const RecordedEvent> events) {
-    // An exception part-way leaves deferring on: harmless, `apply` settles after each event.
     deals_.defer_indexing(true);
-    for (const auto& event : events) {
-        apply_one(event);
+    try {
+        for (const auto& event : events) {
+            apply_one(event);
+        }
+    } catch (...) {
+        deals_.defer_indexing(false);  // the events before it are applied whole
+        throw;
     }
     deals_.defer_indexing(false);  // settles the deal folded last
 }

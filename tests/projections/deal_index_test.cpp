@@ -470,7 +470,8 @@ public:
             held_.clear();
         }
     }
-    /// While on, `change` changes one deal (picked now): a request's events are one deal's run.
+    /// While on, `change` mostly changes one deal (picked now; a change may also create a deal,
+    /// and after a purge the pick moves): runs of one deal's events, as a request makes.
     void focus(bool on) {
         focus_.reset();
         if (on && !alive_.empty()) {
