@@ -47,11 +47,11 @@ public:
     void apply(const CustomFieldDeleted& e, const ApplyContext& c);
 
     /// While deferring, a deal that consecutive events fold into moves in the indexes once: when
-    /// an event folded into another deal comes, or one not folded into a deal (Views::apply_one
-    /// settles before those), or at `settle`. A billable of three lines is four events of one
-    /// deal, and each moved it (the amount, `updated_at`). Until then its index entries are
-    /// those from before the first of them, so a reader must not see the views between
-    /// (Views::apply_all settles before it returns).
+    /// an event folded into another deal comes, or any other change to the deals (a purge, a
+    /// custom field's definition, a load: each settles first), or at `settle`. A billable of three
+    /// lines is four events of one deal, and each moved it (the amount, `updated_at`). Until then
+    /// its index entries are those from before the first of them, so a reader must not see the
+    /// views between (Views::apply_all settles before it returns).
     void defer_indexing(bool on) {
         settle();
         deferring_ = on;

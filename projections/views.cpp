@@ -47,9 +47,6 @@ void Views::apply_one(const RecordedEvent& event) {
     const ApplyContext context{event, watermarks_, dirty_};
     std::visit(
         [&](const auto& e) {
-            if constexpr (!kFoldedIntoDeal<std::decay_t<decltype(e)>>) {
-                deals_.settle();  // whatever else an event does, it sees the deals' indexes whole
-            }
             dispatch(e, context, deals_, pipelines_, users_, catalog_, custom_fields_);
         },
         event.data);
