@@ -54,6 +54,10 @@ struct Store::Impl {
 
 namespace {
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 Error open_error(const std::string& dir, const rocksdb::Status& s) {
     const std::string text = s.ToString();
     if (s.IsIOError() && text.find("lock") != std::string::npos) {
@@ -192,6 +196,7 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     if (!opened) {
         return opened.error();
     }
+    const double open_seconds = seconds_since(start);
     const bool read_only = opened->read_only;
     std::unique_ptr<Store> store(new Store());
     Impl& impl = *store->impl_;
@@ -199,6 +204,7 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
     impl.reserve = std::make_unique<DiskReserve>(options.data_dir, options.min_free_bytes);
     impl.options = options;
     impl.report.read_only = read_only;
+    impl.report.open_seconds = open_seconds;
     if (auto loaded = store->load(); !loaded) {
         return loaded.error();
     }
@@ -222,8 +228,7 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
         store->checkpoint(true);
         impl.checkpointer = std::thread([s = store.get()] { s->run_checkpointer(); });
     }
-    impl.report.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    impl.report.seconds = seconds_since(start);
     return store;
 }
 
@@ -258,8 +263,13 @@ Result<void> Store::load() {
             }
         }
         // Read-only without a checkpoint: any views stored are ignored, and the whole log replays.
+        auto phase = std::chrono::steady_clock::now();
         impl.report.views_loaded = has_checkpoint ? load_all_views(db, views_) : 0;
+        impl.report.load_seconds = seconds_since(phase);
+        phase = std::chrono::steady_clock::now();
         views_.finish_load();
+        impl.report.index_seconds = seconds_since(phase);
+        phase = std::chrono::steady_clock::now();
         impl.log = std::make_unique<RocksEventLog>(
             impl.db.get(), [this](const auto& events) { on_commit(events); }, impl.options.clock,
             impl.options.max_batch_appends, impl.reserve.get(), impl.options.cached_streams);
@@ -275,6 +285,7 @@ Result<void> Store::load() {
             impl.report.events_replayed += batch.size();
             from = batch.back().sequence + 1;
         }
+        impl.report.replay_seconds = seconds_since(phase);
     } catch (const std::exception& e) {
         return failed(e.what());
     }

@@ -45,6 +45,12 @@ struct OpenReport {
     events::Sequence checkpoint = 0;
     std::size_t events_replayed = 0;
     double seconds = 0;
+    /// Where the seconds went: opening RocksDB, reading and decoding the views, indexing them,
+    /// and replaying the events after the checkpoint.
+    double open_seconds = 0;
+    double load_seconds = 0;
+    double index_seconds = 0;
+    double replay_seconds = 0;
     /// The directory could only be opened for reading (a read-only file system): every append
     /// answers unavailable (503) until dealsd is restarted on a writable directory.
     bool read_only = false;

@@ -290,7 +290,11 @@ std::unique_ptr<store::Store> open_store(const Flags& flags) {
     const auto& report = (*store)->open_report();
     logging::info(cat("data: ", flags.data_dir, " (", report.views_loaded, " views loaded, ",
                       report.events_replayed, " events replayed after checkpoint ",
-                      report.checkpoint, ", ", report.seconds, " s)"));
+                      report.checkpoint, ", ", report.seconds, " s)"),
+                  {{"open_seconds", report.open_seconds},
+                   {"load_seconds", report.load_seconds},
+                   {"index_seconds", report.index_seconds},
+                   {"replay_seconds", report.replay_seconds}});
     if (report.read_only) {
         logging::info(cat("data: ", flags.data_dir,
                           " is on a read-only file system: serving reads, writes answer 503 until "
