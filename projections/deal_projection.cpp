@@ -123,6 +123,25 @@ void DealProjection::load(Deal deal, IdWatermarks& watermarks) {
     index_lines(stored, true, watermarks);
 }
 
+void DealProjection::load_page(std::size_t n, std::unique_ptr<DealTable::Page> page,
+                               IdWatermarks& watermarks) {
+    settle();
+    const auto present = page->present;
+    deals_.adopt(n, std::move(page));  // the deals stay where they were decoded
+    for (std::size_t i = 0; i < DealTable::kPage; ++i) {
+        if (!present[i]) {
+            continue;
+        }
+        const DealId id{static_cast<std::int64_t>(n * DealTable::kPage + i)};
+        const Deal& stored = *deals_.find(id);
+        raise_to(watermarks.deal, id.value);
+        if (!bulk_) {
+            index_of(stored).add_unsorted(stored);
+        }
+        index_lines(stored, true, watermarks);
+    }
+}
+
 void DealProjection::index_all(unsigned threads) {
     // Live and trashed deals go to their own indexes, each in id order (the table's, for the
     // paged ids): the text indexes' postings then grow at their ends.

@@ -61,6 +61,8 @@ public:
 
     /// Takes a persisted deal at start-up, raising the deal and product line watermarks.
     void load(Deal deal, IdWatermarks& watermarks);
+    /// `load` of every deal of page `n` (DealTable::adopt): each one's id is its place.
+    void load_page(std::size_t n, std::unique_ptr<DealTable::Page> page, IdWatermarks& watermarks);
     /// From now until `finish_load`, `load` and `apply` keep the deals only: no index, no
     /// dirty keys (see `Views::begin_bulk`).
     void begin_bulk() { bulk_ = true; }

@@ -25,6 +25,25 @@ Deal& DealTable::operator[](DealId id) {
     return page.deals[i];
 }
 
+void DealTable::adopt(std::size_t n, std::unique_ptr<Page> page) {
+    if (n >= pages_.size()) {
+        pages_.resize(std::max(n + 1, pages_.size() * 3 / 2));
+    }
+    if (pages_[n] == nullptr) {
+        size_ += page->present.count();
+        pages_[n] = std::move(page);
+        return;
+    }
+    Page& into = *pages_[n];
+    for (std::size_t i = 0; i < kPage; ++i) {
+        if (page->present[i]) {
+            size_ += into.present[i] ? 0 : 1;
+            into.present[i] = true;
+            into.deals[i] = std::move(page->deals[i]);
+        }
+    }
+}
+
 const Deal* DealTable::find(DealId id) const {
     if (!paged(id)) {
         auto it = others_.find(id);

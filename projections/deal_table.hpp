@@ -17,12 +17,25 @@ namespace deals::projections {
 /// stable (the indexes point at the deals). Ids outside [0, 2³²) live in a map beside.
 class DealTable {
 public:
+    static constexpr std::size_t kPage = 1024;
+    /// The deals of ids [n·kPage, (n + 1)·kPage), page `n`: `present` says which are there.
+    struct Page {
+        std::array<Deal, kPage> deals;
+        std::bitset<kPage> present;
+    };
+    /// Whether `id` has a page (the others live in a map beside).
+    static bool paged(DealId id) { return id.value >= 0 && id.value <= 0xFFFFFFFFLL; }
+
     /// The deal of `id`, default-constructed (and counted) when absent.
     Deal& operator[](DealId id);
     [[nodiscard]] const Deal* find(DealId id) const;
     /// Forgets the deal of `id`, if present.
     void erase(DealId id);
     [[nodiscard]] std::size_t size() const { return size_; }
+    /// Takes the deals of page `n`, filled elsewhere (a start-up's loading threads decode into
+    /// pages of their own): no deal is moved. Any deal already in that page stays, unless `page`
+    /// has one of the same id.
+    void adopt(std::size_t n, std::unique_ptr<Page> page);
 
     /// Calls `visit(deal)` for every deal, by id for the paged ones.
     template <class Visit>
@@ -43,13 +56,6 @@ public:
     }
 
 private:
-    static constexpr std::size_t kPage = 1024;
-    struct Page {
-        std::array<Deal, kPage> deals;
-        std::bitset<kPage> present;
-    };
-    static bool paged(DealId id) { return id.value >= 0 && id.value <= 0xFFFFFFFFLL; }
-
     std::vector<std::unique_ptr<Page>> pages_;
     std::unordered_map<DealId, Deal> others_;
     std::size_t size_ = 0;

@@ -71,6 +71,9 @@ DirtySet Views::take_dirty() { return std::exchange(dirty_, DirtySet{}); }
 void Views::mark_dirty(const DirtySet& dirty) { dirty_.merge(dirty); }
 
 void Views::load(Deal deal) { deals_.load(std::move(deal), watermarks_); }
+void Views::load(std::size_t n, std::unique_ptr<DealTable::Page> page) {
+    deals_.load_page(n, std::move(page), watermarks_);
+}
 void Views::load(Pipeline pipeline) { pipelines_.load(std::move(pipeline)); }
 void Views::load(Stage stage) { pipelines_.load(std::move(stage)); }
 void Views::load(User user) { users_.load(std::move(user)); }

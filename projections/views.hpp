@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +14,7 @@
 #include "projections/deal_index.hpp"
 #include "projections/deal_projection.hpp"
 #include "projections/deal_query_planner.hpp"
+#include "projections/deal_table.hpp"
 #include "projections/directory.hpp"
 #include "projections/dirty_set.hpp"
 #include "projections/id_watermarks.hpp"
@@ -107,6 +109,8 @@ public:
 
     /// Loading persisted views at start-up (before replaying the tail of the log).
     void load(Deal deal);
+    /// The deals of page `n` of the deal table, decoded in place (each one's id is its place).
+    void load(std::size_t n, std::unique_ptr<DealTable::Page> page);
     void load(Pipeline pipeline);
     void load(Stage stage);
     void load(User user);
