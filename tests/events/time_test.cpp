@@ -1,6 +1,8 @@
 #include "events/time.hpp"
 
 #include <catch2/catch.hpp>
+#include <random>
+#include <string>
 
 using deals::events::Date;
 using deals::events::Timestamp;
@@ -39,6 +41,41 @@ TEST_CASE("a timestamp reads back what it prints", "[events][time]") {
     const std::int64_t micros = GENERATE(0LL, 1LL, -1LL, kT0, kT0 + 999'999, 951'782'400'000'000LL);
 
     CHECK(Timestamp::parse(Timestamp{micros}.str()) == Timestamp{micros});
+}
+
+TEST_CASE("the form a timestamp prints in is read to the instant the general reading gives",
+          "[events][time]") {
+    // Printed timestamps take their own way in (Timestamp::parse's fast path); the same instant
+    // with a seventh fraction digit is not in that form and takes the general way.
+    std::mt19937_64 random(23);
+    std::uniform_int_distribution<std::int64_t> any_micros(-62'167'219'200'000'000LL,
+                                                           253'402'300'799'999'999LL);
+    for (int i = 0; i < 20'000; ++i) {
+        const std::int64_t micros = any_micros(random);
+        const std::string text = Timestamp{micros}.str();
+        std::string longer = text;
+        longer.insert(longer.size() - 1, "0");
+        INFO(text);
+        REQUIRE(Timestamp::parse(text) == Timestamp{micros});
+        REQUIRE(Timestamp::parse(longer) == Timestamp{micros});
+    }
+    // A leap second reads as the next minute's first, both ways.
+    CHECK(Timestamp::parse("2026-03-01T10:00:60.000000Z") ==
+          Timestamp::parse("2026-03-01T10:01:00Z"));
+    CHECK(Timestamp::parse("2026-03-01T10:00:60.000000Z") == Timestamp{kT0 + 60'000'000});
+}
+
+TEST_CASE("text in the printed form with a field out of range is not a timestamp",
+          "[events][time]") {
+    const std::string text = GENERATE(
+        "2026-02-29T10:00:00.000000Z", "2026-13-01T10:00:00.000000Z", "2026-00-01T10:00:00.000000Z",
+        "2026-04-31T10:00:00.000000Z", "2026-04-00T10:00:00.000000Z", "2026-03-01T24:00:00.000000Z",
+        "2026-03-01T10:60:00.000000Z", "2026-03-01T10:00:61.000000Z", "2026-03-01T10:00:00.00000aZ",
+        "2026-0a-01T10:00:00.000000Z", "2026-03-01T1 :00:00.000000Z",
+        "2026-03-01T10:00:00.000000z0", "2026-03-01T10:00:00/000000Z",
+        "2026-03-01t10:00:00.000000Z", "+026-03-01T10:00:00.000000Z");
+
+    CHECK_FALSE(Timestamp::parse(text));
 }
 
 TEST_CASE("a date alone is read as midnight UTC", "[events][time]") {
