@@ -1,6 +1,8 @@
 #include "projections/deal_projection.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -134,6 +136,10 @@ void DealProjection::load_page(std::size_t n, std::unique_ptr<DealTable::Page> p
         }
         const DealId id{static_cast<std::int64_t>(n * DealTable::kPage + i)};
         const Deal& stored = *deals_.find(id);
+        if (stored.id != id) {  // the indexes would file it under its own id
+            throw std::invalid_argument("deal " + std::to_string(stored.id.value) +
+                                        " in the place of deal " + std::to_string(id.value));
+        }
         raise_to(watermarks.deal, id.value);
         if (!bulk_) {
             index_of(stored).add_unsorted(stored);

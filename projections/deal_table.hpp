@@ -33,8 +33,9 @@ public:
     void erase(DealId id);
     [[nodiscard]] std::size_t size() const { return size_; }
     /// Takes the deals of page `n`, filled elsewhere (a start-up's loading threads decode into
-    /// pages of their own): no deal is moved. Any deal already in that page stays, unless `page`
-    /// has one of the same id.
+    /// pages of their own): when the table has no page `n` yet, `page` becomes it and no deal is
+    /// moved; else its deals are moved in, and a deal already there stays unless `page` has one
+    /// of the same id.
     void adopt(std::size_t n, std::unique_ptr<Page> page);
 
     /// Calls `visit(deal)` for every deal, by id for the paged ones.

@@ -191,10 +191,12 @@ bool scan(JsonScanner& s, T& out) {
         }
         bool ok = true;
         bool first = true;
-        T::describe(out, [&s, &ok, &first](const char* name, auto& field) {
-            ok = ok && (first || s.take(',')) && scan_key(s, name) && scan(s, field);
-            first = false;
-        });
+        // Inlined into `describe`, so that each key reaches `take_key` as a literal.
+        T::describe(
+            out, [&s, &ok, &first ](const char* name, auto& field) __attribute__((always_inline)) {
+                ok = ok && (first || s.take(',')) && scan_key(s, name) && scan(s, field);
+                first = false;
+            });
         return ok && s.take('}');
     } else if constexpr (requires { out.push_back(typename T::value_type{}); } &&
                          !std::is_same_v<T, std::string>) {

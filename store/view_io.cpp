@@ -32,13 +32,27 @@ struct Decoded<projections::Deal> {
     std::vector<projections::Deal> others;  ///< ids without a page
 };
 
-/// Decodes a deal into its place in `out`'s pages (or beside them); its key names its id.
+/// A deal stored under a key that names another deal: a corrupt directory.
+[[noreturn]] void misplaced(std::int64_t key_id, const projections::Deal& deal) {
+    throw std::runtime_error("the view stored as deal " + std::to_string(key_id) + " is deal " +
+                             std::to_string(deal.id.value) +
+                             " (dealsctl rebuild makes every view again from the log)");
+}
+
+/// Decodes a deal into its place in `out`'s pages, or beside them when its id has no page.
 void decode_deal(std::string_view key, std::string_view value, Decoded<projections::Deal>& out) {
     using projections::DealTable;
-    const projections::DealId id{
-        key.size() == 10 ? static_cast<std::int64_t>(keys::get_be64(key.substr(2))) : -1};
-    if (!DealTable::paged(id)) {  // a key of another form: its view says which deal
+    if (key.size() != 10) {  // not a key `keys::view` makes: its view alone says which deal
         decode_view(value, out.others.emplace_back());
+        return;
+    }
+    const projections::DealId id{static_cast<std::int64_t>(keys::get_be64(key.substr(2)))};
+    if (!DealTable::paged(id)) {
+        auto& deal = out.others.emplace_back();
+        decode_view(value, deal);
+        if (deal.id != id) {
+            misplaced(id.value, deal);
+        }
         return;
     }
     const std::size_t page = static_cast<std::size_t>(id.value) / DealTable::kPage;
@@ -49,14 +63,14 @@ void decode_deal(std::string_view key, std::string_view value, Decoded<projectio
     DealTable::Page& into = *out.pages.back().second;
     decode_view(value, into.deals[slot]);
     if (into.deals[slot].id != id) {
-        throw std::runtime_error("the view stored as deal " + std::to_string(id.value) +
-                                 " is deal " + std::to_string(into.deals[slot].id.value));
+        misplaced(id.value, into.deals[slot]);
     }
     into.present[slot] = true;
 }
 
 /// The stored views of one kind whose keys are in [from, to), decoded, in key order; room
-/// for `expected` of them is made at once (a deal moved at each growth of the vector).
+/// for `expected` of them is made at once (a view moved at each growth of the vector), except
+/// for deals, which go into pages.
 template <class View>
 Decoded<View> read_views(rocksdb::DB& db, const std::string& from, const std::string& to,
                          std::size_t expected) {

@@ -205,6 +205,15 @@ TEST_CASE("reopening keeps the log, the chain and the views", "[store]") {
     auto store = open_store(dir.path(), true);
     CHECK(store->log().head_sequence() == 7);  // the default pipeline (6) and one user
     CHECK(store->log().head_hash() == head_hash);
+    // The start-up line's phases, each within the whole.
+    const auto& report = store->open_report();
+    CHECK(report.views_loaded == 7);  // the pipeline, its five stages and the user
+    CHECK(report.events_replayed == 0);
+    for (const double phase :
+         {report.open_seconds, report.load_seconds, report.index_seconds, report.replay_seconds}) {
+        CHECK(phase > 0);
+        CHECK(phase <= report.seconds);
+    }
     std::vector<std::string> users_after;
     store->read([&](const auto& views) {
         CHECK(views.pipelines().size() == 1);  // not seeded twice

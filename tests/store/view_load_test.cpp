@@ -87,6 +87,53 @@ TEST_CASE("deals load as they were stored, in pages and beside them", "[store][v
     CHECK(views.watermarks().deal == 0x100000005LL);
 }
 
+/// A deal with a billable of two lines, ids `first_line` and the next.
+Deal deal_with_lines(std::int64_t id, std::int64_t first_line) {
+    Deal d = deal_with_id(id);
+    d.billable.emplace();
+    d.billable->created_at = d.created_at;
+    for (std::int64_t line = first_line; line < first_line + 2; ++line) {
+        auto& view = d.billable->lines.emplace_back();
+        view.line.id = deals::events::BillableProductId{line};
+        view.line.name = "Line " + std::to_string(line);
+        view.line.display_order = line;
+        view.created_at = d.created_at;
+        view.updated_at = d.created_at;
+    }
+    d.products_count = 2;
+    return d;
+}
+
+TEST_CASE("deals loaded in pages have their product lines found, bulk or not", "[store][views]") {
+    // A start-up loads in bulk (indexed at the end); the auditors' reader loads without.
+    const bool bulk = GENERATE(true, false);
+    Database data;
+    const std::vector<std::pair<std::int64_t, std::int64_t>> deals_and_lines{
+        {5, 100}, {1500, 200}, {4100, 300}};
+    for (const auto& [id, line] : deals_and_lines) {
+        data.put(deals::store::keys::view('d', id), deal_with_lines(id, line));
+    }
+    data.put(deals::store::keys::view('d', 6), deal_with_id(6));
+    Views views;
+    if (bulk) {
+        views.begin_bulk();
+    }
+    REQUIRE(deals::store::load_all_views(*data.db, views) == 4);
+    views.finish_load();
+
+    INFO("bulk " << bulk);
+    for (const auto& [id, line] : deals_and_lines) {
+        CHECK(views.deal_of_line(deals::events::BillableProductId{line}) == DealId{id});
+        CHECK(views.deal_of_line(deals::events::BillableProductId{line + 1}) == DealId{id});
+        CHECK(*views.deal(DealId{id}) == deal_with_lines(id, line));
+    }
+    CHECK_FALSE(views.deal_of_line(deals::events::BillableProductId{102}));
+    CHECK(views.watermarks().billable_product == 301);
+    CHECK(views.watermarks().deal == 4100);
+    CHECK(views.deal_count(Trash::kLive) == 4);
+    CHECK(views.deals_by_name(Trash::kLive).size() == 4);
+}
+
 TEST_CASE("deals loaded in pages are indexed once loading ends", "[store][views]") {
     Database data;
     for (std::int64_t id = 1; id <= 5000; id += 3) {
@@ -112,11 +159,22 @@ TEST_CASE("a deal stored under another deal's id stops the load, naming both", "
     views.begin_bulk();
 
     REQUIRE_THROWS_WITH(deals::store::load_all_views(*data.db, views),
-                        Catch::Contains("the view stored as deal 8 is deal 9"));
+                        Catch::Contains("the view stored as deal 8 is deal 9 (dealsctl rebuild"));
+}
+
+TEST_CASE("a deal stored under another deal's id stops the load, ids without a page too",
+          "[store][views]") {
+    Database data;
+    data.put(deals::store::keys::view('d', 0x100000001LL), deal_with_id(0x100000002LL));
+    Views views;
+    views.begin_bulk();
+
+    REQUIRE_THROWS_WITH(deals::store::load_all_views(*data.db, views),
+                        Catch::Contains("the view stored as deal 4294967297 is deal 4294967298"));
 }
 
 TEST_CASE("a page adopted over deals already there keeps those it does not replace",
-          "[projections][views]") {
+          "[store][views]") {
     DealTable table;
     table[DealId{1}] = deal_with_id(1);
     table[DealId{2}] = deal_with_id(2);
@@ -128,8 +186,16 @@ TEST_CASE("a page adopted over deals already there keeps those it does not repla
     page->present[3] = true;
 
     table.adopt(0, std::move(page));
-
     CHECK(table.size() == 3);
+    // A page the table does not have yet becomes its page.
+    auto fresh = std::make_unique<DealTable::Page>();
+    fresh->deals[0] = deal_with_id(2048);
+    fresh->present[0] = true;
+    const Deal* placed = &fresh->deals[0];
+    table.adopt(2, std::move(fresh));
+
+    CHECK(table.size() == 4);
+    CHECK(table.find(DealId{2048}) == placed);
     CHECK(table.find(DealId{1})->name == "Deal 1");
     CHECK(table.find(DealId{2})->name == "Replaced");
     CHECK(table.find(DealId{3})->name == "Deal 3");
