@@ -630,8 +630,9 @@ def overhead(args) -> None:
     w(f"Measured {machine_line(meta)}, with `tools/bench --only overhead`: `GET /api/deals/{{id}}` "
       f"(ids random among {meta['deals']:,} seeded deals, tools/bench.d/api.lua), wrk 2 threads, "
       f"{meta['duration_s']} s per row, dealsd `--kafka off` restarted for each configuration, "
-      f"in {meta['rounds']} alternating rounds (plain, json logs, TLS); each ratio is the median "
-      f"of the rounds' ratios to the plain server of the same round.")
+      f"in {meta['rounds']} alternating rounds (plain, json logs, TLS; each round starts one "
+      f"place further along, so that no configuration always runs first); each ratio is the "
+      f"median of the rounds' ratios to the plain server of the same round.")
     w("")
     w("* **plain**: no flags; **json logs**: `--log-requests --log-format json`, the lines going "
       "to a file (as under a log collector); **TLS**: `--tls-cert`/`--tls-key`, a self-signed "
