@@ -1,8 +1,6 @@
 #include "projections/deal_projection.hpp"
 
 #include <algorithm>
-#include <stdexcept>
-#include <string>
 #include <thread>
 #include <utility>
 
@@ -116,9 +114,12 @@ void DealProjection::index_lines(const Deal& deal, bool add, IdWatermarks& water
 
 void DealProjection::load(Deal deal, IdWatermarks& watermarks) {
     settle();
-    raise_to(watermarks.deal, deal.id.value);
     const DealId id = deal.id;
-    const Deal& stored = deals_[id] = std::move(deal);
+    track_loaded(deals_[id] = std::move(deal), watermarks);
+}
+
+void DealProjection::track_loaded(const Deal& stored, IdWatermarks& watermarks) {
+    raise_to(watermarks.deal, stored.id.value);
     if (!bulk_) {
         index_of(stored).add_unsorted(stored);
     }
@@ -134,17 +135,8 @@ void DealProjection::load_page(std::size_t n, std::unique_ptr<DealTable::Page> p
         if (!present[i]) {
             continue;
         }
-        const DealId id{static_cast<std::int64_t>(n * DealTable::kPage + i)};
-        const Deal& stored = *deals_.find(id);
-        if (stored.id != id) {  // the indexes would file it under its own id
-            throw std::invalid_argument("deal " + std::to_string(stored.id.value) +
-                                        " in the place of deal " + std::to_string(id.value));
-        }
-        raise_to(watermarks.deal, id.value);
-        if (!bulk_) {
-            index_of(stored).add_unsorted(stored);
-        }
-        index_lines(stored, true, watermarks);
+        track_loaded(*deals_.find(DealId{static_cast<std::int64_t>(n * DealTable::kPage + i)}),
+                     watermarks);
     }
 }
 

@@ -61,7 +61,8 @@ public:
 
     /// Takes a persisted deal at start-up, raising the deal and product line watermarks.
     void load(Deal deal, IdWatermarks& watermarks);
-    /// `load` of every deal of page `n` (DealTable::adopt): each one's id is its place.
+    /// `load` of every deal of page `n` (DealTable::adopt). Each one's id must be its place
+    /// (the loader checks it against the stored key).
     void load_page(std::size_t n, std::unique_ptr<DealTable::Page> page, IdWatermarks& watermarks);
     /// From now until `finish_load`, `load` and `apply` keep the deals only: no index, no
     /// dirty keys (see `Views::begin_bulk`).
@@ -97,6 +98,8 @@ private:
     /// of its events while deferring).
     void fold_indexed(DealId id, Deal& deal, const RecordedEvent& event);
     DealIndex& index_of(const Deal& deal) { return deal.trashed() ? trashed_ : live_; }
+    /// A deal just loaded: the watermarks raised, indexed (unless in bulk), its lines entered.
+    void track_loaded(const Deal& stored, IdWatermarks& watermarks);
     DealIndex& index_of(Trash which) { return which == Trash::kLive ? live_ : trashed_; }
     /// Enters the line an event adds to `deal`, or removes the one it removes, in
     /// `deal_of_line_`.

@@ -20,11 +20,6 @@
 
 namespace deals::store::reflect {
 
-/// `"name":`, a member's key.
-[[gnu::always_inline]] inline bool scan_key(JsonScanner& s, const char* name) {
-    return s.take_key(name);
-}
-
 /// A value `read_one` takes as text (RapidJSON, keeping numbers as text, gives a number's as
 /// a string too): a string or a number.
 inline bool scan_text(JsonScanner& s, std::string_view& out) {
@@ -194,7 +189,7 @@ bool scan(JsonScanner& s, T& out) {
         // Inlined into `describe`, so that each key reaches `take_key` as a literal.
         T::describe(
             out, [&s, &ok, &first ](const char* name, auto& field) __attribute__((always_inline)) {
-                ok = ok && (first || s.take(',')) && scan_key(s, name) && scan(s, field);
+                ok = ok && (first || s.take(',')) && s.take_key(name) && scan(s, field);
                 first = false;
             });
         return ok && s.take('}');

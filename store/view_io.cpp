@@ -32,13 +32,6 @@ struct Decoded<projections::Deal> {
     std::vector<projections::Deal> others;  ///< ids without a page
 };
 
-/// A deal stored under a key that names another deal: a corrupt directory.
-[[noreturn]] void misplaced(std::int64_t key_id, const projections::Deal& deal) {
-    throw std::runtime_error("the view stored as deal " + std::to_string(key_id) + " is deal " +
-                             std::to_string(deal.id.value) +
-                             " (dealsctl rebuild makes every view again from the log)");
-}
-
 /// Decodes a deal into its place in `out`'s pages, or beside them when its id has no page.
 void decode_deal(std::string_view key, std::string_view value, Decoded<projections::Deal>& out) {
     using projections::DealTable;
@@ -47,25 +40,25 @@ void decode_deal(std::string_view key, std::string_view value, Decoded<projectio
         return;
     }
     const projections::DealId id{static_cast<std::int64_t>(keys::get_be64(key.substr(2)))};
-    if (!DealTable::paged(id)) {
-        auto& deal = out.others.emplace_back();
-        decode_view(value, deal);
-        if (deal.id != id) {
-            misplaced(id.value, deal);
-        }
-        return;
-    }
-    const std::size_t page = static_cast<std::size_t>(id.value) / DealTable::kPage;
+    DealTable::Page* page = nullptr;
     const std::size_t slot = static_cast<std::size_t>(id.value) % DealTable::kPage;
-    if (out.pages.empty() || out.pages.back().first != page) {  // keys come in id order
-        out.pages.emplace_back(page, std::make_unique<DealTable::Page>());
+    if (DealTable::paged(id)) {
+        const std::size_t n = static_cast<std::size_t>(id.value) / DealTable::kPage;
+        if (out.pages.empty() || out.pages.back().first != n) {  // keys come in id order
+            out.pages.emplace_back(n, std::make_unique<DealTable::Page>());
+        }
+        page = out.pages.back().second.get();
     }
-    DealTable::Page& into = *out.pages.back().second;
-    decode_view(value, into.deals[slot]);
-    if (into.deals[slot].id != id) {
-        misplaced(id.value, into.deals[slot]);
+    projections::Deal& deal = page != nullptr ? page->deals[slot] : out.others.emplace_back();
+    decode_view(value, deal);
+    if (deal.id != id) {
+        throw std::runtime_error("the view stored as deal " + std::to_string(id.value) +
+                                 " is deal " + std::to_string(deal.id.value) +
+                                 " (dealsctl rebuild makes every view again from the log)");
     }
-    into.present[slot] = true;
+    if (page != nullptr) {
+        page->present[slot] = true;
+    }
 }
 
 /// The stored views of one kind whose keys are in [from, to), decoded, in key order; room

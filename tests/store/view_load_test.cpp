@@ -152,25 +152,23 @@ TEST_CASE("deals loaded in pages are indexed once loading ends", "[store][views]
 }
 
 TEST_CASE("a deal stored under another deal's id stops the load, naming both", "[store][views]") {
+    struct Case {
+        std::int64_t key_id;
+        std::int64_t stored_id;
+        const char* message;
+    };
+    // An id with a page (after a good deal in it), and one without.
+    const auto [key_id, stored_id, message] =
+        GENERATE(Case{8, 9, "the view stored as deal 8 is deal 9 (dealsctl rebuild"},
+                 Case{0x100000001LL, 0x100000002LL,
+                      "the view stored as deal 4294967297 is deal 4294967298"});
     Database data;
     data.put(deals::store::keys::view('d', 7), deal_with_id(7));
-    data.put(deals::store::keys::view('d', 8), deal_with_id(9));
+    data.put(deals::store::keys::view('d', key_id), deal_with_id(stored_id));
     Views views;
     views.begin_bulk();
 
-    REQUIRE_THROWS_WITH(deals::store::load_all_views(*data.db, views),
-                        Catch::Contains("the view stored as deal 8 is deal 9 (dealsctl rebuild"));
-}
-
-TEST_CASE("a deal stored under another deal's id stops the load, ids without a page too",
-          "[store][views]") {
-    Database data;
-    data.put(deals::store::keys::view('d', 0x100000001LL), deal_with_id(0x100000002LL));
-    Views views;
-    views.begin_bulk();
-
-    REQUIRE_THROWS_WITH(deals::store::load_all_views(*data.db, views),
-                        Catch::Contains("the view stored as deal 4294967297 is deal 4294967298"));
+    REQUIRE_THROWS_WITH(deals::store::load_all_views(*data.db, views), Catch::Contains(message));
 }
 
 TEST_CASE("a page adopted over deals already there keeps those it does not replace",
