@@ -61,7 +61,7 @@ Decision deal_decision(DealId id, std::optional<StreamVersion> version, DealChan
     });
     decision.add_subject(
         deal_stream(id),
-        version ? ExpectedVersion::exactly(*version) : ExpectedVersion::no_stream(),
+        version ? ExpectedVersion::seen_at(*version) : ExpectedVersion::no_stream(),
         std::move(change.deal));
     return decision;
 }

@@ -18,10 +18,15 @@ struct ExpectedVersion {
     enum class Kind { kAny, kNoStream, kExact };
     Kind kind = Kind::kAny;
     StreamVersion version = 0;
+    /// With kExact: the caller read `version` in the views. They only show what the log holds,
+    /// so the log has at least that many events of the stream, and need not look for them.
+    bool seen = false;
 
     static ExpectedVersion any() { return {}; }
     static ExpectedVersion no_stream() { return {Kind::kNoStream, 0}; }
     static ExpectedVersion exactly(StreamVersion v) { return {Kind::kExact, v}; }
+    /// Exactly `v`, the stream's version as the views showed it.
+    static ExpectedVersion seen_at(StreamVersion v) { return {Kind::kExact, v, true}; }
     [[nodiscard]] bool matches(StreamVersion current) const {
         switch (kind) {
             case Kind::kAny:

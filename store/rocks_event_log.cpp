@@ -263,7 +263,7 @@ void RocksEventLog::new_generation() {
 }
 
 events::StreamVersion& RocksEventLog::cached_version(const std::string& stream,
-                                                     events::StreamVersion likely, bool created) {
+                                                     events::StreamVersion likely, Known known) {
     // One hash lookup per append for a stream written lately.
     auto [it, inserted] = versions_.try_emplace(stream, 0);
     if (!inserted) {
@@ -271,21 +271,24 @@ events::StreamVersion& RocksEventLog::cached_version(const std::string& stream,
     }
     if (const auto old = old_versions_.find(stream); old != old_versions_.end()) {
         it->second = old->second;  // the old entry stays, unread, until it is dropped
-    } else if (!created) {
-        it->second = stored_version(stream, likely);
+    } else if (known != Known::kNone) {
+        it->second = stored_version(stream, likely, known);
     }
     return it->second;
 }
 
 events::StreamVersion RocksEventLog::stored_version(const std::string& stream,
-                                                    events::StreamVersion likely) const {
+                                                    events::StreamVersion likely,
+                                                    Known known) const {
     // A stream's entries are versions 1 to its version, none ever removed. So entry `likely`
-    // present and the next absent (the bloom filters answer that, mostly) mean `likely`: two
-    // point lookups instead of an iterator's seek through every level, which took 8 % of the
-    // CPU of billables on deals not written lately (perf, a million deals).
+    // present and the next absent (the bloom filters answer that, mostly) mean `likely`: point
+    // lookups instead of an iterator's seek through every level, which took 8 % of the CPU of
+    // billables on deals not written lately (perf, a million deals). Entry `likely` is known
+    // present with kAtLeast; its lookup read a data block (7.7 % of a billable's CPU, issue 23).
     std::string value;
     const rocksdb::ReadOptions read;
-    if (likely > 0 && db_->Get(read, keys::stream_entry(stream, likely), &value).ok()) {
+    if (likely > 0 && (known == Known::kAtLeast ||
+                       db_->Get(read, keys::stream_entry(stream, likely), &value).ok())) {
         const bool next_absent =
             db_->Get(read, keys::stream_entry(stream, likely + 1), &value).IsNotFound();
         return next_absent ? likely : stream_version(stream);
@@ -329,9 +332,10 @@ bool RocksEventLog::check_expected(Pending& p, Touched& touched, std::vector<std
     std::vector<std::pair<std::size_t, events::StreamVersion>> local;
     for (std::size_t i = 0; i < p.request.streams.size(); ++i) {
         const auto& part = p.request.streams[i];
-        const auto likely =
-            part.expected.kind == events::ExpectedVersion::Kind::kExact ? part.expected.version : 0;
-        const std::size_t slot = touched.slot(&cached_version(part.stream, likely));
+        const bool exact = part.expected.kind == events::ExpectedVersion::Kind::kExact;
+        const auto likely = exact ? part.expected.version : 0;
+        const Known known = exact && part.expected.seen ? Known::kAtLeast : Known::kLikely;
+        const std::size_t slot = touched.slot(&cached_version(part.stream, likely, known));
         auto it = std::find_if(local.begin(), local.end(),
                                [slot](const auto& l) { return l.first == slot; });
         if (it == local.end()) {
@@ -438,9 +442,10 @@ void RocksEventLog::record_copies(Pending& p, Touched& touched, Chain& chain, Ba
             return;
         }
         // It links, so it is the leader's event, after the leader's events this log holds: the
-        // first of its stream there (version 1) is the first here too, without a lookup.
+        // stream's earlier events are here (none for version 1, so no lookup then).
         const std::size_t slot =
-            touched.slot(&cached_version(r.stream, r.stream_version - 1, r.stream_version == 1));
+            touched.slot(&cached_version(r.stream, r.stream_version - 1,
+                                         r.stream_version == 1 ? Known::kNone : Known::kAtLeast));
         const auto it = versions.try_emplace(slot, touched.streams[slot].second).first;
         if (r.stream_version != it->second + 1) {
             p.outcome = {Status::kUnavailable,

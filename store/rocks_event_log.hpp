@@ -120,14 +120,20 @@ private:
                 Batch& out);
     /// Writes the batch to the WAL (unsynced); the failure's text, or empty.
     std::string write_to_wal(rocksdb::WriteBatch& wb);
-    /// The version of `stream` as the writer knows it, read from RocksDB when not cached; not
-    /// read when the caller knows the stream has no entry yet (`created`). `likely`: the version
-    /// the caller expects (0 if none), which makes the read two point lookups.
-    events::StreamVersion& cached_version(const std::string& stream,
-                                          events::StreamVersion likely = 0, bool created = false);
+    /// What the caller of cached_version knows of a stream's stored entries.
+    enum class Known {
+        kLikely,   ///< nothing sure: `likely` is the version it expects (0 if none)
+        kAtLeast,  ///< entries 1 to `likely` are stored (a version the views showed)
+        kNone,     ///< the stream has no entry yet
+    };
+    /// The version of `stream` as the writer knows it, read from RocksDB when not cached: not
+    /// read with Known::kNone, one point lookup with kAtLeast (is entry `likely` + 1 absent?),
+    /// two with kLikely and a `likely`, a seek if those do not settle it.
+    events::StreamVersion& cached_version(const std::string& stream, events::StreamVersion likely,
+                                          Known known);
     /// The version of `stream` in RocksDB (see cached_version).
-    events::StreamVersion stored_version(const std::string& stream,
-                                         events::StreamVersion likely) const;
+    events::StreamVersion stored_version(const std::string& stream, events::StreamVersion likely,
+                                         Known known) const;
     void new_generation();
 
     rocksdb::DB* db_;

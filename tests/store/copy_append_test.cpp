@@ -92,6 +92,16 @@ TEST_CASE("copies of a leader's records make the same log and views", "[store][f
     REQUIRE(copy(*follower, records(*leader, head + 1, head + 1)).has_value());
     CHECK(follower->log().head_hash() == leader->log().head_hash());
     CHECK(user_count(*follower) == 21);
+
+    // Version 2 of a stream the restarted follower's writer holds nothing of: the copy links,
+    // so version 1 is there, and the writer only makes sure that version 2 is not.
+    REQUIRE(leader
+                ->append_and_wait(
+                    {"user-7", events::ExpectedVersion::exactly(1), {events::TokenRevoked{}}, {}})
+                .has_value());
+    REQUIRE(copy(*follower, records(*leader, head + 2, head + 2)).has_value());
+    CHECK(follower->log().stream_version("user-7") == 2);
+    CHECK(follower->log().head_hash() == leader->log().head_hash());
 }
 
 TEST_CASE("a copy that does not follow the head is refused, with none of its batch",

@@ -148,6 +148,43 @@ TEST_CASE("an expected version is checked against the stored one when the writer
     CHECK(absent.error().message == "the stream user-2 is at version 0");
 }
 
+TEST_CASE(
+    "a version seen in the views is checked against the stored one when the writer holds none",
+    "[store]") {
+    // ExpectedVersion::seen_at: the caller read the version in the views, so the stream has at
+    // least that many entries and the writer only looks for the next one. Each append below is
+    // the first to its stream since the store opened. The stream is at version 3.
+    TempDir dir;
+    {
+        auto store = open_store(dir.path());
+        REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).has_value());
+        for (events::StreamVersion v = 1; v <= 2; ++v) {
+            REQUIRE(store
+                        ->append_and_wait(
+                            {"user-1", ExpectedVersion::seen_at(v), {events::TokenRevoked{}}, {}})
+                        .has_value());
+        }
+    }
+    for (const events::StreamVersion seen : {1, 2}) {
+        INFO("seen at " << seen << ", stored at 3");
+        auto store = open_store(dir.path());
+        auto refused = store->append_and_wait(
+            {"user-1", ExpectedVersion::seen_at(seen), {events::TokenRevoked{}}, {}});
+        CHECK(conflicted(refused));
+        CHECK(refused.error().message == "the stream user-1 is at version 3");
+        CHECK(store->log().head_sequence() == 3);
+    }
+    auto store = open_store(dir.path());
+    auto right = store->append_and_wait(
+        {"user-1", ExpectedVersion::seen_at(3), {events::TokenRevoked{}}, {}});
+    REQUIRE(right.has_value());
+    CHECK(right->recorded[0].stream_version == 4);
+    auto again = store->append_and_wait(
+        {"user-1", ExpectedVersion::seen_at(3), {events::TokenRevoked{}}, {}});
+    CHECK(conflicted(again));
+    CHECK(again.error().message == "the stream user-1 is at version 4");
+}
+
 TEST_CASE("reads by stream and by sequence range return committed events in order", "[store]") {
     TempDir dir;
     auto store = open_store(dir.path());
