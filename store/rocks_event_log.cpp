@@ -442,10 +442,11 @@ void RocksEventLog::record_copies(Pending& p, Touched& touched, Chain& chain, Ba
             return;
         }
         // It links, so it is the leader's event, after the leader's events this log holds: the
-        // stream's earlier events are here (none for version 1, so no lookup then).
-        const std::size_t slot =
-            touched.slot(&cached_version(r.stream, r.stream_version - 1,
-                                         r.stream_version == 1 ? Known::kNone : Known::kAtLeast));
+        // first of its stream there (version 1) is the first here too, without a lookup. Later
+        // versions are looked up in full (kLikely), not trusted: the check below then refuses a
+        // leader's stream with a gap.
+        const std::size_t slot = touched.slot(&cached_version(
+            r.stream, r.stream_version - 1, r.stream_version == 1 ? Known::kNone : Known::kLikely));
         const auto it = versions.try_emplace(slot, touched.streams[slot].second).first;
         if (r.stream_version != it->second + 1) {
             p.outcome = {Status::kUnavailable,

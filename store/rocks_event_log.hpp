@@ -123,7 +123,7 @@ private:
     /// What the caller of cached_version knows of a stream's stored entries.
     enum class Known {
         kLikely,   ///< nothing sure: `likely` is the version it expects (0 if none)
-        kAtLeast,  ///< entries 1 to `likely` are stored (a version the views showed)
+        kAtLeast,  ///< entries 1 to `likely` are stored: a version the views showed
         kNone,     ///< the stream has no entry yet
     };
     /// The version of `stream` as the writer knows it, read from RocksDB when not cached: not

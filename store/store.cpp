@@ -274,6 +274,13 @@ Result<void> Store::load() {
             impl.db.get(), [this](const auto& events) { on_commit(events); }, impl.options.clock,
             impl.options.max_batch_appends, impl.reserve.get(), impl.options.cached_streams);
         const events::Sequence head = impl.log->head_sequence();
+        if (views_.applied_sequence() > head) {
+            // Files copied in by hand, say. The log writer trusts a version read in the views
+            // to be stored (ExpectedVersion::seen_at), so it must not start on such views.
+            return failed("its views are at sequence " + std::to_string(views_.applied_sequence()) +
+                          ", past the end of its log at sequence " + std::to_string(head) +
+                          "; `dealsctl rebuild` folds the views from the log again");
+        }
         for (events::Sequence from = views_.applied_sequence() + 1; from <= head;) {
             auto batch = impl.log->read_range(from, head, 4096);
             if (batch.empty()) {

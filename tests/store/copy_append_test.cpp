@@ -93,8 +93,8 @@ TEST_CASE("copies of a leader's records make the same log and views", "[store][f
     CHECK(follower->log().head_hash() == leader->log().head_hash());
     CHECK(user_count(*follower) == 21);
 
-    // Version 2 of a stream the restarted follower's writer holds nothing of: the copy links,
-    // so version 1 is there, and the writer only makes sure that version 2 is not.
+    // Version 2 of a stream the restarted follower's writer holds nothing of: read from
+    // RocksDB, version 1, so the copy follows.
     REQUIRE(leader
                 ->append_and_wait(
                     {"user-7", events::ExpectedVersion::exactly(1), {events::TokenRevoked{}}, {}})

@@ -5,8 +5,10 @@
 #include <thread>
 
 #include "store/codec.hpp"
-#include "support/sha256.hpp"
+#include "store/keys.hpp"
+#include "store/rebuild.hpp"
 #include "store/store.hpp"
+#include "support/sha256.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace deals;
@@ -152,8 +154,10 @@ TEST_CASE(
     "a version seen in the views is checked against the stored one when the writer holds none",
     "[store]") {
     // ExpectedVersion::seen_at: the caller read the version in the views, so the stream has at
-    // least that many entries and the writer only looks for the next one. Each append below is
-    // the first to its stream since the store opened. The stream is at version 3.
+    // least that many entries and the writer only looks for the next one. The stream is at
+    // version 3. In the loop, and for `right`, the append is the first to its stream since the
+    // store opened (the writer reads RocksDB); `again` finds the version `right` left in the
+    // writer's memory.
     TempDir dir;
     {
         auto store = open_store(dir.path());
@@ -183,6 +187,40 @@ TEST_CASE(
         {"user-1", ExpectedVersion::seen_at(3), {events::TokenRevoked{}}, {}});
     CHECK(conflicted(again));
     CHECK(again.error().message == "the stream user-1 is at version 4");
+}
+
+TEST_CASE("a store whose views are past the end of its log is refused until rebuilt", "[store]") {
+    // The log writer trusts a version read in the views to be stored (ExpectedVersion::seen_at),
+    // so views ahead of the log (a log copied in from an older backup, say) must not serve.
+    TempDir dir;
+    {
+        auto store = open_store(dir.path());
+        for (std::int64_t id = 1; id <= 3; ++id) {
+            REQUIRE(
+                store->append_and_wait(create_user(id, ExpectedVersion::no_stream())).has_value());
+        }
+    }  // closed with a checkpoint at sequence 3
+    {
+        rocksdb::DB* raw = nullptr;
+        REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir.path(), &raw).ok());
+        std::unique_ptr<rocksdb::DB> db(raw);
+        REQUIRE(db->Delete(rocksdb::WriteOptions{}, store::keys::event(3)).ok());
+        REQUIRE(db->Delete(rocksdb::WriteOptions{}, store::keys::stream_entry("user-3", 1)).ok());
+    }
+    auto refused = store::Store::open({.data_dir = dir.path()});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK_THAT(refused.error().message,
+               Catch::Contains("its views are at sequence 3, past the end of its log at sequence "
+                               "2; `dealsctl rebuild` folds the views from the log again"));
+
+    const auto rebuilt = store::rebuild_views({.data_dir = dir.path()});
+    REQUIRE(rebuilt.has_value());
+    auto store = open_store(dir.path());
+    CHECK(store->log().head_sequence() == 2);
+    CHECK(store->read([](const projections::Views& v) { return v.users().size(); }) == 2);
+    auto again = store->append_and_wait(create_user(3, ExpectedVersion::no_stream()));
+    REQUIRE(again.has_value());
+    CHECK(again->recorded[0].sequence == 3);
 }
 
 TEST_CASE("reads by stream and by sequence range return committed events in order", "[store]") {
