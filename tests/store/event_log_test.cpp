@@ -42,6 +42,21 @@ events::AppendRequest create_user(std::int64_t id, ExpectedVersion expected) {
             {{events::UserId{1}, events::TokenId{2}}, "req-1", "corr-1"}};
 }
 
+/// An event appended to `stream` expecting `expected` (TokenRevoked: any event will do).
+events::AppendRequest revoke(const std::string& stream, ExpectedVersion expected) {
+    return {stream, expected, {events::TokenRevoked{}}, {}};
+}
+
+/// Leaves user-1 at version 3 in a store at `dir`, closed: the next store opened there holds
+/// nothing of the stream in the writer's memory. `expect` makes the expected versions.
+void user_1_at_version_3(const std::string& dir, ExpectedVersion (*expect)(events::StreamVersion)) {
+    auto store = open_store(dir);
+    REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).has_value());
+    for (events::StreamVersion v = 1; v <= 2; ++v) {
+        REQUIRE(store->append_and_wait(revoke("user-1", expect(v))).has_value());
+    }
+}
+
 }  // namespace
 
 TEST_CASE("appends get gapless sequence numbers and per-stream versions", "[store]") {
@@ -78,8 +93,7 @@ TEST_CASE("an append with a stale expected version is refused and writes nothing
     CHECK(store->log().head_hash() == head_hash);
     CHECK(store->log().read_stream("user-1", 1, 100).size() == 1);
 
-    auto right = store->append_and_wait(
-        {"user-1", ExpectedVersion::exactly(1), {events::TokenRevoked{}}, {}});
+    auto right = store->append_and_wait(revoke("user-1", ExpectedVersion::exactly(1)));
     CHECK(right.has_value());
     CHECK(right->recorded[0].stream_version == 2);
 }
@@ -102,13 +116,11 @@ TEST_CASE("expected versions hold for streams the writer no longer keeps in memo
             CHECK(conflicted(created_again));
             CHECK(created_again.error().message ==
                   "the stream " + stream + " is at version " + std::to_string(now));
-            auto stale = store->append_and_wait(
-                {stream, ExpectedVersion::exactly(now - 1), {events::TokenRevoked{}}, {}});
+            auto stale = store->append_and_wait(revoke(stream, ExpectedVersion::exactly(now - 1)));
             CHECK(conflicted(stale));
             CHECK(stale.error().message ==
                   "the stream " + stream + " is at version " + std::to_string(now));
-            auto right = store->append_and_wait(
-                {stream, ExpectedVersion::exactly(now), {events::TokenRevoked{}}, {}});
+            auto right = store->append_and_wait(revoke(stream, ExpectedVersion::exactly(now)));
             REQUIRE(right.has_value());
             CHECK(right->recorded[0].stream_version == now + 1);
         }
@@ -121,31 +133,19 @@ TEST_CASE("an expected version is checked against the stored one when the writer
     // Each append below is the first to its stream since the store opened: the writer reads
     // the stream's version from RocksDB, looking up the version the append expects first.
     TempDir dir;
-    {
-        auto store = open_store(dir.path());
-        REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).has_value());
-        for (events::StreamVersion v = 1; v <= 2; ++v) {
-            REQUIRE(store
-                        ->append_and_wait(
-                            {"user-1", ExpectedVersion::exactly(v), {events::TokenRevoked{}}, {}})
-                        .has_value());
-        }
-    }
+    user_1_at_version_3(dir.path(), ExpectedVersion::exactly);
     for (const events::StreamVersion expected : {1, 2, 4, 7}) {
         INFO("expected " << expected);
         auto store = open_store(dir.path());
-        auto refused = store->append_and_wait(
-            {"user-1", ExpectedVersion::exactly(expected), {events::TokenRevoked{}}, {}});
+        auto refused = store->append_and_wait(revoke("user-1", ExpectedVersion::exactly(expected)));
         CHECK(conflicted(refused));
         CHECK(refused.error().message == "the stream user-1 is at version 3");
     }
     auto store = open_store(dir.path());
-    auto right = store->append_and_wait(
-        {"user-1", ExpectedVersion::exactly(3), {events::TokenRevoked{}}, {}});
+    auto right = store->append_and_wait(revoke("user-1", ExpectedVersion::exactly(3)));
     REQUIRE(right.has_value());
     CHECK(right->recorded[0].stream_version == 4);
-    auto absent = store->append_and_wait(
-        {"user-2", ExpectedVersion::exactly(1), {events::TokenRevoked{}}, {}});
+    auto absent = store->append_and_wait(revoke("user-2", ExpectedVersion::exactly(1)));
     CHECK(conflicted(absent));
     CHECK(absent.error().message == "the stream user-2 is at version 0");
 }
@@ -159,32 +159,20 @@ TEST_CASE(
     // store opened (the writer reads RocksDB); `again` finds the version `right` left in the
     // writer's memory.
     TempDir dir;
-    {
-        auto store = open_store(dir.path());
-        REQUIRE(store->append_and_wait(create_user(1, ExpectedVersion::no_stream())).has_value());
-        for (events::StreamVersion v = 1; v <= 2; ++v) {
-            REQUIRE(store
-                        ->append_and_wait(
-                            {"user-1", ExpectedVersion::seen_at(v), {events::TokenRevoked{}}, {}})
-                        .has_value());
-        }
-    }
+    user_1_at_version_3(dir.path(), ExpectedVersion::seen_at);
     for (const events::StreamVersion seen : {1, 2}) {
         INFO("seen at " << seen << ", stored at 3");
         auto store = open_store(dir.path());
-        auto refused = store->append_and_wait(
-            {"user-1", ExpectedVersion::seen_at(seen), {events::TokenRevoked{}}, {}});
+        auto refused = store->append_and_wait(revoke("user-1", ExpectedVersion::seen_at(seen)));
         CHECK(conflicted(refused));
         CHECK(refused.error().message == "the stream user-1 is at version 3");
         CHECK(store->log().head_sequence() == 3);
     }
     auto store = open_store(dir.path());
-    auto right = store->append_and_wait(
-        {"user-1", ExpectedVersion::seen_at(3), {events::TokenRevoked{}}, {}});
+    auto right = store->append_and_wait(revoke("user-1", ExpectedVersion::seen_at(3)));
     REQUIRE(right.has_value());
     CHECK(right->recorded[0].stream_version == 4);
-    auto again = store->append_and_wait(
-        {"user-1", ExpectedVersion::seen_at(3), {events::TokenRevoked{}}, {}});
+    auto again = store->append_and_wait(revoke("user-1", ExpectedVersion::seen_at(3)));
     CHECK(conflicted(again));
     CHECK(again.error().message == "the stream user-1 is at version 4");
 }
