@@ -8,23 +8,21 @@
 #include <stdexcept>
 
 #include "store/codec.hpp"
-#include "support/json.hpp"
+#include "store/database.hpp"
 #include "store/keys.hpp"
-#include "store/view_io.hpp"
 #include "store/rocks_event_log.hpp"
+#include "store/view_io.hpp"
+#include "support/json.hpp"
 
 namespace deals::store {
 
 struct LogReader::Impl {
     std::string data_dir;
     std::string secondary_dir;  // ours, removed on close
-    std::unique_ptr<rocksdb::DB> db;
+    Database db;
 
     ~Impl() {
-        if (db) {
-            (void)db->Close();
-            db.reset();
-        }
+        (void)db.close();
         if (!secondary_dir.empty()) {
             std::error_code ec;
             std::filesystem::remove_all(secondary_dir, ec);
@@ -81,13 +79,12 @@ Result<std::unique_ptr<LogReader>> LogReader::open(const std::string& data_dir) 
     // deleting files cannot pull them from under a long read.
     options.max_open_files = -1;
     options.create_if_missing = false;
-    rocksdb::DB* raw = nullptr;
-    const auto status = rocksdb::DB::OpenAsSecondary(options, data_dir, impl->secondary_dir, &raw);
+    const auto status = Database::open(data_dir, options, Database::Access::kSecondary, impl->db,
+                                       impl->secondary_dir);
     if (!status.ok()) {
         return unavailable("cannot open the data directory " + data_dir +
                            " for reading: " + status.ToString());
     }
-    impl->db.reset(raw);
     std::unique_ptr<LogReader> reader(new LogReader(std::move(impl)));
     if (auto caught = reader->catch_up(); !caught) {
         Error error = caught.error();
@@ -107,7 +104,8 @@ Result<void> LogReader::catch_up() {
 
 LogHead LogReader::head() const {
     LogHead head{0, kGenesisHash};
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions{}));
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db->NewIterator(rocksdb::ReadOptions{}, impl_->db.log()));
     it->SeekForPrev(keys::event(~0ULL));
     if (it->Valid() && Impl::is_event_key(it->key())) {
         head.sequence = Impl::sequence_of(it->key());
@@ -119,7 +117,8 @@ LogHead LogReader::head() const {
 
 std::optional<StoredRecord> LogReader::record(events::Sequence sequence) const {
     std::string value;
-    const auto status = impl_->db->Get(rocksdb::ReadOptions{}, keys::event(sequence), &value);
+    const auto status =
+        impl_->db->Get(rocksdb::ReadOptions{}, impl_->db.log(), keys::event(sequence), &value);
     if (status.IsNotFound()) {
         return std::nullopt;
     }
@@ -129,7 +128,8 @@ std::optional<StoredRecord> LogReader::record(events::Sequence sequence) const {
 
 void LogReader::scan(events::Sequence from,
                      const std::function<bool(events::Sequence, std::string_view)>& visit) const {
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(Impl::scan_options()));
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db->NewIterator(Impl::scan_options(), impl_->db.log()));
     for (it->Seek(keys::event(from)); it->Valid() && Impl::is_event_key(it->key()); it->Next()) {
         if (!visit(Impl::sequence_of(it->key()), it->value().ToStringView())) {
             return;

@@ -26,6 +26,7 @@
 
 #include "projections/views.hpp"
 #include "store/codec.hpp"
+#include "store/database.hpp"
 #include "store/keys.hpp"
 #include "store/view_io.hpp"
 
@@ -64,10 +65,9 @@ rocksdb::Options rebuild_db_options() {
 }
 
 /// Opens the data directory, which RocksDB's lock refuses while a server has it.
-Result<std::unique_ptr<rocksdb::DB>> open_alone(const std::string& data_dir,
-                                                          const rocksdb::Options& db_options) {
-    rocksdb::DB* raw = nullptr;
-    const auto status = rocksdb::DB::Open(db_options, data_dir, &raw);
+Result<Database> open_alone(const std::string& data_dir, const rocksdb::Options& db_options) {
+    Database db;
+    const auto status = Database::open(data_dir, db_options, Database::Access::kWrite, db);
     if (!status.ok()) {
         const std::string text = status.ToString();
         if (status.IsIOError() && text.find("lock") != std::string::npos) {
@@ -76,12 +76,12 @@ Result<std::unique_ptr<rocksdb::DB>> open_alone(const std::string& data_dir,
         }
         return unavailable("cannot open " + data_dir + ": " + text);
     }
-    return std::unique_ptr<rocksdb::DB>(raw);
+    return db;
 }
 
 /// The head, to size the progress: the sequence of the last `e` record (0 for an empty log).
-events::Sequence log_head(rocksdb::DB& db) {
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions{}));
+events::Sequence log_head(const Database& db) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions{}, db.log()));
     it->SeekForPrev(keys::event(std::numeric_limits<std::uint64_t>::max()));
     if (it->Valid() && it->key().starts_with(std::string(1, keys::kEvent))) {
         return decode_record(it->value().ToStringView()).sequence;
@@ -118,7 +118,7 @@ class DecodePipeline {
 public:
     using Decoded = std::future<std::vector<events::RecordedEvent>>;
 
-    DecodePipeline(rocksdb::DB& db, std::size_t ahead) : db_(db), ahead_(ahead) {
+    DecodePipeline(const Database& db, std::size_t ahead) : db_(db), ahead_(ahead) {
         reader_ = std::thread([this] { read(); });
     }
     DecodePipeline(const DecodePipeline&) = delete;
@@ -181,7 +181,7 @@ private:
         rocksdb::ReadOptions read;
         read.readahead_size = 8 * 1024 * 1024;
         read.fill_cache = false;
-        std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(read));
+        std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, db_.log()));
         const std::string prefix(1, keys::kEvent);
         Chunk chunk;
         for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -229,7 +229,7 @@ private:
         return !stop_;
     }
 
-    rocksdb::DB& db_;
+    const Database& db_;
     const std::size_t ahead_;
     std::mutex mutex_;
     std::condition_variable changed_;
@@ -257,7 +257,7 @@ std::string apply_in_order(const std::vector<events::RecordedEvent>& decoded,
 }
 
 /// Folds every event of the log into `views`: this thread applies, `ahead` threads decode.
-Result<void> fold_log(rocksdb::DB& db, std::size_t ahead, projections::Views& views,
+Result<void> fold_log(const Database& db, std::size_t ahead, projections::Views& views,
                       Progress& progress) {
     DecodePipeline pipeline(db, ahead);
     events::Sequence expected = 1;
@@ -430,7 +430,7 @@ Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
     if (!opened) {
         return opened.error();
     }
-    rocksdb::DB& db = **opened;
+    Database& db = *opened;
     RebuildReport report;
     Progress progress{options.progress, {}};
     progress.state.total_events = log_head(db);
@@ -455,7 +455,7 @@ Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
     const auto writing = Clock::now();
     progress.state.phase = RebuildProgress::Phase::kWriting;
     views.each_view([&](const auto&) { ++progress.state.total_views; });
-    if (auto replaced = replace_views(db, options.data_dir, views, db_options, ahead, progress);
+    if (auto replaced = replace_views(*db, options.data_dir, views, db_options, ahead, progress);
         !replaced) {
         return replaced.error();
     }
@@ -463,7 +463,7 @@ Result<RebuildReport> rebuild_views(const RebuildOptions& options) {
     report.write_seconds = since(writing);
     progress.state.phase = RebuildProgress::Phase::kDone;
     progress.tell();
-    if (auto s = db.Close(); !s.ok()) {
+    if (auto s = db.close(); !s.ok()) {
         return unavailable("cannot close " + options.data_dir + ": " + s.ToString());
     }
     return report;

@@ -98,10 +98,11 @@ struct RocksEventLog::Batch {
     events::Timestamp time;
 };
 
-RocksEventLog::RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
-                             std::size_t max_batch_appends, DiskReserve* reserve,
-                             std::size_t cached_streams)
+RocksEventLog::RocksEventLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records,
+                             CommitListener on_commit, Clock clock, std::size_t max_batch_appends,
+                             DiskReserve* reserve, std::size_t cached_streams)
     : db_(db),
+      records_(records),
       reserve_(reserve),
       on_commit_(std::move(on_commit)),
       clock_(std::move(clock)),
@@ -110,7 +111,7 @@ RocksEventLog::RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock cl
       head_hash_(kGenesisHash) {
     new_generation();
     // The head is the last event record; its hash continues the chain.
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions{}));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions{}, records_));
     it->SeekForPrev(keys::event(~0ULL));
     if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kEvent) {
         head_sequence_ = keys::get_be64(it->key().ToStringView().substr(1));
@@ -376,7 +377,7 @@ void RocksEventLog::record(Pending& p, Touched& touched, const std::vector<std::
             r.hash = chain.hash;
             std::string seq_value;
             keys::put_be64(seq_value, r.sequence);
-            chain.wb.Put(keys::event(r.sequence), make_record(body, r.prev_hash, r.hash));
+            chain.wb.Put(records_, keys::event(r.sequence), make_record(body, r.prev_hash, r.hash));
             chain.wb.Put(keys::stream_entry(part.stream, r.stream_version), seq_value);
             out.events.push_back(std::move(r));
             ++n;
@@ -472,7 +473,7 @@ void RocksEventLog::record_copies(Pending& p, Touched& touched, Chain& chain, Ba
         const auto& r = recorded[i];
         seq_value.clear();
         keys::put_be64(seq_value, r.sequence);
-        chain.wb.Put(keys::event(r.sequence), p.copies[i]);
+        chain.wb.Put(records_, keys::event(r.sequence), p.copies[i]);
         chain.wb.Put(keys::stream_entry(r.stream, r.stream_version), seq_value);
     }
     chain.sequence = next.sequence;
@@ -730,7 +731,7 @@ std::string RocksEventLog::envelope_json(events::Sequence sequence) const {
 
 std::string RocksEventLog::read_record(events::Sequence sequence) const {
     std::string value;
-    const auto status = db_->Get(rocksdb::ReadOptions{}, keys::event(sequence), &value);
+    const auto status = db_->Get(rocksdb::ReadOptions{}, records_, keys::event(sequence), &value);
     return status.ok() ? value : std::string{};
 }
 
@@ -760,7 +761,7 @@ std::vector<events::RecordedEvent> RocksEventLog::read_range(events::Sequence fr
                                                              std::size_t limit) const {
     std::vector<events::RecordedEvent> out;
     to = std::min(to, head_sequence());  // nothing the WAL holds unsynced
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions{}));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions{}, records_));
     for (it->Seek(keys::event(from)); it->Valid() && out.size() < limit; it->Next()) {
         const auto key = it->key();
         if (key.size() != 9 || key[0] != keys::kEvent ||
@@ -779,7 +780,7 @@ std::vector<std::string> RocksEventLog::read_records(events::Sequence from,
     rocksdb::ReadOptions options;
     options.fill_cache = false;  // a long replay must not push the views' blocks out
     const events::Sequence durable = head_sequence();  // nothing the WAL holds unsynced
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, records_));
     for (it->Seek(keys::event(from)); it->Valid() && out.size() < limit; it->Next()) {
         const auto key = it->key();
         if (key.size() != 9 || key[0] != keys::kEvent ||

@@ -15,6 +15,7 @@
 #include "events/event_log.hpp"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
 class DB;
 class WriteBatch;
 }
@@ -50,8 +51,9 @@ public:
     /// appends answer unavailable and nothing reaches RocksDB.
     /// The writer remembers the version of up to 2 × `cached_streams` streams it wrote lately;
     /// any other stream's is read from RocksDB when it is next appended to.
-    RocksEventLog(rocksdb::DB* db, CommitListener on_commit, Clock clock,
-                  std::size_t max_batch_appends, DiskReserve* reserve = nullptr,
+    /// `records` is the column family of the event records (store/database.hpp).
+    RocksEventLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records, CommitListener on_commit,
+                  Clock clock, std::size_t max_batch_appends, DiskReserve* reserve = nullptr,
                   std::size_t cached_streams = kCachedStreams);
     ~RocksEventLog() override;
 
@@ -137,6 +139,7 @@ private:
     void new_generation();
 
     rocksdb::DB* db_;
+    rocksdb::ColumnFamilyHandle* records_;  ///< the event records' column family
     DiskReserve* reserve_;
     CommitListener on_commit_;
     Clock clock_;

@@ -24,6 +24,7 @@
 #include "events/default_pipeline.hpp"
 #include "store/backup_files.hpp"
 #include "store/codec.hpp"
+#include "store/database.hpp"
 #include "store/disk_reserve.hpp"
 #include "store/idempotency_codec.hpp"
 #include "store/keys.hpp"
@@ -36,7 +37,7 @@ namespace deals::store {
 
 struct Store::Impl {
     StoreOptions options;
-    std::unique_ptr<rocksdb::DB> db;
+    Database db;
     std::unique_ptr<DiskReserve> reserve;
     std::unique_ptr<RocksEventLog> log;
     OpenReport report;
@@ -69,7 +70,7 @@ Error open_error(const std::string& dir, const rocksdb::Status& s) {
 
 /// A data directory's database, opened for reading only when its file system is read-only.
 struct OpenedDatabase {
-    std::unique_ptr<rocksdb::DB> db;
+    Database db;
     bool read_only = false;
 };
 
@@ -98,19 +99,18 @@ Result<OpenedDatabase> open_database(const std::string& dir) {
     // No compaction while the views load: it would take a core from decoding and indexing them.
     // Turned on once the store is loaded (Store::load).
     db_options.disable_auto_compactions = true;
-    rocksdb::DB* raw = nullptr;
-    auto status = rocksdb::DB::Open(db_options, dir, &raw);
-    bool read_only = false;
+    OpenedDatabase opened;
+    auto status = Database::open(dir, db_options, Database::Access::kWrite, opened.db);
     if (!status.ok() && status.ToString().find("Read-only file system") != std::string::npos) {
         // A read-only data directory (a file system remounted read-only, say): serve what it
         // holds, and refuse writes (RocksDB itself refuses them on a read-only instance).
-        status = rocksdb::DB::OpenForReadOnly(db_options, dir, &raw);
-        read_only = status.ok();
+        status = Database::open(dir, db_options, Database::Access::kReadOnly, opened.db);
+        opened.read_only = status.ok();
     }
     if (!status.ok()) {
         return open_error(dir, status);
     }
-    return OpenedDatabase{std::unique_ptr<rocksdb::DB>(raw), read_only};
+    return opened;
 }
 
 /// Views as a checkpoint found them; an empty one was purged.
@@ -271,8 +271,9 @@ Result<void> Store::load() {
         impl.report.index_seconds = seconds_since(phase);
         phase = std::chrono::steady_clock::now();
         impl.log = std::make_unique<RocksEventLog>(
-            impl.db.get(), [this](const auto& events) { on_commit(events); }, impl.options.clock,
-            impl.options.max_batch_appends, impl.reserve.get(), impl.options.cached_streams);
+            impl.db.get(), impl.db.log(), [this](const auto& events) { on_commit(events); },
+            impl.options.clock, impl.options.max_batch_appends, impl.reserve.get(),
+            impl.options.cached_streams);
         const events::Sequence head = impl.log->head_sequence();
         if (views_.applied_sequence() > head) {
             // Files copied in by hand, say. The log writer trusts a version read in the views
@@ -297,8 +298,12 @@ Result<void> Store::load() {
         return failed(e.what());
     }
     // No compaction while the views loaded (Store::open): turned back on now.
-    const auto compaction =
-        read_only ? rocksdb::Status::OK() : db.SetOptions({{"disable_auto_compactions", "false"}});
+    auto compaction = rocksdb::Status::OK();
+    for (auto* family : {db.DefaultColumnFamily(), impl.db.log()}) {
+        if (!read_only && compaction.ok()) {
+            compaction = db.SetOptions(family, {{"disable_auto_compactions", "false"}});
+        }
+    }
     if (!compaction.ok()) {
         return failed("cannot turn compaction back on: " + compaction.ToString());
     }
@@ -444,10 +449,16 @@ std::uint64_t Store::background_jobs() const {
         return 0;
     }
     std::uint64_t total = 0;
-    for (const auto* name : {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes",
-                             "rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
+    // The first two count the whole database's jobs, the others each column family's.
+    for (const auto* name : {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes"}) {
         std::uint64_t value = 0;
         if (impl_->db->GetIntProperty(name, &value)) {
+            total += value;
+        }
+    }
+    for (const auto* name : {"rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
+        std::uint64_t value = 0;
+        if (impl_->db->GetAggregatedIntProperty(name, &value)) {
             total += value;
         }
     }
@@ -629,10 +640,9 @@ void Store::close() {
     // checkpoint's views made it half a second at a million deals). The data is durable
     // without it: if the flush fails, the next start-up replays the WAL.
     if (!impl_->report.read_only) {
-        (void)impl_->db->Flush(rocksdb::FlushOptions{});
+        (void)impl_->db.flush();
     }
-    (void)impl_->db->Close();
-    impl_->db.reset();
+    (void)impl_->db.close();
 }
 
 }  // namespace deals::store

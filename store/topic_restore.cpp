@@ -12,6 +12,7 @@
 
 #include "store/cloud_event.hpp"
 #include "store/codec.hpp"
+#include "store/database.hpp"
 #include "store/kafka_consumer.hpp"
 #include "store/kafka_producer.hpp"
 #include "store/keys.hpp"
@@ -47,19 +48,22 @@ std::optional<std::uint64_t> body_number(std::string_view body, std::string_view
     return v;
 }
 
-Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string& dir) {
+Result<Database> open_db(const std::string& dir) {
     rocksdb::Options options;
     options.create_if_missing = true;
     options.IncreaseParallelism(2);
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    rocksdb::DB* raw = nullptr;
-    const auto status = rocksdb::DB::Open(options, dir, &raw);
+    // The records and their stream entries are written outside the WAL (Applier::write): the
+    // two column families are flushed together, so that a crash keeps both or neither.
+    options.atomic_flush = true;
+    Database db;
+    const auto status = Database::open(dir, options, Database::Access::kWrite, db);
     if (!status.ok()) {
         return unavailable("cannot open " + dir + ": " + status.ToString());
     }
-    return std::unique_ptr<rocksdb::DB>(raw);
+    return db;
 }
 
 /// The log's head: its last sequence and that event's hash (0 and the genesis hash when empty).
@@ -68,8 +72,8 @@ struct LogHead {
     std::string hash = std::string(64, '0');
 };
 
-LogHead log_head(rocksdb::DB& db) {
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions{}));
+LogHead log_head(const Database& db) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions{}, db.log()));
     it->SeekForPrev(keys::event(~0ULL));
     if (!it->Valid() || it->key().size() != 9 || it->key()[0] != keys::kEvent) {
         return {};
@@ -83,7 +87,7 @@ LogHead log_head(rocksdb::DB& db) {
 class Applier {
 public:
     /// `trimmed` names the partitions whose oldest messages retention has deleted.
-    Applier(rocksdb::DB& db, const TopicRestoreOptions& options, std::string trimmed)
+    Applier(Database& db, const TopicRestoreOptions& options, std::string trimmed)
         : db_(db), options_(options), trimmed_(std::move(trimmed)) {
         auto head = log_head(db_);
         start_ = head_ = head.sequence;
@@ -197,7 +201,7 @@ private:
             }
         }
         std::string stored;
-        const auto got = db_.Get(rocksdb::ReadOptions{}, keys::event(seq), &stored);
+        const auto got = db_->Get(rocksdb::ReadOptions{}, db_.log(), keys::event(seq), &stored);
         if (got.IsNotFound()) {
             return {};
         }
@@ -255,7 +259,7 @@ private:
         }
         std::string value;
         keys::put_be64(value, seq);
-        batch_.Put(keys::event(seq), record);
+        batch_.Put(db_.log(), keys::event(seq), record);
         batch_.Put(keys::stream_entry(*stream, *version), value);
         head_ = seq;
         hash_ = std::string(parts.hash);
@@ -271,7 +275,7 @@ private:
         }
         rocksdb::WriteOptions wo;
         wo.disableWAL = true;  // flushed at the end; a failed restore is thrown away whole
-        const auto status = db_.Write(wo, &batch_);
+        const auto status = db_->Write(wo, &batch_);
         if (!status.ok()) {
             return unavailable("cannot write the log: " + status.ToString());
         }
@@ -280,7 +284,7 @@ private:
         return {};
     }
 
-    rocksdb::DB& db_;
+    Database& db_;
     const TopicRestoreOptions& options_;
     Sequence start_ = 0;
     Sequence head_ = 0;
@@ -411,7 +415,7 @@ Result<void> read_to_end(KafkaConsumer& consumer, Partitions& parts, Applier& ap
 
 /// The offsets kept with the relay's position (or a follower's head) in the directory, when
 /// they name every partition and the position is not past the log's head; else none.
-Result<std::vector<std::int64_t>> kept_offsets(rocksdb::DB& db, KafkaConsumer& consumer,
+Result<std::vector<std::int64_t>> kept_offsets(Database& db, KafkaConsumer& consumer,
                                                const TopicRestoreOptions& options) {
     const std::string cluster = consumer.cluster_id(std::chrono::milliseconds(10'000));
     if (cluster.empty()) {
@@ -419,7 +423,7 @@ Result<std::vector<std::int64_t>> kept_offsets(rocksdb::DB& db, KafkaConsumer& c
     }
     std::optional<TopicPosition> kept;
     try {
-        kept = kept_topic_position(db, cluster, options.topic);
+        kept = kept_topic_position(*db, cluster, options.topic);
     } catch (const std::exception& e) {
         return unavailable(e.what());
     }
@@ -432,7 +436,7 @@ Result<std::vector<std::int64_t>> kept_offsets(rocksdb::DB& db, KafkaConsumer& c
 }
 
 /// Keeps the relay's position at the head when every event up to it is on the topic.
-Result<bool> keep_position(rocksdb::DB& db, KafkaConsumer& consumer, const Applier& applier,
+Result<bool> keep_position(Database& db, KafkaConsumer& consumer, const Applier& applier,
                            const Partitions& parts, const std::string& topic) {
     // Not when the log goes past the topic (a leader whose last events are not published yet):
     // the relay's own position says where its publishing stands then.
@@ -443,8 +447,8 @@ Result<bool> keep_position(rocksdb::DB& db, KafkaConsumer& consumer, const Appli
     if (cluster.empty()) {
         return false;
     }
-    const auto kept = db.Put(rocksdb::WriteOptions{}, keys::relay_position(cluster, topic),
-                             keys::topic_position_json(applier.head(), parts.next));
+    const auto kept = db->Put(rocksdb::WriteOptions{}, keys::relay_position(cluster, topic),
+                              keys::topic_position_json(applier.head(), parts.next));
     if (!kept.ok()) {
         return unavailable("cannot keep the relay's position: " + kept.ToString());
     }
@@ -457,8 +461,7 @@ namespace {
 
 /// The consumer a restore reads with: from each partition's oldest offset, or (with
 /// from_kept_position) from the offsets kept in the directory, which go into `parts.next`.
-Result<std::unique_ptr<KafkaConsumer>> open_reader(rocksdb::DB& db,
-                                                   const TopicRestoreOptions& options,
+Result<std::unique_ptr<KafkaConsumer>> open_reader(Database& db, const TopicRestoreOptions& options,
                                                    Partitions& parts) {
     KafkaConsumer::Options consumer_options{.brokers = options.brokers,
                                             .topic = options.topic,
@@ -482,7 +485,7 @@ Result<std::unique_ptr<KafkaConsumer>> open_reader(rocksdb::DB& db,
 }
 
 /// A topic the cluster does not know yet: nothing to read, the log stays as it is.
-Result<TopicRestoreReport> nothing_to_read(rocksdb::DB& db, const TopicRestoreOptions& options) {
+Result<TopicRestoreReport> nothing_to_read(Database& db, const TopicRestoreOptions& options) {
     if (options.before_last_read) {
         if (auto ready = options.before_last_read(); !ready) {
             return ready.error();
@@ -520,10 +523,10 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
         return db.error();
     }
     Partitions parts;
-    auto consumer = open_reader(**db, options, parts);
+    auto consumer = open_reader(*db, options, parts);
     if (!consumer && consumer.error().code == ErrorCode::kNotFound &&
         options.absent_topic_is_empty) {
-        return nothing_to_read(**db, options);
+        return nothing_to_read(*db, options);
     }
     if (!consumer) {
         return consumer.error();
@@ -533,7 +536,7 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
     } else {
         parts.marks = std::move(*marks);
     }
-    Applier applier(**db, options, parts.trimmed());
+    Applier applier(*db, options, parts.trimmed());
     TopicRestoreReport report;
     report.from = applier.start();
     if (auto read = read_all(**consumer, parts, applier, options, report.messages); !read) {
@@ -542,12 +545,12 @@ Result<TopicRestoreReport> restore_from_topic(const TopicRestoreOptions& options
     if (auto finished = applier.finish(); !finished) {
         return finished.error();
     }
-    auto kept = keep_position(**db, **consumer, applier, parts, options.topic);
+    auto kept = keep_position(*db, **consumer, applier, parts, options.topic);
     if (!kept) {
         return kept.error();
     }
     report.position_kept = *kept;
-    if (const auto flushed = (*db)->Flush(rocksdb::FlushOptions{}); !flushed.ok()) {
+    if (const auto flushed = db->flush(); !flushed.ok()) {
         return unavailable("cannot flush the log: " + flushed.ToString());
     }
     if (options.progress) {

@@ -17,12 +17,13 @@
 #include <thread>
 
 #include "store/codec.hpp"
-#include "support/json.hpp"
 #include "store/keys.hpp"
+#include "support/json.hpp"
 #include "support/sha256.hpp"
 #include "tests/e2e/e2e_helpers.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/raw_database.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace deals;
@@ -166,21 +167,19 @@ void seed(const std::string& dir, int deals) {
 /// Changes the stored log directly (the server stopped).
 template <class F>
 void with_db(const std::string& dir, F&& change) {
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    change(*db);
-    REQUIRE(db->Close().ok());
+    auto db = testing::open_raw_database(dir);
+    change(db);
+    REQUIRE(db.close().ok());
 }
 
-std::string stored(rocksdb::DB& db, std::uint64_t sequence) {
+std::string stored(store::Database& db, std::uint64_t sequence) {
     std::string value;
-    REQUIRE(db.Get(rocksdb::ReadOptions{}, store::keys::event(sequence), &value).ok());
+    REQUIRE(db->Get(rocksdb::ReadOptions{}, db.log(), store::keys::event(sequence), &value).ok());
     return value;
 }
 
-void put(rocksdb::DB& db, std::uint64_t sequence, const std::string& value) {
-    REQUIRE(db.Put(rocksdb::WriteOptions{}, store::keys::event(sequence), value).ok());
+void put(store::Database& db, std::uint64_t sequence, const std::string& value) {
+    REQUIRE(db->Put(rocksdb::WriteOptions{}, db.log(), store::keys::event(sequence), value).ok());
 }
 
 /// A minimal RFC 4180 reader.
@@ -246,7 +245,7 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
     std::string hash50;
     std::string hash49;
     std::string hash100;
-    with_db(origin.path(), [&](rocksdb::DB& db) {
+    with_db(origin.path(), [&](store::Database& db) {
         hash50 = std::string(store::split_record(stored(db, 50)).hash);
         hash49 = std::string(store::split_record(stored(db, 49)).hash);
         hash100 = std::string(store::split_record(stored(db, 100)).hash);
@@ -278,7 +277,7 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
     SECTION("one byte of one stored body") {
         TempDir dir;
         copy(dir.path());
-        with_db(dir.path(), [](rocksdb::DB& db) {
+        with_db(dir.path(), [](store::Database& db) {
             std::string r = stored(db, 100);
             const auto at = r.find("\"data\":{") + 9;
             r[at] = r[at] == 'x' ? 'y' : 'x';
@@ -307,7 +306,7 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
     SECTION("a stored prev_hash") {
         TempDir dir;
         copy(dir.path());
-        with_db(dir.path(), [](rocksdb::DB& db) {
+        with_db(dir.path(), [](store::Database& db) {
             std::string r = stored(db, 120);
             const auto parts = store::split_record(r);
             std::string prev(parts.prev_hash);
@@ -323,7 +322,7 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
     SECTION("a record rewritten with its hash recomputed breaks the link to the next") {
         TempDir dir;
         copy(dir.path());
-        with_db(dir.path(), [](rocksdb::DB& db) {
+        with_db(dir.path(), [](store::Database& db) {
             const std::string r = stored(db, 130);
             const auto parts = store::split_record(r);
             std::string body(parts.body);
@@ -339,8 +338,8 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
     SECTION("a deleted record (a gap)") {
         TempDir dir;
         copy(dir.path());
-        with_db(dir.path(), [](rocksdb::DB& db) {
-            REQUIRE(db.Delete(rocksdb::WriteOptions{}, store::keys::event(150)).ok());
+        with_db(dir.path(), [](store::Database& db) {
+            REQUIRE(db->Delete(rocksdb::WriteOptions{}, db.log(), store::keys::event(150)).ok());
         });
         const auto bad = ctl(dir.path(), {"verify"});
         INFO(bad.out << bad.err);
@@ -352,8 +351,8 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
     SECTION("the first record deleted") {
         TempDir dir;
         copy(dir.path());
-        with_db(dir.path(), [](rocksdb::DB& db) {
-            REQUIRE(db.Delete(rocksdb::WriteOptions{}, store::keys::event(1)).ok());
+        with_db(dir.path(), [](store::Database& db) {
+            REQUIRE(db->Delete(rocksdb::WriteOptions{}, db.log(), store::keys::event(1)).ok());
         });
         const auto bad = ctl(dir.path(), {"verify"});
         CHECK(bad.status == 1);
@@ -362,7 +361,7 @@ TEST_CASE("verify: intact log, then one changed byte, a changed prev_hash, a mis
     SECTION("a body whose sequence is not its key's") {
         TempDir dir;
         copy(dir.path());
-        with_db(dir.path(), [](rocksdb::DB& db) {
+        with_db(dir.path(), [](store::Database& db) {
             // Sequence 160's record stored again under key 161, chained correctly after 160:
             // every hash recomputes and links, only the body's sequence gives it away.
             const std::string r160 = stored(db, 160);  // split_record's parts view it
@@ -392,7 +391,7 @@ TEST_CASE("events: the log as section 16 envelopes, filtered", "[e2e][audit]") {
     const auto first = parse(all.lines().front());
     CHECK(first["prev_hash"].GetString() == std::string(64, '0'));
     CHECK(std::string(first["hash"].GetString()).size() == 64);
-    with_db(dir.path(), [&](rocksdb::DB& db) {
+    with_db(dir.path(), [&](store::Database& db) {
         CHECK(all.lines()[9] == store::envelope_json(stored(db, 10)));
     });
 
@@ -442,8 +441,8 @@ TEST_CASE("replay names the gap in the log, events --until a time the record wit
     REQUIRE(head > 50);
 
     SECTION("a deleted record") {
-        with_db(dir.path(), [](rocksdb::DB& db) {
-            REQUIRE(db.Delete(rocksdb::WriteOptions{}, store::keys::event(30)).ok());
+        with_db(dir.path(), [](store::Database& db) {
+            REQUIRE(db->Delete(rocksdb::WriteOptions{}, db.log(), store::keys::event(30)).ok());
         });
         const auto replay = ctl(dir.path(), {"replay", "--as-of", std::to_string(head)});
         CHECK(replay.status == 1);
@@ -453,7 +452,7 @@ TEST_CASE("replay names the gap in the log, events --until a time the record wit
         CHECK(ctl(dir.path(), {"replay", "--as-of", "29"}).status == 0);
     }
     SECTION("a record without occurred_at") {
-        with_db(dir.path(), [](rocksdb::DB& db) {
+        with_db(dir.path(), [](store::Database& db) {
             std::string r = stored(db, 10);
             r.replace(r.find("\"occurred_at\""), 13, "\"occurred_on\"");
             put(db, 10, r);

@@ -9,6 +9,7 @@
 #include "store/rebuild.hpp"
 #include "store/store.hpp"
 #include "support/sha256.hpp"
+#include "tests/support/raw_database.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace deals;
@@ -189,10 +190,8 @@ TEST_CASE("a store whose views are past the end of its log is refused until rebu
         }
     }  // closed with a checkpoint at sequence 3
     {
-        rocksdb::DB* raw = nullptr;
-        REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir.path(), &raw).ok());
-        std::unique_ptr<rocksdb::DB> db(raw);
-        REQUIRE(db->Delete(rocksdb::WriteOptions{}, store::keys::event(3)).ok());
+        auto db = testing::open_raw_database(dir.path());
+        REQUIRE(db->Delete(rocksdb::WriteOptions{}, db.log(), store::keys::event(3)).ok());
         REQUIRE(db->Delete(rocksdb::WriteOptions{}, store::keys::stream_entry("user-3", 1)).ok());
     }
     auto refused = store::Store::open({.data_dir = dir.path()});
@@ -312,9 +311,7 @@ TEST_CASE("views lost from disk are rebuilt from the log alone", "[store]") {
     }
     {
         // Drop every stored view and the checkpoint, as if the views had never been written.
-        rocksdb::DB* raw = nullptr;
-        REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir.path(), &raw).ok());
-        std::unique_ptr<rocksdb::DB> db(raw);
+        auto db = testing::open_raw_database(dir.path());
         REQUIRE(db->DeleteRange(rocksdb::WriteOptions{}, db->DefaultColumnFamily(), "v", "w").ok());
         REQUIRE(db->Delete(rocksdb::WriteOptions{}, "mcheckpoint").ok());
     }

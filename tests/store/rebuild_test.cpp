@@ -131,9 +131,7 @@ TEST_CASE("rebuild folds the log into exactly the views the live store kept",
     }
     SECTION("views left without a checkpoint (an interrupted rebuild) are not trusted") {
         {
-            rocksdb::DB* raw = nullptr;
-            REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir.path(), &raw).ok());
-            std::unique_ptr<rocksdb::DB> db(raw);
+            auto db = testing::open_raw_database(dir.path());
             REQUIRE(db->Delete(rocksdb::WriteOptions{}, "mcheckpoint").ok());
             // A stale view that the log contradicts: it must not survive the open.
             REQUIRE(db->Put(rocksdb::WriteOptions{}, rocksdb::Slice("vd\0\0\0\0\0\0\0\x05", 10),

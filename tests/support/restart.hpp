@@ -14,6 +14,7 @@
 #include "http/wiring.hpp"
 #include "projections/views.hpp"
 #include "store/store.hpp"
+#include "tests/support/raw_database.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace deals::testing {
@@ -69,9 +70,7 @@ inline projections::Views replay(store::Store& store) {
 /// Deletes the stored views and the checkpoint of the closed store in `dir` (RocksDB written
 /// directly), so that the next open folds the log alone.
 inline void forget_views(const std::string& dir) {
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::Options{}, dir, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    auto db = open_raw_database(dir);
     REQUIRE(db->DeleteRange(rocksdb::WriteOptions{}, db->DefaultColumnFamily(), "v", "w").ok());
     REQUIRE(db->Delete(rocksdb::WriteOptions{}, "mcheckpoint").ok());
 }
