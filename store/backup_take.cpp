@@ -136,11 +136,15 @@ std::string shared_name(const rocksdb::TableProperties& p, const rocksdb::LiveFi
            std::to_string(f.file_number) + "-" + std::to_string(f.size) + ".sst";
 }
 
-Result<SharedNames> shared_names(rocksdb::DB& db,
+Result<SharedNames> shared_names(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* records,
                                  const std::vector<rocksdb::LiveFileStorageInfo>& files) {
     rocksdb::TablePropertiesCollection tables;  // of the current version, keyed by path
-    if (const auto s = db.GetPropertiesOfAllTables(&tables); !s.ok()) {
-        return rocks_error("cannot read the table files' properties", s);
+    for (auto* family : {db.DefaultColumnFamily(), records}) {
+        rocksdb::TablePropertiesCollection more;
+        if (const auto s = db.GetPropertiesOfAllTables(family, &more); !s.ok()) {
+            return rocks_error("cannot read the table files' properties", s);
+        }
+        tables.merge(more);
     }
     SharedNames out;
     for (const auto& f : files) {
@@ -397,7 +401,8 @@ Result<BackupInfo> backup_files::take(rocksdb::DB& db, RocksEventLog& log, const
     if (!snap) {
         return snap.error();
     }
-    auto names = shared_names(db, snap->files);  // the files listed stay: deletions are off
+    auto names = shared_names(db, log.records_family(),
+                              snap->files);  // the files listed stay: deletions are off
     if (!names) {
         return names.error();
     }

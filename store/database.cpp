@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -27,11 +28,41 @@ bool holds_records(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family, rocksdb
     return found;
 }
 
+/// Refused unless the disk has room for a second copy of the records and for the compaction
+/// after: twice their size, plus 256 MiB (RocksDB itself must never meet a full disk,
+/// store/README.md, "Storage faults").
+rocksdb::Status room_for_move(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* from,
+                              const std::string& dir) {
+    const rocksdb::Range range(kRecordsFrom, kRecordsTo);
+    std::uint64_t size = 0;
+    if (auto s =
+            db.GetApproximateSizes(rocksdb::SizeApproximationOptions{}, from, &range, 1, &size);
+        !s.ok()) {
+        return s;
+    }
+    const std::uint64_t needed = 2 * size + (std::uint64_t{256} << 20);
+    std::error_code ec;
+    const auto space = std::filesystem::space(dir, ec);
+    if (ec) {
+        return rocksdb::Status::IOError("cannot read the free space of " + dir, ec.message());
+    }
+    if (space.available < needed) {
+        return rocksdb::Status::NoSpace(
+            "moving the log's records into their column family needs about " +
+            std::to_string(needed >> 20) + " MiB free on " + dir + ", and " +
+            std::to_string(space.available >> 20) + " MiB are: free some and start again");
+    }
+    return rocksdb::Status::OK();
+}
+
 /// Copies every record of `from` into `to` (outside the WAL, then flushed), then deletes them
 /// from `from` in one synced batch and compacts that range away. Copying again what is already
 /// there writes the same bytes, so a crash at any point leaves a directory this can finish.
 rocksdb::Status move_records(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* from,
-                             rocksdb::ColumnFamilyHandle* to) {
+                             rocksdb::ColumnFamilyHandle* to, const std::string& dir) {
+    if (auto s = room_for_move(db, from, dir); !s.ok()) {
+        return s;
+    }
     logging::info(
         "store: moving the log's records into a column family of their own (once, "
         "for a directory written before it had one)");
@@ -88,7 +119,8 @@ rocksdb::Status move_records(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* from,
 Database::Database(Database&& other) noexcept
     : db_(std::move(other.db_)),
       handles_(std::move(other.handles_)),
-      log_(std::exchange(other.log_, nullptr)) {}
+      log_(std::exchange(other.log_, nullptr)),
+      dir_(std::move(other.dir_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -96,6 +128,7 @@ Database& Database::operator=(Database&& other) noexcept {
         db_ = std::move(other.db_);
         handles_ = std::move(other.handles_);
         log_ = std::exchange(other.log_, nullptr);
+        dir_ = std::move(other.dir_);
     }
     return *this;
 }
@@ -104,9 +137,12 @@ Database::~Database() { (void)close(); }
 
 rocksdb::Status Database::open(const std::string& dir, const rocksdb::Options& options,
                                Access access, Database& out, const std::string& secondary_dir) {
-    std::vector<std::string> names;
-    if (!rocksdb::DB::ListColumnFamilies(options, dir, &names).ok()) {
-        names = {rocksdb::kDefaultColumnFamilyName};  // a new directory
+    std::vector<std::string> names{rocksdb::kDefaultColumnFamilyName};  // a new directory
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec)) {
+        if (auto s = rocksdb::DB::ListColumnFamilies(options, dir, &names); !s.ok()) {
+            return s;
+        }
     }
     const bool has_log = std::find(names.begin(), names.end(), kLogFamily) != names.end();
     std::vector<rocksdb::ColumnFamilyDescriptor> families{
@@ -137,22 +173,43 @@ rocksdb::Status Database::open(const std::string& dir, const rocksdb::Options& o
     Database db;
     db.db_.reset(raw);
     db.handles_ = std::move(handles);
-    db.log_ = db.handles_.size() > 1 ? db.handles_[1] : db.handles_[0];
-    if (db.log_ != db.handles_[0]) {
+    db.dir_ = dir;
+    if (access == Access::kWrite) {
+        db.log_ = db.handles_[1];
         const bool in_default = holds_records(*db.db_, db.handles_[0], status);
-        if (!status.ok()) {
-            return status;
+        if (status.ok() && in_default) {
+            status = move_records(*db.db_, db.handles_[0], db.log_, dir);
         }
-        if (in_default && access == Access::kWrite) {
-            status = move_records(*db.db_, db.handles_[0], db.log_);
-        } else if (in_default) {
-            db.log_ = db.handles_[0];  // not moved yet: they are all still there
-        }
-        if (!status.ok()) {
-            return status;
-        }
+    } else {
+        status = db.locate_records();
+    }
+    if (!status.ok()) {
+        return status;
     }
     out = std::move(db);
+    return rocksdb::Status::OK();
+}
+
+rocksdb::Status Database::locate_records() {
+    rocksdb::Status status;
+    const bool in_default = holds_records(*db_, handles_[0], status);
+    if (!status.ok()) {
+        return status;
+    }
+    if (handles_.size() > 1) {
+        // Not moved yet, or the move was cut short: they are all still in the default family.
+        log_ = in_default ? handles_[0] : handles_[1];
+        return rocksdb::Status::OK();
+    }
+    log_ = handles_[0];
+    std::vector<std::string> names;
+    if (!in_default && rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions{}, dir_, &names).ok() &&
+        std::find(names.begin(), names.end(), kLogFamily) != names.end()) {
+        // Opened before the server moved them: this instance cannot see the new family.
+        return rocksdb::Status::TryAgain(
+            "the log's records moved into their column family while this reader opened; "
+            "open it again");
+    }
     return rocksdb::Status::OK();
 }
 

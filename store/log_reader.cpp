@@ -94,7 +94,14 @@ Result<std::unique_ptr<LogReader>> LogReader::open(const std::string& data_dir) 
 }
 
 Result<void> LogReader::catch_up() {
-    const auto status = impl_->db->TryCatchUpWithPrimary();
+    auto status = impl_->db->TryCatchUpWithPrimary();
+    if (status.ok()) {
+        status = impl_->db.locate_records();  // a first start may have moved them meanwhile
+    } else if (status.ToString().find("unknown column family") != std::string::npos) {
+        return unavailable("the data directory " + impl_->data_dir +
+                           " changed its column families while this reader was open (a first "
+                           "start moved the log's records into their own): open it again");
+    }
     if (!status.ok()) {
         return unavailable("cannot catch up with the data directory " + impl_->data_dir + ": " +
                            status.ToString());

@@ -30,8 +30,12 @@ struct LogHead {
 /// Read-only access to a data directory, also while a `dealsd` holds it: RocksDB is opened as
 /// a *secondary* instance (its files are shared, its own bookkeeping lives in a private
 /// temporary directory removed on close), so the server's LOCK is never taken. The reader sees
-/// the log as of the last `catch_up()` (one is done by `open`): a consistent snapshot, since
-/// every group commit is one WriteBatch. Not thread-safe.
+/// the log as of the last `catch_up()` (one is done by `open`): every group commit is one
+/// WriteBatch, so a record and its stream entry come together, except in a narrow race: the
+/// two column families (store/database.hpp) flushed one after the other around the catch-up,
+/// and the WAL between them deleted, leaves a stream entry whose record the reader cannot see
+/// yet (`read_stream_records` then throws, naming it; reading again catches up). Not
+/// thread-safe.
 class LogReader {
 public:
     static Result<std::unique_ptr<LogReader>> open(const std::string& data_dir);

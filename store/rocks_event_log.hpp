@@ -82,6 +82,8 @@ public:
     std::string read_record(events::Sequence sequence) const;
     /// Up to `limit` raw records from `from` on, in sequence order (one iterator scan).
     std::vector<std::string> read_records(events::Sequence from, std::size_t limit) const;
+    /// The column family the records are in.
+    rocksdb::ColumnFamilyHandle* records_family() const { return records_; }
 
     /// Runs `f` with the durable head while no batch is written: the writer is held between two
     /// batches, and `f` runs once the syncer has made everything written durable (one fsync), so

@@ -96,6 +96,11 @@ Result<OpenedDatabase> open_database(const std::string& dir) {
     // order, and then skip the search down the skip list.
     db_options.memtable_insert_with_hint_prefix_extractor.reset(
         rocksdb::NewFixedPrefixTransform(2));
+    // With two column families, RocksDB keeps a WAL file until both have flushed past it; the
+    // default family (views, stream entries) can fill slowly. Past this, the one holding the
+    // oldest WAL is flushed, so that a restart's replay and a backup's WAL copy stay bounded
+    // as they were with one family (two memtables of 64 MiB).
+    db_options.max_total_wal_size = std::uint64_t{128} << 20;
     // No compaction while the views load: it would take a core from decoding and indexing them.
     // Turned on once the store is loaded (Store::load).
     db_options.disable_auto_compactions = true;

@@ -119,6 +119,20 @@ void opens_with_records_moved(const std::string& dir, const std::vector<std::str
     CHECK(records_in(db, db.log()) == kUsers + 1);
 }
 
+/// A reader open while the records moved: after its next catch-up it still reads them, or
+/// refuses, asking to be opened again.
+void still_reads_or_says_so(store::LogReader& reader, const std::vector<std::string>& before) {
+    const auto caught = reader.catch_up();
+    if (!caught) {
+        CHECK_THAT(caught.error().message, Catch::Contains("open it again"));
+        return;
+    }
+    CHECK(reader.head().sequence >= kUsers);
+    const auto last = reader.record(kUsers);
+    REQUIRE(last.has_value());
+    CHECK(last->bytes == before.back());
+}
+
 }  // namespace
 
 TEST_CASE("records kept in the default column family are moved to the log's at the next open",
@@ -134,7 +148,12 @@ TEST_CASE("records kept in the default column family are moved to the log's at t
     records_back_in_default(dir.path(), -1);
     // The tools read them where they are, before any move.
     CHECK(records_of(dir.path()) == before);
+    // A reader opened before the move cannot see the new family: it never shows an empty log.
+    auto reader = store::LogReader::open(dir.path());
+    REQUIRE(reader);
+    CHECK((*reader)->head().sequence == kUsers);
     opens_with_records_moved(dir.path(), before);
+    still_reads_or_says_so(**reader, before);
 }
 
 TEST_CASE("a move of the records cut short is finished at the next open", "[store][database]") {
@@ -143,5 +162,8 @@ TEST_CASE("a move of the records cut short is finished at the next open", "[stor
     // Copied up to sequence 17, the originals not deleted yet.
     records_back_in_default(dir.path(), 17);
     CHECK(records_of(dir.path()) == before);
+    auto reader = store::LogReader::open(dir.path());
+    REQUIRE(reader);
     opens_with_records_moved(dir.path(), before);
+    still_reads_or_says_so(**reader, before);
 }
