@@ -119,8 +119,7 @@ rocksdb::Status move_records(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* from,
 Database::Database(Database&& other) noexcept
     : db_(std::move(other.db_)),
       handles_(std::move(other.handles_)),
-      log_(std::exchange(other.log_, nullptr)),
-      dir_(std::move(other.dir_)) {}
+      log_(std::exchange(other.log_, nullptr)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
@@ -128,7 +127,6 @@ Database& Database::operator=(Database&& other) noexcept {
         db_ = std::move(other.db_);
         handles_ = std::move(other.handles_);
         log_ = std::exchange(other.log_, nullptr);
-        dir_ = std::move(other.dir_);
     }
     return *this;
 }
@@ -173,7 +171,6 @@ rocksdb::Status Database::open(const std::string& dir, const rocksdb::Options& o
     Database db;
     db.db_.reset(raw);
     db.handles_ = std::move(handles);
-    db.dir_ = dir;
     if (access == Access::kWrite) {
         db.log_ = db.handles_[1];
         const bool in_default = holds_records(*db.db_, db.handles_[0], status);
@@ -193,24 +190,11 @@ rocksdb::Status Database::open(const std::string& dir, const rocksdb::Options& o
 rocksdb::Status Database::locate_records() {
     rocksdb::Status status;
     const bool in_default = holds_records(*db_, handles_[0], status);
-    if (!status.ok()) {
-        return status;
-    }
-    if (handles_.size() > 1) {
-        // Not moved yet, or the move was cut short: they are all still in the default family.
-        log_ = in_default ? handles_[0] : handles_[1];
-        return rocksdb::Status::OK();
-    }
-    log_ = handles_[0];
-    std::vector<std::string> names;
-    if (!in_default && rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions{}, dir_, &names).ok() &&
-        std::find(names.begin(), names.end(), kLogFamily) != names.end()) {
-        // Opened before the server moved them: this instance cannot see the new family.
-        return rocksdb::Status::TryAgain(
-            "the log's records moved into their column family while this reader opened; "
-            "open it again");
-    }
-    return rocksdb::Status::OK();
+    // Not moved yet, or the move was cut short: they are all still in the default family. An
+    // instance opened without the log's family (a directory of the old layout) reads them
+    // there; RocksDB refuses its catch-up once a first start has added the family.
+    log_ = in_default || handles_.size() == 1 ? handles_[0] : handles_[1];
+    return status;
 }
 
 rocksdb::Status Database::flush() const { return db_->Flush(rocksdb::FlushOptions{}, handles_); }

@@ -47,8 +47,7 @@ public:
     rocksdb::ColumnFamilyHandle* log() const { return log_; }
 
     /// For a read-only or secondary instance (after a secondary's catch-up with its primary):
-    /// finds the records again, in the default family while any is left there. TryAgain when
-    /// the primary moved them into a family this instance was opened without.
+    /// finds the records again, in the default family while any is left there.
     rocksdb::Status locate_records();
 
     /// Flushes the memtables of every column family, and waits.
@@ -61,7 +60,6 @@ private:
     std::unique_ptr<rocksdb::DB> db_;
     std::vector<rocksdb::ColumnFamilyHandle*> handles_;
     rocksdb::ColumnFamilyHandle* log_ = nullptr;
-    std::string dir_;
 };
 
 }  // namespace deals::store

@@ -303,14 +303,13 @@ Result<void> Store::load() {
         return failed(e.what());
     }
     // No compaction while the views loaded (Store::open): turned back on now.
-    auto compaction = rocksdb::Status::OK();
     for (auto* family : {db.DefaultColumnFamily(), impl.db.log()}) {
-        if (!read_only && compaction.ok()) {
-            compaction = db.SetOptions(family, {{"disable_auto_compactions", "false"}});
+        if (const auto s = read_only
+                               ? rocksdb::Status::OK()
+                               : db.SetOptions(family, {{"disable_auto_compactions", "false"}});
+            !s.ok()) {
+            return failed("cannot turn compaction back on: " + s.ToString());
         }
-    }
-    if (!compaction.ok()) {
-        return failed("cannot turn compaction back on: " + compaction.ToString());
     }
     return {};
 }

@@ -16,8 +16,10 @@
 #include "store/log_reader.hpp"
 #include "store/store.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/user_requests.hpp"
 
 using namespace deals;
+using deals::testing::create_user;
 using deals::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -27,15 +29,6 @@ std::unique_ptr<store::Store> open_store(const std::string& dir) {
     auto s = store::Store::open({.data_dir = dir, .seed_defaults = false});
     REQUIRE(s.has_value());
     return std::move(*s);
-}
-
-events::AppendRequest create_user(std::int64_t id) {
-    return {"user-" + std::to_string(id),
-            events::ExpectedVersion::no_stream(),
-            {events::UserCreated{events::UserId{id}, "User " + std::to_string(id),
-                                 "u" + std::to_string(id) + "@example.com", false, true,
-                                 events::DealsScope::kOwn}},
-            {{events::UserId{1}, events::TokenId{2}}, "req-" + std::to_string(id), "corr"}};
 }
 
 /// Appends users `first`, `first + 1`, … (`count` of them), one append each.

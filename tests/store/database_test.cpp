@@ -11,12 +11,14 @@
 #include "store/store.hpp"
 #include "tests/support/raw_database.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/user_requests.hpp"
 
 // The log's records have a column family of their own (store/database.hpp). A directory
 // written before that kept them in the default one, beside the views: its first open moves
 // them, and the tools read them wherever they are.
 
 using namespace deals;
+using deals::testing::create_user;
 using deals::testing::TempDir;
 
 namespace {
@@ -31,15 +33,6 @@ std::unique_ptr<store::Store> open_store(const std::string& dir) {
     INFO((s ? std::string{} : s.error().message));
     REQUIRE(s);
     return std::move(*s);
-}
-
-events::AppendRequest create_user(std::int64_t id) {
-    return {"user-" + std::to_string(id),
-            events::ExpectedVersion::no_stream(),
-            {events::UserCreated{events::UserId{id}, "User " + std::to_string(id),
-                                 "u" + std::to_string(id) + "@example.com", false, true,
-                                 events::DealsScope::kOwn}},
-            {}};
 }
 
 /// What a log holds: every record's bytes, in order.

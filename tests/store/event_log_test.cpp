@@ -11,6 +11,7 @@
 #include "support/sha256.hpp"
 #include "tests/support/raw_database.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/user_requests.hpp"
 
 using namespace deals;
 using deals::testing::TempDir;
@@ -35,12 +36,7 @@ bool conflicted(const events::AppendResult& result) {
 }
 
 events::AppendRequest create_user(std::int64_t id, ExpectedVersion expected) {
-    return {"user-" + std::to_string(id),
-            expected,
-            {events::UserCreated{events::UserId{id}, "User " + std::to_string(id),
-                                 "u" + std::to_string(id) + "@example.com", false, true,
-                                 events::DealsScope::kOwn}},
-            {{events::UserId{1}, events::TokenId{2}}, "req-1", "corr-1"}};
+    return testing::create_user(id, expected, "req-1", "corr-1");
 }
 
 /// An event appended to `stream` expecting `expected` (TokenRevoked: any event will do).
